@@ -58,7 +58,7 @@ _SEASON_MONTHS = {21: (3, 3), 22: (6, 3), 23: (9, 3), 24: (12, 3)}
 def day_number(year: int, month: int, day: int) -> int:
     """Days from 1970-01-01 to the given proleptic Gregorian date (Hinnant's algorithm)."""
     y = year - (month <= 2)
-    era = (y if y >= 0 else y - 399) // 400
+    era = y // 400  # floor division: Hinnant's C adjusts for truncation, Python needn't
     yoe = y - era * 400
     doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
@@ -68,7 +68,7 @@ def day_number(year: int, month: int, day: int) -> int:
 def from_day_number(days: int) -> tuple[int, int, int]:
     """The (year, month, day) for a day number; the inverse of `day_number`."""
     z = days + 719468
-    era = (z if z >= 0 else z - 146096) // 146097
+    era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
     doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
@@ -140,9 +140,7 @@ class EdtfDate:
     @property
     def precision(self) -> Precision:
         """The precision of the side that is known (the start, else the end)."""
-        point = self.start or self.end
-        assert point is not None
-        return point.precision
+        return self.anchor_point.precision
 
     @property
     def approximate(self) -> bool:
@@ -153,6 +151,27 @@ class EdtfDate:
     def uncertain(self) -> bool:
         """True when any side is qualified with `?` or `%`."""
         return any(p.uncertain for p in (self.start, self.end) if p is not None)
+
+    @property
+    def anchor_point(self) -> DatePoint:
+        """The side that places this date on a timeline: the start, else the end."""
+        point = self.start or self.end
+        assert point is not None
+        return point
+
+    @property
+    def anchor(self) -> int:
+        """The day a timeline files this date under: its first day, or for an interval
+        open at its start (`../2025-03`, "by Mar 2025") the last day of its end."""
+        if self.start is not None:
+            return self.start.lower
+        assert self.end is not None
+        return self.end.upper
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        """Timeline order: by anchor day, then by latest day (shorter spans first)."""
+        return (self.anchor, self.upper)
 
     def overlaps(self, lower: int, upper: int) -> bool:
         """Whether this date's bounds overlap the day range `lower`..`upper` (inclusive)."""
@@ -173,20 +192,49 @@ _POINT_RE = re.compile(
 )
 
 
+MAX_YEAR = 10**9
+"""Years beyond ±MAX_YEAR are refused: nothing dated that far needs a timeline, and the
+bound keeps every derived number small."""
+
+
+def _show(text: str) -> str:
+    """The text for an error message: quoted, and cut short if a hostile file made it long."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _valid_time(time: str) -> bool:
+    """Whether `hh:mm:ss` with an optional `Z`, `±hh` or `±hh:mm` names a real time: hours
+    00–23 (or exactly 24:00:00, the end of the day), minutes and seconds 00–59."""
+    hours, minutes, seconds = int(time[0:2]), int(time[3:5]), int(time[6:8])
+    offset = time[9:]  # after "hh:mm:ss" and the "Z", "+" or "-"
+    if offset and (int(offset[0:2]) > 23 or (len(offset) > 2 and int(offset[3:5]) > 59)):
+        return False
+    if (hours, minutes, seconds) == (24, 0, 0):
+        return True
+    return hours <= 23 and minutes <= 59 and seconds <= 59
+
+
 def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
     match = _POINT_RE.fullmatch(text)
     if match is None:
-        raise EdtfError(f"{text!r} is not an EDTF date (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise EdtfError(f"{_show(text)} is not an EDTF date (expected YYYY, YYYY-MM or YYYY-MM-DD)")
     year_text, month_text, day_text = match["year"], match["month"], match["day"]
+    # Check the length before int(): Python refuses to convert over 4,300 digits.
+    if year_text.startswith("Y") and (
+        len(year_text.lstrip("Y-")) > 10 or abs(int(year_text[1:])) > MAX_YEAR
+    ):
+        raise EdtfError(f"{_show(text)}: years beyond ±{MAX_YEAR:,} are not supported")
     qualifier = match["qualifier"]
     if match["time"] is not None and (not allow_time or qualifier):
-        raise EdtfError(f"{text!r}: a time of day is only allowed on a plain, single date")
+        raise EdtfError(f"{_show(text)}: a time of day is only allowed on a plain, single date")
+    if match["time"] is not None and not _valid_time(match["time"]):
+        raise EdtfError(f"{_show(text)}: {match['time']} is not a time of day")
     uncertain = qualifier in ("?", "%")
     approximate = qualifier in ("~", "%")
 
     if year_text.startswith("Y"):
         if month_text is not None:
-            raise EdtfError(f"{text!r}: a 'Y' year cannot have a month or day")
+            raise EdtfError(f"{_show(text)}: a 'Y' year cannot have a month or day")
         year = int(year_text[1:])
         return DatePoint(
             year, None, None, None, Precision.YEAR, uncertain, approximate,
@@ -195,7 +243,9 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
 
     if "X" in year_text:
         if month_text is not None:
-            raise EdtfError(f"{text!r}: an unspecified year cannot have a month or day (level 1)")
+            raise EdtfError(
+                f"{_show(text)}: an unspecified year cannot have a month or day (level 1)"
+            )
         digits = year_text.count("X")
         negative = year_text.startswith("-")
         low = int(year_text.replace("X", "0"))
@@ -210,10 +260,10 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
 
     year = int(year_text)
     if year_text in ("-0000",):
-        raise EdtfError(f"{text!r}: there is no year -0000")
+        raise EdtfError(f"{_show(text)}: there is no year -0000")
     if month_text is None or month_text == "XX":
         if day_text is not None and day_text != "XX":
-            raise EdtfError(f"{text!r}: a day cannot follow an unspecified month")
+            raise EdtfError(f"{_show(text)}: a day cannot follow an unspecified month")
         return DatePoint(
             year, None, None, None, Precision.YEAR, uncertain, approximate,
             day_number(year, 1, 1), day_number(year, 12, 31),
@@ -222,7 +272,7 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
     number = int(month_text)
     if 21 <= number <= 24:
         if day_text is not None:
-            raise EdtfError(f"{text!r}: a season ({number}) cannot have a day")
+            raise EdtfError(f"{_show(text)}: a season ({number}) cannot have a day")
         first, length = _SEASON_MONTHS[number]
         last_month = first + length - 1
         last_year = year + (last_month - 1) // 12
@@ -233,7 +283,9 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
             day_number(last_year, last_month, _days_in_month(last_year, last_month)),
         )  # fmt: skip
     if not 1 <= number <= 12:
-        raise EdtfError(f"{text!r}: month {month_text} does not exist (01–12, or 21–24 a season)")
+        raise EdtfError(
+            f"{_show(text)}: month {month_text} does not exist (01–12, or 21–24 a season)"
+        )
     month = number
     if day_text is None or day_text == "XX":
         return DatePoint(
@@ -243,7 +295,7 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
         )  # fmt: skip
     day = int(day_text)
     if not 1 <= day <= _days_in_month(year, month):
-        raise EdtfError(f"{text!r}: {MONTH_ABBR[month - 1]} {year} has no day {day}")
+        raise EdtfError(f"{_show(text)}: {MONTH_ABBR[month - 1]} {year} has no day {day}")
     bound = day_number(year, month, day)
     return DatePoint(
         year, month, day, None, Precision.DAY, uncertain, approximate, bound, bound,
@@ -260,19 +312,19 @@ def parse_edtf(text: str) -> EdtfDate:
     if not isinstance(text, str):
         raise EdtfError(f"an EDTF date must be a string, not {type(text).__name__}")
     if text != text.strip() or not text:
-        raise EdtfError(f"{text!r}: an EDTF date has no surrounding spaces and is not empty")
+        raise EdtfError(f"{_show(text)}: an EDTF date has no surrounding spaces and is not empty")
     if "/" not in text:
         point = _parse_point(text, allow_time=True)
         return EdtfDate(text, point, None, is_interval=False)
     if text.count("/") != 1:
-        raise EdtfError(f"{text!r}: an interval has exactly one '/'")
+        raise EdtfError(f"{_show(text)}: an interval has exactly one '/'")
     left, right = text.split("/")
     if left in ("", "..") and right in ("", ".."):
-        raise EdtfError(f"{text!r}: at least one side of an interval must be a date")
+        raise EdtfError(f"{_show(text)}: at least one side of an interval must be a date")
     start = None if left in ("", "..") else _parse_point(left, allow_time=False)
     end = None if right in ("", "..") else _parse_point(right, allow_time=False)
     if start is not None and end is not None and end.upper < start.lower:
-        raise EdtfError(f"{text!r}: the interval ends before it starts")
+        raise EdtfError(f"{_show(text)}: the interval ends before it starts")
     return EdtfDate(text, start, end, is_interval=True, open_start=start is None,
                     open_end=end is None)  # fmt: skip
 
@@ -287,9 +339,9 @@ def _describe_point(point: DatePoint) -> str:
     elif point.precision is Precision.SEASON:
         assert point.season is not None
         body = f"{SEASON_NAMES[point.season]} {_year(point.year)}"
-    elif point.precision is Precision.DECADE:
+    elif point.precision is Precision.DECADE and point.year > 0:
         body = f"{_year(point.year)}s"
-    elif point.precision is Precision.CENTURY:
+    elif point.precision in (Precision.DECADE, Precision.CENTURY):
         last, _, _ = from_day_number(point.upper)
         body = f"{_year(point.year)}–{_year(last)}"
     else:
@@ -302,7 +354,8 @@ def _describe_point(point: DatePoint) -> str:
 
 
 def _year(year: int) -> str:
-    return str(year) if year >= 0 else f"{-year} BCE"
+    # EDTF years are astronomical (ISO 8601): 0000 is 1 BCE, -0001 is 2 BCE.
+    return str(year) if year > 0 else f"{1 - year} BCE"
 
 
 def describe(date: EdtfDate) -> str:
@@ -320,12 +373,15 @@ def describe(date: EdtfDate) -> str:
         return f"by {_describe_point(end)}"
     if end is None:
         return f"from {_describe_point(start)}"
+    plain = not (start.approximate or start.uncertain or end.approximate or end.uncertain)
     same_month = (
-        start.precision is Precision.DAY
+        plain
+        and start.precision is Precision.DAY
         and end.precision is Precision.DAY
         and (start.year, start.month) == (end.year, end.month)
-        and not (start.approximate or start.uncertain)
     )
+    if same_month and start.day == end.day:
+        return _describe_point(end)
     if same_month:
         return f"{start.day}–{_describe_point(end)}"
     return f"{_describe_point(start)} – {_describe_point(end)}"

@@ -65,8 +65,12 @@ class Filter:
 
 
 def sort_by_date(events: Iterable[Event]) -> tuple[Event, ...]:
-    """Events in date order: by earliest day, then latest day; ties keep their order."""
-    return tuple(sorted(events, key=lambda e: (e.date.lower, e.date.upper)))
+    """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day).
+
+    The anchor is the first day, except for an interval open at its start, which is
+    filed under its end ("by Mar 2025" sits in March 2025). Ties keep their order.
+    """
+    return tuple(sorted(events, key=lambda e: e.date.sort_key))
 
 
 def event_search_text(event: Event) -> str:
@@ -125,8 +129,9 @@ def facet_counts(events: Iterable[Event]) -> FacetCounts:
     total = 0
     for event in events:
         total += 1
-        themes.update(event.themes)
-        actors.update(event.actors)
+        # Each event counts once per value, even if a value is listed twice.
+        themes.update(dict.fromkeys(event.themes).keys())
+        actors.update(dict.fromkeys(event.actors).keys())
         sources.update(event.source_ids)
         statuses[event.status] += 1
     return FacetCounts(dict(themes), dict(actors), dict(sources), dict(statuses), total)
@@ -199,8 +204,8 @@ class EventIndex:
             narrow(empty.union(*(self._by_source.get(s, empty) for s in filt.sources)))
         if filt.statuses:
             narrow(empty.union(*(self._by_status.get(s, empty) for s in filt.statuses)))
-        ordered: Iterable[int] = range(len(self.events)) if candidates is None else sorted(
-            candidates
+        ordered: Iterable[int] = (
+            range(len(self.events)) if candidates is None else sorted(candidates)
         )
         lower, upper = self._lower, self._upper
         if filt.date_from is not None:

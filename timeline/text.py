@@ -24,6 +24,7 @@ __all__ = [
     "normalize",
     "normalize_with_map",
     "sanitize",
+    "sanitize_keeping_offsets",
 ]
 
 _QUOTE_FOLD = {
@@ -116,8 +117,14 @@ def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _nfc_chunks(text: str) -> list[tuple[int, int]]:
-    """Split text into runs that normalise independently: whitespace runs, and each
-    starter character with the combining marks that follow it."""
+    """Split text into runs that normalise independently: whitespace runs, and runs of
+    other characters that each start where NFC cannot reach back across.
+
+    A run starts at a character that NFC leaves alone (combining class 0, unchanged by
+    NFC) and that does not compose with the end of the run before it. Combining class
+    alone is not enough: Hangul jamo (U+1100 U+1161 → U+AC00) and some Indic vowel signs
+    (U+0B47 U+0B3E → U+0B4B) have class 0 yet compose with the character before them.
+    """
     chunks: list[tuple[int, int]] = []
     i = 0
     length = len(text)
@@ -127,11 +134,21 @@ def _nfc_chunks(text: str) -> list[tuple[int, int]]:
             while j < length and text[j].isspace():
                 j += 1
         else:
-            while j < length and unicodedata.combining(text[j]):
+            while j < length and not text[j].isspace() and not _starts_run(text, i, j):
                 j += 1
         chunks.append((i, j))
         i = j
     return chunks
+
+
+def _starts_run(text: str, run_start: int, position: int) -> bool:
+    """Whether NFC can be applied separately before and from `position`, given that the
+    run before it began at `run_start`."""
+    char = text[position]
+    if unicodedata.combining(char) or not unicodedata.is_normalized("NFC", char):
+        return False
+    last = unicodedata.normalize("NFC", text[run_start:position])[-1]
+    return unicodedata.is_normalized("NFC", last + char)
 
 
 def fold_case(text: str) -> str:
@@ -143,7 +160,7 @@ def fold_case(text: str) -> str:
 # controls (U+0080–U+009F), which some terminals obey like ESC sequences, as ⍰.
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "␡"
-_CONTROL_PICTURES.update({code: "⍰" for code in range(0x80, 0xA0)})
+_CONTROL_PICTURES.update(dict.fromkeys(range(128, 160), "⍰"))
 _SANITIZE_TABLE = str.maketrans(_CONTROL_PICTURES)
 _SANITIZE_KEEP_NEWLINES = str.maketrans(
     {code: pic for code, pic in _CONTROL_PICTURES.items() if code not in (0x0A,)}
@@ -192,6 +209,25 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     else:
         text = text.translate(_SANITIZE_TABLE)
     return _BIDI_CONTROLS.sub(lambda m: f"⟪U+{ord(m.group()):04X}⟫", text)
+
+
+_LINE_BREAKS_TO_SHOW = str.maketrans(
+    {**_CONTROL_PICTURES, 0x0A: "\n", 0x2028: "⏎", 0x2029: "¶"}
+)
+_BIDI_AND_INVISIBLE = str.maketrans(
+    {ord(c): "�" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
+)
+
+
+def sanitize_keeping_offsets(text: str) -> str:
+    """Like `sanitize(keep_newlines=True)`, but one character out for each one in.
+
+    The article screen shows the source through this, so a quote's span indexes the
+    shown text too. CRLF shows as a space then a newline; other line and paragraph
+    separators and control characters become visible symbols; bidi controls become �.
+    """
+    text = text.replace("\r\n", " \n")
+    return text.translate(_LINE_BREAKS_TO_SHOW).translate(_BIDI_AND_INVISIBLE)
 
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:

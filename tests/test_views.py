@@ -1,0 +1,151 @@
+"""The timeline's view model: rows and headings, month density, and article wrapping."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timeline.dates import parse_edtf
+from timeline.model import Event, Status
+from timeline.query import sort_by_date
+from timeline.views import (
+    Heading,
+    build_rows,
+    char_width,
+    group_keys,
+    month_histogram,
+    month_index,
+    month_of_key,
+    wrap_offsets,
+)
+
+
+def _event(event_id: str, date: str) -> Event:
+    return Event(
+        id=event_id,
+        date=parse_edtf(date),
+        title=event_id,
+        summary="",
+        themes=(),
+        actors=(),
+        places=(),
+        status=Status.OCCURRED,
+        date_basis=None,
+        quotes=(),
+    )
+
+
+def _labels(rows: list[int], events: list[Event]) -> list[str]:
+    return [Heading.decode(r).label if r < 0 else events[r].id for r in rows]
+
+
+def test_rows_group_events_under_year_and_month_headings() -> None:
+    events = list(
+        sort_by_date(
+            [
+                _event("summit", "2023-01-13"),
+                _event("twoplustwo", "2023-01-11"),
+                _event("g7", "2023-05"),
+                _event("nss", "2022-12"),
+                _event("year-only", "2023"),
+                _event("apr-summit", "2024-04-10"),
+            ]
+        )
+    )
+    keys = group_keys(events)
+    rows = build_rows(range(len(events)), keys)
+    assert _labels(rows.rows, events) == [
+        "2022",
+        "December 2022",
+        "nss",
+        "2023",
+        "year-only",
+        "January 2023",
+        "twoplustwo",
+        "summit",
+        "May 2023",
+        "g7",
+        "2024",
+        "April 2024",
+        "apr-summit",
+    ]
+    # Every shown event can be found again by its position.
+    for position in range(len(events)):
+        row = rows.row_for_position(position)
+        assert row is not None and rows.rows[row] == position
+
+
+def test_open_start_interval_is_filed_under_its_end() -> None:
+    events = list(sort_by_date([_event("joc", "../2025-03"), _event("early", "2024-01-01")]))
+    assert [e.id for e in events] == ["early", "joc"]
+    rows = build_rows(range(2), group_keys(events))
+    assert _labels(rows.rows, events)[-2:] == ["March 2025", "joc"]
+
+
+def test_filtered_rows_drop_empty_headings_and_lost_positions() -> None:
+    events = list(sort_by_date([_event("a", "2022-12-01"), _event("b", "2023-01-13")]))
+    rows = build_rows([1], group_keys(events))
+    assert _labels(rows.rows, events) == ["2023", "January 2023", "b"]
+    assert rows.row_for_position(0) is None
+    assert rows.nearest_event_row(0) == 2
+    assert rows.nearest_event_row(1, -1) is None
+
+
+def test_negative_and_huge_years_never_collide_with_event_rows() -> None:
+    events = list(sort_by_date([_event("old", "-0300"), _event("far", "Y170000002")]))
+    rows = build_rows(range(2), group_keys(events))
+    assert [r for r in rows.rows if r >= 0] == [0, 1]
+    assert _labels(rows.rows, events) == ["-300", "old", "170000002", "far"]
+
+
+def test_month_histogram_counts_each_month_and_keeps_a_fixed_span() -> None:
+    events = list(
+        sort_by_date(
+            [_event("a", "2023-01-11"), _event("b", "2023-01-13"), _event("c", "2023-03")]
+        )
+    )
+    keys = group_keys(events)
+    hist = month_histogram(range(3), keys)
+    assert (hist.first, hist.last) == (month_index(2023, 1), month_index(2023, 3))
+    assert hist.counts == [2, 0, 1]
+    # Filtering to one event keeps the whole span when asked to.
+    narrowed = month_histogram([2], keys, (hist.first, hist.last))
+    assert narrowed.counts == [0, 0, 1]
+    assert month_of_key(keys[2]) == month_index(2023, 3)
+
+
+@given(st.integers(1, 400), st.integers(1, 120))
+def test_histogram_buckets_cover_the_span_exactly_once(months: int, width: int) -> None:
+    hist = month_histogram([], [], (1000, 1000 + months - 1))
+    bounds = hist.bucket_bounds(width)
+    covered = [m for start, end in bounds for m in range(start, end + 1)]
+    assert covered == list(range(1000, 1000 + months))
+    assert len(bounds) == min(width, months)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab cd\n  e東京\u0301")), max_size=200)
+
+
+@given(_TEXT, st.integers(1, 30))
+def test_wrapped_lines_fit_and_lose_only_break_spaces(text: str, width: int) -> None:
+    lines = wrap_offsets(text, width)
+    for start, end in lines:
+        shown = text[start:end]
+        assert "\n" not in shown
+        assert sum(char_width(c) for c in shown) <= max(width, char_width(shown[:1] or "a"))
+    # Every non-space character appears on exactly one line, in order.
+    kept = [i for start, end in lines for i in range(start, end)]
+    assert kept == sorted(kept)
+    visible = [i for i, c in enumerate(text) if c not in " \n"]
+    assert set(visible) <= set(kept)
+
+
+def test_wrap_breaks_at_spaces_and_cuts_long_words() -> None:
+    text = "Hello world this\n\nsupercalifragilistic"
+    assert [text[s:e] for s, e in wrap_offsets(text, 11)] == [
+        "Hello world",
+        "this",
+        "",
+        "supercalifr",
+        "agilistic",
+    ]

@@ -1,0 +1,260 @@
+"""What the timeline shows, computed without any UI: rows with year and month headings,
+and the month-by-month density for the overview strip.
+
+Rows are plain ints so that 100,000 of them cost one list: a row `>= 0` is an event's
+position in `EventIndex.events`; a negative row is a heading (see `Heading`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from timeline.dates import MONTH_ABBR
+from timeline.model import Event
+
+__all__ = [
+    "MONTH_NAMES",
+    "char_width",
+    "wrap_offsets",
+    "Heading",
+    "Histogram",
+    "TimelineRows",
+    "build_rows",
+    "group_keys",
+    "month_histogram",
+    "month_of_key",
+    "month_index",
+]
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+_YEAR_BIAS = 2 * 10**9
+"""Added to years in keys so every key is positive (EDTF years reach ±10**9)."""
+
+
+def group_keys(events: Sequence[Event]) -> list[int]:
+    """For each event, the heading it is filed under: `(year + bias) * 13 + month`, with
+    month 0 for dates known only to the year or more coarsely (they sit under the year
+    heading). Open-start intervals are filed under their end, as `EdtfDate.anchor` is."""
+    keys = []
+    for event in events:
+        point = event.date.anchor_point
+        keys.append((point.year + _YEAR_BIAS) * 13 + (point.month or 0))
+    return keys
+
+
+def _split_key(key: int) -> tuple[int, int]:
+    year, month = divmod(key, 13)
+    return year - _YEAR_BIAS, month
+
+
+def month_of_key(key: int) -> int:
+    """The running month (see `month_index`) of a group key; year-only keys give January."""
+    year, month = _split_key(key)
+    return month_index(year, max(month, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A decoded heading row: a year (month 0) or a month within a year."""
+
+    year: int
+    month: int
+
+    @property
+    def label(self) -> str:
+        """The label: "2023" for a year heading, "May 2023" for a month heading."""
+        if self.month == 0:
+            return str(self.year)
+        return f"{MONTH_NAMES[self.month - 1]} {self.year}"
+
+    @staticmethod
+    def decode(row: int) -> Heading:
+        """The heading a negative row stands for."""
+        return Heading(*_split_key(-row - 1))
+
+    def encode(self) -> int:
+        """The negative row that stands for this heading."""
+        return -((self.year + _YEAR_BIAS) * 13 + self.month) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRows:
+    """The rows of a filtered timeline and where each shown event sits among them.
+
+    `rows[i]` is an event position (>= 0) or an encoded heading (< 0). `positions` are the
+    shown events' positions, ascending, and `row_of[k]` is the row of `positions[k]`.
+    """
+
+    rows: list[int]
+    positions: list[int]
+    row_of: list[int]
+
+    def row_for_position(self, position: int) -> int | None:
+        """The row showing the event at `position`, or None if it is filtered out."""
+        k = bisect_left(self.positions, position)
+        if k < len(self.positions) and self.positions[k] == position:
+            return self.row_of[k]
+        return None
+
+    def nearest_event_row(self, row: int, direction: int = 1) -> int | None:
+        """The first event row at or after `row` (before, when `direction` < 0)."""
+        rows = self.rows
+        step = 1 if direction >= 0 else -1
+        while 0 <= row < len(rows):
+            if rows[row] >= 0:
+                return row
+            row += step
+        return None
+
+
+def build_rows(positions: Sequence[int], keys: Sequence[int]) -> TimelineRows:
+    """Rows for the events at `positions` (ascending), with a heading wherever the year
+    or the month changes. `keys` come from `group_keys` over the same events."""
+    rows: list[int] = []
+    row_of: list[int] = []
+    append = rows.append
+    last_year: int | None = None
+    last_key: int | None = None
+    for position in positions:
+        key = keys[position]
+        if key != last_key:
+            year_key = key - key % 13
+            if year_key != last_year:
+                append(-year_key - 1)
+                last_year = year_key
+            if key != year_key:
+                append(-key - 1)
+            last_key = key
+        row_of.append(len(rows))
+        append(position)
+    return TimelineRows(rows, list(positions), row_of)
+
+
+def month_index(year: int, month: int) -> int:
+    """A running month number (year * 12 + month - 1), for spans and histograms."""
+    return year * 12 + month - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Events per month from `first` to `last` (running month numbers, inclusive)."""
+
+    first: int
+    last: int
+    counts: list[int]
+
+    def label(self, month: int) -> str:
+        """The label of a running month number, such as "Jan 2023"."""
+        year, m = divmod(month, 12)
+        return f"{MONTH_ABBR[m]} {year}"
+
+    def bucket_bounds(self, width: int) -> list[tuple[int, int]]:
+        """Split the span into `width` columns; each is a (first, last) month range.
+
+        Columns cover at least one month, so a span shorter than the width uses fewer
+        columns.
+        """
+        months = self.last - self.first + 1
+        columns = max(1, min(width, months))
+        bounds = []
+        for column in range(columns):
+            start = self.first + column * months // columns
+            end = self.first + (column + 1) * months // columns - 1
+            bounds.append((start, max(start, end)))
+        return bounds
+
+    def bucket_counts(self, width: int) -> list[int]:
+        """The number of events in each of `bucket_bounds(width)`."""
+        return [
+            sum(self.counts[start - self.first : end - self.first + 1])
+            for start, end in self.bucket_bounds(width)
+        ]
+
+
+def month_histogram(
+    positions: Sequence[int], keys: Sequence[int], span: tuple[int, int] | None = None
+) -> Histogram:
+    """Count the events at `positions` per month.
+
+    `span` is the (first, last) running month to cover, such as the whole dataset's so
+    the scale stays put while filtering; by default, the counted events' own span.
+    Year-only events count in January.
+    """
+    months = [month_of_key(keys[p]) for p in positions]
+    if span is None:
+        if not months:
+            return Histogram(0, 0, [0])
+        span = (min(months), max(months))
+    first, last = span
+    counts = [0] * (last - first + 1)
+    for month in months:
+        if first <= month <= last:
+            counts[month - first] += 1
+    return Histogram(first, last, counts)
+
+
+def char_width(char: str) -> int:
+    """Terminal cells a character takes: 2 for wide East Asian, 0 for combining marks."""
+    if char < "\u0300":
+        return 1
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
+    """Wrap `text` to `width` cells and return each line as a `(start, end)` slice.
+
+    Lines break at newlines and, within a paragraph, after the last space that fits
+    (a word longer than the line is cut). Offsets index `text` itself, so a span of the
+    article maps straight onto screen lines; the spaces a break falls on are dropped.
+    """
+    width = max(1, width)
+    lines: list[tuple[int, int]] = []
+    start = 0
+    length = len(text)
+    while start <= length:
+        newline = text.find("\n", start)
+        paragraph_end = length if newline == -1 else newline
+        line_start = start
+        while True:
+            cells = 0
+            position = line_start
+            last_space = -1
+            while position < paragraph_end:
+                w = char_width(text[position])
+                if cells + w > width:
+                    break
+                if text[position] == " ":
+                    last_space = position
+                cells += w
+                position += 1
+            if position >= paragraph_end:
+                lines.append((line_start, paragraph_end))
+                break
+            if text[position] == " ":
+                # The line is full exactly at a space: break on that space.
+                last_space = position
+            if last_space > line_start:
+                lines.append((line_start, last_space))
+                line_start = last_space + 1
+            else:
+                cut = max(position, line_start + 1)
+                lines.append((line_start, cut))
+                line_start = cut
+            while line_start < paragraph_end and text[line_start] == " ":
+                line_start += 1
+            if line_start >= paragraph_end:
+                break
+        if newline == -1:
+            break
+        start = newline + 1
+    return lines
