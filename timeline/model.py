@@ -74,7 +74,8 @@ class Source:
 
     `path` is relative to the dataset folder, such as `sources/yomiuri-2023-01-14.txt`.
     `text` is the article body after the front matter; `body_line` is the file line on
-    which that body starts.
+    which that body starts. `origin` names the raw file the text came from and `notes`
+    says what was removed from it (page furniture), where the front matter gives them.
     """
 
     id: str
@@ -88,6 +89,8 @@ class Source:
     path: str
     text: str
     body_line: int
+    origin: str | None = None
+    notes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Self
+from typing import Any, Self
 
 from timeline.model import Dataset, Event, Status
 from timeline.text import fold_case
@@ -21,10 +21,13 @@ __all__ = [
     "EventIndex",
     "FacetCounts",
     "Filter",
+    "SearchResult",
     "event_search_text",
     "facet_counts",
     "filter_events",
+    "mask_to_positions",
     "matches",
+    "positions_to_mask",
     "sort_by_date",
 ]
 
@@ -137,11 +140,48 @@ def facet_counts(events: Iterable[Event]) -> FacetCounts:
     return FacetCounts(dict(themes), dict(actors), dict(sources), dict(statuses), total)
 
 
+_BIT_OFFSETS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
+
+
+def mask_to_positions(mask: int) -> list[int]:
+    """The set bits of `mask`, ascending: bit i stands for the event at position i."""
+    positions: list[int] = []
+    extend = positions.extend
+    data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    for byte_index, byte in enumerate(data):
+        if byte:
+            base = byte_index * 8
+            extend([base + offset for offset in _BIT_OFFSETS[byte]])
+    return positions
+
+
+def positions_to_mask(positions: Iterable[int], size: int) -> int:
+    """The bitset with the bits at `positions` set (`size` is the number of events)."""
+    bits = bytearray((size + 7) // 8)
+    for position in positions:
+        bits[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(bits, "little")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The events that passed a filter: `positions` ascending, and the same as a bitset."""
+
+    positions: list[int]
+    mask: int
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
 @dataclass(slots=True)
 class EventIndex:
     """A dataset's events in date order, with what filtering needs precomputed.
 
-    `apply(filt)` returns positions into `events` (ascending, so still in date order).
+    Each facet value (theme, actor, source, status) has a bitset over date order, a
+    Python int whose bit i stands for `events[i]`: combining facets is a few big-int
+    ANDs and ORs, and a facet count is one AND and a popcount. Free text is checked
+    per event on case-folded text, and a previous result can narrow the scan.
     Build it once per dataset; it is never changed afterwards.
     """
 
@@ -149,82 +189,114 @@ class EventIndex:
     events: tuple[Event, ...] = field(init=False)
     positions: dict[str, int] = field(init=False)
     _search_text: list[str] = field(init=False, repr=False)
-    _by_theme: dict[str, frozenset[int]] = field(init=False, repr=False)
-    _by_actor: dict[str, frozenset[int]] = field(init=False, repr=False)
-    _by_source: dict[str, frozenset[int]] = field(init=False, repr=False)
-    _by_status: dict[Status, frozenset[int]] = field(init=False, repr=False)
+    _theme_masks: dict[str, int] = field(init=False, repr=False)
+    _actor_masks: dict[str, int] = field(init=False, repr=False)
+    _source_masks: dict[str, int] = field(init=False, repr=False)
+    _status_masks: dict[Status, int] = field(init=False, repr=False)
     _lower: list[int] = field(init=False, repr=False)
     _upper: list[int] = field(init=False, repr=False)
+    _all: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.events = sort_by_date(self.dataset.events)
         self.positions = {event.id: i for i, event in enumerate(self.events)}
         self._search_text = [event_search_text(event) for event in self.events]
-        by_theme: dict[str, set[int]] = {}
-        by_actor: dict[str, set[int]] = {}
-        by_source: dict[str, set[int]] = {}
-        by_status: dict[Status, set[int]] = {}
+        by_theme: dict[str, list[int]] = {}
+        by_actor: dict[str, list[int]] = {}
+        by_source: dict[str, list[int]] = {}
+        by_status: dict[Status, list[int]] = {}
         for i, event in enumerate(self.events):
-            for theme in event.themes:
-                by_theme.setdefault(theme, set()).add(i)
-            for actor in event.actors:
-                by_actor.setdefault(actor, set()).add(i)
+            for theme in dict.fromkeys(event.themes):
+                by_theme.setdefault(theme, []).append(i)
+            for actor in dict.fromkeys(event.actors):
+                by_actor.setdefault(actor, []).append(i)
             for source in event.source_ids:
-                by_source.setdefault(source, set()).add(i)
-            by_status.setdefault(event.status, set()).add(i)
-        self._by_theme = {k: frozenset(v) for k, v in by_theme.items()}
-        self._by_actor = {k: frozenset(v) for k, v in by_actor.items()}
-        self._by_source = {k: frozenset(v) for k, v in by_source.items()}
-        self._by_status = {k: frozenset(v) for k, v in by_status.items()}
+                by_source.setdefault(source, []).append(i)
+            by_status.setdefault(event.status, []).append(i)
+        size = len(self.events)
+        self._theme_masks = {k: positions_to_mask(v, size) for k, v in by_theme.items()}
+        self._actor_masks = {k: positions_to_mask(v, size) for k, v in by_actor.items()}
+        self._source_masks = {k: positions_to_mask(v, size) for k, v in by_source.items()}
+        self._status_masks = {k: positions_to_mask(v, size) for k, v in by_status.items()}
         self._lower = [event.date.lower for event in self.events]
         self._upper = [event.date.upper for event in self.events]
+        self._all = (1 << size) - 1
 
     def __len__(self) -> int:
         return len(self.events)
 
-    def apply(self, filt: Filter, within: Sequence[int] | None = None) -> list[int]:
-        """Positions of the events that pass `filt`, ascending (date order).
+    def search(self, filt: Filter, within: SearchResult | None = None) -> SearchResult:
+        """The events that pass `filt`.
 
         `within`, when given, is a previous result known to contain the answer (the user
-        typed one more letter), so only those positions are examined.
+        typed one more letter), so only its events are examined for the text.
         """
-        candidates: set[int] | None = None if within is None else set(within)
-        empty: frozenset[int] = frozenset()
-
-        def narrow(found: Iterable[int]) -> None:
-            nonlocal candidates
-            candidates = set(found) if candidates is None else candidates.intersection(found)
-
+        mask = self._all if within is None else within.mask
         if filt.themes:
-            groups = [self._by_theme.get(t, empty) for t in filt.themes]
-            narrow(frozenset.intersection(*groups) if filt.all_themes else empty.union(*groups))
-        if filt.actors:
-            narrow(empty.union(*(self._by_actor.get(a, empty) for a in filt.actors)))
-        if filt.sources:
-            narrow(empty.union(*(self._by_source.get(s, empty) for s in filt.sources)))
-        if filt.statuses:
-            narrow(empty.union(*(self._by_status.get(s, empty) for s in filt.statuses)))
-        ordered: Iterable[int] = (
-            range(len(self.events)) if candidates is None else sorted(candidates)
-        )
+            groups = [self._theme_masks.get(theme, 0) for theme in filt.themes]
+            if filt.all_themes:
+                for group in groups:
+                    mask &= group
+            else:
+                mask &= _union(groups)
+        for values, masks in (
+            (filt.actors, self._actor_masks),
+            (filt.sources, self._source_masks),
+            (filt.statuses, self._status_masks),
+        ):
+            if values:
+                mask &= _union(masks.get(value, 0) for value in values)  # type: ignore[call-overload]
+        checks = filt.date_from is not None or filt.date_to is not None or bool(filt.terms)
+        if not checks:
+            return SearchResult(mask_to_positions(mask), mask)
+        positions = mask_to_positions(mask)
         lower, upper = self._lower, self._upper
         if filt.date_from is not None:
             start = filt.date_from
-            ordered = [i for i in ordered if upper[i] >= start]
+            positions = [i for i in positions if upper[i] >= start]
         if filt.date_to is not None:
             end = filt.date_to
-            ordered = [i for i in ordered if lower[i] <= end]
-        terms = filt.terms
-        if terms:
-            texts = self._search_text
-            ordered = [i for i in ordered if all(term in texts[i] for term in terms)]
-        return list(ordered)
+            positions = [i for i in positions if lower[i] <= end]
+        texts = self._search_text
+        for term in filt.terms:
+            positions = [i for i in positions if term in texts[i]]
+        return SearchResult(positions, positions_to_mask(positions, len(self.events)))
+
+    def apply(self, filt: Filter, within: Sequence[int] | None = None) -> list[int]:
+        """Positions of the events that pass `filt`, ascending (date order)."""
+        previous = None
+        if within is not None:
+            previous = SearchResult(list(within), positions_to_mask(within, len(self.events)))
+        return self.search(filt, previous).positions
+
+    def counts(self, result: SearchResult) -> FacetCounts:
+        """Facet counts over a result: one AND and a popcount per facet value."""
+        mask = result.mask
+
+        def count(masks: dict[Any, int]) -> dict[Any, int]:
+            found = {value: (mask & bits).bit_count() for value, bits in masks.items()}
+            return {value: n for value, n in found.items() if n}
+
+        return FacetCounts(
+            count(self._theme_masks),
+            count(self._actor_masks),
+            count(self._source_masks),
+            count(self._status_masks),
+            len(result.positions),
+        )
 
     def facet_counts(self, positions: Iterable[int]) -> FacetCounts:
         """Facet counts over the events at `positions`."""
-        events = self.events
-        return facet_counts(events[i] for i in positions)
+        listed = list(positions)
+        return self.counts(SearchResult(listed, positions_to_mask(listed, len(self.events))))
 
     def position_of(self, event_id: str) -> int | None:
         """Where the event with this id stands in date order, or None."""
         return self.positions.get(event_id)
+
+
+def _union(masks: Iterable[int]) -> int:
+    combined = 0
+    for bits in masks:
+        combined |= bits
+    return combined

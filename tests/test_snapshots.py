@@ -1,0 +1,51 @@
+"""SVG snapshots of the main screens at fixed sizes (pytest-textual-snapshot).
+
+The app shows no clock and no blinking cursor at the moments captured, so the snapshots are
+deterministic. After a deliberate UI change, review and refresh them with
+`python -m pytest tests/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+from tui_support import make_app
+
+
+def _no_blink(pilot: Pilot[Any]) -> None:
+    for widget in pilot.app.query(Input):
+        widget.cursor_blink = False
+
+
+def test_main_screen(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(140, 40), run_before=_no_blink)
+
+
+def test_main_screen_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_no_blink)
+
+
+def test_filtered_screen(snap_compare: Any) -> None:
+    async def filter_by_search_and_theme(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("slash", *"summit", "escape", "t", "space", "escape")
+        await pilot.pause()
+
+    assert snap_compare(
+        make_app(), terminal_size=(140, 40), run_before=filter_by_search_and_theme
+    )
+
+
+def test_article_screen(snap_compare: Any) -> None:
+    async def open_article(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(140, 40), run_before=open_article)
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(120, 40), press=["question_mark"])

@@ -1,0 +1,68 @@
+"""Helpers shared by the TUI tests: the bundled dataset, a hostile one, and screen reading."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from timeline.dates import parse_edtf
+from timeline.loader import Loaded, load_dataset
+from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
+from timeline.ui.app import TimelineApp
+from timeline.ui.widgets.timeline_view import TimelineView
+
+
+@cache
+def bundled() -> Loaded:
+    """The bundled dataset, loaded once for the whole test run (it is immutable)."""
+    return load_dataset()
+
+
+def make_app(loaded: Loaded | None = None, **kwargs: object) -> TimelineApp:
+    """A TimelineApp on the given (default: bundled) dataset."""
+    return TimelineApp(loaded or bundled(), **kwargs)  # type: ignore[arg-type]
+
+
+def screen_lines(widget: TimelineView) -> list[str]:
+    """The text of every line the widget shows right now."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+HOSTILE_TITLE = "[@click=app.quit]Click me[/] [bold]not bold[/] \x1b[2J\x1b]52;c;aGk=\x07 :smile:"
+HOSTILE_QUOTE = (
+    "[link=file:///etc/passwd]passwd[/link] and "
+    "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \\[x]"
+)
+
+
+def hostile_dataset() -> Loaded:
+    """A dataset whose every text field carries markup and escape sequences."""
+    body = f"Intro line.\n{HOSTILE_QUOTE} and then the rest of the article text.\n"
+    start = body.index(HOSTILE_QUOTE)
+    source = Source(
+        id="evil",
+        title="[red]Evil[/red] source \x1bc",
+        outlet="[@click=app.screenshot('/tmp/x.svg')]Outlet[/]",
+        published=parse_edtf("2024-01-02"),
+        published_basis=None,
+        kind=SourceKind.REPORT,
+        byline=None,
+        credit=None,
+        path="sources/evil.txt",
+        text=body,
+        body_line=5,
+    )
+    quote = Quote("evil", HOSTILE_QUOTE, Span(start, start + len(HOSTILE_QUOTE), 6, 1))
+    event = Event(
+        id="evil-event",
+        date=parse_edtf("2024-01-02"),
+        title=HOSTILE_TITLE,
+        summary="Summary with [b]markup[/b] and \x9b31m C1 CSI.",
+        themes=("bad",),
+        actors=("[@click=app.quit]Actor[/]",),
+        places=("\x1b[31mRed place",),
+        status=Status.OCCURRED,
+        date_basis="[i]basis[/i]",
+        quotes=(quote,),
+    )
+    theme = Theme("bad", "[blink]Bad theme[/]", "[@click=app.quit]x[/]")
+    return Loaded(Dataset("hostile", (theme,), (source,), (event,)), ())

@@ -1,0 +1,20 @@
+"""Layout rules shared by the screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+
+__all__ = ["NARROW_WIDTH", "update_width_class"]
+
+NARROW_WIDTH = 110
+"""Below this many columns the side panes move under the main one (the `-narrow` class),
+so the timeline and the article keep room for text at 80×24."""
+
+
+def update_width_class(screen: Screen[Any], width: int) -> bool:
+    """Set or clear the `-narrow` class for a terminal `width` wide; True when narrow."""
+    narrow = width < NARROW_WIDTH
+    screen.set_class(narrow, "-narrow")
+    return narrow

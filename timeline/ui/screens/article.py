@@ -1,0 +1,163 @@
+"""The article screen: one source's full text with the chosen quote highlighted.
+
+`n`/`p` step through the event's quotes (switching article when a quote comes from
+another source); the side list shows the excerpts of this article that other events cite,
+and choosing one returns to the timeline on that event. Esc returns to exactly where the
+user was, since the main screen is only covered, never rebuilt.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from timeline.dates import describe
+from timeline.model import Dataset, Event
+from timeline.provenance import citations_of
+from timeline.text import sanitize
+from timeline.ui.layout import update_width_class
+from timeline.ui.widgets.article_view import ArticleView
+
+__all__ = ["ArticleScreen"]
+
+
+class ArticleScreen(Screen[str | None]):
+    """Read a quote in its article; dismisses with an event id to jump to, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("n,right_square_bracket", "next_quote", "Next quote"),
+        Binding("p,left_square_bracket", "previous_quote", "Prev quote"),
+        Binding("o", "focus_citations", "Other excerpts"),
+    ]
+    """Esc goes back; n/p walk the event's quotes; o moves to the list of other excerpts."""
+
+    def __init__(self, dataset: Dataset, event: Event, quote_index: int) -> None:
+        super().__init__()
+        self._dataset = dataset
+        self._event = event
+        self._quote_index = quote_index
+        self._citation_ids: list[str] = []
+
+    @property
+    def quote_index(self) -> int:
+        """Which of the event's quotes is shown."""
+        return self._quote_index
+
+    @property
+    def event(self) -> Event:
+        """The event whose quotes are being read."""
+        return self._event
+
+    def compose(self) -> ComposeResult:
+        """The article on the left, other excerpts of it on the right."""
+        yield Static(id="article-head")
+        with Horizontal(id="article-body"):
+            yield ArticleView(id="article")
+            with Vertical(id="article-side"):
+                yield Static(id="article-side-label")
+                yield OptionList(id="citations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show the chosen quote and put the keyboard in the article."""
+        update_width_class(self, self.app.size.width)
+        self._show()
+        self.query_one(ArticleView).focus()
+
+    def on_resize(self) -> None:
+        """Put the list of other excerpts under the article on narrow terminals."""
+        update_width_class(self, self.size.width)
+
+    def _show(self) -> None:
+        event = self._event
+        quote = event.quotes[self._quote_index]
+        source = self._dataset.source(quote.source_id)
+        head = self.query_one("#article-head", Static)
+        head.update(
+            Content.assemble(
+                (sanitize(source.title), "bold"),
+                "\n",
+                (
+                    f"{sanitize(source.outlet)} · {describe(source.published)} · "
+                    f"{source.kind} · {sanitize(source.path)}",
+                    "$text-muted",
+                ),
+                "\n",
+                (
+                    f"Quote {self._quote_index + 1} of {len(event.quotes)} for: "
+                    f"{sanitize(event.title)}  (line {quote.span.line}, "
+                    f"column {quote.span.column})",
+                    "$text-accent",
+                ),
+            )
+        )
+        citations = [
+            (other, other_quote)
+            for other, other_quote in citations_of(self._dataset, source.id)
+            if other.id != event.id
+        ]
+        cited_spans = [(q.span.start, q.span.end) for _, q in citations]
+        self.query_one(ArticleView).show_article(
+            source.text, (quote.span.start, quote.span.end), cited_spans
+        )
+        label = self.query_one("#article-side-label", Static)
+        count = len(citations)
+        label.update(
+            Content(
+                f"{count} other excerpt{'s' if count != 1 else ''} of this article"
+                if count
+                else "No other event cites this article"
+            )
+        )
+        option_list = self.query_one("#citations", OptionList)
+        option_list.clear_options()
+        self._citation_ids = [other.id for other, _ in citations]
+        option_list.add_options(
+            Option(
+                Content.assemble(
+                    (describe(other.date), "$text-muted"),
+                    "  ",
+                    (sanitize(other.title), "bold"),
+                    "\n",
+                    (f"“{sanitize(other_quote.text)}”", "italic"),
+                )
+            )
+            for other, other_quote in citations
+        )
+
+    def _step(self, delta: int) -> None:
+        count = len(self._event.quotes)
+        if count <= 1:
+            self.notify("This event has only one quote.", timeout=2)
+            return
+        self._quote_index = (self._quote_index + delta) % count
+        self._show()
+
+    def action_next_quote(self) -> None:
+        """Show the event's next quote (wrapping round)."""
+        self._step(1)
+
+    def action_previous_quote(self) -> None:
+        """Show the event's previous quote (wrapping round)."""
+        self._step(-1)
+
+    def action_focus_citations(self) -> None:
+        """Move the keyboard to the list of other excerpts."""
+        self.query_one("#citations", OptionList).focus()
+
+    def action_back(self) -> None:
+        """Return to the timeline, exactly as it was."""
+        self.dismiss(None)
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        """Jump to the event that cites the chosen excerpt."""
+        message.stop()
+        self.dismiss(self._citation_ids[message.option_index])

@@ -1,0 +1,114 @@
+"""The overview strip: events per month over the whole span, as one line of bars.
+
+The months on screen in the timeline are underlined and the highlighted event's month is
+marked below the bars. A click moves the timeline to that month.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.strip import Strip
+from textual.widget import Widget
+
+from timeline.ui.messages import MonthChosen
+from timeline.views import Histogram
+
+__all__ = ["OverviewStrip"]
+
+_BARS = " ▁▂▃▄▅▆▇█"
+
+
+class OverviewStrip(Widget):
+    """A two-line density strip: bars per month, then year labels and the cursor mark."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "overview--bar",
+        "overview--visible",
+        "overview--cursor",
+        "overview--label",
+    }
+    """Styled in `app.tcss`."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._histogram = Histogram(0, 0, [0])
+        self._visible: tuple[int, int] | None = None
+        self._cursor_month: int | None = None
+
+    def show_histogram(self, histogram: Histogram) -> None:
+        """Show a new month-by-month count (after the filter changed)."""
+        self._histogram = histogram
+        self.refresh()
+
+    def show_visible(self, visible: tuple[int, int] | None) -> None:
+        """Light the running months from `visible[0]` to `visible[1]` (on screen now)."""
+        self._visible = visible
+        self.refresh()
+
+    def show_cursor(self, month: int | None) -> None:
+        """Mark the highlighted event's running month."""
+        self._cursor_month = month
+        self.refresh()
+
+    def _columns(self) -> list[tuple[int, int]]:
+        return self._histogram.bucket_bounds(max(1, self.size.width))
+
+    def render_line(self, y: int) -> Strip:
+        """Bars on the first line; year labels and the cursor mark on the second."""
+        width = self.size.width
+        base = self.rich_style
+        columns = self._columns()
+        if y == 0:
+            return self._bars(columns, width, base)
+        if y == 1:
+            return self._labels(columns, width, base)
+        return Strip.blank(width, base)
+
+    def _bars(self, columns: list[tuple[int, int]], width: int, base: Style) -> Strip:
+        counts = self._histogram.bucket_counts(max(1, width))
+        peak = max(counts) if counts else 0
+        bar_style = base + self.get_component_rich_style("overview--bar", partial=True)
+        visible_style = bar_style + self.get_component_rich_style(
+            "overview--visible", partial=True
+        )
+        segments = []
+        for (start, end), count in zip(columns, counts, strict=True):
+            level = 0 if not count else 1 + (count * (len(_BARS) - 2)) // max(peak, 1)
+            in_view = self._visible is not None and start <= self._visible[1] and (
+                end >= self._visible[0]
+            )
+            segments.append(Segment(_BARS[min(level, len(_BARS) - 1)],
+                                    visible_style if in_view else bar_style))  # fmt: skip
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _labels(self, columns: list[tuple[int, int]], width: int, base: Style) -> Strip:
+        label_style = base + self.get_component_rich_style("overview--label", partial=True)
+        cursor_style = base + self.get_component_rich_style("overview--cursor", partial=True)
+        cells = [" "] * len(columns)
+        last_label_end = -1
+        for x, (start, _end) in enumerate(columns):
+            year, month = divmod(start, 12)
+            new_year = x == 0 or divmod(columns[x - 1][0], 12)[0] != year
+            label = str(year)
+            if new_year and x > last_label_end and x + len(label) <= len(columns):
+                cells[x : x + len(label)] = list(label)
+                last_label_end = x + len(label)
+        segments = [Segment(char, label_style) for char in cells]
+        if self._cursor_month is not None:
+            for x, (start, end) in enumerate(columns):
+                if start <= self._cursor_month <= end:
+                    # Mark the cursor's month; over a year label, light the digit instead.
+                    char = "▲" if cells[x] == " " else cells[x]
+                    segments[x] = Segment(char, cursor_style)
+                    break
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def on_click(self, event: events.Click) -> None:
+        """Move the timeline to the month under the pointer."""
+        columns = self._columns()
+        if 0 <= event.x < len(columns):
+            self.post_message(MonthChosen(columns[event.x][0]))

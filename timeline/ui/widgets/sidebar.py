@@ -1,0 +1,191 @@
+"""The filter sidebar: search, themes (any or all), status, sources, actors and dates.
+
+The sidebar owns no filter state. It reports each edit up as a `FilterEdited` message, and
+the screen, which holds the one `Filter`, pushes values and counts back down with
+`show_filter` and `show_counts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label, SelectionList, Switch
+from textual.widgets.selection_list import Selection
+
+from timeline.dates import EdtfError, parse_edtf
+from timeline.model import Dataset, Status
+from timeline.query import FacetCounts, Filter
+from timeline.text import sanitize
+from timeline.ui.messages import FilterEdited
+from timeline.ui.widgets.timeline_view import STATUS_MARKERS, THEME_COLOURS
+
+__all__ = ["EdtfValidator", "FilterSidebar"]
+
+
+class EdtfValidator(Validator):
+    """Accept an empty box or any EDTF date (`2023`, `2023-05`, `2023-05-19`)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        """Check one value typed into a date box."""
+        if not value.strip():
+            return self.success()
+        try:
+            parse_edtf(value.strip())
+        except EdtfError as error:
+            return self.failure(str(error))
+        return self.success()
+
+
+_PROMPT_CELLS = 24
+"""Room for a facet value and its count inside the sidebar's lists."""
+
+
+def _prompt(label: str, count: int, colour: str | None = None) -> Content:
+    """A facet value with its count right-aligned: `■ Security & defence     12`."""
+    count_text = f"{count:>4}"
+    marker = "■ " if colour else ""
+    room = _PROMPT_CELLS - len(marker) - len(count_text) - 1
+    shown = sanitize(label)
+    shown = shown if len(shown) <= room else shown[: room - 1] + "…"
+    parts: list[str | tuple[str, str]] = []
+    if colour:
+        parts.append((marker, colour))
+    parts.append(shown.ljust(room) + " ")
+    parts.append((count_text, "$text-muted"))
+    return Content.assemble(*parts)
+
+
+class FilterSidebar(VerticalScroll, can_focus=False):
+    """Every filter control, with counts that follow the current result."""
+
+    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._dataset = dataset
+        self._theme_ids = [theme.id for theme in dataset.themes]
+        self._labels: dict[str, dict[str, str]] = {
+            "themes": {t.id: t.label for t in dataset.themes},
+            "statuses": {str(s): f"{STATUS_MARKERS[s]} {s}" for s in Status},
+            "sources": {s.id: s.outlet for s in dataset.sources},
+            "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
+        }
+        self._colours = {
+            theme: THEME_COLOURS[i % len(THEME_COLOURS)] for i, theme in enumerate(self._theme_ids)
+        }
+
+    def compose(self) -> ComposeResult:
+        """Search first, then each facet, then the date range."""
+        yield Label("Search", classes="sidebar-heading")
+        yield Input(placeholder="title, summary, quotes", id="search")
+        with Horizontal(classes="sidebar-heading-row"):
+            yield Label("Themes", classes="sidebar-heading")
+            yield Label("match all", classes="switch-label")
+            yield Switch(value=False, id="all-themes", animate=False)
+        yield SelectionList[str](*self._selections("themes"), id="themes")
+        yield Label("Status", classes="sidebar-heading")
+        yield SelectionList[str](*self._selections("statuses"), id="statuses")
+        yield Label("Sources", classes="sidebar-heading")
+        yield SelectionList[str](*self._selections("sources"), id="sources")
+        yield Label("Actors", classes="sidebar-heading")
+        yield SelectionList[str](*self._selections("actors"), id="actors")
+        yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
+        with Horizontal(id="date-range"):
+            yield Input(placeholder="from", id="date-from", validators=[EdtfValidator()])
+            yield Input(placeholder="to", id="date-to", validators=[EdtfValidator()])
+
+    def _selections(self, facet: str, counts: dict[str, int] | None = None,
+                    selected: Iterable[str] = ()) -> list[Selection[str]]:  # fmt: skip
+        chosen = set(selected)
+        return [
+            Selection(
+                _prompt(label, (counts or {}).get(value, 0), self._colours.get(value)),
+                value,
+                value in chosen,
+                id=f"{facet}-{n}",
+            )
+            for n, (value, label) in enumerate(self._labels[facet].items())
+        ]
+
+    # -- edits go up -----------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(FilterEdited({"text": event.value}))
+
+    @on(Switch.Changed, "#all-themes")
+    def _mode_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self.post_message(FilterEdited({"all_themes": event.value}))
+
+    @on(SelectionList.SelectedChanged)
+    def _facet_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        event.stop()
+        facet = event.selection_list.id
+        values = frozenset(event.selection_list.selected)
+        if facet == "statuses":
+            self.post_message(FilterEdited({"statuses": frozenset(map(Status, values))}))
+        elif facet in ("themes", "sources", "actors"):
+            self.post_message(FilterEdited({facet: values}))
+
+    @on(Input.Changed, "#date-from, #date-to")
+    def _date_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        text = event.value.strip()
+        valid = event.validation_result is None or event.validation_result.is_valid
+        if not valid:
+            return
+        field = "date_from" if event.input.id == "date-from" else "date_to"
+        day: int | None = None
+        if text:
+            date = parse_edtf(text)
+            day = date.lower if field == "date_from" else date.upper
+        self.post_message(FilterEdited({field: day}))
+
+    # -- values come down ------------------------------------------------------------
+
+    def show_filter(self, filt: Filter, date_texts: tuple[str, str] | None = None) -> None:
+        """Make every control show `filt`, without reporting those changes back up."""
+        search = self.query_one("#search", Input)
+        switch = self.query_one("#all-themes", Switch)
+        with self.prevent(Input.Changed, Switch.Changed, SelectionList.SelectedChanged):
+            if search.value != filt.text:
+                search.value = filt.text
+            switch.value = filt.all_themes
+            wanted: dict[str, Iterable[Any]] = {
+                "themes": filt.themes,
+                "statuses": (str(s) for s in filt.statuses),
+                "sources": filt.sources,
+                "actors": filt.actors,
+            }
+            for facet, values in wanted.items():
+                selection_list = self.query_one(f"#{facet}", SelectionList)
+                chosen = set(values)
+                if set(selection_list.selected) != chosen:
+                    selection_list.deselect_all()
+                    for value in chosen:
+                        selection_list.select(value)
+            if date_texts is not None:
+                self.query_one("#date-from", Input).value = date_texts[0]
+                self.query_one("#date-to", Input).value = date_texts[1]
+
+    def show_counts(self, counts: FacetCounts) -> None:
+        """Update the count beside every facet value to the current result's."""
+        by_facet: dict[str, dict[str, int]] = {
+            "themes": counts.themes,
+            "statuses": {str(k): v for k, v in counts.statuses.items()},
+            "sources": counts.sources,
+            "actors": counts.actors,
+        }
+        for facet, facet_counts in by_facet.items():
+            selection_list = self.query_one(f"#{facet}", SelectionList)
+            for n, (value, label) in enumerate(self._labels[facet].items()):
+                selection_list.replace_option_prompt(
+                    f"{facet}-{n}",
+                    _prompt(label, facet_counts.get(value, 0), self._colours.get(value)),
+                )

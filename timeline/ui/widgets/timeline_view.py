@@ -1,0 +1,359 @@
+"""The timeline: every shown event, grouped under year and month headings.
+
+A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds one list of
+ints (`TimelineRows`) and renders only the lines on screen, so swapping in a new filter
+result costs the same at 100 or 100,000 events.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from timeline.dates import describe
+from timeline.model import Event, Status
+from timeline.text import sanitize
+from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
+from timeline.views import Heading, TimelineRows, month_of_key
+
+__all__ = ["STATUS_MARKERS", "THEME_COLOURS", "TimelineView"]
+
+THEME_COLOURS = (
+    "#4e9ee8", "#e5a53c", "#5fb85f", "#d9534f", "#a77bd9", "#3cbfae",
+    "#e07bb3", "#b8a04a", "#8fa3bf", "#e0734a", "#7fc97f", "#c9b3e6",
+)  # fmt: skip
+"""Marker colours for themes, in vocabulary order; legible on dark and light themes."""
+
+STATUS_MARKERS = {Status.OCCURRED: "●", Status.SCHEDULED: "◆", Status.PLANNED: "◇"}
+"""How each status shows at the start of a row."""
+
+_MAX_MARKERS = 5
+_EMPTY_ROWS = TimelineRows([], [], [])
+
+
+class TimelineView(ScrollView, can_focus=True):
+    """The scrollable, virtual list of events under year and month headings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "choose", "Open", show=True),
+    ]
+    """Keyboard-first navigation; vi keys alongside the arrows."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline-view--year",
+        "timeline-view--month",
+        "timeline-view--cursor",
+        "timeline-view--date",
+        "timeline-view--planned",
+        "timeline-view--count",
+        "timeline-view--empty",
+    }
+    """Styled in `app.tcss`, so rows follow the Textual colour theme."""
+
+    def __init__(
+        self,
+        events: Sequence[Event],
+        theme_ids: Sequence[str],
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's own parameter name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._events = events
+        self._marker_slots = min(_MAX_MARKERS, max((len(e.themes) for e in events), default=0))
+        self._theme_colour = {
+            theme: Style(color=THEME_COLOURS[i % len(THEME_COLOURS)])
+            for i, theme in enumerate(theme_ids)
+        }
+        self._rows = _EMPTY_ROWS
+        self._keys: Sequence[int] = ()
+        self._cursor: int | None = None
+        self._labels: dict[int, tuple[str, str]] = {}
+
+    # -- data in ---------------------------------------------------------------------
+
+    @property
+    def rows(self) -> TimelineRows:
+        """The rows shown now."""
+        return self._rows
+
+    @property
+    def cursor_row(self) -> int | None:
+        """The row under the cursor (always an event row), or None when nothing shows."""
+        return self._cursor
+
+    @property
+    def cursor_position(self) -> int | None:
+        """The position (in `EventIndex.events`) of the event under the cursor."""
+        if self._cursor is None:
+            return None
+        return self._rows.rows[self._cursor]
+
+    def set_rows(self, rows: TimelineRows, keys: Sequence[int], keep: int | None) -> None:
+        """Show new rows; keep the cursor on the event at position `keep` if it is shown,
+        else on the first event at or after where it was."""
+        self._rows = rows
+        self._keys = keys
+        self.virtual_size = Size(self.size.width, len(rows.rows))
+        target: int | None = None
+        if keep is not None:
+            target = rows.row_for_position(keep)
+            if target is None and rows.positions:
+                # The event was filtered out: land on the nearest later one, else the last.
+                k = min(bisect_left(rows.positions, keep), len(rows.positions) - 1)
+                target = rows.row_of[k]
+        if target is None and rows.positions:
+            target = rows.row_of[0]
+        self._cursor = None
+        self.refresh()
+        self.move_cursor_to(target, force_message=True)
+
+    # -- cursor ----------------------------------------------------------------------
+
+    def move_cursor_to(self, row: int | None, *, force_message: bool = False) -> None:
+        """Put the cursor on `row` (an event row), scroll it into view, and report it."""
+        if row is not None and not (0 <= row < len(self._rows.rows)):
+            row = None
+        previous = self._cursor
+        self._cursor = row
+        if previous is not None:
+            self.refresh_line(previous)
+        if row is not None:
+            self.refresh_line(row)
+            self._scroll_row_into_view(row)
+        if row != previous or force_message:
+            if row is not None:
+                self.post_message(EventHighlighted(self._rows.rows[row]))
+            self._report_viewport()
+
+    def select_position(self, position: int) -> bool:
+        """Move the cursor to the event at `position`; False if it is filtered out."""
+        row = self._rows.row_for_position(position)
+        if row is None:
+            return False
+        self.move_cursor_to(row)
+        return True
+
+    def jump_to_month(self, month: int) -> None:
+        """Move to the first shown event in running month `month` or later (else the last)."""
+        keys = self._keys
+        for k, position in enumerate(self._rows.positions):
+            key = keys[position]
+            if month_of_key(key) >= month:
+                self.move_cursor_to(self._rows.row_of[k])
+                self._scroll_row_to_top(self._rows.row_of[k])
+                return
+        if self._rows.positions:
+            self.move_cursor_to(self._rows.row_of[-1])
+
+    def _step(self, delta: int) -> None:
+        if self._cursor is None:
+            return
+        rows = self._rows
+        target = rows.nearest_event_row(self._cursor + delta, 1 if delta > 0 else -1)
+        if target is None:
+            # Past the last event (or before the first): stay, but show headings above.
+            if delta < 0:
+                self.scroll_to(y=0, animate=False)
+            return
+        self.move_cursor_to(target)
+
+    def action_cursor_down(self) -> None:
+        """Move to the next event."""
+        self._step(1)
+
+    def action_cursor_up(self) -> None:
+        """Move to the previous event."""
+        self._step(-1)
+
+    def action_page_down(self) -> None:
+        """Move a screenful down."""
+        self._page(max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        """Move a screenful up."""
+        self._page(-max(1, self.scrollable_content_region.height - 1))
+
+    def _page(self, delta: int) -> None:
+        if self._cursor is None:
+            return
+        last = len(self._rows.rows) - 1
+        start = min(max(self._cursor + delta, 0), last)
+        target = self._rows.nearest_event_row(start, 1 if delta > 0 else -1)
+        if target is None:
+            target = self._rows.nearest_event_row(start, -1 if delta > 0 else 1)
+        self.move_cursor_to(target)
+
+    def action_first(self) -> None:
+        """Move to the first event."""
+        if self._rows.positions:
+            self.move_cursor_to(self._rows.row_of[0])
+            self.scroll_to(y=0, animate=False)
+
+    def action_last(self) -> None:
+        """Move to the last event."""
+        if self._rows.positions:
+            self.move_cursor_to(self._rows.row_of[-1])
+
+    def action_choose(self) -> None:
+        """Open the event under the cursor."""
+        position = self.cursor_position
+        if position is not None:
+            self.post_message(EventChosen(position))
+
+    async def _on_click(self, event: events.Click) -> None:
+        row = event.y + self.scroll_offset.y
+        if not (0 <= row < len(self._rows.rows)) or self._rows.rows[row] < 0:
+            return
+        if row == self._cursor and event.chain >= 2:
+            self.action_choose()
+        else:
+            self.move_cursor_to(row)
+
+    # -- scrolling -------------------------------------------------------------------
+
+    def _scroll_row_into_view(self, row: int) -> None:
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        if height <= 0:
+            return
+        if row < top:
+            # Show the headings just above the event too, when they belong to it.
+            heading_top = row
+            while heading_top > 0 and self._rows.rows[heading_top - 1] < 0:
+                heading_top -= 1
+            self.scroll_to(y=heading_top, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    def _scroll_row_to_top(self, row: int) -> None:
+        while row > 0 and self._rows.rows[row - 1] < 0:
+            row -= 1
+        self.scroll_to(y=row, animate=False)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """Report the months on screen whenever the timeline scrolls."""
+        super().watch_scroll_y(old, new)
+        self._report_viewport()
+
+    def _report_viewport(self) -> None:
+        rows = self._rows.rows
+        if not rows:
+            self.post_message(ViewportChanged(None, None))
+            return
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        visible = [r for r in rows[top : top + height] if r >= 0]
+        if not visible:
+            self.post_message(ViewportChanged(None, None))
+            return
+        first = month_of_key(self._keys[visible[0]])
+        last = month_of_key(self._keys[visible[-1]])
+        self.post_message(ViewportChanged(first, last))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the virtual width in step with the widget, and the cursor in view."""
+        self.virtual_size = Size(event.size.width, len(self._rows.rows))
+        if self._cursor is not None:
+            self.call_after_refresh(self._scroll_row_into_view, self._cursor)
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one line of the timeline (only lines on screen are ever drawn)."""
+        row_index = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        rows = self._rows.rows
+        if not rows:
+            if y == 1:
+                style = base + self.get_component_rich_style("timeline-view--empty")
+                text = "  No events match these filters. Press c to clear them."
+                return Strip([Segment(set_cell_size(text, width), style)], width)
+            return Strip.blank(width, base)
+        if row_index >= len(rows):
+            return Strip.blank(width, base)
+        row = rows[row_index]
+        if row < 0:
+            return self._render_heading(Heading.decode(row), width, base)
+        return self._render_event(row, row_index == self._cursor, width, base)
+
+    def _render_heading(self, heading: Heading, width: int, base: Style) -> Strip:
+        if heading.month == 0:
+            style = base + self.get_component_rich_style("timeline-view--year")
+            label = f" {heading.label} "
+            line = label + "─" * max(0, width - cell_len(label))
+        else:
+            style = base + self.get_component_rich_style("timeline-view--month")
+            line = f"   {heading.label.split()[0]}"
+        return Strip([Segment(set_cell_size(line, width), style)], width)
+
+    def _label(self, position: int) -> tuple[str, str]:
+        label = self._labels.get(position)
+        if label is None:
+            event = self._events[position]
+            label = (describe(event.date), sanitize(event.title))
+            if len(self._labels) > 4096:
+                self._labels.clear()  # a bounded cache: only what was on screen recently
+            self._labels[position] = label
+        return label
+
+    def _render_event(self, position: int, is_cursor: bool, width: int, base: Style) -> Strip:
+        event = self._events[position]
+        date_text, title = self._label(position)
+        style = base
+        if event.status is not Status.OCCURRED:
+            style = style + self.get_component_rich_style("timeline-view--planned")
+        date_style = style + self.get_component_rich_style("timeline-view--date", partial=True)
+        count_style = style + self.get_component_rich_style("timeline-view--count", partial=True)
+        if is_cursor:
+            # The cursor wins over every column's own colour so the row reads as one.
+            cursor = self.get_component_rich_style("timeline-view--cursor", partial=True)
+            style, date_style, count_style = style + cursor, date_style + cursor, count_style + cursor
+
+        marker = f" {STATUS_MARKERS[event.status]} "
+        # Narrow terminals give the title the room; wide ones show intervals in full.
+        date_width = 15 if width < 100 else 21
+        if cell_len(date_text) > date_width - 1:
+            date_text = set_cell_size(date_text, date_width - 2) + "…"
+        date_cell = set_cell_size(date_text, date_width - 1) + " "
+        slots = self._marker_slots
+        markers = [
+            Segment("■", style + self._theme_colour.get(theme, Style()))
+            for theme in event.themes[:slots]
+        ]
+        markers.insert(0, Segment(" " * (slots - len(markers)), style))
+        count = len(event.source_ids)
+        count_text = f" {count:>2} src "
+        right_width = slots + cell_len(count_text) + 1
+        title_width = max(0, width - cell_len(marker) - date_width - right_width)
+        if cell_len(title) > title_width:
+            title_text = set_cell_size(title, max(0, title_width - 1)) + "…" if title_width else ""
+        else:
+            title_text = set_cell_size(title, title_width)
+        segments = [
+            Segment(marker, style),
+            Segment(date_cell, date_style),
+            Segment(title_text, style),
+            Segment(" ", style),
+            *markers,
+            Segment(count_text, count_style),
+        ]
+        return Strip(segments).adjust_cell_length(width, style)
