@@ -1,0 +1,926 @@
+"""The command line: `check`, `list` and `show`, and the TUI entry with its deep links.
+
+`timeline [PATH] [--event ID] [--theme T …] [--search TEXT]` opens the TUI (the same as
+`timeline open …`); `timeline COMMAND …` runs a command. The command, if any, is always
+the first argument: a first argument that names a command is that command, anything else
+is for the TUI, so a folder literally called `check` is opened as `./check` (or after
+`--`).
+
+Exit codes: 0 success, 1 the dataset has problems (errors, or a `check` that found
+some), 2 a usage error (a bad flag, an unknown theme or event, a path that does not
+exist).
+
+Adding a command takes one `_add_<name>_parser(subparsers)` function that builds its
+parser and sets `handler=`, appended to `_COMMANDS`. Handlers get the parsed
+`argparse.Namespace` and return an exit code; they raise `UsageError` for a bad argument
+and `CommandFailed` when they have already reported a problem. `add_path_argument`,
+`add_filter_arguments`, `load_for_command` and `selected_events` are the shared pieces.
+
+Everything printed from the data goes through `timeline.text.sanitize`, and Rich output
+takes it as `rich.text.Text` only (never markup), so a hostile dataset cannot style,
+link, clear or otherwise drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import io
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from timeline import __version__
+from timeline.dates import EdtfError, describe, parse_edtf
+from timeline.diagnostics import DatasetError, Diagnostic, Severity, format_diagnostic
+from timeline.loader import Loaded, load_dataset
+from timeline.model import Dataset, Event, Status
+from timeline.query import Filter, filter_events, sort_by_date
+from timeline.text import sanitize
+
+if TYPE_CHECKING:
+    _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_USAGE",
+    "CommandFailed",
+    "UsageError",
+    "add_filter_arguments",
+    "add_path_argument",
+    "build_parser",
+    "dumps_json",
+    "event_as_dict",
+    "filter_from_args",
+    "load_for_command",
+    "main",
+    "selected_events",
+]
+
+EXIT_OK = 0
+"""The command did what was asked (a `check` may still have printed warnings)."""
+EXIT_PROBLEMS = 1
+"""The dataset has errors (or `check` found some); the diagnostics were printed."""
+EXIT_USAGE = 2
+"""A usage error: a bad flag or value, an unknown id, or a path that does not exist."""
+
+PROG = "timeline"
+
+
+class UsageError(Exception):
+    """A bad argument: main prints `timeline CMD: error: <message>` and exits 2."""
+
+
+class CommandFailed(Exception):
+    """A command that has already reported its problem; main just exits with `code`."""
+
+    def __init__(self, code: int = EXIT_PROBLEMS) -> None:
+        self.code = code
+        super().__init__(f"exit {code}")
+
+
+# -- shared pieces for commands ---------------------------------------------------------
+
+
+def add_path_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the optional `PATH` positional (a dataset folder or an events file)."""
+    parser.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="a dataset folder (events.yaml and sources/) or an events file; "
+        "default: the bundled dataset",
+    )
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the event filter flags that `list` (and `export`) share.
+
+    `selected_events(args, loaded)` reads them back. Repeating a flag gives alternatives
+    (any of the actors); different flags must all hold.
+    """
+    group = parser.add_argument_group("filters (repeat a flag for alternatives)")
+    group.add_argument(
+        "--theme", dest="themes", action="append", default=[], metavar="T",
+        help="events with this theme id (any of them; see --match-all-themes)",
+    )  # fmt: skip
+    group.add_argument(
+        "--match-all-themes", action="store_true",
+        help="with several --theme: events that carry every one of them",
+    )  # fmt: skip
+    group.add_argument(
+        "--actor", dest="actors", action="append", default=[], metavar="A",
+        help="events with this actor, such as 'Joe Biden'",
+    )  # fmt: skip
+    group.add_argument(
+        "--source", dest="sources", action="append", default=[], metavar="S",
+        help="events that this source id reports",
+    )  # fmt: skip
+    group.add_argument(
+        "--status", dest="statuses", action="append", default=[], metavar="S",
+        help="occurred, scheduled or planned",
+    )  # fmt: skip
+    group.add_argument(
+        "--from", dest="date_from", metavar="D",
+        help="events that reach this EDTF date or later (2023, 2023-05, 2023-05-19): "
+        "from the first day of D",
+    )  # fmt: skip
+    group.add_argument(
+        "--to", dest="date_to", metavar="D",
+        help="events that start by this EDTF date: up to the last day of D",
+    )  # fmt: skip
+    group.add_argument(
+        "--search", metavar="TEXT",
+        help="words that must all occur (any case) in the title, summary or a quote",
+    )  # fmt: skip
+
+
+def load_for_command(args: argparse.Namespace) -> Loaded:
+    """Load the dataset named by `args.path` (default: the bundled one).
+
+    A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
+    (exit 1) is raised; its warnings are printed to stderr too. A path that does not
+    exist is a `UsageError` (exit 2).
+    """
+    try:
+        loaded = load_dataset(_dataset_path(args))
+    except DatasetError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    for warning in loaded.warnings:
+        print(format_diagnostic(warning), file=sys.stderr)
+    return loaded
+
+
+def filter_from_args(args: argparse.Namespace, dataset: Dataset) -> Filter:
+    """The `Filter` that the flags of `add_filter_arguments` ask for.
+
+    Raises:
+        UsageError: an unknown theme, actor, source or status (with the closest known
+            ones), an invalid EDTF date, or `--from` after `--to`.
+    """
+    themes = _known("theme", args.themes, [t.id for t in dataset.themes])
+    actors = _known("actor", args.actors, _all_values(e.actors for e in dataset.events))
+    sources = _known("source", args.sources, [s.id for s in dataset.sources])
+    statuses = _known("status", args.statuses, [str(s) for s in Status])
+    date_from = _date_bound("--from", args.date_from, upper=False)
+    date_to = _date_bound("--to", args.date_to, upper=True)
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise UsageError(
+            f"--from {sanitize(args.date_from)} is after --to {sanitize(args.date_to)}"
+        )
+    return Filter(
+        themes=frozenset(themes),
+        all_themes=bool(args.match_all_themes),
+        actors=frozenset(actors),
+        sources=frozenset(sources),
+        statuses=frozenset(Status(s) for s in statuses),
+        date_from=date_from,
+        date_to=date_to,
+        text=args.search or "",
+    )
+
+
+def selected_events(args: argparse.Namespace, loaded: Loaded) -> list[Event]:
+    """The events that the filter flags select, in date order.
+
+    Raises:
+        UsageError: as `filter_from_args` does.
+    """
+    filt = filter_from_args(args, loaded.dataset)
+    # One pass of the reference filter: building an EventIndex only pays off when the
+    # same dataset is filtered again and again (the TUI).
+    return filter_events(sort_by_date(loaded.dataset.events), filt)
+
+
+def event_as_dict(event: Event, dataset: Dataset) -> dict[str, Any]:
+    """A JSON-ready form of an event, its quotes located in their articles.
+
+    Values are the data as it is (not sanitised): `dumps_json` escapes what a terminal
+    could act on. Each quote gives its source's path, 1-based line and column in that
+    file, and the character span in the article body.
+    """
+    quotes = []
+    for quote in event.quotes:
+        source = dataset.source(quote.source_id)
+        quotes.append(
+            {
+                "source": source.id,
+                "path": source.path,
+                "line": quote.span.line,
+                "column": quote.span.column,
+                "start": quote.span.start,
+                "end": quote.span.end,
+                "quote": quote.text,
+                "outlet": source.outlet,
+                "title": source.title,
+                "published": source.published.text,
+            }
+        )
+    return {
+        "id": event.id,
+        "date": event.date.text,
+        "date_display": describe(event.date),
+        "date_basis": event.date_basis,
+        "title": event.title,
+        "summary": event.summary,
+        "status": str(event.status),
+        "themes": list(event.themes),
+        "actors": list(event.actors),
+        "places": list(event.places),
+        "quotes": quotes,
+    }
+
+
+# Characters JSON may carry raw but a terminal may act on (C1 controls such as CSI, DEL)
+# or that make text read differently from what it is (bidi overrides, line separators).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps_json(value: object) -> str:
+    """JSON text that is safe to print: readable Unicode, but every control character
+    (C0 by `json` itself; C1, DEL and bidi controls here) written as a `uXXXX` escape.
+
+    The escapes can only occur inside strings, so the result is still the same JSON.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# -- the TUI (the default command) ------------------------------------------------------
+
+
+def _add_open_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "open",
+        help="open the TUI (the default when no command is given)",
+        description="Open the TUI on a dataset, optionally on an event or a filter. "
+        "`timeline [PATH] [flags]` is the same as `timeline open [PATH] [flags]`.",
+    )
+    add_path_argument(parser)
+    parser.add_argument("--event", metavar="ID", help="open with this event selected")
+    parser.add_argument(
+        "--theme", dest="themes", action="append", default=[], metavar="T",
+        help="open filtered to this data theme id (repeat for any of several)",
+    )  # fmt: skip
+    parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
+    parser.set_defaults(handler=_run_open)
+
+
+def _run_open(args: argparse.Namespace) -> int:
+    loaded = _load_quietly(args)
+    dataset = loaded.dataset
+    themes = _known("theme", args.themes, [t.id for t in dataset.themes])
+    event = None
+    if args.event is not None:
+        event = _known("event", [args.event], [e.id for e in dataset.events])[0]
+    # Imported here so that check/list/show never pay for loading Textual.
+    from timeline import ui
+
+    return ui.run_app(loaded, event=event, themes=tuple(themes), search=args.search or None)
+
+
+# -- check ------------------------------------------------------------------------------
+
+
+def _add_check_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="validate a dataset and verify every quote",
+        description="Validate a dataset: the schema, every date, and every quote against "
+        "its article. Prints each problem as file:line:col. Exits 0 when there are no "
+        "errors (warnings are printed but do not fail), 1 when there are errors.",
+    )
+    add_path_argument(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text (default) or json: {ok, errors, warnings, diagnostics}",
+    )  # fmt: skip
+    parser.set_defaults(handler=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    path = _dataset_path(args)
+    loaded: Loaded | None = None
+    try:
+        loaded = load_dataset(path)
+        diagnostics: tuple[Diagnostic, ...] = loaded.warnings
+    except DatasetError as error:
+        diagnostics = error.diagnostics
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    # An error-free DatasetError cannot happen by contract; treat it as a failure anyway.
+    ok = loaded is not None and errors == 0
+    if args.format == "json":
+        report = {
+            "ok": ok,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.as_dict() for d in diagnostics],
+        }
+        print(dumps_json(report))
+    else:
+        # The diagnostics are what `check` was asked for, so they go to stdout (as a
+        # linter's do); the other commands print them on stderr.
+        _print_diagnostics(diagnostics, sys.stdout, summary=False)
+        if loaded is not None and ok:
+            dataset = loaded.dataset
+            quotes = sum(len(e.quotes) for e in dataset.events)
+            print(
+                f"ok: {_plural(len(dataset.events), 'event')}, "
+                f"{_plural(quotes, 'quote')} verified in {_plural(len(dataset.sources), 'source')}"
+                f", {_plural(len(dataset.themes), 'theme')}"
+                + (f"; {_plural(warnings, 'warning')}" if warnings else "")
+            )
+        else:
+            print(_counts_line(errors, warnings))
+    return EXIT_OK if ok else EXIT_PROBLEMS
+
+
+# -- list -------------------------------------------------------------------------------
+
+
+def _add_list_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "list",
+        help="list events in date order, filtered",
+        description="List the events that pass the filters, in date order. On a terminal "
+        "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
+        "status, themes (comma-separated) and title.",
+    )
+    add_path_argument(parser)
+    add_filter_arguments(parser)
+    parser.add_argument(
+        "--format", choices=("table", "plain", "json", "csv"), default=None,
+        help="table (default on a terminal), plain (default when piped), json or csv",
+    )  # fmt: skip
+    parser.set_defaults(handler=_run_list)
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    loaded = load_for_command(args)
+    events = selected_events(args, loaded)
+    dataset = loaded.dataset
+    fmt = args.format or ("table" if sys.stdout.isatty() else "plain")
+    if fmt == "json":
+        print(dumps_json([event_as_dict(event, dataset) for event in events]))
+    elif fmt == "csv":
+        sys.stdout.write(_events_csv(events))
+    elif fmt == "table":
+        _print_table(events, len(dataset.events))
+    else:
+        for event in events:
+            cells = (event.date.text, event.id, str(event.status), ",".join(event.themes))
+            print("\t".join(sanitize(cell) for cell in (*cells, event.title)))
+    return EXIT_OK
+
+
+_CSV_COLUMNS = (
+    "id", "date", "date_display", "status", "title", "themes", "actors", "places",
+    "sources", "summary", "date_basis",
+)  # fmt: skip
+
+
+def _events_csv(events: Iterable[Event]) -> str:
+    """CSV with one row per event; lists are `;`-joined and every value sanitised, so the
+    file is safe to `cat` (a hostile title cannot reach the terminal as escapes)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    for event in events:
+        row = (
+            event.id,
+            event.date.text,
+            describe(event.date),
+            str(event.status),
+            event.title,
+            ";".join(event.themes),
+            ";".join(event.actors),
+            ";".join(event.places),
+            ";".join(event.source_ids),
+            event.summary,
+            event.date_basis or "",
+        )
+        writer.writerow([sanitize(value) for value in row])
+    return out.getvalue()
+
+
+def _print_table(events: Sequence[Event], total: int) -> None:
+    # Rich is imported here: only the table needs it, and check/list --json stay light.
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    # No markup, emoji codes or highlighting: data is shown exactly as typed.
+    console = Console(file=sys.stdout, highlight=False, emoji=False, markup=False)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        caption=Text(f"{len(events)} of {total} events"),
+        show_edge=False,
+    )
+    table.add_column(Text("date"), no_wrap=True)
+    table.add_column(Text("event (id below)"), ratio=1)
+    table.add_column(Text("status"), no_wrap=True)
+    table.add_column(Text("themes"))
+    table.add_column(Text("src"), justify="right", no_wrap=True)
+    for event in events:
+        style = "" if event.status is Status.OCCURRED else "italic"
+        # The id goes under the title rather than in a column of its own: ids are long,
+        # and a folded id cannot be copied into `timeline show`.
+        title = Text(sanitize(event.title), style=style)
+        title.append("\n")
+        title.append(sanitize(event.id), style="dim")
+        title.overflow = "fold"
+        table.add_row(
+            Text(sanitize(describe(event.date))),
+            title,
+            Text(sanitize(str(event.status)), style=style),
+            Text("\n".join(sanitize(theme) for theme in event.themes)),
+            Text(str(len(event.source_ids))),
+        )
+    console.print(table)
+
+
+# -- show -------------------------------------------------------------------------------
+
+
+def _add_show_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "show",
+        help="show one event with its quotes and where each sits in its article",
+        description="Show one event: its date and how it was resolved, themes, actors, "
+        "places, summary, and every quote with its source and its place in the "
+        "article as path:line:col (relative to the dataset folder).",
+    )
+    parser.add_argument("event_id", metavar="ID", help="the event's id")
+    add_path_argument(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    parser.set_defaults(handler=_run_show)
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    loaded = load_for_command(args)
+    dataset = loaded.dataset
+    event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
+    event = dataset.event(event_id)
+    if args.format == "json":
+        print(dumps_json(event_as_dict(event, dataset)))
+        return EXIT_OK
+    lines = [sanitize(event.title), f"  id      {sanitize(event.id)}"]
+    lines.append(f"  date    {sanitize(describe(event.date))}  ({sanitize(event.date.text)})")
+    if event.date_basis:
+        lines.append(f"  basis   {_block(event.date_basis, 10)}")
+    lines.append(f"  status  {sanitize(str(event.status))}")
+    themes = []
+    for theme_id in event.themes:
+        try:
+            themes.append(f"{dataset.theme(theme_id).label} ({theme_id})")
+        except KeyError:  # the loader rejects unknown themes; never crash on display
+            themes.append(theme_id)
+    for label, values in (("themes", themes), ("actors", event.actors), ("places", event.places)):
+        if values:
+            lines.append(f"  {label:<7} {sanitize('; '.join(values))}")
+    lines += ["", _block(event.summary, 0), ""]
+    lines.append(_plural(len(event.quotes), "quote") + ":")
+    for quote in event.quotes:
+        source = dataset.source(quote.source_id)
+        where = f"{source.path}:{quote.span.line}:{quote.span.column}"
+        lines.append(f"  {sanitize(where)}")
+        lines.append(
+            f"    {sanitize(source.outlet)}, “{sanitize(source.title)}”"
+            f" ({sanitize(describe(source.published))})"
+        )
+        lines.append(f"    “{_block(quote.text, 5)}”")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _block(text: str, indent: int) -> str:
+    """Sanitised text whose own line breaks are kept and indented to line up."""
+    return sanitize(text, keep_newlines=True).replace("\n", "\n" + " " * indent)
+
+
+# -- export, import, schema, serve, completion (timeline.interchange) -------------------
+
+
+def _add_export_parser(subparsers: _Subparsers) -> None:
+    from timeline.interchange.export import FORMATS
+
+    parser = subparsers.add_parser(
+        "export",
+        help="write the filtered events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML",
+        description="Write the events that pass the filters (the same flags as `list`) in "
+        "one format: json (the whole model, quote spans included), csv, markdown (a brief, "
+        "quotes as footnotes), ics (all-day calendar entries), timelinejs (TimelineJS3 "
+        "JSON) or html (one self-contained page with filters and the articles). Writes to "
+        "standard output unless -o is given.",
+    )
+    add_path_argument(parser)
+    parser.add_argument("--format", choices=FORMATS, required=True, help="the file format")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    add_filter_arguments(parser)
+    parser.set_defaults(handler=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from timeline.interchange.export import ExportError, export
+
+    loaded = load_for_command(args)
+    events = selected_events(args, loaded)
+    try:
+        text = export(loaded.dataset, events, args.format)
+    except ExportError as error:
+        raise UsageError(sanitize(str(error))) from None
+    if args.output is None:
+        # On a terminal the data is for reading, so nothing in it may drive the terminal;
+        # piped or redirected, it is written exactly.
+        sys.stdout.write(sanitize(text, keep_newlines=True) if sys.stdout.isatty() else text)
+        return EXIT_OK
+    _write_file(Path(args.output), text)
+    print(f"wrote {_plural(len(events), 'event')} to {sanitize(args.output)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        # newline="" keeps the file's own line ends (iCalendar needs CRLF).
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as error:
+        raise UsageError(f"cannot write '{sanitize(str(path))}': {error.strerror}") from None
+
+
+def _add_import_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="convert a TimelineJS3 JSON file into a dataset folder",
+        description="Convert a TimelineJS3 JSON file (from Knight Lab's tool or its Google "
+        "Sheet template) into a new dataset folder: events.yaml and sources/. HTML becomes "
+        "plain text, partial dates become EDTF, groups become themes, media captions "
+        "become quoted sources. The result is checked like `timeline check`.",
+    )
+    parser.add_argument("kind", choices=("timelinejs",), help="the input format")
+    parser.add_argument("file", metavar="FILE", help="the TimelineJS3 JSON file")
+    parser.add_argument(
+        "-o", "--output", dest="directory", metavar="DIR", required=True,
+        help="the dataset folder to create (it must not exist, or be empty)",
+    )  # fmt: skip
+    parser.set_defaults(handler=_run_import)
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from timeline.interchange.timelinejs import TimelineJSError, import_timelinejs, write_dataset
+
+    source = Path(args.file)
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read '{sanitize(args.file)}': {error.strerror}") from None
+    try:
+        conversion = import_timelinejs(data, origin=source.name)
+    except TimelineJSError as error:
+        print(f"{sanitize(args.file)}: error: {sanitize(str(error))}", file=sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    folder = Path(args.directory)
+    try:
+        write_dataset(conversion, folder)
+    except TimelineJSError as error:
+        raise UsageError(sanitize(str(error))) from None
+    except OSError as error:
+        raise UsageError(f"cannot write '{sanitize(args.directory)}': {error.strerror}") from None
+    for note in conversion.notes:
+        print(f"note: {sanitize(note)}", file=sys.stderr)
+    try:
+        loaded = load_dataset(folder)
+    except DatasetError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    _print_diagnostics(loaded.warnings, sys.stderr, summary=False)
+    dataset = loaded.dataset
+    print(
+        f"imported {_plural(len(dataset.events), 'event')}, "
+        f"{_plural(len(dataset.themes), 'theme')} and {_plural(len(dataset.sources), 'source')} "
+        f"into {sanitize(args.directory)}; it passes `timeline check`"
+    )
+    return EXIT_OK
+
+
+def _add_schema_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema of events.yaml",
+        description="Print the JSON Schema (draft 2020-12) of events.yaml. Save it next to "
+        "a dataset and start events.yaml with `# yaml-language-server: "
+        "$schema=events.schema.json` for validation and completion in editors.",
+    )
+    parser.set_defaults(handler=_run_schema)
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from timeline.interchange.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
+def _add_serve_parser(subparsers: _Subparsers) -> None:
+    from timeline.interchange.serve import DEFAULT_HOST
+
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the TUI in a web browser (textual-serve)",
+        description="Serve the TUI to web browsers through textual-serve: each browser tab "
+        "gets its own session. Listens on loopback only unless --host says otherwise; "
+        "anyone who can reach the port can use the app. Needs no internet.",
+    )
+    add_path_argument(parser)
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST})"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    parser.add_argument(
+        "--url", help="the address browsers use, if not http://HOST:PORT (behind a proxy)"
+    )
+    parser.set_defaults(handler=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from timeline.interchange.serve import ServeUnavailableError, is_loopback, run_server
+
+    load_for_command(args)  # a broken dataset fails here, with its diagnostics
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: a port is 1–65535")
+    if not is_loopback(args.host):
+        print(
+            f"warning: listening on {sanitize(args.host)}: anyone who can reach this port "
+            "can use the app",
+            file=sys.stderr,
+        )
+    try:
+        run_server(args.path, host=args.host, port=args.port, url=args.url)
+    except ServeUnavailableError as error:
+        print(f"{PROG} serve: error: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as error:
+        print(
+            f"{PROG} serve: error: cannot listen on {sanitize(args.host)}:{args.port}: "
+            f"{sanitize(str(error.strerror or error))}",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _add_completion_parser(subparsers: _Subparsers) -> None:
+    from timeline.interchange.completion import SHELLS
+
+    parser = subparsers.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or tcsh)",
+        description="Print the completion script for a shell; see the README for where "
+        "to put it. Example: `timeline completion bash > "
+        "~/.local/share/bash-completion/completions/timeline`.",
+    )
+    parser.add_argument("shell", choices=SHELLS, help="the shell")
+    parser.set_defaults(handler=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    from timeline.interchange.completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return EXIT_OK
+
+
+# -- the registry and main --------------------------------------------------------------
+
+_COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
+    _add_open_parser,
+    _add_check_parser,
+    _add_list_parser,
+    _add_show_parser,
+    _add_export_parser,
+    _add_import_parser,
+    _add_schema_parser,
+    _add_serve_parser,
+    _add_completion_parser,
+)
+"""One function per command, in help order; each adds its parser and sets `handler`."""
+
+_DEFAULT_COMMAND = "open"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line as one argparse parser (also for completion tools).
+
+    `main` puts `open` in front of arguments that do not start with a command name, so
+    this parser always sees a command.
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [PATH] [--event ID] [--theme T ...] [--search TEXT]\n"
+        f"       {PROG} COMMAND [ARGS ...]",
+        description="A terminal timeline explorer: a sourced timeline built from news "
+        "articles, with every quote verified against its article. With no command, "
+        "opens the TUI on PATH (default: the bundled dataset).",
+        epilog="The command, if any, comes first; anything else opens the TUI, so a "
+        "folder named like a command is given as ./NAME. Exit codes: 0 ok, 1 the "
+        "dataset has problems, 2 usage error. `timeline COMMAND -h` for a command's flags.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", prog=PROG
+    )
+    for add in _COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    return set(_subparsers_action(parser).choices)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    top_level = {"-h", "--help", "--version"}
+    if not args_list or (args_list[0] not in _command_names(parser) | top_level):
+        args_list.insert(0, _DEFAULT_COMMAND)
+    try:
+        args, extras = parser.parse_known_args(args_list)
+        _place_late_path(parser, args, extras)
+    except SystemExit as exit_:
+        # argparse exits for --help/--version (0) and for usage errors (2); main returns.
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    prog = f"{PROG} {args.command}"
+    try:
+        code: int = args.handler(args)
+    except UsageError as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CommandFailed as failed:
+        return failed.code
+    except KeyboardInterrupt:
+        # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `timeline list | head`: the reader left; not an error worth a traceback.
+        _silence_stdout()
+        return EXIT_OK
+    return code
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _place_late_path(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]
+) -> None:
+    """Take a PATH given after the flags (`show ID --format json PATH`).
+
+    argparse fills an optional positional with nothing as soon as the positionals before
+    it are matched, so a later PATH comes back unrecognised; it is the PATH if the
+    command has one and it is still unset. Anything else left over is a usage error,
+    reported by the command's own parser (exit 2).
+    """
+    if not extras:
+        return
+    if len(extras) == 1 and not extras[0].startswith("-") and getattr(args, "path", "") is None:
+        args.path = extras[0]
+        return
+    subparser = _subparsers_action(parser).choices[args.command]
+    subparser.error(f"unrecognized arguments: {' '.join(extras)}")
+
+
+def _subparsers_action(
+    parser: argparse.ArgumentParser,
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise AssertionError("build_parser always adds the commands")  # pragma: no cover
+
+
+def _dataset_path(args: argparse.Namespace) -> Path | None:
+    """The PATH argument, checked to exist (a usage error otherwise)."""
+    if args.path is None:
+        return None
+    path = Path(args.path)
+    if not path.exists():
+        message = f"no dataset at '{sanitize(args.path)}': no such file or folder"
+        if args.command == _DEFAULT_COMMAND and args.path in _command_names(build_parser()):
+            message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
+        raise UsageError(message)
+    return path
+
+
+def _load_quietly(args: argparse.Namespace) -> Loaded:
+    """Load for the TUI: errors are printed before it starts, warnings are left to it."""
+    try:
+        return load_dataset(_dataset_path(args))
+    except DatasetError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+
+
+def _print_diagnostics(
+    diagnostics: Iterable[Diagnostic], file: TextIO, *, summary: bool = True
+) -> None:
+    listed = list(diagnostics)
+    for diagnostic in listed:
+        print(format_diagnostic(diagnostic), file=file)
+    if summary:
+        errors = sum(d.severity is Severity.ERROR for d in listed)
+        print(_counts_line(errors, len(listed) - errors), file=file)
+
+
+def _counts_line(errors: int, warnings: int) -> str:
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _all_values(groups: Iterable[Iterable[str]]) -> list[str]:
+    return list(dict.fromkeys(value for group in groups for value in group))
+
+
+def _known(kind: str, values: Iterable[str], known: Sequence[str]) -> list[str]:
+    """Each value as the known value it names: exactly, else case-insensitively.
+
+    Raises:
+        UsageError: for the first value that names nothing, with the closest known ones.
+    """
+    exact = set(known)
+    by_fold: dict[str, list[str]] = {}
+    for name in known:
+        by_fold.setdefault(name.casefold(), []).append(name)
+    found: list[str] = []
+    for value in values:
+        if value in exact:
+            found.append(value)
+            continue
+        folded = by_fold.get(value.casefold(), [])
+        if len(folded) == 1:
+            found.append(folded[0])
+            continue
+        raise UsageError(_unknown_message(kind, value, known))
+    return found
+
+
+def _unknown_message(kind: str, value: str, known: Sequence[str]) -> str:
+    message = f"unknown {kind} '{sanitize(value)}'"
+    plural = "statuses" if kind == "status" else f"{kind}s"
+    if not known:
+        return message + f" (the dataset has no {plural})"
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+    if not close:
+        # Case differences should not hide a near miss ("joe bidn").
+        folded = {name.casefold(): name for name in known}
+        close = [folded[f] for f in difflib.get_close_matches(value.casefold(), folded, n=3)]
+    if not close and value.strip():
+        # A fragment of a long id ("g7") is how people remember events.
+        fragment = value.casefold()
+        close = [name for name in known if fragment in name.casefold()][:5]
+    if close:
+        message += "; did you mean " + " or ".join(f"'{sanitize(c)}'" for c in close) + "?"
+    if len(known) <= _LIST_KNOWN_UP_TO:
+        message += f"\n  known {plural}: " + ", ".join(sanitize(k) for k in known)
+    return message
+
+
+_LIST_KNOWN_UP_TO = 12
+"""Unknown-value errors list every known value when there are at most this many (the
+themes, statuses and sources of a typical dataset; not its events or actors)."""
+
+
+def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
+    if text is None:
+        return None
+    try:
+        date = parse_edtf(text)
+    except EdtfError as error:
+        raise UsageError(f"{flag}: {sanitize(str(error))}") from None
+    return date.upper if upper else date.lower
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the interpreter's final flush
+    does not raise again (the recipe in the Python `signal` documentation)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
+        pass
