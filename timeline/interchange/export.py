@@ -1,0 +1,830 @@
+"""Exports: the selected events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML.
+
+`export(dataset, events, fmt)` is a pure function that returns the whole file as a
+string. Every format is built from the model alone, so what the TUI shows and what leaves
+the terminal cannot disagree. Text that people will read (Markdown, iCalendar, HTML) goes
+through `sanitize`, so control characters and bidi overrides are shown, not obeyed; the
+data formats (JSON, CSV, TimelineJS) keep the text exactly as it is in the dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import re
+from base64 import b64encode
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from itertools import pairwise
+from pathlib import PurePath
+
+from timeline.dates import (
+    MAX_DAY,
+    MIN_DAY,
+    DatePoint,
+    EdtfDate,
+    Precision,
+    describe,
+    from_day_number,
+)
+from timeline.model import Dataset, Event, Quote, Source
+from timeline.query import sort_by_date
+from timeline.text import sanitize, sanitize_keeping_offsets
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "Format",
+    "export",
+    "timelinejs_document",
+]
+
+
+class Format(StrEnum):
+    """The export formats, by the name the CLI takes."""
+
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    ICS = "ics"
+    TIMELINEJS = "timelinejs"
+    HTML = "html"
+
+
+FORMATS = tuple(str(f) for f in Format)
+"""Every format name, in the order the CLI lists them."""
+
+EXPORT_VERSION = 1
+"""The version of this package's own JSON export layout (`format: timeline-export`)."""
+
+
+class ExportError(ValueError):
+    """The events cannot be written in this format; the message says which and why."""
+
+
+def export(
+    dataset: Dataset,
+    events: Iterable[Event],
+    fmt: str | Format,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """The given events of `dataset` as one file in the format `fmt`, in date order.
+
+    `now` is the time stamped into formats that need one (iCalendar's DTSTAMP); it
+    defaults to the current time, and tests pass a fixed one.
+
+    Raises:
+        ExportError: `fmt` is not a known format, or an event cannot be written in it
+            (an iCalendar date outside the years 1–9999).
+    """
+    try:
+        chosen = Format(fmt)
+    except ValueError:
+        raise ExportError(
+            f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        ) from None
+    ordered = sort_by_date(events)
+    if chosen is Format.JSON:
+        return _json(dataset, ordered)
+    if chosen is Format.CSV:
+        return _csv(dataset, ordered)
+    if chosen is Format.MARKDOWN:
+        return _markdown(dataset, ordered)
+    if chosen is Format.ICS:
+        return _ics(dataset, ordered, now or datetime.now(UTC))
+    if chosen is Format.TIMELINEJS:
+        return json.dumps(timelinejs_document(dataset, ordered), ensure_ascii=False, indent=2)
+    return _html(dataset, ordered)
+
+
+# -- shared helpers ------------------------------------------------------------------
+
+
+def _dataset_name(dataset: Dataset) -> str:
+    """A human name for the dataset: its folder's name (the bundled one says so)."""
+    name = PurePath(dataset.root).name
+    return "timeline" if name in ("", "data") else name
+
+
+def _cited_sources(dataset: Dataset, events: Sequence[Event]) -> list[Source]:
+    """The sources the events quote, in dataset order (exports carry no unused article)."""
+    cited = {q.source_id for e in events for q in e.quotes}
+    return [s for s in dataset.sources if s.id in cited]
+
+
+def _iso(day: int) -> str | None:
+    """`YYYY-MM-DD` for a day number, or None for the open bound of an interval."""
+    if day in (MIN_DAY, MAX_DAY):
+        return None
+    year, month, dom = from_day_number(day)
+    sign = "-" if year < 0 else ""
+    return f"{sign}{abs(year):04d}-{month:02d}-{dom:02d}"
+
+
+def _theme_label(dataset: Dataset, theme_id: str) -> str:
+    # The loader guarantees every theme id is in the vocabulary; exports of a hand-built
+    # dataset still should not crash on one that is not.
+    try:
+        return dataset.theme(theme_id).label
+    except KeyError:
+        return theme_id
+
+
+def _source_of(dataset: Dataset, quote: Quote) -> Source | None:
+    try:
+        return dataset.source(quote.source_id)
+    except KeyError:
+        return None
+
+
+def _citation(dataset: Dataset, quote: Quote) -> str:
+    """`Outlet, “Title”, 14 Jan 2023` for a quote's source (plain text)."""
+    source = _source_of(dataset, quote)
+    if source is None:
+        return quote.source_id
+    return f"{source.outlet}, “{source.title}”, {describe(source.published)}"
+
+
+def _location(dataset: Dataset, quote: Quote) -> str:
+    """`sources/x.txt:12:4`, where the quote sits in its article file."""
+    source = _source_of(dataset, quote)
+    path = source.path if source is not None else quote.source_id
+    return f"{path}:{quote.span.line}:{quote.span.column}"
+
+
+def _one_line(text: str) -> str:
+    """Sanitised text with every run of whitespace (newlines too) as one space."""
+    return " ".join(sanitize(text, keep_newlines=True).split())
+
+
+# -- JSON ----------------------------------------------------------------------------
+
+
+def _date_json(date: EdtfDate) -> dict[str, object]:
+    return {
+        "edtf": date.text,
+        "display": describe(date),
+        "precision": str(date.precision),
+        "approximate": date.approximate,
+        "uncertain": date.uncertain,
+        "earliest": _iso(date.lower),
+        "latest": _iso(date.upper),
+    }
+
+
+def _json(dataset: Dataset, events: Sequence[Event]) -> str:
+    document = {
+        "format": "timeline-export",
+        "version": EXPORT_VERSION,
+        "name": _dataset_name(dataset),
+        "themes": [
+            {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
+        ],
+        "sources": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "outlet": s.outlet,
+                "published": _date_json(s.published),
+                "published_basis": s.published_basis,
+                "kind": str(s.kind),
+                "byline": s.byline,
+                "credit": s.credit,
+                "path": s.path,
+                "origin": s.origin,
+                "notes": s.notes,
+                "body_line": s.body_line,
+                "text": s.text,
+            }
+            for s in _cited_sources(dataset, events)
+        ],
+        "events": [
+            {
+                "id": e.id,
+                "date": _date_json(e.date),
+                "title": e.title,
+                "summary": e.summary,
+                "themes": list(e.themes),
+                "actors": list(e.actors),
+                "places": list(e.places),
+                "status": str(e.status),
+                "date_basis": e.date_basis,
+                "quotes": [
+                    {
+                        "source": q.source_id,
+                        "text": q.text,
+                        "span": {
+                            "start": q.span.start,
+                            "end": q.span.end,
+                            "line": q.span.line,
+                            "column": q.span.column,
+                        },
+                    }
+                    for q in e.quotes
+                ],
+            }
+            for e in events
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- CSV -----------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "display_date",
+    "earliest",
+    "latest",
+    "title",
+    "summary",
+    "themes",
+    "actors",
+    "places",
+    "status",
+    "date_basis",
+    "sources",
+    "quotes",
+)
+"""The CSV header. List fields hold one value per line inside their cell."""
+
+
+def _csv(dataset: Dataset, events: Sequence[Event]) -> str:
+    del dataset  # every column comes from the event itself
+    out = io.StringIO()
+    # Lists go one item per line inside a quoted cell: any separator character could occur
+    # in a name, a newline in a name is far less likely, and spreadsheets show it well.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in events:
+        writer.writerow(
+            [
+                e.id,
+                e.date.text,
+                describe(e.date),
+                _iso(e.date.lower) or "",
+                _iso(e.date.upper) or "",
+                e.title,
+                e.summary,
+                "\n".join(e.themes),
+                "\n".join(e.actors),
+                "\n".join(e.places),
+                str(e.status),
+                e.date_basis or "",
+                "\n".join(e.source_ids),
+                "\n".join(f"{q.source_id}: {q.text}" for q in e.quotes),
+            ]
+        )
+    return out.getvalue()
+
+
+# -- Markdown ------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_BLOCK_START = re.compile(r"^(\d+)([.)])")
+
+
+def _md(text: str) -> str:
+    """Data as inert Markdown: on one line, with every character that could start
+    emphasis, a link, an image, HTML, a table cell or a heading backslash-escaped."""
+    text = _one_line(text).replace("&", "&amp;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_BLOCK_START.sub(r"\1\\\2", text)
+    if text.startswith(("-", "=")):
+        text = "\\" + text
+    return text
+
+
+def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
+    lines = [f"# {_md(_dataset_name(dataset))}", ""]
+    sources = _cited_sources(dataset, events)
+    lines += [
+        f"{len(events)} event{'s' if len(events) != 1 else ''} "
+        f"from {len(sources)} article{'s' if len(sources) != 1 else ''}. "
+        "Each quote is in the footnotes with its article and where it sits in it.",
+        "",
+    ]
+    footnotes: list[str] = []
+    year: str | None = None
+    for event in events:
+        heading = _year_heading(event.date)
+        if heading != year:
+            year = heading
+            lines += [f"## {_md(heading)}", ""]
+        lines += [f"### {_md(describe(event.date))}: {_md(event.title)}", ""]
+        facts = [f"*Status:* {_md(str(event.status))}"]
+        if event.themes:
+            themes = ", ".join(_md(_theme_label(dataset, t)) for t in event.themes)
+            facts.insert(0, f"*Themes:* {themes}")
+        if event.actors:
+            facts.append(f"*Actors:* {', '.join(_md(a) for a in event.actors)}")
+        if event.places:
+            facts.append(f"*Places:* {', '.join(_md(p) for p in event.places)}")
+        lines += [" · ".join(facts), "", _md(event.summary), ""]
+        if event.date_basis:
+            lines += [f"*Date:* {_md(event.date_basis)}", ""]
+        refs = []
+        for quote in event.quotes:
+            footnotes.append(
+                f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
+                f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
+            )
+            source = _source_of(dataset, quote)
+            outlet = source.outlet if source is not None else quote.source_id
+            refs.append(f"{_md(outlet)}[^{len(footnotes)}]")
+        if refs:
+            lines += [f"Reported by {', '.join(refs)}.", ""]
+    if footnotes:
+        lines += footnotes
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _year_heading(date: EdtfDate) -> str:
+    """The year an event is filed under in the brief (as the TUI's year headings)."""
+    year, _, _ = from_day_number(date.anchor)
+    return str(year) if year > 0 else f"{1 - year} BCE"
+
+
+# -- iCalendar (RFC 5545) --------------------------------------------------------------
+
+
+def _ics_text(text: str) -> str:
+    """An RFC 5545 TEXT value: control characters made visible (TEXT allows none but
+    HTAB), then backslash, semicolon, comma and newline escaped (section 3.3.11)."""
+    text = sanitize(text, keep_newlines=True)
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets (section 3.1), never inside a UTF-8 character."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    limit = 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size = [], 1  # continuation lines start with one space
+            limit = 75
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
+
+
+def _ics_day(day: int, event: Event) -> str:
+    year, month, dom = from_day_number(day)
+    if not 1 <= year <= 9999:
+        raise ExportError(
+            f"event {event.id!r}: its date {event.date.text!r} falls outside the years "
+            "1–9999 that iCalendar can write; leave it out with --from/--to"
+        )
+    return f"{year:04d}{month:02d}{dom:02d}"
+
+
+def _ics_range(event: Event) -> tuple[int, int]:
+    """First and last day (inclusive) of an event in a calendar: its whole known span.
+
+    A month or year becomes the whole month or year. An interval with an open or unknown
+    side keeps only its known side: a calendar has no entry without both ends.
+    """
+    date = event.date
+    if not date.is_interval:
+        return date.lower, date.upper
+    if date.start is not None and date.end is not None:
+        return date.start.lower, date.end.upper
+    point = date.anchor_point
+    return point.lower, point.upper
+
+
+def _ics(dataset: Dataset, events: Sequence[Event], now: datetime) -> str:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = _dataset_name(dataset)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//timeline//timeline export//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_ics_text(name)}",
+    ]
+    for event in events:
+        first, last = _ics_range(event)
+        description = [event.summary, "", f"Date: {describe(event.date)} ({event.date.text})"]
+        if event.date_basis:
+            description.append(f"Date basis: {event.date_basis}")
+        if event.quotes:
+            description += ["", "Sources:"]
+            for quote in event.quotes:
+                description.append(
+                    f"“{quote.text}” — {_citation(dataset, quote)} ({_location(dataset, quote)})"
+                )
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_ics_text(event.id)}@timeline",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{_ics_day(first, event)}",
+            # DTEND of an all-day event is exclusive: the day after the last one.
+            f"DTEND;VALUE=DATE:{_ics_day(last + 1, event)}",
+            f"SUMMARY:{_ics_text(event.title)}",
+            f"DESCRIPTION:{_ics_text(chr(10).join(description))}",
+            "STATUS:" + ("TENTATIVE" if str(event.status) == "planned" else "CONFIRMED"),
+        ]
+        if event.themes:
+            labels = ",".join(_ics_text(_theme_label(dataset, t)) for t in event.themes)
+            lines.append(f"CATEGORIES:{labels}")
+        if event.places:
+            lines.append(f"LOCATION:{_ics_text('; '.join(event.places))}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+# -- TimelineJS3 ---------------------------------------------------------------------
+
+
+def _tl_parts(point: DatePoint, *, last: bool) -> dict[str, str]:
+    """TimelineJS date parts for one EDTF point, as precise as the point itself.
+
+    A season, decade or century has no TimelineJS part of its own, so it is given by
+    its first (or, with `last`, its final) month or year.
+    """
+    year, month, day = from_day_number(point.upper if last else point.lower)
+    if point.precision is Precision.DAY:
+        return {"year": str(year), "month": str(month), "day": str(day)}
+    if point.precision in (Precision.MONTH, Precision.SEASON):
+        return {"year": str(year), "month": str(month)}
+    return {"year": str(year)}
+
+
+def _tl_dates(date: EdtfDate) -> tuple[dict[str, str], dict[str, str] | None]:
+    """TimelineJS `start_date` and `end_date` (None when it has no end) for a date."""
+    if not date.is_interval:
+        assert date.start is not None
+        start = date.start
+        if start.precision in (Precision.SEASON, Precision.DECADE, Precision.CENTURY):
+            return _tl_parts(start, last=False), _tl_parts(start, last=True)
+        return _tl_parts(start, last=False), None
+    if date.start is None:
+        # "By 9 Apr 2024": TimelineJS needs a start, so the slide sits at the known end.
+        assert date.end is not None
+        return _tl_parts(date.end, last=False), None
+    if date.end is None:
+        return _tl_parts(date.start, last=False), None
+    return _tl_parts(date.start, last=False), _tl_parts(date.end, last=True)
+
+
+def _tl_html(text: str) -> str:
+    """Data as TimelineJS HTML: escaped, so it shows as typed and never runs."""
+    return html.escape(text, quote=True)
+
+
+def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, object]:
+    """The TimelineJS3 JSON document for these events, as a dict (see `export`).
+
+    Each slide has `start_date`/`end_date` parts at the date's precision,
+    `display_date`, `text.headline`/`text.text`, `group` (the first theme's label),
+    `unique_id` (the event id) and `media`: the first quote as a blockquote, with the
+    sources as credit and every quote with its citation as caption. TimelineJS ignores
+    keys it does not know, so each slide also carries a `timeline` object with the exact
+    EDTF date, all themes, status, actors and places, which `timeline import timelinejs`
+    reads back; the top-level `timeline.themes` keeps the theme vocabulary.
+    """
+    slides: list[dict[str, object]] = []
+    for event in events:
+        start, end = _tl_dates(event.date)
+        slide: dict[str, object] = {"start_date": start}
+        if end is not None:
+            slide["end_date"] = end
+        slide["display_date"] = describe(event.date)
+        slide["text"] = {
+            "headline": _tl_html(event.title),
+            "text": f"<p>{_tl_html(event.summary)}</p>",
+        }
+        if event.themes:
+            # TimelineJS writes group labels into the page as HTML, so they are escaped too.
+            slide["group"] = _tl_html(_theme_label(dataset, event.themes[0]))
+        slide["unique_id"] = event.id
+        if event.quotes:
+            outlets = []
+            for quote in event.quotes:
+                source = _source_of(dataset, quote)
+                outlets.append(source.outlet if source is not None else quote.source_id)
+            caption = "".join(
+                f"<p>“{_tl_html(q.text)}” — <cite>{_tl_html(_citation(dataset, q))}</cite></p>"
+                for q in event.quotes
+            )
+            slide["media"] = {
+                "url": f"<blockquote>{_tl_html(event.quotes[0].text)}</blockquote>",
+                "credit": _tl_html("; ".join(dict.fromkeys(outlets))),
+                "caption": caption,
+            }
+        slide["timeline"] = {
+            "date": event.date.text,
+            "themes": list(event.themes),
+            "status": str(event.status),
+            "actors": list(event.actors),
+            "places": list(event.places),
+            "date_basis": event.date_basis,
+        }
+        slides.append(slide)
+    sources = _cited_sources(dataset, events)
+    return {
+        "title": {
+            "text": {
+                "headline": _tl_html(_dataset_name(dataset)),
+                "text": f"<p>{len(events)} events from {len(sources)} articles</p>",
+            }
+        },
+        "events": slides,
+        "timeline": {
+            "version": EXPORT_VERSION,
+            "themes": [
+                {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
+            ],
+        },
+    }
+
+
+# -- HTML ----------------------------------------------------------------------------
+
+_HTML_STYLE = """
+:root { color-scheme: light dark; --accent: #2a6fdb; --mark: #ffe58a; --muted: #666; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, sans-serif; }
+header, nav { padding: 0.5rem 1rem; }
+header h1 { margin: 0; font-size: 1.4rem; }
+#count { color: var(--muted); margin: 0; }
+nav { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center;
+      border-bottom: 1px solid #8884; }
+nav input { flex: 1 1 16rem; padding: 0.3rem; font: inherit; }
+button { font: inherit; cursor: pointer; border: 1px solid #8888; border-radius: 1rem;
+         padding: 0.1rem 0.7rem; background: Canvas; color: CanvasText; }
+button[aria-pressed="true"] { background: var(--accent); color: white; }
+#layout { display: flex; gap: 1rem; padding: 0 1rem; align-items: flex-start; }
+#timeline { flex: 1 1 55%; min-width: 0; }
+#reader { flex: 1 1 45%; min-width: 0; position: sticky; top: 0.5rem;
+          max-height: calc(100vh - 1rem); overflow: auto; border-left: 1px solid #8884;
+          padding-left: 1rem; }
+#reader > p:first-child { position: sticky; top: 0; margin: 0; padding: 0.3rem 0;
+                          background: Canvas; }
+.js #reader:not(.open) { display: none; }
+.js .source:not(.open) { display: none; }
+.event { border-left: 3px solid var(--accent); padding: 0 0 0 0.8rem; margin: 1rem 0; }
+.event h3 { margin: 0; font-size: 1.1rem; }
+.date { color: var(--muted); font-variant-numeric: tabular-nums; }
+.status-planned, .status-scheduled { font-style: italic; }
+.chips { display: flex; flex-wrap: wrap; gap: 0.3rem; padding: 0; margin: 0.2rem 0;
+         list-style: none; }
+.chips li { font-size: 0.8rem; border: 1px solid #8886; border-radius: 1rem; padding: 0 0.5rem; }
+blockquote { margin: 0.4rem 0 0.4rem 0.5rem; padding-left: 0.6rem; border-left: 2px solid #8886; }
+blockquote cite { display: block; font-size: 0.85rem; color: var(--muted); }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; }
+mark { background: var(--mark); color: black; }
+mark.current { outline: 2px solid var(--accent); background: #ffd23f; }
+.meta { color: var(--muted); font-size: 0.9rem; }
+"""
+
+_HTML_SCRIPT = """
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var events = Array.prototype.slice.call(document.querySelectorAll("#timeline .event"));
+  var years = Array.prototype.slice.call(document.querySelectorAll("#timeline .year"));
+  var buttons = Array.prototype.slice.call(document.querySelectorAll("button.theme"));
+  var search = document.getElementById("search");
+  var count = document.getElementById("count");
+  var reader = document.getElementById("reader");
+  var back = document.getElementById("back");
+  var texts = events.map(function (e) { return e.textContent.toLowerCase(); });
+  var selected = new Set();
+
+  function apply() {
+    var terms = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    events.forEach(function (e, i) {
+      var themes = (e.getAttribute("data-themes") || "").split(" ");
+      var ok = selected.size === 0 || themes.some(function (t) { return selected.has(t); });
+      ok = ok && terms.every(function (t) { return texts[i].indexOf(t) >= 0; });
+      e.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    years.forEach(function (y) { y.hidden = !y.querySelector(".event:not([hidden])"); });
+    count.textContent = shown + " of " + events.length + " events";
+  }
+
+  buttons.forEach(function (b) {
+    b.addEventListener("click", function () {
+      var theme = b.getAttribute("data-theme");
+      if (selected.has(theme)) { selected.delete(theme); } else { selected.add(theme); }
+      b.setAttribute("aria-pressed", selected.has(theme) ? "true" : "false");
+      apply();
+    });
+  });
+  document.getElementById("clear").addEventListener("click", function () {
+    selected.clear();
+    buttons.forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+    search.value = "";
+    apply();
+  });
+  search.addEventListener("input", apply);
+
+  function close() {
+    reader.classList.remove("open");
+    document.querySelectorAll(".source.open").forEach(function (s) { s.classList.remove("open"); });
+  }
+
+  function open(target) {
+    var source = target.closest(".source");
+    if (!source) { return false; }
+    close();
+    document.querySelectorAll("mark.current").forEach(function (m) {
+      m.classList.remove("current");
+    });
+    if (target.classList.contains("anchor")) {
+      source.querySelectorAll("mark").forEach(function (m) {
+        if ((m.getAttribute("data-q") || "").split(" ").indexOf(target.id) >= 0) {
+          m.classList.add("current");
+        }
+      });
+      var from = document.querySelector('a.quote[href="#' + target.id + '"]');
+      var event = from && from.closest(".event");
+      back.setAttribute("href", event ? "#" + event.id : "#top");
+    }
+    source.classList.add("open");
+    reader.classList.add("open");
+    (source.querySelector("mark.current") || source).scrollIntoView({block: "center"});
+    return true;
+  }
+
+  function route() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id ? document.getElementById(id) : null;
+    if (!target || !open(target)) { close(); }
+  }
+  window.addEventListener("hashchange", route);
+  route();
+  apply();
+})();
+"""
+
+
+def _esc(text: str) -> str:
+    """Data as HTML text or attribute value: sanitised, then every special escaped."""
+    return html.escape(sanitize(text, keep_newlines=True), quote=True)
+
+
+def _article_html(source: Source, spans: list[tuple[int, int, str]]) -> str:
+    """An article's text with each quoted passage marked.
+
+    Quotes may overlap, so the text is cut at every span edge and each piece is marked
+    with the ids of all the quotes covering it; an empty anchor at each quote's start is
+    what the quote's link points at.
+    """
+    text = sanitize_keeping_offsets(source.text)  # one char per char: spans still index it
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    starts: dict[int, list[tuple[str, int]]] = {}
+    ends: dict[int, list[str]] = {}
+    for start, end, qid in spans:
+        starts.setdefault(start, []).append((qid, end))
+        ends.setdefault(end, []).append(qid)
+    # One sweep over the cuts, keeping the quotes open at each point (dicts keep order),
+    # so an article cited by thousands of events still costs one pass.
+    active: dict[str, None] = {}
+    pieces: list[str] = []
+    for left, right in pairwise(cuts):
+        for qid in ends.get(left, []):
+            active.pop(qid, None)
+        for qid, end in starts.get(left, []):
+            pieces.append(f'<span class="anchor" id="{qid}"></span>')
+            if end > left:
+                active[qid] = None
+        chunk = html.escape(text[left:right], quote=True)
+        if active:
+            pieces.append(f'<mark data-q="{" ".join(active)}">{chunk}</mark>')
+        else:
+            pieces.append(chunk)
+    return "".join(pieces)
+
+
+def _html(dataset: Dataset, events: Sequence[Event]) -> str:
+    # Every id in the page is generated here (e-3, s-0, q-3-1, t-2), never taken from the
+    # data, so no dataset value ever lands in an id, a selector or a URL.
+    sources = _cited_sources(dataset, events)
+    source_ids = {s.id: f"s-{n}" for n, s in enumerate(sources)}
+    theme_ids = {t.id: f"t-{n}" for n, t in enumerate(dataset.themes)}
+    spans: dict[str, list[tuple[int, int, str]]] = {s.id: [] for s in sources}
+
+    counts = {t.id: 0 for t in dataset.themes}
+    for event in events:
+        for theme in event.themes:
+            if theme in counts:
+                counts[theme] += 1
+
+    body: list[str] = []
+    year: str | None = None
+    for n, event in enumerate(events):
+        heading = _year_heading(event.date)
+        if heading != year:
+            if year is not None:
+                body.append("</section>")
+            year = heading
+            body.append(f'<section class="year"><h2>{_esc(heading)}</h2>')
+        themes = " ".join(theme_ids[t] for t in event.themes if t in theme_ids)
+        body.append(
+            f'<article class="event status-{_esc(str(event.status))}" id="e-{n}"'
+            f' data-themes="{themes}">'
+        )
+        body.append(
+            f'<p class="date">{_esc(describe(event.date))}'
+            f" · {_esc(str(event.status))}</p><h3>{_esc(event.title)}</h3>"
+        )
+        if event.themes:
+            chips = "".join(f"<li>{_esc(_theme_label(dataset, t))}</li>" for t in event.themes)
+            body.append(f'<ul class="chips">{chips}</ul>')
+        body.append(f"<p>{_esc(event.summary)}</p>")
+        facts = []
+        if event.actors:
+            facts.append(f"Actors: {_esc(', '.join(event.actors))}")
+        if event.places:
+            facts.append(f"Places: {_esc(', '.join(event.places))}")
+        if event.date_basis:
+            facts.append(f"Date: {_esc(event.date_basis)}")
+        if facts:
+            body.append(f'<p class="meta">{"<br>".join(facts)}</p>')
+        for m, quote in enumerate(event.quotes):
+            qid = f"q-{n}-{m}"
+            if quote.source_id in spans:
+                spans[quote.source_id].append((quote.span.start, quote.span.end, qid))
+            body.append(
+                f'<blockquote><a class="quote" href="#{qid}">“{_esc(quote.text)}”</a>'
+                f"<cite>{_esc(_citation(dataset, quote))}</cite></blockquote>"
+            )
+        body.append("</article>")
+    if year is not None:
+        body.append("</section>")
+
+    articles: list[str] = []
+    for source in sources:
+        meta = [source.outlet, describe(source.published), source.kind, source.path]
+        if source.byline:
+            meta.insert(1, source.byline)
+        articles.append(
+            f'<article class="source" id="{source_ids[source.id]}">'
+            f"<h2>{_esc(source.title)}</h2>"
+            f'<p class="meta">{" · ".join(_esc(str(part)) for part in meta)}</p>'
+            f'<div class="text">{_article_html(source, spans[source.id])}</div></article>'
+        )
+
+    buttons = "".join(
+        f'<button type="button" class="theme" data-theme="{theme_ids[t.id]}"'
+        f' aria-pressed="false" title="{_esc(t.description)}">{_esc(t.label)}'
+        f" ({counts[t.id]})</button>"
+        for t in dataset.themes
+        if counts[t.id]
+    )
+    name = _esc(_dataset_name(dataset))
+    script_hash = b64encode(hashlib.sha256(_HTML_SCRIPT.encode("utf-8")).digest()).decode()
+    # The policy lets nothing load from anywhere and runs only this page's own script, so
+    # even text that slipped past escaping could neither fetch nor execute anything.
+    policy = (
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{script_hash}'; img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    total = len(events)
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{name}</title>",
+            f"<style>{_HTML_STYLE}</style>",
+            "</head>",
+            '<body id="top">',
+            f'<header><h1>{name}</h1><p id="count">{total} of {total} events</p></header>',
+            '<nav><input type="search" id="search" placeholder="Filter by text"'
+            ' aria-label="Filter by text">',
+            f'<span role="group" aria-label="Themes">{buttons}</span>',
+            '<button type="button" id="clear">Clear filters</button></nav>',
+            '<div id="layout"><main id="timeline">',
+            *body,
+            "</main>",
+            '<aside id="reader"><p><a id="back" href="#top">← Back to the timeline</a></p>',
+            *articles,
+            "</aside></div>",
+            f"<script>{_HTML_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

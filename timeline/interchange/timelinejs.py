@@ -1,0 +1,575 @@
+"""Import a TimelineJS3 JSON file into a dataset folder (`events.yaml` + `sources/`).
+
+The input is what Knight Lab's TimelineJS reads: a `title` slide, `events` (slides) and
+`eras`, as its authoring tool and its Google Sheet template produce it. Date parts may be
+numbers or strings and are often empty strings; text is HTML.
+
+* HTML becomes plain text through the standard library's `html.parser`: tags are dropped
+  (block tags become line breaks), entities are decoded, `<script>`/`<style>` bodies are
+  discarded. Nothing is ever evaluated.
+* Dates become EDTF at the precision given: a year alone is `2023`, a year and month
+  `2023-05`, an empty or missing `end_date` means a single date, and an end gives an
+  interval `2023-05-19/2023-05-21`. Times of day are dropped (the slide's date is kept).
+* Each `group` becomes a theme; an event's group is its theme.
+* A slide's media caption (and a `<blockquote>` given as its media) is quotable text: it
+  becomes a source file of its own, with the media credit as credit and outlet, and the
+  event quotes it verbatim, so the dataset passes `timeline check`. A credit or media
+  URL with no quotable text becomes a note in the source-less event's YAML comment.
+
+A slide exported by `timeline export --format timelinejs` also carries a `timeline`
+object (TimelineJS ignores it) with the exact EDTF date, every theme and the status;
+when it is there and valid it wins over what the TimelineJS fields can say, so an
+export and import round trip keeps qualifiers like `~` and every theme, not only the
+first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from timeline.dates import EdtfError, from_day_number, parse_edtf
+
+__all__ = [
+    "Conversion",
+    "TimelineJSError",
+    "convert",
+    "html_to_text",
+    "import_timelinejs",
+    "write_dataset",
+]
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+"""A TimelineJS file larger than this is refused before parsing (no real one comes close)."""
+
+
+class TimelineJSError(ValueError):
+    """The input is not a TimelineJS3 document this importer can convert; the message
+    says where (`events[3].start_date.year`) and why."""
+
+
+# -- HTML to plain text --------------------------------------------------------------
+
+_PARAGRAPH_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "div", "dl", "figcaption", "figure",
+        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "nav", "ol",
+        "p", "pre", "section", "table", "ul",
+    }
+)  # fmt: skip
+_LINE_TAGS = frozenset({"br", "dd", "dt", "li", "tr"})
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
+_LINE, _PARAGRAPH = 1, 2
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment, with the line and paragraph breaks that
+    its block tags imply."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str | int] = []
+        self._skipping = 0
+
+    def _break(self, tag: str) -> None:
+        if tag in _PARAGRAPH_TAGS:
+            self.parts.append(_PARAGRAPH)
+        elif tag in _LINE_TAGS:
+            self.parts.append(_LINE)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping += 1
+        else:
+            self._break(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._break(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag != "br":  # </br> is read as <br> by browsers, but one break is enough
+            self._break(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
+"""The loader's id rule: a letter or digit, then letters, digits, '.', '_' or '-'."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+"""HTML collapses ASCII white space only; a no-break space stays."""
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text from an HTML fragment: tags dropped, entities decoded, block tags as
+    line or paragraph breaks (a blank line between paragraphs), white space collapsed as
+    a browser would, control characters removed. Nothing in it is ever run or fetched."""
+    parser = _TextExtractor()
+    parser.feed(fragment)
+    parser.close()
+    out: list[str] = []
+    pending = 0
+    for part in parser.parts:
+        if isinstance(part, int):
+            pending = max(pending, part)
+            continue
+        text = _HTML_SPACE.sub(" ", _CONTROL.sub(" ", part))
+        if pending:
+            if not text.strip():
+                continue  # white space between blocks is not content
+            if out:
+                out.append("\n" if pending == _LINE else "\n\n")
+            pending = 0
+            text = text.lstrip(" ")
+        out.append(text)
+    lines = [line.strip(" ") for line in "".join(out).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _one_line(fragment: str) -> str:
+    return " ".join(html_to_text(fragment).split())
+
+
+# -- the conversion ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A converted dataset, ready to write: `events.yaml` and each source file's text by
+    its path relative to the dataset folder, with notes on what could not be kept."""
+
+    events_yaml: str
+    sources: Mapping[str, str]
+    notes: tuple[str, ...] = field(default=())
+    event_count: int = 0
+    theme_count: int = 0
+
+
+class _Dumper(yaml.SafeDumper):
+    """Every string double-quoted (the loader reads every scalar as a string, and this
+    keeps YAML 1.1 readers from seeing `NO` or `2023-01-13` as anything else), keys in
+    the order given, and no anchors or aliases (the loader refuses them)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+_PLAIN_KEYS = frozenset(
+    {
+        "version", "themes", "events", "id", "date", "title", "summary", "actors", "places",
+        "status", "date_basis", "sources", "source", "quote", "label", "description",
+        "outlet", "published", "published_basis", "kind", "credit", "origin", "notes",
+    }
+)  # fmt: skip
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # Field names are written plain, as people write them; every value is double-quoted.
+    style = None if value in _PLAIN_KEYS else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _dump(value: object) -> str:
+    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100_000)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60].strip("-")
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _part(parts: Mapping[str, Any], key: str, where: str) -> int | None:
+    """One date part as an int; None when missing or empty (the Sheet gives "")."""
+    value = parts.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        raise TimelineJSError(f"{where}.{key}: expected a number, got {type(value).__name__}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise TimelineJSError(f"{where}.{key}: {value!r} is not a whole number")
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise TimelineJSError(f"{where}.{key}: {str(value)[:40]!r} is not a number") from None
+
+
+def _edtf_year(year: int) -> str:
+    if -9999 <= year <= 9999:
+        return f"-{abs(year):04d}" if year < 0 else f"{year:04d}"
+    return f"Y{year}"
+
+
+def _edtf_point(parts: object, where: str) -> str | None:
+    """The EDTF text for TimelineJS date parts; None when no year is given."""
+    if parts is None or parts == "" or parts == {}:
+        return None
+    if not isinstance(parts, Mapping):
+        raise TimelineJSError(f"{where}: expected an object with year, month and day")
+    year = _part(parts, "year", where)
+    month = _part(parts, "month", where)
+    day = _part(parts, "day", where)
+    if year is None:
+        if month is not None or day is not None:
+            raise TimelineJSError(f"{where}: a month or day is given without a year")
+        return None
+    if month is None and day is not None:
+        raise TimelineJSError(f"{where}: a day is given without a month")
+    if month is not None and not 1 <= month <= 12:
+        raise TimelineJSError(f"{where}.month: {month} is not a month (1–12)")
+    text = _edtf_year(year)
+    if month is not None:
+        if abs(year) > 9999:
+            raise TimelineJSError(f"{where}: a year beyond ±9999 cannot have a month")
+        text += f"-{month:02d}"
+        if day is not None:
+            text += f"-{day:02d}"
+    return text
+
+
+def _edtf(slide: Mapping[str, Any], where: str) -> str:
+    start = _edtf_point(slide.get("start_date"), f"{where}.start_date")
+    if start is None:
+        raise TimelineJSError(f"{where}.start_date: a slide needs a start date with a year")
+    end = _edtf_point(slide.get("end_date"), f"{where}.end_date")
+    text = start if end is None or end == start else f"{start}/{end}"
+    try:
+        parse_edtf(text)
+    except EdtfError as error:
+        raise TimelineJSError(f"{where}: {error}") from None
+    return text
+
+
+def _string(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _extension(slide: Mapping[str, Any]) -> Mapping[str, Any]:
+    extra = slide.get("timeline")
+    return extra if isinstance(extra, Mapping) else {}
+
+
+def _string_list(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+@dataclass(slots=True)
+class _Themes:
+    """The theme vocabulary being built: from the export's own list, then from groups."""
+
+    by_id: dict[str, dict[str, str]] = field(default_factory=dict)
+    by_label: dict[str, str] = field(default_factory=dict)
+
+    def add(self, theme_id: str, label: str, description: str) -> str:
+        self.by_id[theme_id] = {"label": label, "description": description}
+        self.by_label[label] = theme_id
+        return theme_id
+
+    def for_group(self, group: str) -> str:
+        if group in self.by_label:
+            return self.by_label[group]
+        theme_id = _unique(_slug(group) or "group", set(self.by_id))
+        return self.add(theme_id, group, f"Slides in the TimelineJS group “{group}”.")
+
+
+def _declared_themes(document: Mapping[str, Any], themes: _Themes) -> None:
+    extra = document.get("timeline")
+    if not isinstance(extra, Mapping) or not isinstance(extra.get("themes"), list):
+        return
+    for item in extra["themes"]:
+        if not isinstance(item, Mapping):
+            continue
+        theme_id, label = item.get("id"), item.get("label")
+        description = item.get("description")
+        if (
+            isinstance(theme_id, str)
+            and _slug(theme_id) == theme_id
+            and theme_id not in themes.by_id
+            and isinstance(label, str)
+            and label.strip()
+        ):
+            text = description if isinstance(description, str) and description.strip() else label
+            themes.add(theme_id, label, text)
+
+
+_STATUSES = ("occurred", "scheduled", "planned")
+
+
+def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
+    """Convert a parsed TimelineJS3 document into a dataset (see the module docstring).
+
+    `origin` names the input file in each source's front matter.
+
+    Raises:
+        TimelineJSError: the document is not a TimelineJS3 timeline, or a slide's date
+            cannot be read.
+    """
+    if not isinstance(document, Mapping):
+        raise TimelineJSError("the top level must be an object with an 'events' list")
+    slides = document.get("events")
+    if not isinstance(slides, list):
+        raise TimelineJSError("the top level has no 'events' list")
+    themes = _Themes()
+    _declared_themes(document, themes)
+    event_ids: set[str] = set()
+    source_ids: set[str] = set()
+    events: list[dict[str, Any]] = []
+    media_sources: dict[str, tuple[str, str, dict[str, Any], int]] = {}
+    lines: list[str] = []  # what each slide says, one line each: the file's own article
+    media_notes: list[str] = []
+    notes: list[str] = []
+    for n, slide in enumerate(slides):
+        where = f"events[{n}]"
+        if not isinstance(slide, Mapping):
+            raise TimelineJSError(f"{where}: expected an object")
+        event, line = _event(slide, where, n, themes, event_ids, notes)
+        lines.append(line)
+        caption, quote, credit, note = _media(slide, n)
+        if caption:
+            source_id = _unique(f"{event['id']}-media", source_ids)
+            media_sources[source_id] = (caption, credit, event, n)
+            event["sources"].append({"source": source_id, "quote": quote})
+        elif note:
+            media_notes.append(note)
+        events.append(event)
+    if any(isinstance(item, Mapping) for item in document.get("eras") or []):
+        notes.append("eras are not imported (the dataset has no eras)")
+
+    sources: dict[str, str] = {}
+    if events:
+        title = _title_slide(document)
+        document_id = _unique(_slug(title) or "timelinejs", source_ids)
+        body = "\n".join(lines)
+        for event, line in zip(events, lines, strict=True):
+            event["sources"].insert(0, {"source": document_id, "quote": line})
+        front = {
+            "id": document_id,
+            "title": title or "TimelineJS timeline",
+            "outlet": "TimelineJS",
+            "published": _latest_day(events),
+            "published_basis": "A TimelineJS file carries no publication date; this is the "
+            "latest day any of its slides names, so the file is no older than that.",
+            "kind": "analysis",
+            "origin": origin,
+            "notes": "The slides of the TimelineJS file, one line each: the date as shown and "
+            "the headline. "
+            + (" ".join(media_notes) if media_notes else "No media without a caption."),
+        }
+        sources[f"sources/{document_id}.txt"] = f"---\n{_dump(front)}---\n{body}\n"
+        for source_id, (caption, credit, event, n) in media_sources.items():
+            front = {
+                "id": source_id,
+                "title": f"{event['title']} (TimelineJS media)",
+                "outlet": credit or "TimelineJS slide",
+                "published": _first_side(event["date"]),
+                "published_basis": "TimelineJS gives no date for media; the slide's own "
+                "date is used.",
+                "kind": "report",
+            }
+            if credit:
+                front["credit"] = credit
+            front["origin"] = origin
+            front["notes"] = f"The media of slide {n + 1}: its quote or caption, as plain text."
+            sources[f"sources/{source_id}.txt"] = f"---\n{_dump(front)}---\n{caption}\n"
+
+    return Conversion(
+        events_yaml=_events_yaml(themes, events),
+        sources=sources,
+        notes=tuple(notes),
+        event_count=len(events),
+        theme_count=len(themes.by_id),
+    )
+
+
+def _event(
+    slide: Mapping[str, Any],
+    where: str,
+    n: int,
+    themes: _Themes,
+    event_ids: set[str],
+    notes: list[str],
+) -> tuple[dict[str, Any], str]:
+    """One slide as an event mapping, and its line in the file's own article."""
+    extra = _extension(slide)
+    date = _edtf(slide, where)
+    if isinstance(extra.get("date"), str):
+        try:
+            parse_edtf(extra["date"])
+            date = extra["date"]
+        except EdtfError:
+            notes.append(f"{where}: ignored the invalid timeline.date {extra['date'][:40]!r}")
+
+    text = slide.get("text")
+    text = text if isinstance(text, Mapping) else {}
+    headline = _one_line(_string(text.get("headline")))
+    # Paragraphs join into one line; a no-break space in the text stays as it is.
+    summary = re.sub(r" *\n+ *", " ", html_to_text(_string(text.get("text"))))
+    display = _one_line(_string(slide.get("display_date")))
+    title = headline or summary[:120] or f"Untitled slide {n + 1}"
+
+    unique = _string(slide.get("unique_id")).strip()
+    if not _ID.match(unique):
+        unique = _slug(unique)
+    event_id = _unique(unique or _slug(f"{title} {date}") or f"event-{n + 1}", event_ids)
+
+    group = _one_line(_string(slide.get("group")))
+    event_themes: list[str] = []
+    declared = _string_list(extra.get("themes"))
+    if declared is not None and all(t in themes.by_id for t in declared):
+        event_themes = declared
+    elif group:
+        event_themes = [themes.for_group(group)]
+
+    status = extra.get("status") if extra.get("status") in _STATUSES else "occurred"
+    basis = extra.get("date_basis")
+    if not (isinstance(basis, str) and basis.strip()):
+        basis = "From the TimelineJS slide's start and end date"
+        basis += f", shown there as “{display}”" if display else ""
+    event: dict[str, Any] = {
+        "id": event_id,
+        "date": date,
+        "title": title,
+        "summary": summary or title,
+        "themes": event_themes,
+        "actors": _string_list(extra.get("actors")) or [],
+        "places": _string_list(extra.get("places")) or [],
+        "status": status,
+        "date_basis": basis,
+        "sources": [],
+    }
+    line = f"Slide {n + 1}, {display or date}: {title}"
+    return event, line
+
+
+def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
+    """A slide's quotable media text (a blockquote given as media, then the caption),
+    the passage to quote from it (the blockquote, else the caption's first paragraph),
+    its credit, and a note on media that has no quotable text (an image URL, a credit)."""
+    media = slide.get("media")
+    media = media if isinstance(media, Mapping) else {}
+    url = _string(media.get("url")).strip()
+    credit = _one_line(_string(media.get("credit")))
+    caption = html_to_text(_string(media.get("caption")))
+    quoted = html_to_text(url) if url.lower().startswith("<blockquote") else ""
+    quote = " ".join((quoted or caption).split("\n\n", 1)[0].split())
+    if quoted and quote in " ".join(caption.split()):
+        quoted = ""  # the caption already holds the quote: once keeps it unambiguous
+    text = "\n\n".join(part for part in (quoted, caption) if part)
+    note = f"Slide {n + 1}: the media"
+    if url and not quoted:
+        note += f" at {' '.join(url.split())[:200]}"
+    if credit:
+        note += f", credited to {credit[:200]}"
+    note += "."
+    if text:
+        return text, quote, credit, ""
+    return "", "", credit, note if (url or credit) else ""
+
+
+def _title_slide(document: Mapping[str, Any]) -> str:
+    title = document.get("title")
+    if not isinstance(title, Mapping) or not isinstance(title.get("text"), Mapping):
+        return ""
+    return _one_line(_string(title["text"].get("headline")))
+
+
+def _first_side(date: str) -> str:
+    """A date's first known side, as a single EDTF date (`2023-05-19/..` → `2023-05-19`)."""
+    first, _, second = date.partition("/")
+    return first if first not in ("", "..") else second
+
+
+def _latest_day(events: list[dict[str, Any]]) -> str:
+    latest = max(
+        (parse_edtf(_last_side(e["date"])).upper for e in events),
+        default=0,
+    )
+    year, month, day = from_day_number(latest)
+    return f"{_edtf_year(year)}-{month:02d}-{day:02d}" if abs(year) <= 9999 else _edtf_year(year)
+
+
+def _last_side(date: str) -> str:
+    first, _, second = date.partition("/")
+    return second if second not in ("", "..") else first
+
+
+def _events_yaml(themes: _Themes, events: list[dict[str, Any]]) -> str:
+    lines = ["# Imported from TimelineJS by `timeline import timelinejs`.", 'version: "1"', ""]
+    lines.append(_dump({"themes": themes.by_id}).rstrip("\n") if themes.by_id else "themes: {}")
+    lines += ["", "events:"]
+    for event in events:
+        block = _dump([event]).rstrip("\n")
+        lines += ["  " + line for line in block.split("\n")]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Conversion:
+    """Parse TimelineJS3 JSON (bytes are read as UTF-8, a BOM is fine) and convert it.
+
+    Raises:
+        TimelineJSError: the input is too large, not UTF-8, not JSON, or not a timeline.
+    """
+    if isinstance(data, bytes):
+        if len(data) > MAX_INPUT_BYTES:
+            raise TimelineJSError(f"the file is larger than {MAX_INPUT_BYTES:,} bytes")
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise TimelineJSError(f"byte {error.start}: the file is not UTF-8") from None
+    try:
+        document = json.loads(data)
+    except json.JSONDecodeError as error:
+        raise TimelineJSError(
+            f"line {error.lineno}, column {error.colno}: not JSON ({error.msg})"
+        ) from None
+    except RecursionError:
+        raise TimelineJSError("the JSON is nested too deeply") from None
+    return convert(document, origin=origin)
+
+
+def write_dataset(conversion: Conversion, directory: Path) -> list[Path]:
+    """Write a conversion as a dataset folder and return the files written.
+
+    The folder may exist only if it is empty, so an import never overwrites a dataset.
+
+    Raises:
+        TimelineJSError: the folder exists and is not empty, or is not a folder.
+    """
+    if directory.exists():
+        if not directory.is_dir():
+            raise TimelineJSError(f"{directory} exists and is not a folder")
+        if any(directory.iterdir()):
+            raise TimelineJSError(f"{directory} is not empty; choose a new folder")
+    (directory / "sources").mkdir(parents=True, exist_ok=True)
+    written = [directory / "events.yaml"]
+    written[0].write_text(conversion.events_yaml, encoding="utf-8")
+    for relative, text in conversion.sources.items():
+        path = directory / relative
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
