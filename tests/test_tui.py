@@ -6,15 +6,40 @@ job is to show exactly what the core computes.
 
 from __future__ import annotations
 
-import pytest
-from textual.widgets import Input, OptionList, SelectionList
-from tui_support import HOSTILE_QUOTE, bundled, hostile_dataset, make_app
+import gc
+import threading
+from functools import partial
+from itertools import pairwise
+from pathlib import Path
 
+import pytest
+from textual.app import App, ComposeResult
+from textual.command import CommandList
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, ProgressBar, SelectionList, Static
+from tui_support import (
+    HOSTILE_QUOTE,
+    HOSTILE_TITLE,
+    bundled,
+    copy_bundled,
+    hostile_dataset,
+    make_app,
+    screen_lines,
+)
+
+from timeline.dates import parse_edtf
+from timeline.loader import Loaded, ProgressCallback, load_dataset
+from timeline.model import Status
+from timeline.provenance import citations_of
 from timeline.query import EventIndex, Filter
-from timeline.text import normalize
+from timeline.text import normalize, sanitize, sanitize_keeping_offsets
+from timeline.ui.app import TimelineApp
 from timeline.ui.messages import EventHighlighted, FilterEdited
 from timeline.ui.screens.article import ArticleScreen
+from timeline.ui.screens.diagnostics import DiagnosticsScreen
 from timeline.ui.screens.help import HelpScreen
+from timeline.ui.screens.loading import LoadingScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.article_view import ArticleView
 from timeline.ui.widgets.detail_pane import DetailPane
@@ -23,6 +48,9 @@ from timeline.ui.widgets.sidebar import FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
 
 WIDE = (140, 45)
+"""A common terminal: quote pane on the right, sidebar hidden until asked for."""
+FULL = (170, 45)
+"""Wide enough for the sidebar to show at start."""
 
 
 @pytest.fixture
@@ -102,6 +130,8 @@ async def test_search_narrows_as_the_user_types(index: EventIndex) -> None:
         assert counts == sorted(counts, reverse=True)
         assert counts[-1] < len(index)
         assert app.sub_title == _count_line(len(index), counts[-1])
+        await pilot.press("enter")  # done typing: back to the results
+        assert app.screen.query_one(TimelineView).has_focus
 
 
 async def test_clear_key_resets_every_filter(index: EventIndex) -> None:
@@ -171,21 +201,26 @@ async def test_escape_returns_to_exactly_where_the_user_was(index: EventIndex) -
 
 
 async def test_other_excerpts_jump_to_their_event(index: EventIndex) -> None:
-    app = make_app()
+    dataset = bundled().dataset
+    # An event whose first quote's article is also cited by another event.
+    start = next(
+        i
+        for i, e in enumerate(index.events)
+        if any(o.id != e.id for o, _ in citations_of(dataset, e.quotes[0].source_id))
+    )
+    event = index.events[start]
+    others = [o for o, _ in citations_of(dataset, event.quotes[0].source_id) if o.id != event.id]
+    app = make_app(event=event.id)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("enter")
         screen = app.screen
         assert isinstance(screen, ArticleScreen)
-        citations = screen.query_one("#citations", OptionList)
-        if citations.option_count == 0:
-            pytest.skip("the first event's article is cited by no other event")
+        assert screen.query_one("#citations", OptionList).option_count == len(others)
         await pilot.press("o", "enter")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         target = app.screen.query_one(TimelineView).cursor_position
-        assert target is not None and index.events[target].id != index.events[0].id
-        cited_source = index.events[0].quotes[0].source_id
-        assert cited_source in index.events[target].source_ids
+        assert target is not None and index.events[target] == others[0]
 
 
 async def test_deep_links_select_an_event_and_apply_filters(index: EventIndex) -> None:
@@ -232,7 +267,7 @@ async def test_help_lists_every_binding() -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(s.render()) for s in app.screen.query(".help-section"))
-        for words in ("Next quote", "Search", "Themes", "Clear", "Quit", "Open", "Back"):
+        for words in ("Next quote", "Search", "Themes", "Clear", "Quit", "Open", "Back", "Reload"):
             assert words in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
@@ -255,40 +290,325 @@ async def test_messages_flow_up_from_the_widgets() -> None:
     async with app.run_test(size=WIDE, message_hook=seen.append) as pilot:
         await pilot.press("j", "slash", "x")
         await pilot.pause()
-    highlighted = [m for m in seen if isinstance(m, EventHighlighted)]
-    edits = [m for m in seen if isinstance(m, FilterEdited)]
+    # The hook sees a message at every node it bubbles through: count each once.
+    unique = list({id(m): m for m in seen}.values())
+    highlighted = [m for m in unique if isinstance(m, EventHighlighted)]
+    edits = [m for m in unique if isinstance(m, FilterEdited)]
     assert [m.position for m in highlighted][:2] == [0, 1]
     assert {"text": "x"} in [m.changes for m in edits]
 
 
-async def test_markup_and_escape_sequences_are_shown_literally() -> None:
-    app = make_app(hostile_dataset())
+def _plain(widget: Widget) -> str:
+    """What a Static-like widget shows, as plain text."""
+    return str(widget.render())
+
+
+def _click_actions(app: App[None]) -> list[str]:
+    """Every `@click` action in what the screen draws now.
+
+    Clickable markup becomes an `@click` entry in a segment's style meta; that is what a
+    click obeys. (Reading the compositor's strips is private API, kept to this helper.)
+    """
+    strips = app.screen._compositor.render_strips()
+    return [
+        str(segment.style.meta["@click"])
+        for strip in strips
+        for segment in strip
+        if segment.style is not None and "@click" in segment.style.meta
+    ]
+
+
+async def _click_around(pilot: Pilot[None], widget: Widget, rows: int, step: int) -> None:
+    """Click every `step` cells across the first `rows` rows of `widget`."""
+    for y in range(min(widget.size.height, rows)):
+        for x in range(0, min(widget.size.width, 48), step):
+            await pilot.click(widget, offset=(x, y))
+
+
+async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -> None:
+    trap = tmp_path / "trap.svg"
+    loaded = hostile_dataset(trap)
+    event = loaded.dataset.events[0]
+    app = make_app(loaded)
+    async with app.run_test(size=FULL) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        timeline = screen.query_one(TimelineView)
+        row_text = "\n".join(screen_lines(timeline))
+        assert "[@click=app.quit]Click me[/] [bold]not bold[/]" in row_text
+        detail = screen.query_one(DetailPane)
+        # Every field shows exactly its sanitised text: markup kept, controls visible.
+        assert _plain(detail.query_one("#detail-title")) == sanitize(HOSTILE_TITLE)
+        assert "␛[2J␛]52;c;aGk=␇" in _plain(detail.query_one("#detail-title"))
+        meta = " ".join(_plain(w) for w in detail.query(".meta-value"))
+        assert sanitize(event.summary) == _plain(detail.query_one("#detail-summary"))
+        assert "⍰31m" in _plain(detail.query_one("#detail-summary"))
+        assert "[@click=app.quit]Actor[/]" in meta and "␛[31mRed place" in meta
+        assert "[i]basis[/i]" in meta
+        quote_prompt = str(detail.query_one("#quotes", OptionList).get_option_at_index(0).prompt)
+        assert f"“{sanitize(HOSTILE_QUOTE)}”" in quote_prompt
+        sidebar_text = " ".join(
+            str(option.prompt)
+            for facet in ("#themes", "#actors", "#sources")
+            for option in screen.query_one(facet, SelectionList).options
+        )
+        assert "[@click=app.scre" in sidebar_text  # labels are cut to fit the sidebar
+        assert "[@click=app.quit" in sidebar_text
+        everything = row_text + meta + sidebar_text
+        assert not any(ch in everything for ch in "\x1b\x9b\x07")
+        # Nothing drawn is clickable markup, and real clicks on the data do nothing.
+        assert _click_actions(app) == []
+        await _click_around(pilot, timeline, rows=3, step=8)
+        await _click_around(pilot, detail.query_one("#detail-title"), rows=1, step=8)
+        for widget in detail.query(".meta-value"):
+            await _click_around(pilot, widget, rows=1, step=16)
+        await _click_around(pilot, screen.query_one("#actors", SelectionList), rows=2, step=16)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert isinstance(app.screen, (MainScreen, ArticleScreen))
+        # Open the article through the quote pane, then click all over it too.
+        if isinstance(app.screen, MainScreen):
+            await pilot.click("#quotes", offset=(2, 0))
+            await pilot.pause()
+        article = app.screen
+        assert isinstance(article, ArticleScreen)
+        view = article.query_one(ArticleView)
+        assert view.highlighted_text == sanitize_keeping_offsets(HOSTILE_QUOTE)
+        assert view.highlighted_text.startswith("[link=file:///etc/passwd]passwd[/link]")
+        assert "\x1b" not in view.text and "␛]8;;" in view.text
+        head = _plain(article.query_one("#article-head"))
+        assert "[red]Evil[/red] source ␛c" in head and "[@click=app.screenshot(" in head
+        assert _click_actions(app) == []
+        await _click_around(pilot, article.query_one("#article-head"), rows=3, step=12)
+        await _click_around(pilot, view, rows=2, step=16)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+    assert not trap.exists() and list(tmp_path.iterdir()) == []
+    assert "\x1b" in HOSTILE_QUOTE  # the raw quote really carried escape sequences
+
+
+async def test_the_trap_would_spring_if_markup_were_parsed(tmp_path: Path) -> None:
+    """The control for the test above: the same text parsed as markup does write a file."""
+    trap = tmp_path / "trap.svg"
+    outlet = hostile_dataset(trap).dataset.sources[0].outlet
+
+    class Parsed(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static(outlet)  # markup on: exactly what the app must never do
+
+    app = Parsed()
+    async with app.run_test(size=(60, 5)) as pilot:
+        assert _click_actions(app) != []
+        await pilot.click(Static, offset=(1, 0))
+        await pilot.pause()
+    assert trap.exists()
+
+
+async def test_command_palette_shows_hostile_titles_literally(tmp_path: Path) -> None:
+    app = make_app(hostile_dataset(tmp_path / "trap.svg"))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("ctrl+p", *"click")
+        await pilot.pause(0.5)
+        commands = app.screen.query_one(CommandList)
+        prompts = [
+            str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)
+        ]
+        assert any("[@click=app.quit]Click me[/]" in prompt for prompt in prompts)
+        assert not any("\x1b" in prompt for prompt in prompts)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, MainScreen)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_command_palette_jumps_to_an_event(index: EventIndex) -> None:
+    target = index.events[-2]
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("ctrl+p", *target.id)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one(TimelineView).cursor_position == len(index) - 2
+
+
+async def test_unknown_deep_link_event_opens_on_the_first_event(index: EventIndex) -> None:
+    app = make_app(event="no-such-event")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(TimelineView).cursor_position == 0
+        assert any("No event has that id" in str(n.message) for n in app._notifications)
+
+
+def _retitle(events_yaml: Path, event_title: str, new_title: str) -> None:
+    text = events_yaml.read_text(encoding="utf-8")
+    changed = text.replace(f'title: "{event_title}"', f'title: "{new_title}"', 1)
+    assert changed != text
+    events_yaml.write_text(changed, encoding="utf-8")
+
+
+async def test_reload_shows_changes_and_keeps_last_good_data(tmp_path: Path) -> None:
+    root = copy_bundled(tmp_path)
+    loaded = load_dataset(root)
+    index = EventIndex(loaded.dataset)
+    text = (root / "events.yaml").read_text(encoding="utf-8")
+    position = next(
+        i for i, e in enumerate(index.events) if i > 2 and f'title: "{e.title}"' in text
+    )
+    event = index.events[position]
+    app = TimelineApp(loaded, event=event.id)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *event.title.split()[0], "escape")
+        await pilot.pause()
+        filt = app.screen.filter  # type: ignore[attr-defined]
+        assert filt.text
+        # A valid edit: the new title shows; the filter and the selection survive.
+        _retitle(root / "events.yaml", event.title, event.title + " (revised)")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert main.filter == filt
+        assert main.selected_event_id == event.id
+        assert main.query_one(DetailPane).event.title == event.title + " (revised)"  # type: ignore[union-attr]
+        # An invalid edit: diagnostics on screen, plain and sanitised; the data stays.
+        broken = (root / "events.yaml").read_text(encoding="utf-8")
+        (root / "events.yaml").write_text(
+            broken.replace("events:", 'bogus: "\\e[2J[@click=app.quit]x"\nevents: [', 1),
+            encoding="utf-8",
+        )
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        diagnostics = app.screen
+        assert isinstance(diagnostics, DiagnosticsScreen)
+        shown = _plain(diagnostics.query_one("#diagnostics-text"))
+        assert shown == diagnostics.text and "events.yaml" in shown and "error" in shown
+        assert "\x1b" not in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is main and app.is_running
+        assert main.query_one(DetailPane).event.title == event.title + " (revised)"  # type: ignore[union-attr]
+
+
+async def test_lazy_start_paints_first_then_shows_the_timeline(index: EventIndex) -> None:
+    gate = threading.Event()
+
+    halfway = threading.Event()
+
+    def slow_load(*, progress: ProgressCallback | None = None) -> Loaded:
+        assert progress is not None
+        progress(0.0)
+        progress(0.5)
+        halfway.set()
+        gate.wait(10)
+        progress(1.0)
+        return bundled()
+
+    app = TimelineApp(load=slow_load, event=index.events[4].id)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        assert halfway.wait(10)
+        await pilot.pause(0.1)
+        bar = app.screen.query_one(ProgressBar)
+        assert (bar.total, bar.progress) == (100, 50)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        timeline = app.screen.query_one(TimelineView)
+        assert timeline.rows.positions == list(range(len(index)))
+        assert timeline.cursor_position == 4
+        assert app.focused is timeline
+
+
+async def test_lazy_start_on_an_invalid_dataset_exits_with_its_diagnostics(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "events.yaml").write_text("events: [\n", encoding="utf-8")
+    app = TimelineApp(load=partial(load_dataset, tmp_path))
+    async with app.run_test(size=WIDE) as pilot:
+        for _ in range(100):  # the app closes itself once the loader has failed
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.05)
+    assert app.return_code == 1
+    assert app.failure and all(d.file for d in app.failure)
+
+
+async def test_freeze_gc_after_loading() -> None:
+    before = gc.get_freeze_count()
+    app = TimelineApp(load=lambda progress=None: bundled(), freeze_gc=True)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen)
+            assert gc.get_freeze_count() > before
+            assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+async def test_big_data_handed_over_is_indexed_behind_the_loading_screen(
+    monkeypatch: pytest.MonkeyPatch, index: EventIndex
+) -> None:
+    monkeypatch.setattr("timeline.ui.app._INDEX_IN_BACKGROUND", 0)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one(TimelineView).rows.positions == list(range(len(index)))
+
+
+async def test_month_keys_move_to_the_next_and_previous_month(index: EventIndex) -> None:
+    def month(position: int) -> tuple[int, int]:
+        point = index.events[position].date.anchor_point
+        return point.year, point.month or 1
+
+    app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         timeline = app.screen.query_one(TimelineView)
-        row_text = "\n".join(timeline.render_line(y).text for y in range(4))
-        assert "[@click=app.quit]Click" in row_text
-        assert "\x1b" not in row_text and "␛[2J" in row_text
-        detail = app.screen.query_one(DetailPane)
-        detail_text = " ".join(
-            str(widget.render()) for widget in detail.query("Static")
-        )
-        assert "[@click=app.quit]Click me[/]" in detail_text
-        assert "[b]markup[/b]" in detail_text and "⍰31m" in detail_text
-        assert not any(ch in detail_text for ch in "\x1b\x9b\x07")
-        # Clicking every cell of the title and the quote does nothing: no quit, no file.
-        for widget in (timeline, detail.query_one("#detail-title")):
-            for x in range(0, 40, 3):
-                await pilot.click(widget, offset=(x, 1 if widget is timeline else 0))
+        visited = [0]
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+            visited.append(timeline.cursor_position)  # type: ignore[arg-type]
+        # Each press lands on the first event of the next month that has any.
+        for before, after in pairwise(visited):
+            assert month(after) > month(before)
+            assert month(after - 1) < month(after)
+            assert all(month(p) == month(before) for p in range(before, after))
+        await pilot.press("left_square_bracket")
+        assert timeline.cursor_position == visited[2]
+
+
+async def test_date_range_and_status_filters(index: EventIndex) -> None:
+    year = parse_edtf("2023")
+    expected = index.apply(
+        Filter(date_from=year.lower, date_to=year.upper, statuses=frozenset({Status.PLANNED}))
+    )
+    assert 0 < len(expected) < len(index)
+    app = make_app()
+    async with app.run_test(size=FULL) as pilot:
+        app.screen.query_one("#date-from", Input).focus()  # below the fold: Tab gets there
+        await pilot.press(*"2023", "tab", *"2023")
+        assert app.focused is app.screen.query_one("#date-to", Input)
+        app.screen.query_one("#statuses", SelectionList).select(str(Status.PLANNED))
         await pilot.pause()
-        assert app.is_running and app.return_code is None
-        # A double click on the row opened the article; its text is literal too.
-        if not isinstance(app.screen, ArticleScreen):
-            app.screen.query_one(TimelineView).focus()
-            await pilot.press("enter")
-        view = app.screen.query_one(ArticleView)
-        assert view.highlighted_text.startswith("[link=file:///etc/passwd]passwd[/link]")
-        assert "\x1b" not in view.text and "␛]8;;" in view.text
-        head = app.screen.query_one("#article-head").render()
-        assert "[red]Evil[/red] source ␛c" in str(head)
-        assert "\x1b" in HOSTILE_QUOTE  # the raw quote really carried escape sequences
+        shown = app.screen.query_one(TimelineView).rows.positions
+        assert shown == expected
+        # Every shown event's dates overlap 2023 (EDTF ranges, not just the anchor day).
+        assert all(
+            index.events[p].date.lower <= year.upper and index.events[p].date.upper >= year.lower
+            for p in shown
+        )
+        # An invalid date is flagged and leaves the filter as it was.
+        await pilot.press("backspace", *"-13")
+        await pilot.pause()
+        assert app.screen.query_one("#date-to", Input).has_class("-invalid")
+        assert app.screen.query_one(TimelineView).rows.positions == expected

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
+from pathlib import Path
 
 from timeline.dates import parse_edtf
-from timeline.loader import Loaded, load_dataset
+from timeline.loader import Loaded, bundled_dataset_path, load_dataset
 from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
 from timeline.ui.app import TimelineApp
 from timeline.ui.widgets.timeline_view import TimelineView
@@ -27,21 +29,34 @@ def screen_lines(widget: TimelineView) -> list[str]:
     return [widget.render_line(y).text for y in range(widget.size.height)]
 
 
+def copy_bundled(folder: Path) -> Path:
+    """A writable copy of the bundled dataset (events.yaml and sources/) in `folder`."""
+    root = bundled_dataset_path()
+    shutil.copyfile(root / "events.yaml", folder / "events.yaml")
+    shutil.copytree(root / "sources", folder / "sources")
+    return folder
+
+
 HOSTILE_TITLE = "[@click=app.quit]Click me[/] [bold]not bold[/] \x1b[2J\x1b]52;c;aGk=\x07 :smile:"
 HOSTILE_QUOTE = (
-    "[link=file:///etc/passwd]passwd[/link] and "
-    "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \\[x]"
+    "[link=file:///etc/passwd]passwd[/link] and \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \\[x]"
 )
 
 
-def hostile_dataset() -> Loaded:
-    """A dataset whose every text field carries markup and escape sequences."""
+def hostile_dataset(trap: Path | None = None) -> Loaded:
+    """A dataset whose every text field carries markup and escape sequences.
+
+    Clickable markup in it names `trap`: if any of it were obeyed, a click would quit the
+    app or write a screenshot there.
+    """
+    trap = trap or Path("/nonexistent/trap.svg")
+    screenshot = f"[@click=app.screenshot('{trap.name}','{trap.parent}')]"
     body = f"Intro line.\n{HOSTILE_QUOTE} and then the rest of the article text.\n"
     start = body.index(HOSTILE_QUOTE)
     source = Source(
         id="evil",
         title="[red]Evil[/red] source \x1bc",
-        outlet="[@click=app.screenshot('/tmp/x.svg')]Outlet[/]",
+        outlet=f"{screenshot}Outlet[/]",
         published=parse_edtf("2024-01-02"),
         published_basis=None,
         kind=SourceKind.REPORT,
@@ -58,11 +73,11 @@ def hostile_dataset() -> Loaded:
         title=HOSTILE_TITLE,
         summary="Summary with [b]markup[/b] and \x9b31m C1 CSI.",
         themes=("bad",),
-        actors=("[@click=app.quit]Actor[/]",),
+        actors=("[@click=app.quit]Actor[/]", f"{screenshot}Actor 2[/]"),
         places=("\x1b[31mRed place",),
         status=Status.OCCURRED,
         date_basis="[i]basis[/i]",
         quotes=(quote,),
     )
-    theme = Theme("bad", "[blink]Bad theme[/]", "[@click=app.quit]x[/]")
+    theme = Theme("bad", f"{screenshot}Bad theme[/]", "[@click=app.quit]x[/]")
     return Loaded(Dataset("hostile", (theme,), (source,), (event,)), ())

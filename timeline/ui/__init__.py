@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from timeline.loader import Loaded
 
-__all__ = ["run_app"]
+__all__ = ["run_app", "run_app_lazy"]
 
 
 def run_app(
@@ -25,5 +27,45 @@ def run_app(
     from timeline.ui.app import TimelineApp
 
     initial = Filter(themes=frozenset(themes), text=search or "")
-    TimelineApp(loaded, event=event, initial_filter=initial).run()
-    return 0
+    app = TimelineApp(loaded, event=event, initial_filter=initial, freeze_gc=True)
+    app.run()
+    return app.return_code or 0
+
+
+def run_app_lazy(
+    path: str | Path | None = None,
+    *,
+    event: str | None = None,
+    themes: tuple[str, ...] = (),
+    search: str | None = None,
+) -> int:
+    """Run the TUI at once and load the dataset at `path` (None: the bundled one) in a
+    thread worker, behind a loading screen with a progress bar.
+
+    The dataset comes from the cache when its files are unchanged (`timeline.cache`).
+
+    If the dataset is invalid, the app closes, the diagnostics are printed to stderr and
+    the exit code is 1, as the CLI does for bad data. Returns the process exit code.
+    """
+    import sys
+    from functools import partial
+
+    from timeline.cache import load_with_cache
+    from timeline.diagnostics import format_diagnostic
+    from timeline.query import Filter
+    from timeline.ui.app import TimelineApp
+
+    initial = Filter(themes=frozenset(themes), text=search or "")
+    app = TimelineApp(
+        load=partial(load_with_cache, path),
+        event=event,
+        initial_filter=initial,
+        freeze_gc=True,
+        loading_label="the bundled dataset" if path is None else str(path),
+    )
+    app.run()
+    if app.failure:
+        for diagnostic in app.failure:
+            print(format_diagnostic(diagnostic), file=sys.stderr)
+        return 1
+    return app.return_code or 0

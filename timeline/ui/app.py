@@ -1,23 +1,59 @@
-"""The Textual application: a thin shell that holds the data and the top-level keys."""
+"""The Textual application: a thin shell that holds the data and the top-level keys.
+
+It starts either on a dataset that is already loaded (`TimelineApp(loaded)`) or on a
+loader to call (`TimelineApp(load=...)`). With a loader, the first frame shows a loading
+screen at once and the dataset is read in a thread worker; the same loader reloads the
+dataset when the user presses `r`, keeping the last good data if the new one is invalid.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import gc
+from functools import partial
+from typing import ClassVar, Protocol
 
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from timeline.loader import Loaded
+from timeline.diagnostics import DatasetError, Diagnostic
+from timeline.loader import Loaded, ProgressCallback, load_dataset
 from timeline.model import Dataset
 from timeline.query import EventIndex, Filter
+from timeline.text import sanitize
 from timeline.ui.commands import TimelineCommands
+from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
 from timeline.ui.screens.article import ArticleScreen
+from timeline.ui.screens.diagnostics import DiagnosticsScreen
 from timeline.ui.screens.help import HelpScreen, binding_rows
+from timeline.ui.screens.loading import LoadingScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.article_view import ArticleView
 from timeline.ui.widgets.timeline_view import TimelineView
 
-__all__ = ["TimelineApp"]
+__all__ = ["Loader", "TimelineApp"]
+
+
+class Loader(Protocol):
+    """Reads the dataset from disk, reporting the fraction done to `progress`.
+
+    `functools.partial(load_dataset, path)` is one. Raises `DatasetError` when the
+    dataset is invalid.
+    """
+
+    def __call__(self, *, progress: ProgressCallback | None = None) -> Loaded:
+        """Load the dataset."""
+        ...
+
+
+_INDEX_IN_BACKGROUND = 20_000
+"""From this many events, even data handed over already loaded is indexed in a thread
+worker behind the loading screen: `EventIndex` takes seconds at 100,000 events."""
+
+
+def _already_loaded(loaded: Loaded, *, progress: ProgressCallback | None = None) -> Loaded:
+    """A `Loader` for data that is already in memory."""
+    return loaded
 
 
 class TimelineApp(App[None]):
@@ -29,36 +65,98 @@ class TimelineApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("r", "reload", "Reload", show=False),
         Binding("ctrl+p", "command_palette", "Palette", show=False),
     ]
     """App-wide keys; screens and widgets add their own."""
 
     def __init__(
         self,
+        loaded: Loaded | None = None,
+        *,
+        load: Loader | None = None,
+        event: str | None = None,
+        initial_filter: Filter | None = None,
+        date_texts: tuple[str, str] | None = None,
+        freeze_gc: bool = False,
+        loading_label: str = "the dataset",
+    ) -> None:
+        """Start on `loaded`, or, when it is None, on what `load` returns.
+
+        Args:
+            loaded: A dataset already loaded (tests and the eager CLI path).
+            load: How to read the dataset from disk. Called in a thread worker at start
+                when `loaded` is None, and again on every reload. Defaults to loading
+                `loaded.dataset.root` again.
+            event: The id of the event to select first (a deep link).
+            initial_filter: The filter to open with (a deep link).
+            date_texts: The texts to show in the sidebar's date boxes for that filter.
+            freeze_gc: After loading, move the data out of the garbage collector's reach
+                (`gc.freeze()`), so that full collections never stall the UI. Only for
+                a real run: a frozen object is never freed.
+            loading_label: What the loading screen says it is loading (a path).
+        """
+        super().__init__()
+        if load is None:
+            if loaded is None:
+                raise ValueError("TimelineApp needs a loaded dataset or a loader")
+            load = partial(load_dataset, loaded.dataset.root)
+        self._load: Loader = load
+        self._loaded = loaded
+        self._initial_event = event
+        self._initial_filter = initial_filter
+        self._date_texts = date_texts
+        self._freeze_gc = freeze_gc
+        self._loading_label = sanitize(loading_label)
+        self.failure: tuple[Diagnostic, ...] = ()
+        """Why the dataset did not load at start (the caller prints it after exit)."""
+        self.dataset: Dataset | None = None
+        self.index: EventIndex | None = None
+        self.main_screen: MainScreen | None = None
+
+    def on_mount(self) -> None:
+        """Show the timeline on the data given, or a loading screen while it loads."""
+        # Screens are pushed over Textual's blank default one, so that each of them can
+        # later be swapped out (a reload replaces the main screen whole).
+        loaded, self._loaded = self._loaded, None  # a reload must not keep it alive
+        if loaded is not None and len(loaded.dataset.events) < _INDEX_IN_BACKGROUND:
+            self.push_screen(self._install(loaded, EventIndex(loaded.dataset)))
+            self._report_warnings(loaded.warnings)
+            if self._freeze_gc:
+                gc.freeze()
+            return
+        self.push_screen(LoadingScreen(self._loading_label))
+        if loaded is None:
+            self._read_dataset(self._load, initial=True)
+        else:
+            # Big data already loaded: index it off the UI thread, after the first frame.
+            self._read_dataset(partial(_already_loaded, loaded), initial=True)
+
+    def _install(
+        self,
         loaded: Loaded,
+        index: EventIndex,
         *,
         event: str | None = None,
         initial_filter: Filter | None = None,
         date_texts: tuple[str, str] | None = None,
-    ) -> None:
-        super().__init__()
-        self.dataset: Dataset = loaded.dataset
-        self.warnings = loaded.warnings
-        self.index = EventIndex(self.dataset)
-        self._initial_event = event
-        self._initial_filter = initial_filter
-        self._date_texts = date_texts
-        self.main_screen = MainScreen(self.dataset, self.index)
+    ) -> MainScreen:
+        """Make `loaded` the data on show and build the main screen for it."""
+        self.dataset = loaded.dataset
+        self.index = index
+        self.main_screen = MainScreen(
+            loaded.dataset,
+            index,
+            event=event if event is not None else self._initial_event,
+            initial_filter=initial_filter if initial_filter is not None else self._initial_filter,
+            date_texts=date_texts if date_texts is not None else self._date_texts,
+        )
+        self._initial_event = self._initial_filter = self._date_texts = None
+        return self.main_screen
 
-    def on_mount(self) -> None:
-        """Show the main screen, then apply any deep link."""
-        self.push_screen(self.main_screen)
-        if self._initial_filter is not None and self._initial_filter != Filter():
-            self.main_screen.set_filter(self._initial_filter, date_texts=self._date_texts)
-        if self._initial_event is not None:
-            self.main_screen.select_event(self._initial_event)
-        if self.warnings:
-            count = len(self.warnings)
+    def _report_warnings(self, warnings: tuple[Diagnostic, ...]) -> None:
+        if warnings:
+            count = len(warnings)
             self.notify(
                 f"The dataset loaded with {count} warning{'s' if count != 1 else ''};"
                 " run `timeline check` to see them.",
@@ -66,18 +164,104 @@ class TimelineApp(App[None]):
                 timeout=6,
             )
 
+    # -- loading and reloading -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def _read_dataset(self, load: Loader, *, initial: bool) -> None:
+        """Read the dataset and index it, off the UI thread; report back by message."""
+        if self._freeze_gc:
+            # Collections during a big load only re-scan objects that all survive.
+            gc.disable()
+        try:
+            loaded = load(progress=self._progress_reporter() if initial else None)
+            index = EventIndex(loaded.dataset)
+        except DatasetError as error:
+            self.post_message(DatasetFailed(error.diagnostics, initial=initial))
+            return
+        except OSError as error:
+            self.post_message(DatasetFailed((_os_diagnostic(error),), initial=initial))
+            return
+        finally:
+            if self._freeze_gc:
+                gc.enable()
+        self.post_message(DatasetLoaded(loaded, index, initial=initial))
+
+    def _progress_reporter(self) -> ProgressCallback:
+        """A callback for the loader thread that posts progress, a percent at a time."""
+        last = -1.0
+
+        def report(fraction: float) -> None:
+            nonlocal last
+            if fraction - last >= 0.01 or fraction >= 1.0:
+                last = fraction
+                self.post_message(LoadProgress(fraction))  # thread-safe
+
+        return report
+
+    @on(LoadProgress)
+    def _load_progress(self, message: LoadProgress) -> None:
+        if isinstance(self.screen, LoadingScreen):
+            self.screen.show_progress(message.fraction)
+
+    @on(DatasetLoaded)
+    async def _dataset_loaded(self, message: DatasetLoaded) -> None:
+        if message.initial:
+            await self.switch_screen(self._install(message.loaded, message.index))
+        else:
+            await self._replace_data(message.loaded, message.index)
+        self._report_warnings(message.loaded.warnings)
+        if self._freeze_gc:
+            gc.freeze()
+
+    async def _replace_data(self, loaded: Loaded, index: EventIndex) -> None:
+        """Swap in reloaded data, keeping the filter and the selected event."""
+        old = self.main_screen
+        filt, event_id, date_texts = Filter(), None, None
+        if old is not None:
+            filt, event_id, date_texts = old.filter, old.selected_event_id, old.date_texts
+        self.go_to_event_screen()
+        screen = self._install(
+            loaded, index, event=event_id, initial_filter=filt, date_texts=date_texts
+        )
+        await self.switch_screen(screen)
+        self.notify(f"Reloaded: {len(loaded.dataset.events):,} events.", timeout=3)
+
+    @on(DatasetFailed)
+    def _dataset_failed(self, message: DatasetFailed) -> None:
+        if message.initial:
+            # Nothing to show: leave the terminal and let the caller print why.
+            self.failure = message.diagnostics
+            self.exit(return_code=1)
+            return
+        self.push_screen(
+            DiagnosticsScreen(
+                message.diagnostics,
+                "The dataset on disk is no longer valid. The timeline still shows the "
+                "last good version; fix the files and press r to try again.",
+            )
+        )
+
+    def action_reload(self) -> None:
+        """Read the dataset from disk again."""
+        if self.main_screen is None:
+            return
+        self.notify("Reloading the dataset…", timeout=2)
+        self._read_dataset(self._load, initial=False)
+
     # -- entry points for the command palette and deep links -------------------------
 
     def go_to_event(self, event_id: str) -> None:
         """Return to the timeline with this event selected."""
-        while not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
-            self.pop_screen()
-        self.main_screen.select_event(event_id)
+        self.go_to_event_screen()
+        if self.main_screen is not None:
+            self.main_screen.select_event(event_id)
 
     def filter_by_theme(self, theme_id: str) -> None:
         """Show only events with this theme."""
         self.go_to_event_screen()
-        self.main_screen.set_filter(self.main_screen.filter.but(themes=frozenset({theme_id})))
+        if self.main_screen is not None:
+            main = self.main_screen
+            main.set_filter(main.filter.but(themes=frozenset({theme_id})))
 
     def go_to_event_screen(self) -> None:
         """Pop back to the main screen."""
@@ -88,6 +272,8 @@ class TimelineApp(App[None]):
         """Open a source's article at the first excerpt any event cites from it."""
         from timeline.provenance import citations_of
 
+        if self.dataset is None or self.main_screen is None:
+            return
         citations = citations_of(self.dataset, source_id)
         if not citations:
             self.notify("No event cites this source.", severity="warning")
@@ -101,13 +287,29 @@ class TimelineApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         sections = [
-            ("Everywhere", binding_rows(self.BINDINGS) + [("Ctrl+P", "Command palette")]),
+            ("Everywhere", binding_rows(self.BINDINGS)),
             ("Timeline", binding_rows(TimelineView.BINDINGS) + binding_rows(MainScreen.BINDINGS)),
             ("Sidebar", [("Tab / Shift+Tab", "Next / previous control"),
                          ("Space / Enter", "Toggle the highlighted value"),
+                         ("Enter (search, dates)", "Back to the timeline"),
                          ("Esc", "Back to the timeline")]),
-            ("Quote pane", [("Enter / click", "Open the article at this quote")]),
+            ("Quote pane", [("Tab", "From the timeline to the quotes"),
+                            ("Enter / click", "Open the article at this quote")]),
             ("Article", binding_rows(ArticleScreen.BINDINGS) + binding_rows(ArticleView.BINDINGS)),
             ("Overview strip", [("click", "Move the timeline to that month")]),
         ]  # fmt: skip
         self.push_screen(HelpScreen(sections))
+
+
+def _os_diagnostic(error: OSError) -> Diagnostic:
+    """A diagnostic for a dataset that could not be read at all (removed, unreadable)."""
+    from timeline.diagnostics import Severity
+
+    return Diagnostic(
+        file=str(error.filename or "dataset"),
+        line=1,
+        column=1,
+        severity=Severity.ERROR,
+        code="READ",
+        message=error.strerror or str(error),
+    )

@@ -6,11 +6,21 @@ from typing import Any
 
 from textual.screen import Screen
 
-__all__ = ["NARROW_WIDTH", "update_width_class"]
+__all__ = ["NARROW_WIDTH", "SIDEBAR_WIDTH", "sidebar_fits", "update_width_class"]
 
 NARROW_WIDTH = 110
 """Below this many columns the side panes move under the main one (the `-narrow` class),
 so the timeline and the article keep room for text at 80×24."""
+
+
+SIDEBAR_WIDTH = 150
+"""From this many columns up the filter sidebar shows at start; below, it waits for `f`,
+`/` or `t`, since beside the quote pane it would leave titles only a few words."""
+
+
+def sidebar_fits(width: int) -> bool:
+    """Whether the sidebar should show by default on a terminal `width` wide."""
+    return width >= SIDEBAR_WIDTH
 
 
 def update_width_class(screen: Screen[Any], width: int) -> bool:

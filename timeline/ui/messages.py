@@ -1,22 +1,31 @@
-"""Every message the timeline's widgets send up to their screen, in one place.
+"""Every message of the timeline app, in one place: what widgets send up to their screen,
+and what the loader thread sends to the app.
 
 Widgets only report what the user did; the screen decides what follows, using the core's
-pure functions. Each message carries plain values (ids, positions, a `Filter`), never
-widgets, so tests can record and compare them.
+pure functions. Each message carries plain values (ids, positions, a `Filter`, loaded
+data), never widgets, so tests can record and compare them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from timeline.diagnostics import Diagnostic
+    from timeline.loader import Loaded
+    from timeline.query import EventIndex
+
 __all__ = [
     "ArticleRequested",
+    "DatasetFailed",
+    "DatasetLoaded",
     "EventChosen",
     "EventHighlighted",
     "FilterEdited",
+    "LoadProgress",
     "MonthChosen",
     "ViewportChanged",
 ]
@@ -68,3 +77,34 @@ class MonthChosen(Message):
     """The user clicked the overview strip: move the timeline to this running month."""
 
     month: int
+
+
+@dataclass
+class DatasetLoaded(Message):
+    """The loader thread finished: the dataset and its index, ready to show.
+
+    `initial` is True for the load at start-up, False for a reload.
+    """
+
+    loaded: Loaded
+    index: EventIndex
+    initial: bool
+
+
+@dataclass
+class DatasetFailed(Message):
+    """The loader thread found the dataset invalid; `diagnostics` say why."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    initial: bool
+
+
+@dataclass
+class LoadProgress(Message):
+    """The loader thread got this far (0.0 to 1.0)."""
+
+    fraction: float
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest fraction matters."""
+        return isinstance(message, LoadProgress)

@@ -35,9 +35,12 @@ class ArticleScreen(Screen[str | None]):
         Binding("escape", "back", "Back"),
         Binding("n,right_square_bracket", "next_quote", "Next quote"),
         Binding("p,left_square_bracket", "previous_quote", "Prev quote"),
-        Binding("o", "focus_citations", "Other excerpts"),
+        Binding("o", "focus_citations", "Excerpts"),
     ]
     """Esc goes back; n/p walk the event's quotes; o moves to the list of other excerpts."""
+
+    AUTO_FOCUS = "#article"
+    """Reading keys go to the article text."""
 
     def __init__(self, dataset: Dataset, event: Event, quote_index: int) -> None:
         super().__init__()
@@ -120,18 +123,18 @@ class ArticleScreen(Screen[str | None]):
         option_list = self.query_one("#citations", OptionList)
         option_list.clear_options()
         self._citation_ids = [other.id for other, _ in citations]
-        option_list.add_options(
-            Option(
-                Content.assemble(
-                    (describe(other.date), "$text-muted"),
-                    "  ",
-                    (sanitize(other.title), "bold"),
-                    "\n",
-                    (f"“{sanitize(other_quote.text)}”", "italic"),
-                )
+        options: list[Option | None] = []
+        for other, other_quote in citations:
+            prompt = Content.assemble(
+                (describe(other.date), "$text-muted"),
+                "  ",
+                (sanitize(other.title), "bold"),
+                "\n",
+                (f"“{sanitize(other_quote.text)}”", "italic"),
             )
-            for other, other_quote in citations
-        )
+            # A divider (None) between excerpts; it does not shift option indexes.
+            options.extend([Option(prompt), None])
+        option_list.add_options(options[:-1])
 
     def _step(self, delta: int) -> None:
         count = len(self._event.quotes)
@@ -151,7 +154,10 @@ class ArticleScreen(Screen[str | None]):
 
     def action_focus_citations(self) -> None:
         """Move the keyboard to the list of other excerpts."""
-        self.query_one("#citations", OptionList).focus()
+        citations = self.query_one("#citations", OptionList)
+        if citations.option_count and citations.highlighted is None:
+            citations.highlighted = 0
+        citations.focus()
 
     def action_back(self) -> None:
         """Return to the timeline, exactly as it was."""

@@ -28,6 +28,12 @@ _KEY_NAMES = {
     "space": "Space",
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
+    "down": "↓",
+    "up": "↑",
+    "left": "←",
+    "right": "→",
+    "home": "Home",
+    "end": "End",
 }
 
 
@@ -37,7 +43,7 @@ def _key_label(keys: str) -> str:
         key = key.strip()
         label = _KEY_NAMES.get(key, key)
         if label.startswith("ctrl+"):
-            label = "Ctrl+" + label[5:]
+            label = "Ctrl+" + label[5:].upper()
         labels.append(label)
     return " / ".join(labels)
 

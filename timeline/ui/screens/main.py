@@ -7,6 +7,9 @@ counts and the header line down.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual import on
@@ -19,7 +22,7 @@ from textual.widgets import Footer, Header, Input, SelectionList
 
 from timeline.model import Dataset
 from timeline.query import EventIndex, Filter, SearchResult
-from timeline.ui.layout import update_width_class
+from timeline.ui.layout import sidebar_fits, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
     EventChosen,
@@ -33,7 +36,7 @@ from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
-from timeline.views import build_rows, group_keys, month_histogram, month_of_key
+from timeline.views import Histogram, TimelineRows, build_rows, group_keys, month_of_key
 
 __all__ = ["MainScreen"]
 
@@ -46,7 +49,7 @@ class MainScreen(Screen[None]):
         Binding("t", "focus_themes", "Themes"),
         Binding("f", "toggle_sidebar", "Filters"),
         Binding("c", "clear_filters", "Clear"),
-        Binding("escape", "focus_timeline", "Timeline", show=False),
+        Binding("escape", "focus_timeline", "Back to the timeline", show=False),
         Binding("right_square_bracket", "next_month", "Next month", show=False),
         Binding("left_square_bracket", "previous_month", "Prev month", show=False),
         Binding("right_curly_bracket", "next_year", "Next year", show=False),
@@ -54,17 +57,39 @@ class MainScreen(Screen[None]):
     ]
     """Screen-wide keys; the timeline's own (j/k, g/G, Enter) live on `TimelineView`."""
 
+    AUTO_FOCUS = "#timeline"
+    """The timeline has the keyboard at start (Textual would pick the search box)."""
+
     filter: reactive[Filter] = reactive(Filter, init=False)
     """Everything the user asked to see; replaced whole, never mutated."""
 
-    def __init__(self, dataset: Dataset, index: EventIndex) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        index: EventIndex,
+        *,
+        event: str | None = None,
+        initial_filter: Filter | None = None,
+        date_texts: tuple[str, str] | None = None,
+    ) -> None:
+        """Show `dataset` (indexed by `index`), opened on `event` and `initial_filter`."""
         super().__init__()
         self.dataset = dataset
         self.index = index
         self._keys = group_keys(index.events)
-        self._all_histogram = month_histogram(range(len(index)), self._keys)
+        # The running month of every event, through a table of the few distinct keys:
+        # per-keystroke work then reads a list instead of decoding 100,000 keys.
+        month_of = {key: month_of_key(key) for key in set(self._keys)}
+        self._months = list(map(month_of.__getitem__, self._keys))
+        self._span = (min(month_of.values()), max(month_of.values())) if month_of else (0, 0)
+        self._all_histogram = self._histogram(range(len(index)))
+        self._all_rows: TimelineRows | None = None
         self._result: SearchResult = index.search(Filter())
         self._pending_position: int | None = None
+        self._sidebar_fits = True
+        self._initial_event = event
+        self._initial_filter = initial_filter or Filter()
+        self._initial_date_texts = date_texts
 
     def compose(self) -> ComposeResult:
         """Sidebar | overview over timeline | quote pane, between header and footer."""
@@ -80,16 +105,34 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Show every event (or the deep-linked filter), with the timeline focused."""
-        if update_width_class(self, self.app.size.width):
-            # Narrow: the sidebar starts hidden (f or / shows it) to leave titles room.
-            self.query_one(FilterSidebar).display = False
+        """Show every event (or the deep-linked filter and event), with the timeline focused."""
+        width = self.app.size.width
+        update_width_class(self, width)
+        # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
+        self._sidebar_fits = sidebar_fits(width)
+        self.query_one(FilterSidebar).display = self._sidebar_fits
+        initial = self._initial_filter
+        if initial != Filter():
+            self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
+        # Set without the watcher: the one refresh below shows it.
+        self.set_reactive(MainScreen.filter, initial)
         self._refresh_result()
         self.query_one(TimelineView).focus()
+        if self._initial_event is not None:
+            if self.dataset.has_event(self._initial_event):
+                self.select_event(self._initial_event)
+            else:
+                self.notify("No event has that id.", severity="warning", timeout=4)
 
     def on_resize(self) -> None:
         """Switch between the wide and the narrow layout."""
-        update_width_class(self, self.size.width)
+        width = self.size.width
+        update_width_class(self, width)
+        fits = sidebar_fits(width)
+        if fits != self._sidebar_fits:
+            # Only when the size crosses the line, so a sidebar the user toggled stays.
+            self._sidebar_fits = fits
+            self._show_sidebar(fits)
 
     # -- the filter ------------------------------------------------------------------
 
@@ -99,6 +142,17 @@ class MainScreen(Screen[None]):
         if old.but(text="") == new.but(text="") and new.terms and _narrows(old, new):
             within = self._result  # one more letter typed: only re-check what matched
         self._refresh_result(within)
+
+    @property
+    def selected_event_id(self) -> str | None:
+        """The id of the event under the timeline's cursor."""
+        position = self.query_one(TimelineView).cursor_position
+        return None if position is None else self.index.events[position].id
+
+    @property
+    def date_texts(self) -> tuple[str, str]:
+        """What the sidebar's date boxes say (kept across a reload)."""
+        return self.query_one(FilterSidebar).date_texts
 
     @property
     def shown(self) -> list[int]:
@@ -113,13 +167,20 @@ class MainScreen(Screen[None]):
         self._pending_position = None
         self._result = self.index.search(self.filter, within)
         shown = self._result.positions
-        rows = build_rows(shown, self._keys)
+        everything = len(shown) == len(self.index)
+        if everything:
+            # Clearing a filter is common and the full rows never change: build them once.
+            if self._all_rows is None:
+                self._all_rows = build_rows(shown, self._keys)
+            rows = self._all_rows
+        else:
+            rows = build_rows(shown, self._keys)
         timeline.set_rows(rows, self._keys, keep)
         total = len(self.index)
         self.app.sub_title = f"{len(shown):,} of {total:,} events"
         self.query_one(FilterSidebar).show_counts(self.index.counts(self._result))
-        span = (self._all_histogram.first, self._all_histogram.last)
-        self.query_one(OverviewStrip).show_histogram(month_histogram(shown, self._keys, span))
+        histogram = self._all_histogram if everything else self._histogram(shown)
+        self.query_one(OverviewStrip).show_histogram(histogram)
         if not shown:
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
@@ -133,6 +194,11 @@ class MainScreen(Screen[None]):
     @on(FilterEdited)
     def _filter_edited(self, message: FilterEdited) -> None:
         self.filter = self.filter.but(**message.changes)
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        """Enter in the search or a date box: done typing, back to the results."""
+        self.query_one(TimelineView).focus()
 
     # -- selection and navigation ----------------------------------------------------
 
@@ -154,22 +220,33 @@ class MainScreen(Screen[None]):
         self.query_one(TimelineView).jump_to_month(message.month)
 
     def _month(self, position: int) -> int:
-        return month_of_key(self._keys[position])
+        return self._months[position]
+
+    def _histogram(self, positions: Iterable[int]) -> Histogram:
+        """Events per month at `positions`, over the whole dataset's span so the strip's
+        scale stays put while filtering (`views.month_histogram`, with months cached)."""
+        first, last = self._span
+        counts = [0] * (last - first + 1)
+        for month, count in Counter(map(self._months.__getitem__, positions)).items():
+            counts[month - first] = count
+        return Histogram(first, last, counts)
 
     def _jump_months(self, months: int) -> None:
         timeline = self.query_one(TimelineView)
         position = timeline.cursor_position
         if position is None:
             return
-        current = self._month(position)
+        shown, month = self.shown, self._months.__getitem__
+        # Months never decrease along date order, so the shown events can be bisected.
+        target = self._month(position) + months
         if months > 0:
-            later = [p for p in self.shown if self._month(p) >= current + months]
-            if later:
-                timeline.jump_to_month(self._month(later[0]))
+            k = bisect_left(shown, target, key=month)
+            if k < len(shown):
+                timeline.jump_to_month(month(shown[k]))
         else:
-            earlier = [p for p in self.shown if self._month(p) <= current + months]
-            if earlier:
-                timeline.jump_to_month(self._month(earlier[-1]))
+            k = bisect_right(shown, target, key=month)
+            if k > 0:
+                timeline.jump_to_month(month(shown[k - 1]))
 
     def action_next_month(self) -> None:
         """Move to the first event of the next month that has any."""
@@ -223,22 +300,28 @@ class MainScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------
 
+    def _show_sidebar(self, show: bool) -> None:
+        sidebar = self.query_one(FilterSidebar)
+        sidebar.display = show
+        if not show and (self.focused is None or sidebar in self.focused.ancestors):
+            self.query_one(TimelineView).focus()
+
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
-        self.query_one(FilterSidebar).display = True
+        self._show_sidebar(True)
         self.query_one("#search", Input).focus()
 
     def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""
-        self.query_one(FilterSidebar).display = True
-        self.query_one("#themes", SelectionList).focus()
+        self._show_sidebar(True)
+        themes = self.query_one("#themes", SelectionList)
+        if themes.option_count and themes.highlighted is None:
+            themes.highlighted = 0
+        themes.focus()
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the filter sidebar."""
-        sidebar = self.query_one(FilterSidebar)
-        sidebar.display = not sidebar.display
-        if not sidebar.display:
-            self.query_one(TimelineView).focus()
+        self._show_sidebar(not self.query_one(FilterSidebar).display)
 
     def action_clear_filters(self) -> None:
         """Clear every filter at once."""

@@ -8,6 +8,7 @@ onto the cells that are highlighted.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -40,7 +41,7 @@ class ArticleView(ScrollView, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"article--excerpt", "article--cited"}
     """The excerpt being read, and the excerpts other events cite."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._text = ""
         self._lines: list[tuple[int, int]] = []
@@ -80,7 +81,8 @@ class ArticleView(ScrollView, can_focus=True):
         self.call_after_refresh(self.scroll_to_excerpt)
 
     def _rewrap(self) -> None:
-        width = max(1, self.scrollable_content_region.width - 1)
+        # One blank column each side keeps the text off the pane's edges.
+        width = max(1, self.scrollable_content_region.width - 2)
         if width == self._wrapped_width:
             return
         self._wrapped_width = width
@@ -126,7 +128,7 @@ class ArticleView(ScrollView, can_focus=True):
             if a < end and b > start:
                 cuts.update((max(a, start), min(b, end)))
         points = sorted(cuts)
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in pairwise(points):
             style = base
             for (low, high), range_style in ranges:
                 if low <= a and b <= high:

@@ -5,7 +5,7 @@ and each quote with the article it comes from. Choosing a quote opens the articl
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -16,6 +16,9 @@ from timeline.text import sanitize
 from timeline.ui.messages import ArticleRequested
 
 __all__ = ["DetailPane", "QuoteList"]
+
+_FIELDS = ("Date", "Basis", "Status", "Themes", "Actors", "Places", "Id")
+"""The facts shown for an event, one labelled row each (empty ones are hidden)."""
 
 
 class QuoteList(OptionList):
@@ -30,7 +33,7 @@ def _plain(text: str) -> Content:
 class DetailPane(VerticalScroll, can_focus=False):
     """Everything the dataset says about the highlighted event, with its sources."""
 
-    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._dataset = dataset
         self._event: Event | None = None
@@ -38,7 +41,12 @@ class DetailPane(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         """Title, facts and summary as plain text, then the list of quotes."""
         yield Static(id="detail-title")
-        yield Static(id="detail-meta")
+        with Vertical(id="detail-meta"):
+            for name in _FIELDS:
+                # A row per fact, so long values wrap under the value, not the label.
+                with Horizontal(id=f"meta-{name.lower()}", classes="meta-row"):
+                    yield Static(Content(name), classes="meta-name")
+                    yield Static(classes="meta-value")
         yield Static(id="detail-summary")
         yield Static(Content("Sources"), id="detail-sources-label")
         yield QuoteList(id="quotes")
@@ -54,51 +62,52 @@ class DetailPane(VerticalScroll, can_focus=False):
             return
         self._event = event
         title = self.query_one("#detail-title", Static)
-        meta = self.query_one("#detail-meta", Static)
         summary = self.query_one("#detail-summary", Static)
         quotes = self.query_one(QuoteList)
         label = self.query_one("#detail-sources-label", Static)
         quotes.clear_options()
         if event is None:
             title.update(Content("No event selected"))
-            meta.update(Content(""))
+            self._show_meta({})
             summary.update(Content(""))
             label.update(Content(""))
             return
         title.update(_plain(event.title).stylize("bold"))
-        meta.update(self._meta(event))
+        self._show_meta(self._meta(event))
         summary.update(_plain(event.summary))
         count = len(event.quotes)
         label.update(Content(f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"))
-        quotes.add_options(
-            Option(self._quote_prompt(event, i), id=f"quote-{i}") for i in range(count)
-        )
+        options: list[Option | None] = []
+        for i in range(count):
+            # A divider (None) between quotes; it does not shift option indexes.
+            options.extend([Option(self._quote_prompt(event, i), id=f"quote-{i}"), None])
+        quotes.add_options(options[:-1])
         quotes.highlighted = 0 if count else None
         self.scroll_home(animate=False)
 
-    def _meta(self, event: Event) -> Content:
-        dataset = self._dataset
-        lines: list[Content] = []
-
-        def field(name: str, value: str) -> None:
-            if value:
-                lines.append(Content.assemble((f"{name:<8}", "$text-muted"), _plain(value)))
-
-        field("Date", f"{describe(event.date)}  ({event.date.text})")
-        if event.date_basis:
-            field("Basis", event.date_basis)
-        field("Status", str(event.status))
+    def _meta(self, event: Event) -> dict[str, str]:
         labels = []
         for theme_id in event.themes:
             try:
-                labels.append(dataset.theme(theme_id).label)
+                labels.append(self._dataset.theme(theme_id).label)
             except KeyError:
                 labels.append(theme_id)
-        field("Themes", ", ".join(labels))
-        field("Actors", ", ".join(event.actors))
-        field("Places", ", ".join(event.places))
-        field("Id", event.id)
-        return Content("\n").join(lines)
+        return {
+            "Date": f"{describe(event.date)}  ({event.date.text})",
+            "Basis": event.date_basis or "",
+            "Status": str(event.status),
+            "Themes": ", ".join(labels),
+            "Actors": ", ".join(event.actors),
+            "Places": ", ".join(event.places),
+            "Id": event.id,
+        }
+
+    def _show_meta(self, values: dict[str, str]) -> None:
+        for name in _FIELDS:
+            row = self.query_one(f"#meta-{name.lower()}", Horizontal)
+            value = values.get(name, "")
+            row.display = bool(value)
+            row.query_one(".meta-value", Static).update(_plain(value))
 
     def _quote_prompt(self, event: Event, index: int) -> Content:
         quote = event.quotes[index]

@@ -33,7 +33,7 @@ class OverviewStrip(Widget):
     }
     """Styled in `app.tcss`."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._histogram = Histogram(0, 0, [0])
         self._visible: tuple[int, int] | None = None
@@ -55,7 +55,23 @@ class OverviewStrip(Widget):
         self.refresh()
 
     def _columns(self) -> list[tuple[int, int]]:
-        return self._histogram.bucket_bounds(max(1, self.size.width))
+        """The (first, last) running months under each column of the strip.
+
+        A span longer than the strip puts several months in a column
+        (`Histogram.bucket_bounds`); a shorter one is stretched, each month taking
+        several columns, so the strip always spans the full width and every cell can
+        be clicked.
+        """
+        width = max(1, self.size.width)
+        histogram = self._histogram
+        months = histogram.last - histogram.first + 1
+        if months >= width:
+            return histogram.bucket_bounds(width)
+        return [(m, m) for m in (histogram.first + x * months // width for x in range(width))]
+
+    def _counts(self, columns: list[tuple[int, int]]) -> list[int]:
+        counts, first = self._histogram.counts, self._histogram.first
+        return [sum(counts[start - first : end - first + 1]) for start, end in columns]
 
     def render_line(self, y: int) -> Strip:
         """Bars on the first line; year labels and the cursor mark on the second."""
@@ -69,17 +85,17 @@ class OverviewStrip(Widget):
         return Strip.blank(width, base)
 
     def _bars(self, columns: list[tuple[int, int]], width: int, base: Style) -> Strip:
-        counts = self._histogram.bucket_counts(max(1, width))
+        counts = self._counts(columns)
         peak = max(counts) if counts else 0
         bar_style = base + self.get_component_rich_style("overview--bar", partial=True)
-        visible_style = bar_style + self.get_component_rich_style(
-            "overview--visible", partial=True
-        )
+        visible_style = bar_style + self.get_component_rich_style("overview--visible", partial=True)
         segments = []
         for (start, end), count in zip(columns, counts, strict=True):
             level = 0 if not count else 1 + (count * (len(_BARS) - 2)) // max(peak, 1)
-            in_view = self._visible is not None and start <= self._visible[1] and (
-                end >= self._visible[0]
+            in_view = (
+                self._visible is not None
+                and start <= self._visible[1]
+                and (end >= self._visible[0])
             )
             segments.append(Segment(_BARS[min(level, len(_BARS) - 1)],
                                     visible_style if in_view else bar_style))  # fmt: skip
@@ -91,7 +107,7 @@ class OverviewStrip(Widget):
         cells = [" "] * len(columns)
         last_label_end = -1
         for x, (start, _end) in enumerate(columns):
-            year, month = divmod(start, 12)
+            year = start // 12
             new_year = x == 0 or divmod(columns[x - 1][0], 12)[0] != year
             label = str(year)
             if new_year and x > last_label_end and x + len(label) <= len(columns):

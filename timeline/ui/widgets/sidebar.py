@@ -42,8 +42,9 @@ class EdtfValidator(Validator):
         return self.success()
 
 
-_PROMPT_CELLS = 24
-"""Room for a facet value and its count inside the sidebar's lists."""
+_PROMPT_CELLS = 22
+"""Room for a facet value and its count inside the sidebar's lists: the sidebar's 28
+content cells less the list's check box (4) and scroll bar (1), and one spare."""
 
 
 def _prompt(label: str, count: int, colour: str | None = None) -> Content:
@@ -64,7 +65,7 @@ def _prompt(label: str, count: int, colour: str | None = None) -> Content:
 class FilterSidebar(VerticalScroll, can_focus=False):
     """Every filter control, with counts that follow the current result."""
 
-    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._dataset = dataset
         self._theme_ids = [theme.id for theme in dataset.themes]
@@ -74,6 +75,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             "sources": {s.id: s.outlet for s in dataset.sources},
             "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
         }
+        self._shown_counts: dict[str, dict[str, int]] = {}
         self._colours = {
             theme: THEME_COLOURS[i % len(THEME_COLOURS)] for i, theme in enumerate(self._theme_ids)
         }
@@ -174,6 +176,14 @@ class FilterSidebar(VerticalScroll, can_focus=False):
                 self.query_one("#date-from", Input).value = date_texts[0]
                 self.query_one("#date-to", Input).value = date_texts[1]
 
+    @property
+    def date_texts(self) -> tuple[str, str]:
+        """The texts in the from and to date boxes."""
+        return (
+            self.query_one("#date-from", Input).value,
+            self.query_one("#date-to", Input).value,
+        )
+
     def show_counts(self, counts: FacetCounts) -> None:
         """Update the count beside every facet value to the current result's."""
         by_facet: dict[str, dict[str, int]] = {
@@ -184,8 +194,12 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         }
         for facet, facet_counts in by_facet.items():
             selection_list = self.query_one(f"#{facet}", SelectionList)
+            shown = self._shown_counts.setdefault(facet, {})
             for n, (value, label) in enumerate(self._labels[facet].items()):
+                count = facet_counts.get(value, 0)
+                if shown.get(value) == count:
+                    continue  # each new prompt re-lays the list out: only where it changed
+                shown[value] = count
                 selection_list.replace_option_prompt(
-                    f"{facet}-{n}",
-                    _prompt(label, facet_counts.get(value, 0), self._colours.get(value)),
+                    f"{facet}-{n}", _prompt(label, count, self._colours.get(value))
                 )

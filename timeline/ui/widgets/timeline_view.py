@@ -45,12 +45,12 @@ class TimelineView(ScrollView, can_focus=True):
     """The scrollable, virtual list of events under year and month headings."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Next event", show=False),
+        Binding("up,k", "cursor_up", "Previous event", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        Binding("home,g", "first", "First event", show=False),
+        Binding("end,G", "last", "Last event", show=False),
         Binding("enter", "choose", "Open", show=True),
     ]
     """Keyboard-first navigation; vi keys alongside the arrows."""
@@ -72,7 +72,7 @@ class TimelineView(ScrollView, can_focus=True):
         theme_ids: Sequence[str],
         *,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's own parameter name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -153,15 +153,16 @@ class TimelineView(ScrollView, can_focus=True):
 
     def jump_to_month(self, month: int) -> None:
         """Move to the first shown event in running month `month` or later (else the last)."""
-        keys = self._keys
-        for k, position in enumerate(self._rows.positions):
-            key = keys[position]
-            if month_of_key(key) >= month:
-                self.move_cursor_to(self._rows.row_of[k])
-                self._scroll_row_to_top(self._rows.row_of[k])
-                return
-        if self._rows.positions:
-            self.move_cursor_to(self._rows.row_of[-1])
+        rows, keys = self._rows, self._keys
+        if not rows.positions:
+            return
+        # Months never decrease along date order: bisect instead of scanning every row.
+        k = bisect_left(rows.positions, month, key=lambda p: month_of_key(keys[p]))
+        if k < len(rows.positions):
+            self.move_cursor_to(rows.row_of[k])
+            self._scroll_row_to_top(rows.row_of[k])
+        else:
+            self.move_cursor_to(rows.row_of[-1])
 
     def _step(self, delta: int) -> None:
         if self._cursor is None:
@@ -326,11 +327,11 @@ class TimelineView(ScrollView, can_focus=True):
         if is_cursor:
             # The cursor wins over every column's own colour so the row reads as one.
             cursor = self.get_component_rich_style("timeline-view--cursor", partial=True)
-            style, date_style, count_style = style + cursor, date_style + cursor, count_style + cursor
+            style, date_style, count_style = (s + cursor for s in (style, date_style, count_style))
 
         marker = f" {STATUS_MARKERS[event.status]} "
-        # Narrow terminals give the title the room; wide ones show intervals in full.
-        date_width = 15 if width < 100 else 21
+        # Room for "from 10 Apr 2024"; very narrow views give the title the room instead.
+        date_width = 17 if width >= 60 else 13
         if cell_len(date_text) > date_width - 1:
             date_text = set_cell_size(date_text, date_width - 2) + "…"
         date_cell = set_cell_size(date_text, date_width - 1) + " "

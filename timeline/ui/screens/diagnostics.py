@@ -1,0 +1,52 @@
+"""A screen listing a dataset's diagnostics, shown when a reload finds it invalid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+
+__all__ = ["DiagnosticsScreen"]
+
+
+class DiagnosticsScreen(ModalScreen[None]):
+    """Every diagnostic as `file:line:col: error [CODE] message`, in plain text."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "close", "Close"),
+    ]
+    """Closing keys."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], explanation: str) -> None:
+        """List `diagnostics` under a one-paragraph `explanation` of what happened."""
+        super().__init__()
+        self._diagnostics = tuple(diagnostics)
+        self._explanation = explanation
+
+    @property
+    def text(self) -> str:
+        """The diagnostics as shown: `format_diagnostic` output, which is sanitised."""
+        return "\n".join(format_diagnostic(d) for d in self._diagnostics)
+
+    def compose(self) -> ComposeResult:
+        """The explanation, a count, and the diagnostics (never parsed as markup)."""
+        errors = sum(d.severity is Severity.ERROR for d in self._diagnostics)
+        with VerticalScroll(id="diagnostics"):
+            yield Static(Content(self._explanation), id="diagnostics-title")
+            yield Static(
+                Content(f"{errors} error{'s' if errors != 1 else ''} (Esc closes)"),
+                id="diagnostics-count",
+            )
+            yield Static(Content(self.text), id="diagnostics-text")
+
+    def action_close(self) -> None:
+        """Back to the timeline, which still shows the last good data."""
+        self.dismiss(None)
