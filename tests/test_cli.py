@@ -686,3 +686,30 @@ def test_entry_points_run_check(entry: list[str], tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("ok:")
+
+
+def test_a_large_events_file_opens_the_tui_at_once_and_loads_behind_it(
+    capsys: pytest.CaptureFixture[str],
+    tui_calls: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = write_dataset(tmp_path / "big", event_yaml())
+    lazy_calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def fake_run_app_lazy(path: Any, **kwargs: Any) -> int:
+        lazy_calls.append((path, kwargs))
+        return 0
+
+    monkeypatch.setattr(timeline.ui, "run_app_lazy", fake_run_app_lazy)
+    size = (folder / "events.yaml").stat().st_size
+    monkeypatch.setattr(timeline.cli, "LAZY_OPEN_BYTES", size + 1)
+    assert run(capsys, str(folder))[0] == 0
+    assert (len(tui_calls), len(lazy_calls)) == (1, 0)  # under the threshold: eager
+
+    monkeypatch.setattr(timeline.cli, "LAZY_OPEN_BYTES", size)
+    assert run(capsys, str(folder), "--event", "harbour-pact", "--search", "pact")[0] == 0
+    [(path, kwargs)] = lazy_calls
+    assert Path(path) == folder
+    assert kwargs == {"event": "harbour-pact", "themes": (), "search": "pact"}
+    assert len(tui_calls) == 1

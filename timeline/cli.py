@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from timeline import __version__
 from timeline.dates import EdtfError, describe, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity, format_diagnostic
-from timeline.loader import Loaded, load_dataset
+from timeline.loader import Loaded, load_dataset, resolve_dataset
 from timeline.model import Dataset, Event, Status
 from timeline.query import Filter, filter_events, sort_by_date
 from timeline.text import sanitize
@@ -272,7 +272,22 @@ def _add_open_parser(subparsers: _Subparsers) -> None:
     parser.set_defaults(handler=_run_open)
 
 
+LAZY_OPEN_BYTES = 4 << 20
+"""Events files at least this big (about 4,000 events) open the TUI at once and load
+behind its progress bar; smaller ones load first, so their errors print before it."""
+
+
 def _run_open(args: argparse.Namespace) -> int:
+    path = _dataset_path(args)
+    _, events_file = resolve_dataset(path)
+    if _file_size(events_file) >= LAZY_OPEN_BYTES:
+        from timeline import ui
+
+        # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
+        # --event or --theme is reported inside the app, which cannot know them sooner.
+        return ui.run_app_lazy(
+            path, event=args.event, themes=tuple(args.themes), search=args.search or None
+        )
     loaded = _load_quietly(args)
     dataset = loaded.dataset
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
@@ -821,6 +836,13 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
             message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
         raise UsageError(message)
     return path
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the loader reports it, with the other problems
 
 
 def _load_quietly(args: argparse.Namespace) -> Loaded:
