@@ -31,8 +31,12 @@ THEMES = [
 ]
 
 
+STATUSES = ["occurred", "occurred", "occurred", "scheduled", "planned"]
+"""Drawn uniformly: three in five events occurred, the rest are ahead."""
+
+
 def _vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
-    words = set()
+    words: set[str] = set()
     while len(words) < size:
         length = rng.choice((3, 4, 5, 5, 6, 6, 7, 8, 9, 11))
         words.add("".join(rng.choice(string.ascii_lowercase) for _ in range(length)))
@@ -85,7 +89,9 @@ def generate(count: int, folder: Path, seed: int = 7) -> None:
     """Write `events.yaml` and `sources/` for `count` events into `folder`."""
     rng = random.Random(seed)
     words = _vocabulary(rng)
-    actors = [f"{rng.choice(words).capitalize()} {rng.choice(words).capitalize()}" for _ in range(200)]
+    actors = [
+        f"{rng.choice(words).capitalize()} {rng.choice(words).capitalize()}" for _ in range(200)
+    ]
     sources_dir = folder / "sources"
     sources_dir.mkdir(parents=True, exist_ok=True)
     source_count = max(5, count // 100)
@@ -108,11 +114,21 @@ def generate(count: int, folder: Path, seed: int = 7) -> None:
         (sources_dir / f"{source_id}.txt").write_text(front + body, encoding="utf-8")
         bodies.append((source_id, body))
 
-    lines = ["version: \"1\"", "themes:"]
+    lines = ['version: "1"', "themes:"]
     for theme_id, label in THEMES:
-        lines += [f"  {theme_id}:", f"    label: {_q(label)}", f"    description: {_q(label + ' news.')}"]
+        lines += [
+            f"  {theme_id}:",
+            f"    label: {_q(label)}",
+            f"    description: {_q(label + ' news.')}",
+        ]
     lines.append("events:")
+    # Written as it goes, a few thousand events at a time: a million events would
+    # otherwise hold every line (gigabytes) in memory.
+    out = (folder / "events.yaml").open("w", encoding="utf-8")
     for n in range(count):
+        if len(lines) > 50_000:
+            out.write("\n".join(lines) + "\n")
+            lines = []
         title = _text(rng, words, 60)[:60].rstrip(" .") or "Event"
         themes = rng.sample([t for t, _ in THEMES], rng.randint(1, 3))
         people = rng.sample(actors, rng.randint(1, 4))
@@ -124,7 +140,7 @@ def generate(count: int, folder: Path, seed: int = 7) -> None:
             f"    themes: [{', '.join(themes)}]",
             f"    actors: [{', '.join(_q(a) for a in people)}]",
             f"    places: [{_q(rng.choice(words).capitalize())}]",
-            f"    status: {rng.choice(['occurred', 'occurred', 'occurred', 'scheduled', 'planned'])}",
+            f"    status: {rng.choice(STATUSES)}",
             f"    date_basis: {_q('generated: the date is synthetic')}",
             "    sources:",
         ]
@@ -133,7 +149,8 @@ def generate(count: int, folder: Path, seed: int = 7) -> None:
             start = body.index(" ", start) + 1
             end = body.rindex(" ", start, start + 200)
             lines += [f"      - source: {source_id}", f"        quote: {_q(body[start:end])}"]
-    (folder / "events.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with out:
+        out.write("\n".join(lines) + "\n")
 
 
 def main() -> None:

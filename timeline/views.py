@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,16 +18,16 @@ from timeline.model import Event
 
 __all__ = [
     "MONTH_NAMES",
-    "char_width",
-    "wrap_offsets",
     "Heading",
     "Histogram",
     "TimelineRows",
     "build_rows",
+    "char_width",
     "group_keys",
     "month_histogram",
-    "month_of_key",
     "month_index",
+    "month_of_key",
+    "wrap_offsets",
 ]
 
 MONTH_NAMES = (
@@ -188,16 +189,19 @@ def month_histogram(
     the scale stays put while filtering; by default, the counted events' own span.
     Year-only events count in January.
     """
-    months = [month_of_key(keys[p]) for p in positions]
+    # Count per key in C, then turn the few hundred distinct keys into months.
+    per_month: Counter[int] = Counter()
+    for key, count in Counter(map(keys.__getitem__, positions)).items():
+        per_month[month_of_key(key)] += count
     if span is None:
-        if not months:
+        if not per_month:
             return Histogram(0, 0, [0])
-        span = (min(months), max(months))
+        span = (min(per_month), max(per_month))
     first, last = span
     counts = [0] * (last - first + 1)
-    for month in months:
+    for month, count in per_month.items():
         if first <= month <= last:
-            counts[month - first] += 1
+            counts[month - first] += count
     return Histogram(first, last, counts)
 
 

@@ -1,0 +1,148 @@
+"""The benchmarks work: a small generated dataset is valid and realistic, and a quick
+N = 1k run of the runner prints every figure. No timing is asserted here: speed targets
+live in `benchmarks/RESULTS.md`, measured by `benchmarks/run.py`.
+
+Also here, the fast path the 100k figures rely on: `query.search_texts`, which must give
+exactly what `event_search_text` gives, event by event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from timeline import query
+from timeline.loader import load_dataset
+from timeline.model import Event, Quote, Span
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def _module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generator_writes_a_valid_realistic_dataset(tmp_path: Path) -> None:
+    _module("generate").generate(1000, tmp_path / "data", seed=3)
+    loaded = load_dataset(tmp_path / "data")
+    events = loaded.dataset.events
+    assert len(events) == 1000
+    assert len(loaded.dataset.themes) == 10
+    assert all(1 <= len(e.quotes) <= 3 for e in events)
+    assert all(40 <= len(e.title) <= 60 and 250 <= len(e.summary) <= 300 for e in events)
+    quote_lengths = sorted(len(q.text) for e in events for q in e.quotes)
+    assert 150 <= quote_lengths[len(quote_lengths) // 2] <= 200
+    actors = {a for e in events for a in e.actors}
+    assert 150 <= len(actors) <= 200
+    years = [e.date.anchor_point.year for e in events]
+    assert max(years) - min(years) >= 25
+    precisions = {e.date.precision for e in events}
+    assert len(precisions) >= 3, precisions
+    assert any(e.date.is_interval for e in events)
+    # Every quote was proved verbatim against its article.
+    for event in events[:50]:
+        for quote in event.quotes:
+            text = loaded.dataset.source(quote.source_id).text
+            assert text[quote.span.start : quote.span.end].split() == quote.text.split()
+
+
+def test_a_quick_run_prints_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "run.py"),
+            "--sizes",
+            "1k",
+            "--reps",
+            "1",
+            "--quick",
+            "--work",
+            str(tmp_path / "work"),
+            "--json",
+            str(out),
+            "--timeout",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| figure | 1k |" in done.stdout
+    [figures] = json.loads(out.read_text())
+    assert figures["n"] == 1000
+    for key in ("bare", "cold", "fill", "warm", "index", "hello", "frame_events_warm"):
+        assert figures[key] > 0, key
+    # A first frame cannot come before the process has imported Textual.
+    assert figures["frame_events_cold"] >= figures["frame_any_cold"] > 0
+    for key in ("theme", "search", "date", "page"):
+        assert figures[f"{key}_handler"], key
+        assert all(t == t and t > 0 for t in figures[f"{key}_frame"]), key  # no NaN: a frame came
+    assert len(figures["search_frame"]) == 5  # one five-letter word, a key at a time
+    assert figures["hello_rss"] > 0 and figures["app_rss_warm"] > figures["hello_rss"]
+    for line in done.stdout.splitlines():
+        if line.startswith("| ") and not line.startswith("| figure"):
+            assert "nan" not in line, line
+
+
+# -- the batched search text -------------------------------------------------------------
+
+_TRICKY = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r\n", "\xa0", "\u2028", "\u3000", "\x1c", "\x85", "\x00", "\x01",
+     "“", "”", "‘", "’", "—", "–", "−", "e\u0301", "\u0301", "ß", "İ", "ﬁ", "Σ", "\u1100\u1161"]
+)  # fmt: skip
+_TEXT = st.lists(st.one_of(st.text(max_size=6), _TRICKY), max_size=8).map("".join)
+
+
+@functools.cache
+def _base() -> Event:
+    return load_dataset().dataset.events[0]
+
+
+def _event(title: str, summary: str, quotes: list[str]) -> Event:
+    return dataclasses.replace(
+        _base(),
+        title=title,
+        summary=summary,
+        quotes=tuple(Quote("s", text, Span(0, 1, 1, 1)) for text in quotes),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT, st.lists(_TEXT, max_size=3)), max_size=6))
+def test_search_texts_equal_the_reference_event_by_event(
+    parts: list[tuple[str, str, list[str]]],
+) -> None:
+    events = [_event(*p) for p in parts]
+    assert query.search_texts(events) == [query.event_search_text(e) for e in events]
+
+
+def test_search_texts_across_batches() -> None:
+    events = [
+        _event(f" Title {i}\n", "A “quoted”  summary\u2003here ", [f"q{i}", " ", "x\x00y"])
+        if i % 700 == 0
+        else _event(f"Title {i}", "Plain — summary", [f"quote {i} ’s"])
+        for i in range(query._BATCH * 2 + 5)
+    ]
+    assert query.search_texts(events) == [query.event_search_text(e) for e in events]
+
+
+def test_the_whitespace_list_is_every_unicode_space() -> None:
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(query._OTHER_WHITESPACE) == every - {" "}

@@ -1,0 +1,363 @@
+"""A cache of validated datasets, so a second start skips YAML parsing and quote checks.
+
+`load_with_cache(path)` returns exactly what `timeline.loader.load_dataset(path)` returns
+(the dataset and its warnings). The first load of a dataset runs the loader and stores
+the result; later loads of the *same bytes* read it back instead. Errors are never
+cached: a dataset that fails raises `DatasetError` from the loader every time.
+
+**The key** is a SHA-256 over everything the loader's result depends on: the bytes of
+`events.yaml`; the name of every entry of `sources/`, the bytes of every article the
+loader reads and where each link points; the dataset paths (they appear in the result
+and its diagnostics); the size limit; the cache format, the package version, the Python
+version, and the source code of the loading modules (so a changed rule is never hidden
+by an old cache). Anything unusual (a FIFO, an unreadable file, a file over the limit)
+skips the cache and lets the loader report it. The key is computed again after a load
+and the result is stored only if nothing changed meanwhile.
+
+**The file** is `MAGIC`, the format number, the key, a SHA-256 of the payload, and the
+payload: a pickle of the `Loaded` value. It is read only if the magic, the format, the
+key and the payload's digest all match, and then with an unpickler that can build
+nothing but the dataset's own types (a fixed allowlist), so a corrupt, truncated or
+foreign file is ignored and rebuilt, never trusted. Why pickle at all: it rebuilds the
+frozen dataclasses in C far faster than any re-validation, and the cache directory is
+the user's own (`platformdirs.user_cache_dir("timeline")`, created 0700): whoever can
+write there can already run code as the user, and the allowlist keeps even such a file
+from building anything but plain data. Writes are atomic (a temporary file, then
+`os.replace`), and each dataset path keeps one entry, so the directory does not grow.
+
+Environment: `TIMELINE_CACHE_DIR` moves the cache; `TIMELINE_NO_CACHE=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import dataclasses
+import gc
+import hashlib
+import io
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import timeline
+from timeline import dates, diagnostics, model
+from timeline.loader import (
+    MAX_SOURCE_BYTES,
+    Loaded,
+    ProgressCallback,
+    _max_bytes,
+    load_dataset,
+    resolve_dataset,
+)
+
+__all__ = [
+    "CACHE_FORMAT",
+    "cache_dir",
+    "cache_key",
+    "load_with_cache",
+]
+
+CACHE_FORMAT = 1
+"""Bumped whenever the file layout or the pickled types change."""
+
+_MAGIC = b"TLCACHE\n"
+_HEADER = len(_MAGIC) + 4 + 32 + 32
+_SUFFIX = ".tlcache"
+
+# Every type a cache file may build. Anything else in a file makes it foreign.
+_TYPES: tuple[type, ...] = (
+    Loaded,
+    model.Dataset,
+    model.Theme,
+    model.Source,
+    model.SourceKind,
+    model.Quote,
+    model.Span,
+    model.Event,
+    model.Status,
+    dates.EdtfDate,
+    dates.DatePoint,
+    dates.Precision,
+    diagnostics.Diagnostic,
+    diagnostics.Severity,
+)
+_ALLOWED = {(t.__module__, t.__qualname__): t for t in _TYPES}
+
+# The modules whose code decides what a load returns: their source is part of the key.
+_CODE_MODULES = (
+    "cache",
+    "dates",
+    "diagnostics",
+    "loader",
+    "model",
+    "provenance",
+    "strictyaml",
+    "text",
+)
+
+
+def cache_dir() -> Path | None:
+    """Where cache files live, or None when caching is turned off.
+
+    `TIMELINE_NO_CACHE=1` turns it off; `TIMELINE_CACHE_DIR` overrides the default,
+    `platformdirs.user_cache_dir("timeline")`.
+    """
+    if os.environ.get("TIMELINE_NO_CACHE", "") not in ("", "0"):
+        return None
+    configured = os.environ.get("TIMELINE_CACHE_DIR", "")
+    if configured:
+        return Path(configured)
+    import platformdirs  # only here: most commands never need it
+
+    return Path(platformdirs.user_cache_dir("timeline"))
+
+
+def load_with_cache(
+    path: str | Path | None = None, *, progress: ProgressCallback | None = None
+) -> Loaded:
+    """Load a dataset as `load_dataset` does, from the cache when its bytes are unchanged.
+
+    Args:
+        path: A dataset folder, its events file, or None for the bundled dataset.
+        progress: Called now and then with the fraction done (0.0 to 1.0).
+
+    Raises:
+        DatasetError: with every diagnostic, when the dataset is invalid (never cached).
+    """
+    folder = cache_dir()
+    key = cache_key(path) if folder is not None else None
+    if folder is None or key is None:
+        return load_dataset(path, progress=progress)
+    entry = folder / f"{_slot(path)}-{key.hex()}{_SUFFIX}"
+    if progress is not None:
+        progress(0.0)
+    cached = _read(entry, key)
+    if cached is not None:
+        if progress is not None:
+            progress(1.0)
+        return cached
+    loaded = load_dataset(path, progress=progress)
+    # Store only what was loaded from the bytes the key describes: if a file changed
+    # while the loader read it, the result belongs to neither version.
+    if cache_key(path) == key:
+        _write(folder, entry, key, loaded)
+    return loaded
+
+
+def cache_key(path: str | Path | None = None) -> bytes | None:
+    """The 32-byte content key of a dataset, or None when it cannot be cached.
+
+    None means "let the loader look at it": a missing or irregular file, an article over
+    the size limit, or anything that cannot be read.
+    """
+    root, events_file = resolve_dataset(path)
+    limit = _max_bytes(None)
+    digest = hashlib.sha256()
+
+    def add(data: bytes) -> None:
+        # Length-prefixed, so no two different inputs can run together into one.
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+
+    try:
+        for part in (
+            str(CACHE_FORMAT),
+            timeline.__version__,
+            sys.version,
+            str(root),
+            str(events_file),
+            str(limit),
+            str(MAX_SOURCE_BYTES),
+        ):
+            add(part.encode("utf-8", "surrogateescape"))
+        add(_code_digest())
+        events = _regular_bytes(events_file, limit)
+        if events is None:
+            return None
+        add(events)
+        sources = root / "sources"
+        if not sources.is_dir():
+            add(b"\0no sources")
+            return digest.digest()
+        add(os.fsencode(os.path.realpath(sources)))
+        for entry in sorted(os.scandir(sources), key=lambda e: e.name):
+            add(os.fsencode(entry.name))
+            if entry.is_symlink():
+                # The loader accepts a link only if it stays inside sources/.
+                add(os.fsencode(os.readlink(entry.path)))
+                add(os.fsencode(os.path.realpath(entry.path)))
+            if not entry.name.endswith(".txt") or entry.name.startswith("."):
+                continue  # the loader never reads it
+            body = _regular_bytes(Path(entry.path), MAX_SOURCE_BYTES)
+            if body is None:
+                return None
+            add(body)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return digest.digest()
+
+
+def _regular_bytes(path: Path, limit: int) -> bytes | None:
+    """A regular file's bytes, or None for anything the loader would refuse or report."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        return None  # never open a FIFO or a device; let the loader say why
+    data = path.read_bytes()
+    return data if len(data) <= limit else None
+
+
+@cache
+def _code_digest() -> bytes:
+    """A digest of the loading modules' source, computed once per process."""
+    digest = hashlib.sha256()
+    package = Path(timeline.__file__).parent
+    for name in _CODE_MODULES:
+        digest.update((package / f"{name}.py").read_bytes())
+    return digest.digest()
+
+
+def _slot(path: str | Path | None) -> str:
+    """A short name for one dataset path: each path keeps a single cache entry."""
+    root, events_file = resolve_dataset(path)
+    identity = f"{os.path.abspath(root)}\0{os.path.abspath(events_file)}"
+    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+class _Unpickler(pickle.Unpickler):
+    """An unpickler that builds only the dataset's own types."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        """Resolve a class reference, refusing everything outside the allowlist."""
+        found = _ALLOWED.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a dataset type")
+        return found
+
+
+def _read(entry: Path, key: bytes) -> Loaded | None:
+    """The cached value for `key`, or None if there is none or it cannot be trusted."""
+    try:
+        with open(entry, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            blob = file.read()
+    except OSError:
+        return None
+    if (
+        len(blob) < _HEADER
+        or blob[: len(_MAGIC)] != _MAGIC
+        or int.from_bytes(blob[len(_MAGIC) : len(_MAGIC) + 4], "little") != CACHE_FORMAT
+        or blob[len(_MAGIC) + 4 : len(_MAGIC) + 36] != key
+    ):
+        return None
+    payload = memoryview(blob)[_HEADER:]
+    if hashlib.sha256(payload).digest() != blob[len(_MAGIC) + 36 : _HEADER]:
+        return None
+    # Unpickling builds a few hundred thousand objects that all survive: collection
+    # passes meanwhile would only rescan them.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        value = _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # any damage at all means "not cached": the loader runs instead
+        return None
+    finally:
+        if was_enabled:
+            gc.enable()
+    return value if isinstance(value, Loaded) else None
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+def _write(folder: Path, entry: Path, key: bytes, loaded: Loaded) -> None:
+    """Store `loaded` under `key` atomically; a cache that cannot be written is skipped."""
+    try:
+        payload = _dumps(loaded)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(_MAGIC)
+                file.write(CACHE_FORMAT.to_bytes(4, "little"))
+                file.write(key)
+                file.write(hashlib.sha256(payload).digest())
+                file.write(payload)
+            os.replace(temporary, entry)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        slot = entry.name.split("-", 1)[0]
+        for old in folder.glob(f"{slot}-*{_SUFFIX}"):
+            if old != entry:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    except Exception:  # a cache that cannot be written must never fail a good load
+        return
+
+
+def _dumps(loaded: Loaded) -> bytes:
+    """Pickle `loaded`, rebuilding each dataclass through its constructor."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers()}
+    pickler.dump(loaded)
+    return buffer.getvalue()
+
+
+def _reducers() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
+    """How each dataclass is pickled: its class and its constructor arguments.
+
+    Equal immutable values (dates, theme and actor tuples, source ids) are shared, so
+    pickle writes each once and the loaded dataset builds (and holds) each once. They
+    are frozen values, so sharing one object between events changes nothing visible.
+    """
+    interned: dict[object, object] = {}
+
+    def share(value: Any) -> Any:
+        return interned.setdefault(value, value)
+
+    def positional(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+        # Only constructor fields: derived ones (the dataset's lookup tables) are rebuilt.
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+
+        def reduce(obj: Any) -> tuple[Any, ...]:
+            return cls, tuple(getattr(obj, name) for name in names)
+
+        return reduce
+
+    def event(e: model.Event) -> tuple[Any, ...]:
+        return model.Event, (
+            e.id,
+            share(e.date),
+            e.title,
+            e.summary,
+            share(e.themes),
+            share(e.actors),
+            share(e.places),
+            e.status,
+            share(e.date_basis),
+            e.quotes,
+        )
+
+    def quote(q: model.Quote) -> tuple[Any, ...]:
+        return model.Quote, (share(q.source_id), q.text, q.span)
+
+    table: dict[type, Callable[[Any], tuple[Any, ...]]] = {
+        t: positional(t) for t in _TYPES if dataclasses.is_dataclass(t)
+    }
+    table[model.Event] = event
+    table[model.Quote] = quote
+    return table
