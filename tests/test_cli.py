@@ -713,3 +713,13 @@ def test_a_large_events_file_opens_the_tui_at_once_and_loads_behind_it(
     assert Path(path) == folder
     assert kwargs == {"event": "harbour-pact", "themes": (), "search": "pact"}
     assert len(tui_calls) == 1
+
+
+@pytest.mark.parametrize("path", ["x" * 5000, "a\x00b"])
+def test_an_impossible_path_is_a_usage_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], path: str
+) -> None:
+    code, _, err = run(capsys, "check", path)
+    assert code == 2
+    assert "no dataset at" in err
+    assert "\x00" not in err

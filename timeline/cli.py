@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from timeline import __version__
 from timeline.dates import EdtfError, describe, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity, format_diagnostic
-from timeline.loader import Loaded, load_dataset, resolve_dataset
 from timeline.model import Dataset, Event, Status
 from timeline.query import Filter, filter_events, sort_by_date
 from timeline.text import sanitize
 
 if TYPE_CHECKING:
+    from timeline.loader import Loaded
+
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = [
@@ -145,10 +146,13 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
 
     A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
     (exit 1) is raised; its warnings are printed to stderr too. A path that does not
-    exist is a `UsageError` (exit 2).
+    exist is a `UsageError` (exit 2). An unchanged dataset comes from the cache
+    (`timeline.cache`: the same result, warnings included, without parsing again).
     """
+    from timeline.cache import load_with_cache
+
     try:
-        loaded = load_dataset(_dataset_path(args))
+        loaded = load_with_cache(_dataset_path(args))
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
@@ -279,8 +283,7 @@ behind its progress bar; smaller ones load first, so their errors print before i
 
 def _run_open(args: argparse.Namespace) -> int:
     path = _dataset_path(args)
-    _, events_file = resolve_dataset(path)
-    if _file_size(events_file) >= LAZY_OPEN_BYTES:
+    if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
         from timeline import ui
 
         # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
@@ -321,6 +324,9 @@ def _add_check_parser(subparsers: _Subparsers) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     path = _dataset_path(args)
+    # `check` is the validator: it always runs the loader, never the cache.
+    from timeline.loader import load_dataset
+
     loaded: Loaded | None = None
     try:
         loaded = load_dataset(path)
@@ -613,6 +619,8 @@ def _run_import(args: argparse.Namespace) -> int:
     for note in conversion.notes:
         print(f"note: {sanitize(note)}", file=sys.stderr)
     try:
+        from timeline.loader import load_dataset
+
         loaded = load_dataset(folder)
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
@@ -830,7 +838,11 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
     if args.path is None:
         return None
     path = Path(args.path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the system, or with a NUL byte
+        exists = False
+    if not exists:
         message = f"no dataset at '{sanitize(args.path)}': no such file or folder"
         if args.command == _DEFAULT_COMMAND and args.path in _command_names(build_parser()):
             message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
@@ -838,7 +850,23 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
     return path
 
 
-def _file_size(path: Path) -> int:
+def _events_file(path: Path | None) -> Path | None:
+    """The events file that `load_dataset(path)` reads (None: the bundled dataset's).
+
+    `timeline.loader.resolve_dataset` decides the same, but importing the loader (PyYAML,
+    rapidfuzz) here would delay the TUI's first frame for a big dataset.
+    """
+    if path is None:
+        return None
+    try:
+        return path / "events.yaml" if path.is_dir() else path
+    except OSError:
+        return path  # the loader reports it
+
+
+def _file_size(path: Path | None) -> int:
+    if path is None:
+        return 0  # the bundled dataset is small
     try:
         return path.stat().st_size
     except OSError:
@@ -847,8 +875,10 @@ def _file_size(path: Path) -> int:
 
 def _load_quietly(args: argparse.Namespace) -> Loaded:
     """Load for the TUI: errors are printed before it starts, warnings are left to it."""
+    from timeline.cache import load_with_cache
+
     try:
-        return load_dataset(_dataset_path(args))
+        return load_with_cache(_dataset_path(args))
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None

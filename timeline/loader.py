@@ -15,10 +15,13 @@ a FIFO or a device is reported and never opened, so nothing can block or escape.
 
 from __future__ import annotations
 
+import difflib
+import errno
 import gc
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,7 @@ from pathlib import Path
 from timeline.dates import EdtfDate, EdtfError, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity
 from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
-from timeline.provenance import ArticleText, Match
+from timeline.provenance import ArticleText, Match, NearMiss
 from timeline.strictyaml import Located, YMap, YSeq, YValue, did_you_mean, parse_strict
 from timeline.text import INVISIBLE_NAMES, invisible_characters, normalize
 
@@ -42,11 +45,18 @@ __all__ = [
 DEFAULT_MAX_BYTES = 1 << 30
 """The largest events file read (1 GiB, about a million events); raise it with the
 `TIMELINE_MAX_BYTES` environment variable."""
-MAX_SOURCE_BYTES = 64 << 20
-"""The largest article read: 64 MiB is far beyond any news article."""
+MAX_SOURCE_BYTES = 8 << 20
+"""The largest article read: 8 MiB is a long book, far beyond any news article."""
+MAX_SOURCES_TOTAL_BYTES = 32 << 20
+"""The most article text read for one dataset: matching needs about 20 bytes of memory
+per character, so a folder of huge files must not exhaust it."""
 MIN_QUOTE_LENGTH = 40
 """Shorter quotes get a warning (unless they are a whole line of the article)."""
 MAX_ID_LENGTH = 200
+HINT_BUDGET = 10_000_000_000
+"""Characters compared, over one load, to find the closest passage to quotes that are
+not found (about 2-3 s of work); past it, errors carry no hint. The bundled dataset
+would use under 0.1%."""
 
 ProgressCallback = Callable[[float], None]
 """Called now and then with the fraction of the work done, from 0.0 to 1.0."""
@@ -103,7 +113,8 @@ def resolve_dataset(path: str | Path | None) -> tuple[Path, Path]:
         root = bundled_dataset_path()
         return root, root / "events.yaml"
     given = Path(path)
-    if given.is_dir():
+    # A name too long to look up is not a folder: load_dataset reports it as unreadable.
+    if _is_dir(given):
         return given, given / "events.yaml"
     return given.parent, given
 
@@ -135,7 +146,8 @@ def load_dataset(
                 1,
                 Severity.ERROR,
                 "internal",
-                f"unexpected {type(exc).__name__} while loading: {exc}",
+                f"unexpected {type(exc).__name__} while loading: {exc} (a bug in timeline, "
+                "not in your data: please report it with the dataset)",
             )
         )
         dataset = None
@@ -184,6 +196,15 @@ class _Loader:
     ) -> None:
         self.root = root
         self.events_file = events_file
+        # Ids (file stems) of sources/ files that exist but could not be loaded: their
+        # own diagnostics say why, so citing them is not reported again as unknown.
+        self.broken_sources: set[str] = set()
+        self._counted = 0
+        self._error_total = 0
+        # Near-miss hints cost (quote probe x article) comparisons each; a hostile file
+        # of long wrong quotes against a huge article must not stall the load.
+        self._hint_budget = HINT_BUDGET
+        self._source_chars = 0
         self.file = str(events_file)
         self.diagnostics = diagnostics
         self.progress = progress
@@ -226,29 +247,41 @@ class _Loader:
         try:
             info = path.stat()
         except FileNotFoundError:
-            self.error(None, "missing-file", f"no such file: {path}", file=file)
+            message = f"no such file: {path}"
+            if path == self.events_file and _is_dir(path.parent):
+                message = (
+                    f"no events file: {path} does not exist (a dataset is a folder "
+                    "holding events.yaml and sources/)"
+                )
+            self.error(None, "missing-file", message, file=file)
             return None
         except (OSError, ValueError) as exc:
-            self.error(None, "read-error", f"cannot read {path}: {exc}", file=file)
+            self.error(None, "read-error", f"cannot read {path}: {_reason(exc)}", file=file)
             return None
         if not stat.S_ISREG(info.st_mode):
             # Opening a FIFO or a device could block forever: never open one.
-            what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            self.error(None, "not-a-file", f"{path} is {what}", file=file)
+            self.error(None, "not-a-file", f"{path} is {_file_kind(info.st_mode)}", file=file)
             return None
         if info.st_size > limit:
-            self.error(
-                None,
-                "too-large",
-                f"{path} is {info.st_size:,} bytes, over the limit of {limit:,}"
-                " (raise it with TIMELINE_MAX_BYTES)",
-                file=file,
-            )
+            self.error(None, "too-large", _too_large(path, info.st_size, limit), file=file)
             return None
         try:
-            data = path.read_bytes()[: limit + 1]
-        except OSError as exc:
-            self.error(None, "read-error", f"cannot read {path}: {exc}", file=file)
+            # O_NONBLOCK, and the type checked again on the open file: if the path was
+            # swapped for a FIFO after the check above, opening must still not block.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            with open(fd, "rb") as handle:
+                opened = os.fstat(handle.fileno())
+                if not stat.S_ISREG(opened.st_mode):
+                    what = _file_kind(opened.st_mode)
+                    self.error(None, "not-a-file", f"{path} is {what}", file=file)
+                    return None
+                data = handle.read(limit + 1)
+        except (OSError, ValueError) as exc:
+            self.error(None, "read-error", f"cannot read {path}: {_reason(exc)}", file=file)
+            return None
+        if len(data) > limit:
+            # The file grew after it was measured.
+            self.error(None, "too-large", _too_large(path, len(data), limit), file=file)
             return None
         try:
             return data.decode("utf-8-sig")
@@ -297,16 +330,24 @@ class _Loader:
             return None
         self.check_keys(root, _TOP_KEYS, ("version", "themes", "events"), "the dataset")
         version = root.items.get("version")
-        if "version" in root.items and version != "1":
+        if isinstance(version, YMap | YSeq):
+            self.error(
+                root.value_at["version"],
+                "wrong-type",
+                f"'version' must be text (\"1\"), not {_kind(version)}",
+            )
+        elif "version" in root.items and version != "1":
             self.error(
                 root.value_at["version"],
                 "bad-version",
-                f"unsupported version {version!r}: this tool reads version 1",
+                f"unsupported version '{_clip(version or '')}': this tool reads version 1",
             )
         themes = self.themes(root)
         sources = self.sources()
         self._progress(0.75)
-        events = self.events(root, {t.id for t in themes}, sources)
+        declared = root.items.get("themes")
+        theme_ids = set(declared.key_at) if isinstance(declared, YMap) else set()
+        events = self.events(root, theme_ids | {t.id for t in themes}, sources)
         self._progress(1.0)
         return Dataset(
             str(self.root),
@@ -327,15 +368,22 @@ class _Loader:
     ) -> None:
         """Report unknown keys (with a suggestion) and missing required ones."""
         for key in node.key_at:
-            if key not in allowed:
+            if key == "<<":
                 self.error(
                     node.key_at[key],
                     "unknown-key",
-                    f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                    f"merge keys ('<<') are not allowed in {what}: write each key out",
+                    file=file,
+                )
+            elif key not in allowed:
+                self.error(
+                    node.key_at[key],
+                    "unknown-key",
+                    f"unknown key '{_clip(key)}' in {what}{did_you_mean(key, allowed)}",
                     file=file,
                 )
         for key in required:
-            if key not in node.key_at:
+            if key not in node.key_at and "<<" not in node.key_at:
                 self.error(node.at, "missing-key", f"{what} has no '{key}'", file=file)
 
     def text_field(
@@ -375,11 +423,14 @@ class _Loader:
             return []
         found: list[tuple[str, Located]] = []
         for item, item_at in zip(value.items, value.item_at, strict=True):
-            if not isinstance(item, str) or not item.strip():
+            if isinstance(item, str) and not item.strip():
+                self.error(item_at, "empty-value", f"an entry of '{key}' of {what} is empty")
+                continue
+            if not isinstance(item, str):
                 self.error(
                     item_at,
                     "wrong-type",
-                    f"each of '{key}' of {what} must be non-empty text, not {_kind(item)}",
+                    f"each of '{key}' of {what} must be text, not {_kind(item)}",
                 )
                 continue
             found.append((item, item_at))
@@ -455,11 +506,23 @@ class _Loader:
             if entry.is_symlink():
                 try:
                     target = path.resolve(strict=True)
-                except (OSError, RuntimeError) as exc:
+                except FileNotFoundError:
                     self.error(
                         None,
                         "source-path",
-                        f"{entry.name} is a broken link or a link loop ({exc})",
+                        f"{entry.name} is a link to a file that does not exist",
+                        file=file,
+                    )
+                    continue
+                except (OSError, RuntimeError) as exc:
+                    # Python 3.11 raises RuntimeError for a loop, 3.13 OSError(ELOOP).
+                    looped = isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP
+                    self.error(
+                        None,
+                        "source-path",
+                        f"{entry.name} is a link that loops back on itself"
+                        if looped
+                        else f"{entry.name} is a link that cannot be followed: {_reason(exc)}",
                         file=file,
                     )
                     continue
@@ -474,6 +537,7 @@ class _Loader:
                     continue
             loaded = self.source(path, file)
             if loaded is None:
+                self.broken_sources.add(path.stem)
                 continue
             source, _article = loaded
             if source.id in found:
@@ -489,9 +553,19 @@ class _Loader:
 
     def source(self, path: Path, file: str) -> tuple[Source, ArticleText] | None:
         """One article: front matter checked, body kept verbatim."""
+        if self._source_chars >= MAX_SOURCES_TOTAL_BYTES:
+            self.error(
+                None,
+                "too-large",
+                f"not read: the articles before it in sources/ already add up to over "
+                f"{MAX_SOURCES_TOTAL_BYTES:,} bytes, the most one dataset may hold",
+                file=file,
+            )
+            return None
         text = self.read_text(path, file, MAX_SOURCE_BYTES)
         if text is None:
             return None
+        self._source_chars += len(text)
         lines = text.split("\n", 1)
         if lines[0].rstrip("\r") != "---":
             self.error(
@@ -704,7 +778,12 @@ class _Loader:
         )
 
     def _errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+        # Counted incrementally: recounting the whole list per event made a large file
+        # full of errors quadratic (20,000 bad events took 45 s).
+        fresh = self.diagnostics[self._counted :]
+        self._error_total += sum(1 for d in fresh if d.severity is Severity.ERROR)
+        self._counted = len(self.diagnostics)
+        return self._error_total
 
     def quotes(
         self, node: YMap, what: str, sources: dict[str, tuple[Source, ArticleText]]
@@ -717,11 +796,12 @@ class _Loader:
         if not isinstance(value, YSeq) or not value.items:
             self.error(
                 at,
-                "wrong-type" if value is not None else "empty-value",
+                "wrong-type" if isinstance(value, YMap | str) else "empty-value",
                 f"'sources' of {what} must be a list of {{source, quote}} with at least one entry",
             )
             return []
         quotes = []
+        citation = f"a citation of {what}"  # made once: it is only read in messages
         for item, item_at in zip(value.items, value.item_at, strict=True):
             if not isinstance(item, YMap):
                 self.error(
@@ -731,8 +811,8 @@ class _Loader:
                     f"and quote, not {_kind(item)}",
                 )
                 continue
-            self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, f"a citation of {what}")
-            source_id = self.text_field(item, "source", f"a citation of {what}")
+            self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
+            source_id = self.text_field(item, "source", citation)
             if "quote" not in item.key_at:
                 continue
             quote_at = item.value_at.get("quote", item.key_at["quote"])
@@ -744,28 +824,44 @@ class _Loader:
                     f"the quote of a citation of {what} must be text, not {_kind(quote_text)}",
                 )
                 continue
-            if quote_text is None or not normalize(quote_text):
+            # The matching form, made once: finding the quote and the length check use it.
+            needle = normalize(quote_text) if quote_text is not None else ""
+            if quote_text is None or not needle:
                 self.error(quote_at, "quote-empty", f"a quote of {what} is empty")
                 continue
             if source_id is None:
                 continue
+            if source_id not in sources and source_id in self.broken_sources:
+                continue  # the source's own errors are reported; this quote waits
             if source_id not in sources:
                 self.error(
                     item.value_at["source"],
                     "unknown-source",
-                    f"{what} cites source '{source_id[:80]}', which is not in "
-                    f"sources/{did_you_mean(source_id, set(sources))}",
+                    f"{what} cites source '{_clip(source_id)}', which is not in "
+                    f"sources/{_source_advice(source_id, set(sources))}",
                 )
                 continue
-            quote = self.quote(quote_text, quote_at, what, *sources[source_id])
+            quote = self.quote(quote_text, quote_at, what, *sources[source_id], needle=needle)
             if quote is not None:
                 quotes.append(quote)
         return quotes
 
     def quote(
-        self, text: str, at: Located, what: str, source: Source, article: ArticleText
+        self,
+        text: str,
+        at: Located,
+        what: str,
+        source: Source,
+        article: ArticleText,
+        *,
+        needle: str | None = None,
     ) -> Quote | None:
-        """Find one quote in its article; report it if it is not there."""
+        """Find one quote in its article; report it if it is not there.
+
+        `needle` is the quote's matching form (`normalize(text)`) when the caller has it.
+        """
+        if needle is None:
+            needle = normalize(text)
         for offset, name in invisible_characters(text)[:3]:
             self.warn(
                 at,
@@ -773,22 +869,20 @@ class _Loader:
                 f"a quote of {what} contains {name} at character {offset + 1}: "
                 "it can hide or reorder text",
             )
-        match = article.find(text)
+        match = article.find_normalized(needle)
         if match is None:
             hint = None
-            near = article.nearest(text)
-            if near is not None:
-                passage = near.passage if len(near.passage) <= 200 else near.passage[:197] + "…"
+            cost = article.search_cost(text)
+            if cost > self._hint_budget:
                 hint = (
-                    f"closest passage, {near.similarity:.0f}% similar, at "
-                    f"{source.path}:{source.body_line + near.line - 1}:{near.column}: "
-                    f"“{passage}”"
+                    "no closest passage shown: so many quotes are not found that searching "
+                    "for each would take too long"
                 )
-                if near.nfkc_only:
-                    hint = (
-                        "it matches only after NFKC compatibility folding (ligatures, "
-                        "full-width or other compatibility characters differ); " + hint
-                    )
+            else:
+                self._hint_budget -= cost
+                near = article.nearest(text)
+                if near is not None:
+                    hint = _near_miss_hint(text, near, source)
             self.error(
                 at,
                 "quote-not-found",
@@ -803,7 +897,7 @@ class _Loader:
                 f"a quote of {what} occurs {match.occurrences} times in {source.path}; "
                 "lengthen it so it points at one place (the first is used)",
             )
-        if len(normalize(text)) < MIN_QUOTE_LENGTH and not _whole_line(article.text, match):
+        if len(needle) < MIN_QUOTE_LENGTH and not _whole_line(article.text, match):
             self.warn(
                 at,
                 "quote-short",
@@ -823,6 +917,121 @@ def _whole_line(text: str, match: Match) -> bool:
     return normalize(line) == normalize(text[start:end])
 
 
+def _near_miss_hint(quote: str, near: NearMiss, source: Source) -> str:
+    """Where the closest passage is and how it differs, for a quote that is not found."""
+    # The passage is shown on one line: the hint must not look like more diagnostics.
+    passage = _clip(" ".join(near.passage.split()), 200)
+    hint = (
+        f"closest passage, {near.similarity:.0f}% similar, at "
+        f"{source.path}:{source.body_line + near.line - 1}:{near.column}: “{passage}”"
+    )
+    difference = _first_difference(normalize(quote), normalize(near.passage))
+    if difference:
+        hint += "\n" + difference
+    if near.nfkc_only:
+        names = [
+            f"‘{char}’ {unicodedata.name(char, f'U+{ord(char):04X}')}"
+            for char in dict.fromkeys(near.passage + quote)
+            if unicodedata.normalize("NFKC", char) != char and not char.isspace()
+        ]
+        hint += (
+            "\nthe quote matches only if compatibility characters are replaced by plain "
+            f"ones ({', '.join(names[:3]) or 'ligatures or full-width letters'}): "
+            "copy the article's own characters"
+        )
+    elif _HYPHEN_BREAK.search(near.passage):
+        hint += (
+            "\nthe article breaks a word across two lines with a hyphen here: quote it "
+            "as printed, hyphen included, or end the quote before that word"
+        )
+    return hint
+
+
+def _first_difference(quote: str, passage: str) -> str | None:
+    """Where a quote first departs from the closest passage, in words a reader can act on
+    ("the quote has ‘а’ (CYRILLIC SMALL LETTER A) where the article has ‘a’")."""
+    if len(quote) > 2000 or len(passage) > 4000:
+        return None  # difflib is quadratic; a hint is not worth a long wait
+    matcher = difflib.SequenceMatcher(None, quote, passage, autojunk=False)
+    for tag, q1, q2, p1, p2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        # The passage was widened to whole words, so text only at its edges is context.
+        if tag == "insert" and (q1 == 0 or q1 == len(quote)):
+            continue
+        ours, theirs = _shown(quote[q1:q2]), _shown(passage[p1:p2])
+        before = " ".join(quote[:q1].split()[-3:])
+        where = f"after “{_clip(before, 40)}”" if before else "at the start"
+        if tag == "replace":
+            return f"first difference, {where}: the quote has {ours} where the article has {theirs}"
+        if tag == "delete":
+            return f"first difference, {where}: the quote has {ours}, which the article does not"
+        return f"first difference, {where}: the article has {theirs}, which the quote does not"
+    return None
+
+
+def _shown(fragment: str) -> str:
+    """A fragment in quotes; a single unusual character also by its Unicode name."""
+    clipped = _clip(fragment, 30)
+    if len(fragment) == 1 and not fragment.isascii():
+        name = unicodedata.name(fragment, f"U+{ord(fragment):04X}")
+        return f"‘{clipped}’ ({name})"
+    return f"‘{clipped}’"
+
+
+_HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
+
+
+def _source_advice(cited: str, known: set[str]) -> str:
+    """A "did you mean", or how sources are cited when the reference looks like a path."""
+    stem = cited.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".txt")
+    if stem != cited:
+        suggestion = f" (did you mean '{stem}'?)" if stem in known else ""
+        return (
+            f": cite a source by its id, the file name in sources/ without '.txt', "
+            f"never by a path{suggestion}"
+        )
+    return did_you_mean(cited, known)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """Text cut to `limit` characters (with an ellipsis), for quoting in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file; it is never opened"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file; it is never opened"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file; it is never opened"
+    return "not a regular file"
+
+
+def _too_large(path: Path, size: int, limit: int) -> str:
+    return (
+        f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
+        "(raise it with the TIMELINE_MAX_BYTES environment variable)"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error's reason without the path it repeats."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _at(node: YValue) -> Located | None:
     return node.at if isinstance(node, YMap | YSeq) else None
 
@@ -833,7 +1042,7 @@ def _kind(value: object) -> str:
     if isinstance(value, YSeq):
         return "a list"
     if value is None:
-        return "nothing"
+        return "an empty value"
     return "text"
 
 

@@ -17,7 +17,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -35,15 +35,19 @@ __all__ = [
 ]
 
 MAX_DEPTH = 64
+_SHARE_UP_TO = 40
 """The deepest nesting of mappings and sequences accepted. A dataset needs about 5."""
 
 # libyaml's C parser when PyYAML was built with it (it nearly always is), else pure Python.
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A 1-based line and column in a file."""
+class Located(NamedTuple):
+    """A 1-based line and column in a file.
+
+    A named tuple rather than a frozen dataclass: a large file has millions of nodes,
+    each located, and a tuple is made several times faster (and is as immutable).
+    """
 
     line: int
     column: int
@@ -76,6 +80,9 @@ YValue = YMap | YSeq | str | None
 # with an editor's: C0 controls but tab/LF/CR, DEL, C1 controls (NEL is a line break to
 # YAML 1.1 but not to editors), the Unicode line/paragraph separators, non-characters.
 _DISALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# A CR not followed by LF is a line break to YAML but not to most editors (a CRLF file
+# is fine). Searched for only when CRs and CRLFs do not pair up: it is slower.
+_LONE_CR = re.compile("\r(?!\n)")
 
 
 def disallowed_characters(text: str) -> Iterator[tuple[int, int, str]]:
@@ -84,26 +91,48 @@ def disallowed_characters(text: str) -> Iterator[tuple[int, int, str]]:
     Escapes such as `"\\e"` in a double-quoted scalar are still allowed: the display
     layer makes such characters visible.
     """
-    if text.isascii() and _DISALLOWED.search(text) is None:
+    lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
+    if not lone_cr and text.isascii() and _DISALLOWED.search(text) is None:
         return
+    positions = [match.start() for match in _DISALLOWED.finditer(text)]
+    if lone_cr:
+        positions = sorted(positions + [match.start() for match in _LONE_CR.finditer(text)])
     line_start = 0
     line = 1
     newline_at = text.find("\n")
-    for match in _DISALLOWED.finditer(text):
-        position = match.start()
+    for position in positions:
         while newline_at != -1 and newline_at < position:
             line += 1
             line_start = newline_at + 1
             newline_at = text.find("\n", line_start)
-        char = match.group()
-        yield line, position - line_start + 1, _char_name(char)
+        yield line, position - line_start + 1, _char_name(text[position])
+
+
+_CHAR_NAMES = {
+    "\x00": "NUL",
+    "\r": "CR, a carriage return without a line feed: a line break to YAML but not to editors",
+    "\x07": "BEL, the terminal bell",
+    "\x08": "BS, backspace",
+    "\x0b": "VT, vertical tab",
+    "\x0c": "FF, form feed",
+    "\x1b": "ESC, which starts terminal control sequences",
+    "\x7f": "DEL",
+    "\x85": "NEL, a line break to YAML but not to editors",
+    "\x9b": "CSI, which starts terminal control sequences",
+    "\u2028": "LINE SEPARATOR",
+    "\u2029": "PARAGRAPH SEPARATOR",
+}
 
 
 def _char_name(char: str) -> str:
-    names = {"\x85": "NEL (U+0085, a line break to YAML but not to editors)"}
-    if char in names:
-        return names[char]
-    return f"U+{ord(char):04X}"
+    name = _CHAR_NAMES.get(char)
+    if name is None and char < "\x20":
+        name = "a control character"
+    elif name is None and "\x80" <= char <= "\x9f":
+        name = "a C1 control character"
+    elif name is None:
+        name = "a non-character"
+    return f"U+{ord(char):04X} ({name})"
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
@@ -122,20 +151,21 @@ def parse_strict(
 ) -> YValue:
     """Parse one YAML document into `YMap`/`YSeq`/`str`, appending problems to `diagnostics`.
 
-    `line_offset` is added to every line (for front matter inside a larger file).
+    `line_offset` is added to every line, in diagnostics and in the positions of nodes
+    alike (for front matter inside a larger file).
     `progress`, when given, is called now and then with the character offset reached.
     Returns None when the document is empty or could not be parsed.
     """
+    # Lines as the file numbers them: libyaml's are 0-based and start at the fragment.
+    first_line = line_offset + 1
 
     def error(line: int, column: int, code: str, message: str) -> None:
-        diagnostics.append(
-            Diagnostic(file, line + line_offset, column, Severity.ERROR, code, message)
-        )
+        diagnostics.append(Diagnostic(file, line, column, Severity.ERROR, code, message))
 
     bad = list(disallowed_characters(text))
     for line, column, name in bad[:20]:
         error(
-            line,
+            line + line_offset,
             column,
             "control-char",
             f"the file contains the character {name}; "
@@ -152,18 +182,67 @@ def parse_strict(
     try:
         # The stubs type events as the base class; each kind's fields are read as Any.
         stream: Iterator[Any] = yaml.parse(text, Loader=_Parser)
+        scalar_event = yaml.ScalarEvent
+        new_located = tuple.__new__
+        # Not sys.intern: ids and dates are unique, and a table of them all is slow.
+        shared: dict[str, str] = {}
+        share = shared.setdefault
+        last_line = 0
         for event in stream:
             events += 1
             if progress is not None and not events & 0x3FFF:
                 progress(event.start_mark.index)
             kind = type(event)
-            if (
-                kind is yaml.ScalarEvent
+            if kind is scalar_event and event.anchor is None and event.tag is None and stack:
+                # The common case, kept lean (most events are plain scalars inside a
+                # container): the general branch below does the same for the rest.
+                mark = event.start_mark
+                line = mark.line + first_line
+                if line == last_line:
+                    line = last_line  # a value shares its key's line number object
+                else:
+                    last_line = line
+                at = new_located(Located, (line, mark.column + 1))
+                value = event.value
+                # An empty plain scalar (`key:`) is "no value"; anything typed, even
+                # `null` or `NO`, stays the string it is. Keys and short list items
+                # (themes, actors, places) repeat in every event: one shared string
+                # each saves memory in the tree and in the dataset.
+                scalar: str | None = None if value == "" and event.implicit[0] else value
+                parent = stack[-1]
+                box: Any = parent[0]  # a YSeq or a YMap
+                key_state = parent[1]
+                if type(box) is YSeq:
+                    if scalar is not None and len(scalar) <= _SHARE_UP_TO:
+                        scalar = share(scalar, scalar)
+                    box.items.append(scalar)
+                    box.item_at.append(at)
+                elif key_state is _NO_KEY:
+                    key = share(scalar, scalar) if scalar is not None else ""
+                    if key in box.key_at:
+                        first = box.key_at[key]
+                        error(
+                            at.line,
+                            at.column,
+                            "duplicate-key",
+                            f"duplicate key '{key}' (first at line {first.line})",
+                        )
+                        parent[1] = _BAD_KEY
+                    else:
+                        parent[1] = key
+                        box.key_at[key] = at
+                else:
+                    if isinstance(key_state, str):  # not a refused key
+                        box.items[key_state] = scalar
+                        box.value_at[key_state] = at
+                    parent[1] = _NO_KEY
+            elif (
+                kind is scalar_event
                 or kind is yaml.MappingStartEvent
                 or (kind is yaml.SequenceStartEvent)
             ):
                 mark = event.start_mark
-                at = Located(mark.line + 1, mark.column + 1)
+                at = new_located(Located, (mark.line + first_line, mark.column + 1))
                 if event.anchor is not None:
                     error(
                         at.line,
@@ -176,7 +255,8 @@ def parse_strict(
                         at.line,
                         at.column,
                         "yaml-tag",
-                        f"explicit tags ({event.tag}) are not allowed: every value is text",
+                        f"explicit tags ({_short_tag(event.tag)}) are not allowed: "
+                        "every value is text",
                     )
                 node: YValue
                 if kind is yaml.ScalarEvent:
@@ -185,9 +265,9 @@ def parse_strict(
                     empty = event.value == "" and event.implicit[0]
                     node = None if empty else event.value
                 elif kind is yaml.MappingStartEvent:
-                    node = YMap(at)
+                    node = YMap(at, {}, {}, {})
                 else:
-                    node = YSeq(at)
+                    node = YSeq(at, [], [])
                 is_key = False
                 if stack:
                     parent = stack[-1]
@@ -250,7 +330,7 @@ def parse_strict(
             elif kind is yaml.AliasEvent:
                 mark = event.start_mark
                 error(
-                    mark.line + 1,
+                    mark.line + first_line,
                     mark.column + 1,
                     "yaml-alias",
                     f"aliases (*{event.anchor}) are not allowed: write the value out",
@@ -259,7 +339,7 @@ def parse_strict(
                     parent = stack[-1]
                     if isinstance(parent[0], YSeq):
                         parent[0].items.append(None)
-                        parent[0].item_at.append(Located(mark.line + 1, mark.column + 1))
+                        parent[0].item_at.append(Located(mark.line + first_line, mark.column + 1))
                     elif parent[1] is _NO_KEY:
                         parent[1] = _BAD_KEY
                     else:
@@ -269,27 +349,100 @@ def parse_strict(
                 if documents == 2:
                     mark = event.start_mark
                     error(
-                        mark.line + 1,
+                        mark.line + first_line,
                         mark.column + 1,
                         "yaml-documents",
-                        "the file holds more than one YAML document; keep one",
+                        "the file holds more than one YAML document (a '---' line starts "
+                        "another); keep one",
                     )
                     return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        last_line = text.count("\n") + 1
+        if line > last_line:
+            # libyaml puts the end of a file without a final newline on a line after it.
+            line, column = last_line, len(text) - text.rfind("\n")
         problem = exc.problem or "invalid YAML"
         lines = text.split("\n", line)
-        if line <= len(lines) and "\t" in lines[line - 1][: column + 1]:
-            problem += " (a tab: YAML indents with spaces only)"
-        if exc.context:
-            problem = f"{exc.context}: {problem}"
-        error(line, column, "yaml-syntax", problem)
+        source_line = lines[line - 1] if line <= len(lines) else ""
+        if "escape" in problem:
+            column, problem = _explain_escape(source_line, column, problem)
+        context_mark = exc.context_mark
+        if (
+            "end of stream" in problem
+            and "quoted scalar" in (exc.context or "")
+            and context_mark is not None
+        ):
+            # libyaml points at the end of the file; the reader needs the opening quote.
+            line, column = context_mark.line + 1, context_mark.column + 1
+            problem = "this quoted text is never closed (no matching quote before the end)"
+            source_line = (text.split("\n", line) + [""] * line)[line - 1]
+        elif not problem.startswith("the escape"):  # explained already
+            problem = _plain_syntax_message(exc.context, problem)
+        if "\t" in source_line[: column + 1]:
+            problem = "a tab: YAML indents with spaces only; " + problem
+        error(line + line_offset, column, "yaml-syntax", problem)
         return None
     except yaml.YAMLError as exc:
-        error(1, 1, "yaml-syntax", str(exc).splitlines()[0] if str(exc) else "invalid YAML")
+        message = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        error(first_line, 1, "yaml-syntax", message)
         return None
     return root
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as it was probably written: `!!str` rather than `tag:yaml.org,2002:str`."""
+    standard = "tag:yaml.org,2002:"
+    return "!!" + tag[len(standard) :] if tag.startswith(standard) else tag
+
+
+# libyaml's wording, and what it usually means for someone editing a dataset by hand.
+_SYNTAX_ADVICE = {
+    "did not find expected key": "this line does not continue the mapping above: check "
+    "its indentation, and that every quote above it is closed",
+    "did not find expected '-' indicator": "this line does not continue the list above: "
+    "check its indentation",
+    "could not find expected ':'": "a key without ':' after it (or a quote left open)",
+    "mapping values are not allowed here": "an unexpected ':': put text that contains "
+    "': ' in quotes, or check the indentation",
+    "mapping values are not allowed in this context": "an unexpected ':': put text that "
+    "contains ': ' in quotes",
+    "did not find expected ',' or ']'": "a [list] that is not closed by ']', or whose "
+    "items are not separated by commas",
+    "did not find expected ',' or '}'": "a {mapping} that is not closed by '}', or whose "
+    "entries are not separated by commas",
+    "found character that cannot start any token": "a character that cannot start a value here",
+    "did not find expected node content": "a value is missing here",
+    "found unexpected end of stream": "the file ends in the middle of a value",
+}
+
+
+def _plain_syntax_message(context: str | None, problem: str) -> str:
+    """A syntax error in plain words, keeping the parser's own wording after it."""
+    technical = f"{context}: {problem}" if context else problem
+    for wording, advice in _SYNTAX_ADVICE.items():
+        if problem.startswith(wording):
+            return f"{advice}{problem[len(wording) :]} (YAML parser: {technical})"
+    return technical
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _explain_escape(line: str, column: int, problem: str) -> tuple[int, str]:
+    """Point a bad-escape error at its backslash (libyaml points a few characters on),
+    and name a lone surrogate, which looks like a character escape but is not one."""
+    backslash = line.rfind("\\", 0, column)
+    if backslash == -1:
+        return column, problem
+    escape = _SURROGATE_ESCAPE.match(line, backslash)
+    if escape is not None:
+        problem = (
+            f"the escape {escape.group()} is a lone surrogate (half of a UTF-16 pair), "
+            "not a character: write the character itself"
+        )
+    return backslash + 1, problem
 
 
 class _Marker:

@@ -14,15 +14,19 @@ Two jobs live here, both pure:
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from array import array
 
 __all__ = [
     "INVISIBLE_NAMES",
+    "OffsetMap",
     "fold_case",
     "invisible_characters",
     "normalize",
     "normalize_with_map",
+    "normalize_with_offsets",
     "sanitize",
     "sanitize_keeping_offsets",
 ]
@@ -34,7 +38,25 @@ _QUOTE_FOLD = {
 # U+2010..U+2015 hyphens and dashes, minus sign, small and full-width hyphen-minus.
 _DASH_FOLD = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
 _FOLD_TABLE = str.maketrans({**_QUOTE_FOLD, **_DASH_FOLD})
+# The same folds as (char, replacement) pairs for `str.replace`: `str.translate` with a
+# dict visits every character through a dict lookup, about 3x slower on a quote.
+_FOLDS = tuple((chr(code), str(folded)) for code, folded in _FOLD_TABLE.items())
 _WHITESPACE = re.compile(r"\s+")
+# Whitespace that `_WHITESPACE.sub(" ", …)` would change is this or two spaces in a
+# row. Most text has neither, and two searches cost far less than a substitution per
+# space (a class alone searches faster than an alternation with "  ").
+_OTHER_WHITESPACE = re.compile(r"[^\S ]")
+# Whitespace runs that collapse to fewer characters: only these move offsets.
+_LONG_WHITESPACE = re.compile(r"\s\s+")
+
+
+def _fold(text: str) -> str:
+    """NFC, then quotes and dashes folded (`_FOLD_TABLE`), for non-ASCII text."""
+    text = unicodedata.normalize("NFC", text)
+    for char, folded in _FOLDS:  # folds map to ASCII, so their order cannot matter
+        if char in text:  # a miss costs far less than a replace that finds nothing
+            text = text.replace(char, folded)
+    return text
 
 
 def normalize(text: str) -> str:
@@ -44,8 +66,119 @@ def normalize(text: str) -> str:
     quote is verbatim or it is not.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
-    return _WHITESPACE.sub(" ", text).strip()
+        text = _fold(text)
+    if "  " in text or _OTHER_WHITESPACE.search(text) is not None:
+        text = _WHITESPACE.sub(" ", text)
+    return text.strip()
+
+
+class OffsetMap:
+    """The map of `normalize_with_map`, kept compact: from a character of the normalised
+    text back to the span of the original it came from.
+
+    Most characters map one for one, shifted by how much whitespace was collapsed before
+    them. Only the others are stored ("marks": a collapsed run of two or more whitespace
+    characters, a character NFC composed or decomposed), each with its span and the
+    shift of the characters after it. News copy has a few marks per paragraph, where the
+    per-character lists took about 90 bytes per character of article.
+    """
+
+    __slots__ = ("_deltas", "_lead", "_mark_ends", "_mark_starts", "_marks")
+
+    def __init__(
+        self,
+        lead: int,
+        marks: list[int],
+        mark_starts: list[int],
+        mark_ends: list[int],
+        deltas: list[int],
+    ) -> None:
+        """Marks at normalised offsets `marks` (ascending) map to
+        `text[mark_starts[k]:mark_ends[k]]`; a character `i` after mark `k` (and before
+        the next) maps to `text[i + deltas[k]]`, and one before every mark to
+        `text[i + lead]`."""
+        self._lead = lead
+        # Packed: a hostile article that is all marks (decomposed throughout) then
+        # costs 32 bytes per character, not four lists of Python ints.
+        self._marks = array("q", marks)
+        self._mark_starts = array("q", mark_starts)
+        self._mark_ends = array("q", mark_ends)
+        self._deltas = array("q", deltas)
+
+    @classmethod
+    def from_lists(cls, starts: list[int], ends: list[int]) -> OffsetMap:
+        """Compress the per-character lists of `normalize_with_map`."""
+        marks: list[int] = []
+        mark_starts: list[int] = []
+        mark_ends: list[int] = []
+        deltas: list[int] = []
+        lead = starts[0] if starts else 0
+        delta = lead
+        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            if start == i + delta and end == start + 1:
+                continue
+            marks.append(i)
+            mark_starts.append(start)
+            mark_ends.append(end)
+            # The character after a mark most likely follows straight on from it.
+            delta = end - i - 1
+            deltas.append(delta)
+        return cls(lead, marks, mark_starts, mark_ends, deltas)
+
+    def start(self, index: int) -> int:
+        """Where in the original text character `index` of the normalised text begins."""
+        k = bisect.bisect_right(self._marks, index) - 1
+        if k < 0:
+            return index + self._lead
+        if self._marks[k] == index:
+            return self._mark_starts[k]
+        return index + self._deltas[k]
+
+    def end(self, index: int) -> int:
+        """Where in the original text character `index` of the normalised text ends."""
+        k = bisect.bisect_right(self._marks, index) - 1
+        if k < 0:
+            return index + self._lead + 1
+        if self._marks[k] == index:
+            return self._mark_ends[k]
+        return index + self._deltas[k] + 1
+
+    def lists(self, length: int) -> tuple[list[int], list[int]]:
+        """The per-character `(starts, ends)` of a normalised text of `length`."""
+        starts = [self.start(i) for i in range(length)]
+        return starts, [self.end(i) for i in range(length)]
+
+
+def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
+    """`normalize_with_map` with the map as a compact `OffsetMap`, built without a
+    Python object per character: the fast form for whole articles."""
+    if not unicodedata.is_normalized("NFC", text):
+        normalised, starts, ends = normalize_with_map(text)
+        return normalised, OffsetMap.from_lists(starts, ends)
+    # NFC text: folding is one character for one, so only whitespace moves offsets.
+    folded = _fold(text) if not text.isascii() else text
+    lead = len(folded) - len(folded.lstrip())
+    keep = len(folded.rstrip())
+    marks: list[int] = []
+    mark_starts: list[int] = []
+    mark_ends: list[int] = []
+    deltas: list[int] = []
+    delta = lead
+    if keep > lead:
+        # Leading and trailing runs are dropped; a lone whitespace character becomes
+        # one space in place, so only runs of two or more inside the text are marks.
+        for run in _LONG_WHITESPACE.finditer(folded, lead, keep):
+            run_start, run_end = run.span()
+            at = run_start - delta
+            marks.append(at)
+            mark_starts.append(run_start)
+            mark_ends.append(run_end)
+            delta = run_end - at - 1
+            deltas.append(delta)
+    normalised = folded[lead:keep]
+    if "  " in normalised or _OTHER_WHITESPACE.search(normalised) is not None:
+        normalised = _WHITESPACE.sub(" ", normalised)
+    return normalised, OffsetMap(lead, marks, mark_starts, mark_ends, deltas)
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
@@ -166,6 +299,7 @@ _SANITIZE_KEEP_NEWLINES = str.maketrans(
     {code: pic for code, pic in _CONTROL_PICTURES.items() if code not in (0x0A,)}
 )
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 INVISIBLE_NAMES = {
     "\u200b": "ZERO WIDTH SPACE",
@@ -199,7 +333,9 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     Control characters (C0, DEL, C1) become visible symbols, so an escape sequence in the
     data is shown as `␛[2J` rather than obeyed. Tabs become spaces. Bidi override and
     isolate characters, which can make text read differently from what it is, are shown
-    as `⟪U+202E⟫`. With `keep_newlines`, line feeds survive for multi-line text.
+    as `⟪U+202E⟫`. Lone surrogates (from file names that are not UTF-8) become �, so
+    the result can always be encoded. With `keep_newlines`, line feeds survive for
+    multi-line text.
     """
     if text.isascii() and _UNSAFE.search(text) is None:
         return text
@@ -208,11 +344,20 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
         text = text.replace("\r\n", "\n").translate(_SANITIZE_KEEP_NEWLINES)
     else:
         text = text.translate(_SANITIZE_TABLE)
+    # A lone surrogate (from a file name that is not UTF-8) cannot be encoded for
+    # output: printing it would raise. Show it as the replacement character.
+    text = _SURROGATES.sub("\ufffd", text)
     return _BIDI_CONTROLS.sub(lambda m: f"⟪U+{ord(m.group()):04X}⟫", text)
 
 
 _LINE_BREAKS_TO_SHOW = str.maketrans(
-    {**_CONTROL_PICTURES, 0x0A: "\n", 0x2028: "⏎", 0x2029: "¶"}
+    {
+        **_CONTROL_PICTURES,
+        0x0A: "\n",
+        0x2028: "⏎",
+        0x2029: "¶",
+        **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+    }
 )
 _BIDI_AND_INVISIBLE = str.maketrans(
     {ord(c): "�" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
@@ -224,7 +369,8 @@ def sanitize_keeping_offsets(text: str) -> str:
 
     The article screen shows the source through this, so a quote's span indexes the
     shown text too. CRLF shows as a space then a newline; other line and paragraph
-    separators and control characters become visible symbols; bidi controls become �.
+    separators and control characters become visible symbols; bidi controls and lone
+    surrogates become �.
     """
     text = text.replace("\r\n", " \n")
     return text.translate(_LINE_BREAKS_TO_SHOW).translate(_BIDI_AND_INVISIBLE)
@@ -232,4 +378,6 @@ def sanitize_keeping_offsets(text: str) -> str:
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:
     """The offsets and names of bidi controls and zero-width characters in `text`."""
+    if text.isascii():  # they are all outside ASCII; most quotes are checked this fast
+        return []
     return [(m.start(), INVISIBLE_NAMES[m.group()]) for m in _INVISIBLE.finditer(text)]
