@@ -146,8 +146,8 @@ CODES: dict[str, str] = {
     "read-error": "The file exists but the system refused to read it.",
     "not-a-file": "A folder, named pipe (FIFO), device or socket where a file should be. "
     "It is never opened, so it can never block.",
-    "too-large": "The file is over the size limit: 1 GiB for `events.yaml` (raise it with "
-    "the `TIMELINE_MAX_BYTES` environment variable), 8 MiB for one article and 32 MiB for "
+    "too-large": "The file is over the size limit: 2 GiB for `events.yaml` (raise it with "
+    "the `TIMELINE_MAX_BYTES` environment variable), 8 MiB for one article and 256 MiB for "
     "all of them together (articles past that are not read).",
     "encoding": "The file is not UTF-8 (Latin-1 bytes, an encoded lone surrogate, …). "
     "The position is the first byte that cannot be decoded. A BOM is fine.",
@@ -253,7 +253,7 @@ timed in tests) and the FIFO race:
   against a 200 KB article took 19 s; it now aligns the quote's first 200 characters,
   within a budget per load, and says when it stops giving hints;
 - a 64 MiB article needed about 6 GB for its offset map: articles are now capped at
-  8 MiB each and 32 MiB together, and long ones are packed;
+  8 MiB each and 256 MiB together;
 - a hint's passage could start on the line break before it (pointing at the end of the
   previous line), end mid-word, or span lines; it is now one line of whole words, with
   the first difference named ("the quote has ‘а’ (CYRILLIC SMALL LETTER A) where the

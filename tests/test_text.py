@@ -9,12 +9,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from timeline.provenance import ArticleText
 from timeline.text import (
     INVISIBLE_NAMES,
     fold_case,
     invisible_characters,
     normalize,
     normalize_with_map,
+    normalize_with_offsets,
     sanitize,
     sanitize_keeping_offsets,
 )
@@ -203,6 +205,50 @@ def test_map_invariants(text: str) -> None:
 @given(st.text(max_size=30))
 def test_map_agrees_with_normalize_on_any_text(text: str) -> None:
     _check_map(text)
+
+
+def _check_offsets(text: str) -> None:
+    """`normalize_with_offsets` gives the text and, character by character, the map of
+    the reference `normalize_with_map`."""
+    normalised, starts, ends = normalize_with_map(text)
+    fast, offsets = normalize_with_offsets(text)
+    assert fast == normalised
+    assert offsets.lists(len(normalised)) == (starts, ends)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_MAP_ALPHABET, max_size=40))
+@example("  a  b\u00a0\u00a0c \n\n d  ")
+@example("Cafe\u0301  au\u00a0 lait\u3000\u3000")
+@example("\u1100\u1161\u11a8  x\u0f72\u0f73  y")
+def test_offset_map_agrees_with_the_reference_map(text: str) -> None:
+    _check_offsets(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_offset_map_agrees_on_any_text(text: str) -> None:
+    _check_offsets(text)
+
+
+def test_offset_map_agrees_on_an_article() -> None:
+    # Paragraphs, indented lines, CRLF, curly quotes and dashes: the shape of real copy,
+    # on the fast path (NFC) and, with a decomposed word, the slow one.
+    paragraph = "  He said \u201cno\u201d \u2014 twice.\r\n  Then  left.\n\n"
+    _check_offsets(paragraph * 50)
+    _check_offsets(paragraph * 50 + DECOMPOSED_TAIL)
+
+
+def test_article_text_finds_quotes_where_the_reference_map_puts_them() -> None:
+    article = "Title\n\n  The  minister said\u00a0\u201cwe will\n   act\u201d today.\n"
+    found = ArticleText(article).find('The minister said "we will act"')
+    assert found is not None
+    _, starts, ends = normalize_with_map(article)
+    at = normalize(article).find('The minister said "we will act"')
+    assert (found.start, found.end) == (starts[at], ends[at + 30])
+    assert article[found.start : found.end] == "The  minister said\u00a0\u201cwe will\n   act\u201d"
+    assert (found.line, found.column) == (3, 3)
+    assert ArticleText(article).find("minister said nothing") is None
 
 
 # -- sanitize --------------------------------------------------------------------------

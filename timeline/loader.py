@@ -42,14 +42,16 @@ __all__ = [
     "resolve_dataset",
 ]
 
-DEFAULT_MAX_BYTES = 1 << 30
-"""The largest events file read (1 GiB, about a million events); raise it with the
-`TIMELINE_MAX_BYTES` environment variable."""
+DEFAULT_MAX_BYTES = 2 << 30
+"""The largest events file read (2 GiB: a million events take about 1.1 GB); raise it
+with the `TIMELINE_MAX_BYTES` environment variable."""
 MAX_SOURCE_BYTES = 8 << 20
 """The largest article read: 8 MiB is a long book, far beyond any news article."""
-MAX_SOURCES_TOTAL_BYTES = 32 << 20
-"""The most article text read for one dataset: matching needs about 20 bytes of memory
-per character, so a folder of huge files must not exhaust it."""
+MAX_SOURCES_TOTAL_BYTES = 256 << 20
+"""The most article text read for one dataset, so a folder of huge files cannot exhaust
+memory: an article takes 2-8 bytes per character, its text and its matching form (the
+offset map back from it is a few entries per paragraph). A million generated events
+cite 10,000 articles, 120 MB."""
 MIN_QUOTE_LENGTH = 40
 """Shorter quotes get a warning (unless they are a whole line of the article)."""
 MAX_ID_LENGTH = 200
@@ -313,6 +315,8 @@ class _Loader:
             self.diagnostics,
             progress=lambda offset: self._progress(0.7 * offset / size),
         )
+        # The file's text (2 GB for a million events) is not needed past the parse.
+        del text
         if root is None:
             if not self.diagnostics:
                 self.error(
@@ -811,7 +815,10 @@ class _Loader:
                     f"and quote, not {_kind(item)}",
                 )
                 continue
-            self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
+            keys = item.key_at
+            if len(keys) != 2 or "source" not in keys or "quote" not in keys:
+                # Exactly `source` and `quote` (nearly every citation) is nothing to report.
+                self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
             source_id = self.text_field(item, "source", citation)
             if "quote" not in item.key_at:
                 continue
@@ -831,9 +838,10 @@ class _Loader:
                 continue
             if source_id is None:
                 continue
-            if source_id not in sources and source_id in self.broken_sources:
+            cited = sources.get(source_id)
+            if cited is None and source_id in self.broken_sources:
                 continue  # the source's own errors are reported; this quote waits
-            if source_id not in sources:
+            if cited is None:
                 self.error(
                     item.value_at["source"],
                     "unknown-source",
@@ -841,7 +849,7 @@ class _Loader:
                     f"sources/{_source_advice(source_id, set(sources))}",
                 )
                 continue
-            quote = self.quote(quote_text, quote_at, what, *sources[source_id], needle=needle)
+            quote = self.quote(quote_text, quote_at, what, *cited, needle=needle)
             if quote is not None:
                 quotes.append(quote)
         return quotes

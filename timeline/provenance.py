@@ -76,10 +76,11 @@ class ArticleText:
     """
 
     text: str
-    _normalized: str | None = field(default=None, init=False, repr=False)
-    _map: OffsetMap | None = field(default=None, init=False, repr=False)
-    _line_starts: list[int] | None = field(default=None, init=False, repr=False)
-    _nfkc: str | None = field(default=None, init=False, repr=False)
+    # Caches, filled on first use: two articles are equal when their texts are.
+    _normalized: str | None = field(default=None, init=False, repr=False, compare=False)
+    _map: OffsetMap | None = field(default=None, init=False, repr=False, compare=False)
+    _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+    _nfkc: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def normalized(self) -> str:
@@ -116,7 +117,9 @@ class ArticleText:
         that needs that form anyway normalises each quote once."""
         if not needle:
             return None
-        normalized = self.normalized
+        normalized = self._normalized
+        if normalized is None:
+            normalized = self.normalized
         at = normalized.find(needle)
         if at == -1:
             return None
@@ -125,9 +128,7 @@ class ArticleText:
         while again != -1 and occurrences < 100:
             occurrences += 1
             again = normalized.find(needle, again + 1)
-        offsets = self._offsets()
-        start = offsets.start(at)
-        end = offsets.end(at + len(needle) - 1)
+        start, end = self._offsets().span(at, at + len(needle) - 1)
         line, column = self.line_column(start)
         return Match(start, end, line, column, occurrences)
 
