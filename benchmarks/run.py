@@ -15,8 +15,10 @@ garbage collector start cold:
    Textual app measured in the same run; cold (no cache) and warm;
 3. filter latency as the user sees it: a theme toggled (space in the theme list), a
    5-letter word typed one key at a time, a date range changed; each as the handler's
-   work (`MainScreen._refresh_result`: search, rows, counts, histogram), the core part
-   of it (search plus rows), and key-to-frame;
+   work on the UI thread (`MainScreen.watch_filter` plus `_show_result`: search, or
+   starting a search thread at 100k, then rows, counts, histogram), the core part (search
+   plus rows, wherever the search ran), and key-to-frame (the first frame after the
+   newest filter's result is shown);
 4. scroll and jump latency (page down, end);
 5. peak RSS, against the hello-world app, and the garbage collector's pauses while
    browsing (from `gc.callbacks`).
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import os
@@ -179,11 +182,14 @@ def measure(
     hello = [child("hello", timeout=timeout) for _ in range(reps)]
     figures["hello"] = median([h["frame"] for h in hello])
     figures["hello_rss"] = median([h["rss"] for h in hello])
+    # The bundled dataset is opened as `timeline` with no PATH opens it.
+    which = ("--bundled",) if count == BUNDLED else ()
     frames_cold = [
-        child("frame", str(folder), env=no_cache, timeout=timeout) for _ in range(load_reps)
+        child("frame", str(folder), *which, env=no_cache, timeout=timeout) for _ in range(load_reps)
     ]
     frames_warm = [
-        child("frame", str(folder), "--cache", env=cache_env, timeout=timeout) for _ in range(reps)
+        child("frame", str(folder), "--cache", *which, env=cache_env, timeout=timeout)
+        for _ in range(reps)
     ]
     figures["frame_any_cold"] = median([f["first"] for f in frames_cold])
     figures["frame_events_cold"] = median([f["events"] for f in frames_cold])
@@ -237,7 +243,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("  × hello", lambda r: ratio(r["frame_events_warm"], r["hello"])),
         ("theme toggle: handler ms med/p95", lambda r: lat(r, "theme_handler")),
         ("theme toggle: core ms med/p95", lambda r: lat(r, "theme_core")),
-        ("theme toggle: sidebar counts + strip ms med/p95", lambda r: lat(r, "theme_widgets")),
+        ("theme toggle: counts + strip, next frame, ms med/p95", lambda r: lat(r, "theme_widgets")),
         ("theme toggle: key→frame ms med/p95", lambda r: lat(r, "theme_frame")),
         ("search 5 letters: handler ms med/p95", lambda r: lat(r, "search_handler")),
         ("search 5 letters: core ms med/p95", lambda r: lat(r, "search_core")),
@@ -391,6 +397,12 @@ def since_spawn(spawned: float) -> float:
     return time.time() - spawned
 
 
+def _run_headless(app: Any, on_frame: Callable[[], None], clock: FrameClock) -> None:
+    """Run `app` as `App.run` does, on the headless driver at `SIZE`."""
+    clock.on_frame = on_frame
+    app.run(headless=True, size=SIZE)
+
+
 def child_hello(spawned: float) -> dict[str, Any]:
     """A hello-world Textual app: the floor for a first frame."""
     from textual.app import App, ComposeResult
@@ -411,28 +423,16 @@ def child_hello(spawned: float) -> dict[str, Any]:
             first.append(since_spawn(spawned))
             app.exit()
 
-    clock.on_frame = on_frame
-
-    async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            while not first:
-                await pilot.pause(0.005)
-
-    asyncio.run(run())
+    _run_headless(app, on_frame, clock)
     return {"frame": first[0], "rss": peak_rss_mb()}
 
 
 def _timeline_app(folder: str, flags: tuple[str, ...]) -> Any:
-    """The app as `timeline` starts it: a loader run in a worker, gc frozen after."""
-    from functools import partial
+    """The app as `timeline` starts it on a big dataset: loaded through the cache (if
+    `--cache`; the environment turns it off otherwise) in a worker, gc frozen after."""
+    from timeline import ui
 
-    from timeline.ui.app import TimelineApp
-
-    if "--cache" in flags:
-        from timeline.cache import load_with_cache as load
-    else:
-        from timeline.loader import load_dataset as load
-    return TimelineApp(load=partial(load, folder), freeze_gc=True)
+    return ui.lazy_app(folder)
 
 
 def _showing_events(app: Any) -> bool:
@@ -448,50 +448,68 @@ def _showing_events(app: Any) -> bool:
 
 
 def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
-    """Time to the app's first frame at all, and to the first frame showing events."""
+    """Time to the app's first frame at all, and to the first frame showing events.
+
+    The app starts exactly as the `timeline` command starts it (`timeline.cli.main`,
+    imports included): only `App.run` is redirected to the headless driver.
+    """
+    from textual.app import App
+
     clock = FrameClock()
     clock.install()
-    app = _timeline_app(folder, flags)
     marks: dict[str, float] = {}
 
-    def on_frame() -> None:
-        now = since_spawn(spawned)
-        marks.setdefault("first", now)
-        if "events" not in marks and _showing_events(app):
-            marks["events"] = now
-            marks["rss"] = peak_rss_mb()
-            app.exit()
+    original = App.run
 
-    clock.on_frame = on_frame
+    def run(app: Any, *args: Any, **kwargs: Any) -> None:
+        def on_frame() -> None:
+            now = since_spawn(spawned)
+            marks.setdefault("first", now)
+            if "events" not in marks and _showing_events(app):
+                marks["events"] = now
+                marks["rss"] = peak_rss_mb()
+                app.exit()
 
-    async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            while "events" not in marks:
-                if app.failure:
-                    raise RuntimeError("the dataset did not load")
-                await pilot.pause(0.005)
+        clock.on_frame = on_frame
+        original(app, headless=True, size=SIZE)
 
-    asyncio.run(run())
+    App.run = run  # type: ignore[method-assign,assignment]
+    from timeline.cli import main as timeline_main
+
+    code = timeline_main([] if "--bundled" in flags else [folder])
+    if "events" not in marks:
+        raise RuntimeError(f"timeline exited with {code} before showing events")
     return marks
 
 
 class Timer:
-    """Wraps a method and records how long each call takes and when the last ended."""
+    """Wraps methods and records how long each call takes and when the last ended.
+
+    A call made from inside another wrapped call of the same timer is not counted
+    again (the outer call's time includes it).
+    """
 
     def __init__(self) -> None:
         self.durations: list[float] = []
         self.ended = 0.0
+        self._depth = 0
 
     def wrap(self, owner: Any, name: str) -> None:
         """Replace `owner.name` with a timed version of itself."""
         original = getattr(owner, name)
         timer = self
 
+        # Textual passes a watcher as many arguments as its signature names.
+        @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if timer._depth:
+                return original(*args, **kwargs)
+            timer._depth += 1
             start = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
+                timer._depth -= 1
                 timer.ended = time.perf_counter()
                 timer.durations.append(timer.ended - start)
 
@@ -512,21 +530,22 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
 
     import timeline.ui.screens.main as main_module
     from timeline.query import EventIndex
-    from timeline.ui.widgets.overview import OverviewStrip
-    from timeline.ui.widgets.sidebar import FilterSidebar
     from timeline.ui.widgets.timeline_view import TimelineView
 
     clock = FrameClock()
     clock.install()
     handler, core = Timer(), Timer()
-    handler.wrap(main_module.MainScreen, "_refresh_result")
+    # The UI thread's work for a filter change: the watcher (all of it, or starting a
+    # search thread for text at 100k) and showing a result that a search thread sent.
+    handler.wrap(main_module.MainScreen, "watch_filter")
+    handler.wrap(main_module.MainScreen, "_show_result")
     core.wrap(EventIndex, "search")
     core.wrap(main_module, "build_rows")
     core.wrap(TimelineView, "set_rows")
-    # The widgets' share of the handler: the sidebar's counts and the overview strip.
+    # The sidebar's counts and the overview strip: computed and shown one frame after
+    # the rows (`MainScreen._show_facets`), outside the handler.
     widgets = Timer()
-    widgets.wrap(FilterSidebar, "show_counts")
-    widgets.wrap(OverviewStrip, "show_histogram")
+    widgets.wrap(main_module.MainScreen, "_show_facets")
     pager = Timer()
     pager.wrap(TimelineView, "action_page_down")
     pager.wrap(TimelineView, "action_last")
@@ -565,8 +584,9 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
         message = events.Key(name, character)
         message.set_sender(app)
         app._driver.send_message(message)
-        # The frame that matters is the one painted after the handler is done.
-        while time.perf_counter() - sent < 3.0 and timer.ended < sent:
+        # The frame that matters is the one painted after the handler is done, and
+        # for a filter, after the result of the newest filter is shown.
+        while time.perf_counter() - sent < 3.0 and (timer.ended < sent or _pending(app)):
             await asyncio.sleep(0.001)
         frame = await frame_after(max(timer.ended, sent))
         await pilot.pause(0.03)  # let the app settle between keys, as a typist would
@@ -632,7 +652,7 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
                 core.take()
                 sent = time.perf_counter()
                 date_from.value = value
-                while time.perf_counter() - sent < 3.0 and handler.ended < sent:
+                while time.perf_counter() - sent < 3.0 and (handler.ended < sent or _pending(app)):
                     await asyncio.sleep(0.001)
                 frame = await frame_after(max(handler.ended, sent))
                 await pilot.pause(0.03)
@@ -670,6 +690,12 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
 
     asyncio.run(run())
     return out
+
+
+def _pending(app: Any) -> bool:
+    """Whether a search thread is still working on the newest filter."""
+    screen = app.screen
+    return bool(getattr(screen, "shown_filter", None) != getattr(screen, "filter", None))
 
 
 def _words(app: Any, count: int) -> list[str]:

@@ -44,7 +44,7 @@ from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.article_view import ArticleView
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
-from timeline.ui.widgets.sidebar import FilterSidebar
+from timeline.ui.widgets.sidebar import FacetList, FilterSidebar, count_text
 from timeline.ui.widgets.timeline_view import TimelineView
 
 WIDE = (140, 45)
@@ -132,6 +132,54 @@ async def test_search_narrows_as_the_user_types(index: EventIndex) -> None:
         assert app.sub_title == _count_line(len(index), counts[-1])
         await pilot.press("enter")  # done typing: back to the results
         assert app.screen.query_one(TimelineView).has_focus
+
+
+async def test_search_in_a_worker_shows_the_newest_result(
+    index: EventIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Big datasets search in a thread; here every dataset does. Keys sent in one go
+    # start searches that finish out of step: only the last filter's result may show.
+    monkeypatch.setattr(MainScreen, "BACKGROUND_SEARCH", 0)
+    app = make_app()
+    word = "summit"
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *word)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        expected = index.apply(Filter(text=word))
+        assert main.filter == main.shown_filter == Filter(text=word)
+        timeline = main.query_one(TimelineView)
+        assert timeline.rows.positions == expected
+        assert timeline.virtual_size.height == len(timeline.rows.rows)  # the scroll range
+        assert app.sub_title == _count_line(len(index), len(expected))
+        await pilot.press(*["backspace"] * len(word))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.query_one(TimelineView).rows.positions == list(range(len(index)))
+
+
+async def test_sidebar_counts_follow_the_result(index: EventIndex) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *"summit")
+        await pilot.pause()
+        result = index.search(Filter(text="summit"))
+        counts = index.counts(result)
+        themes = app.screen.query_one("#themes", FacetList)
+        assert themes.counts == counts.themes
+        # Each line shows its own value's count, right-aligned in the prompt.
+        for y in range(themes.option_count):
+            theme = themes.get_option_at_index(y).value
+            line = themes.render_line(y).text
+            assert line.rstrip().endswith(count_text(counts.themes.get(theme, 0)).strip())
+
+
+def test_count_text_fits_its_column() -> None:
+    assert [count_text(n) for n in (0, 12, 9999, 12_345, 100_000, 2_500_000)] == [
+        "   0", "  12", "9999", " 12k", "100k", "  2M"
+    ]  # fmt: skip
 
 
 async def test_clear_key_resets_every_filter(index: EventIndex) -> None:

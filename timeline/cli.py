@@ -740,11 +740,13 @@ _COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
 _DEFAULT_COMMAND = "open"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line as one argparse parser (also for completion tools).
 
     `main` puts `open` in front of arguments that do not start with a command name, so
-    this parser always sees a command.
+    this parser always sees a command. `only` builds just that command's parser: the
+    TUI starts without importing what the other commands' flags need (the exporters,
+    the web server), which would delay its first frame.
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -762,8 +764,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", title="commands", prog=PROG
     )
     for add in _COMMANDS:
-        add(subparsers)
+        if only is None or _command_name(add) == only:
+            add(subparsers)
     return parser
+
+
+def _command_name(add: Callable[[_Subparsers], None]) -> str:
+    """`_add_open_parser` → `open` (the naming rule every command follows)."""
+    return add.__name__.removeprefix("_add_").removesuffix("_parser")
 
 
 def _command_names(parser: argparse.ArgumentParser) -> set[str]:
@@ -773,10 +781,12 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     top_level = {"-h", "--help", "--version"}
-    if not args_list or (args_list[0] not in _command_names(parser) | top_level):
+    names = {_command_name(add) for add in _COMMANDS}
+    if not args_list or (args_list[0] not in names | top_level):
         args_list.insert(0, _DEFAULT_COMMAND)
+    only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
+    parser = build_parser(only=only)
     try:
         args, extras = parser.parse_known_args(args_list)
         _place_late_path(parser, args, extras)

@@ -285,7 +285,7 @@ class EventIndex:
     dataset: Dataset
     events: tuple[Event, ...] = field(init=False)
     positions: dict[str, int] = field(init=False)
-    _search_text: list[str] = field(init=False, repr=False)
+    _search_text: list[str] | None = field(init=False, repr=False)
     _theme_masks: dict[str, int] = field(init=False, repr=False)
     _actor_masks: dict[str, int] = field(init=False, repr=False)
     _source_masks: dict[str, int] = field(init=False, repr=False)
@@ -308,7 +308,7 @@ class EventIndex:
     def _build(self) -> None:
         self.events = sort_by_date(self.dataset.events)
         self.positions = {event.id: i for i, event in enumerate(self.events)}
-        self._search_text = search_texts(self.events)
+        self._search_text = None
         by_theme: dict[str, list[int]] = {}
         by_actor: dict[str, list[int]] = {}
         by_source: dict[str, list[int]] = {}
@@ -332,6 +332,17 @@ class EventIndex:
 
     def __len__(self) -> int:
         return len(self.events)
+
+    def prepare_search(self) -> list[str]:
+        """Build the case-folded search text now, if no search has built it yet."""
+        texts = self._search_text
+        if texts is None:
+            # No gc pause here, unlike the build: strings are not tracked by the
+            # collector, and pausing it from a thread would let the UI thread's garbage
+            # pile up into one long collection afterwards.
+            texts = search_texts(self.events)
+            self._search_text = texts  # one assignment: safe to race with another thread
+        return texts
 
     def search(self, filt: Filter, within: SearchResult | None = None) -> SearchResult:
         """The events that pass `filt`.
@@ -365,7 +376,7 @@ class EventIndex:
         if filt.date_to is not None:
             end = filt.date_to
             positions = [i for i in positions if lower[i] <= end]
-        texts = self._search_text
+        texts = self.prepare_search() if filt.terms else []
         for term in filt.terms:
             positions = [i for i in positions if term in texts[i]]
         return SearchResult(positions, positions_to_mask(positions, len(self.events)))

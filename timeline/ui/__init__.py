@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from timeline.loader import Loaded
+    from timeline.loader import Loaded, ProgressCallback
+    from timeline.ui.app import TimelineApp
 
-__all__ = ["run_app", "run_app_lazy"]
+__all__ = ["lazy_app", "run_app", "run_app_lazy"]
 
 
 def run_app(
@@ -48,24 +49,45 @@ def run_app_lazy(
     the exit code is 1, as the CLI does for bad data. Returns the process exit code.
     """
     import sys
+
+    app = lazy_app(path, event=event, themes=themes, search=search)
+    app.run()
+    if app.failure:
+        from timeline.diagnostics import format_diagnostic
+
+        for diagnostic in app.failure:
+            print(format_diagnostic(diagnostic), file=sys.stderr)
+        return 1
+    return app.return_code or 0
+
+
+def lazy_app(
+    path: str | Path | None = None,
+    *,
+    event: str | None = None,
+    themes: tuple[str, ...] = (),
+    search: str | None = None,
+) -> TimelineApp:
+    """The app `run_app_lazy` runs: it paints a loading screen, then loads `path` (through
+    the cache) in a thread worker. The benchmarks start it the same way."""
     from functools import partial
 
-    from timeline.cache import load_with_cache
-    from timeline.diagnostics import format_diagnostic
     from timeline.query import Filter
     from timeline.ui.app import TimelineApp
 
     initial = Filter(themes=frozenset(themes), text=search or "")
-    app = TimelineApp(
-        load=partial(load_with_cache, path),
+    return TimelineApp(
+        load=partial(_load_cached, path),
         event=event,
         initial_filter=initial,
         freeze_gc=True,
         loading_label="the bundled dataset" if path is None else str(path),
     )
-    app.run()
-    if app.failure:
-        for diagnostic in app.failure:
-            print(format_diagnostic(diagnostic), file=sys.stderr)
-        return 1
-    return app.return_code or 0
+
+
+def _load_cached(path: str | Path | None, *, progress: ProgressCallback | None = None) -> Loaded:
+    """`timeline.cache.load_with_cache`, imported in the loading thread: the cache and the
+    loader (PyYAML, rapidfuzz) are not needed for the first frame."""
+    from timeline.cache import load_with_cache
+
+    return load_with_cache(path, progress=progress)

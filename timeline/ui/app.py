@@ -9,27 +9,32 @@ dataset when the user presses `r`, keeping the last good data if the new one is 
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
 from functools import partial
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from timeline.diagnostics import DatasetError, Diagnostic
-from timeline.loader import Loaded, ProgressCallback, load_dataset
-from timeline.model import Dataset
-from timeline.query import EventIndex, Filter
-from timeline.text import sanitize
-from timeline.ui.commands import TimelineCommands
 from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
-from timeline.ui.screens.article import ArticleScreen
-from timeline.ui.screens.diagnostics import DiagnosticsScreen
-from timeline.ui.screens.help import HelpScreen, binding_rows
 from timeline.ui.screens.loading import LoadingScreen
-from timeline.ui.screens.main import MainScreen
-from timeline.ui.widgets.article_view import ArticleView
-from timeline.ui.widgets.timeline_view import TimelineView
+
+# Only what the first frame needs is imported here. The loader (PyYAML, rapidfuzz), the
+# query index and the other screens are imported where they are first used: for a big
+# dataset that is after the loading screen is on the terminal (about 80 ms sooner).
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from textual.command import Provider
+    from textual.timer import Timer
+
+    from timeline.diagnostics import Diagnostic
+    from timeline.loader import Loaded, ProgressCallback
+    from timeline.model import Dataset
+    from timeline.query import EventIndex, Filter
+    from timeline.ui.screens.main import MainScreen
 
 __all__ = ["Loader", "TimelineApp"]
 
@@ -51,9 +56,31 @@ _INDEX_IN_BACKGROUND = 20_000
 worker behind the loading screen: `EventIndex` takes seconds at 100,000 events."""
 
 
+_PROGRESS_INTERVAL = 0.1
+"""Seconds between progress updates on the loading screen (at most 10 a second)."""
+
+_IDLE_COLLECT = 2.0
+"""Seconds without input after which a full garbage collection may run (see
+`_tune_gc`)."""
+
+
 def _already_loaded(loaded: Loaded, *, progress: ProgressCallback | None = None) -> Loaded:
     """A `Loader` for data that is already in memory."""
     return loaded
+
+
+def _load_folder(root: str | Path, *, progress: ProgressCallback | None = None) -> Loaded:
+    """A `Loader` that reads the dataset at `root` again (imports the loader lazily)."""
+    from timeline.loader import load_dataset
+
+    return load_dataset(root, progress=progress)
+
+
+def _commands() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens."""
+    from timeline.ui.commands import TimelineCommands
+
+    return TimelineCommands
 
 
 class TimelineApp(App[None]):
@@ -61,7 +88,9 @@ class TimelineApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "timeline"
-    COMMANDS = App.COMMANDS | {TimelineCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {
+        _commands
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
@@ -100,19 +129,26 @@ class TimelineApp(App[None]):
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")
-            load = partial(load_dataset, loaded.dataset.root)
+            load = partial(_load_folder, loaded.dataset.root)
         self._load: Loader = load
         self._loaded = loaded
         self._initial_event = event
         self._initial_filter = initial_filter
         self._date_texts = date_texts
         self._freeze_gc = freeze_gc
+        from timeline.text import sanitize
+
         self._loading_label = sanitize(loading_label)
         self.failure: tuple[Diagnostic, ...] = ()
         """Why the dataset did not load at start (the caller prints it after exit)."""
         self.dataset: Dataset | None = None
         self.index: EventIndex | None = None
         self.main_screen: MainScreen | None = None
+        self._last_input = time.monotonic()
+        self._pending_progress: float | None = None
+        self._progress_shown = 0.0
+        self._progress_timer_set = False
+        self._idle_timer: Timer | None = None
 
     def on_mount(self) -> None:
         """Show the timeline on the data given, or a loading screen while it loads."""
@@ -120,17 +156,19 @@ class TimelineApp(App[None]):
         # later be swapped out (a reload replaces the main screen whole).
         loaded, self._loaded = self._loaded, None  # a reload must not keep it alive
         if loaded is not None and len(loaded.dataset.events) < _INDEX_IN_BACKGROUND:
+            from timeline.query import EventIndex
+
             self.push_screen(self._install(loaded, EventIndex(loaded.dataset)))
             self._report_warnings(loaded.warnings)
-            if self._freeze_gc:
-                gc.freeze()
+            self._tune_gc()
+            self.call_after_refresh(self._prepare_search)
             return
         self.push_screen(LoadingScreen(self._loading_label))
-        if loaded is None:
-            self._read_dataset(self._load, initial=True)
-        else:
-            # Big data already loaded: index it off the UI thread, after the first frame.
-            self._read_dataset(partial(_already_loaded, loaded), initial=True)
+        # Big data already loaded is only indexed, off the UI thread too.
+        load = self._load if loaded is None else partial(_already_loaded, loaded)
+        # The worker starts once the loading screen is painted: a loader thread holds
+        # the GIL most of the time and would hold the first frame back with it.
+        self.call_after_refresh(self._read_dataset, load, initial=True)
 
     def _install(
         self,
@@ -142,6 +180,8 @@ class TimelineApp(App[None]):
         date_texts: tuple[str, str] | None = None,
     ) -> MainScreen:
         """Make `loaded` the data on show and build the main screen for it."""
+        from timeline.ui.screens.main import MainScreen
+
         self.dataset = loaded.dataset
         self.index = index
         self.main_screen = MainScreen(
@@ -169,12 +209,22 @@ class TimelineApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _read_dataset(self, load: Loader, *, initial: bool) -> None:
         """Read the dataset and index it, off the UI thread; report back by message."""
+        # The main screen's modules too: imported here rather than on the UI thread.
+        import timeline.ui.screens.main  # noqa: F401
+        from timeline.diagnostics import DatasetError
+        from timeline.query import EventIndex
+
         if self._freeze_gc:
             # Collections during a big load only re-scan objects that all survive.
             gc.disable()
         try:
             loaded = load(progress=self._progress_reporter() if initial else None)
             index = EventIndex(loaded.dataset)
+            if self._freeze_gc:
+                # Frozen before the collector is back on: otherwise the first full
+                # pass (as the main screen mounts) walks the whole dataset, a second
+                # or more at 100,000 events.
+                gc.freeze()
         except DatasetError as error:
             self.post_message(DatasetFailed(error.diagnostics, initial=initial))
             return
@@ -187,7 +237,8 @@ class TimelineApp(App[None]):
         self.post_message(DatasetLoaded(loaded, index, initial=initial))
 
     def _progress_reporter(self) -> ProgressCallback:
-        """A callback for the loader thread that posts progress, a percent at a time."""
+        """A callback for the loader thread that posts progress, a percent at a time
+        (posting never blocks the loader; the screen shows it at most 10 times a second)."""
         last = -1.0
 
         def report(fraction: float) -> None:
@@ -200,8 +251,21 @@ class TimelineApp(App[None]):
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
-        if isinstance(self.screen, LoadingScreen):
-            self.screen.show_progress(message.fraction)
+        # Each bar update costs a repaint: keep the newest fraction and show it at most
+        # every _PROGRESS_INTERVAL, with a last update when the reports pause.
+        self._pending_progress = message.fraction
+        wait = self._progress_shown + _PROGRESS_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._show_progress()
+        elif not self._progress_timer_set:
+            self._progress_timer_set = True
+            self.set_timer(wait, self._show_progress)
+
+    def _show_progress(self) -> None:
+        self._progress_timer_set = False
+        self._progress_shown = time.monotonic()
+        if isinstance(self.screen, LoadingScreen) and self._pending_progress is not None:
+            self.screen.show_progress(self._pending_progress)
 
     @on(DatasetLoaded)
     async def _dataset_loaded(self, message: DatasetLoaded) -> None:
@@ -210,11 +274,51 @@ class TimelineApp(App[None]):
         else:
             await self._replace_data(message.loaded, message.index)
         self._report_warnings(message.loaded.warnings)
-        if self._freeze_gc:
-            gc.freeze()
+        self._tune_gc()
+        self.call_after_refresh(self._prepare_search)
+
+    @work(thread=True, exclusive=True, group="prepare-search")
+    def _prepare_search(self) -> None:
+        """Build the search text off the UI thread once the events are on screen: it is
+        half of the index's build time (about 1 s at 100,000 events)."""
+        index = self.index
+        if index is not None:
+            index.prepare_search()
+
+    # -- garbage collection ----------------------------------------------------------
+
+    def _tune_gc(self) -> None:
+        """Keep full collections from stalling the UI (only with `freeze_gc`).
+
+        The loaded data is frozen (`gc.freeze()`), out of the collector's reach. What is
+        left is Textual's own objects: tens of thousands, and a full pass over them took
+        20-130 ms, often while the user typed. Automatic full passes are made rare
+        (threshold 1,000,000) and one runs instead once input has paused for a while.
+        """
+        if not self._freeze_gc:
+            return
+        gc.freeze()
+        _, first, _ = gc.get_threshold()
+        gc.set_threshold(700, first, 1_000_000)
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(_IDLE_COLLECT, self._collect_if_idle)
+
+    def _collect_if_idle(self) -> None:
+        """A full collection, if input has paused and younger passes have run since."""
+        idle = time.monotonic() - self._last_input >= _IDLE_COLLECT
+        if idle and gc.get_count()[2] > 0:
+            gc.collect()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when the user last pressed a key or used the mouse."""
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     async def _replace_data(self, loaded: Loaded, index: EventIndex) -> None:
         """Swap in reloaded data, keeping the filter and the selected event."""
+        from timeline.query import Filter
+
         old = self.main_screen
         filt, event_id, date_texts = Filter(), None, None
         if old is not None:
@@ -228,6 +332,8 @@ class TimelineApp(App[None]):
 
     @on(DatasetFailed)
     def _dataset_failed(self, message: DatasetFailed) -> None:
+        from timeline.ui.screens.diagnostics import DiagnosticsScreen
+
         if message.initial:
             # Nothing to show: leave the terminal and let the caller print why.
             self.failure = message.diagnostics
@@ -265,7 +371,7 @@ class TimelineApp(App[None]):
 
     def go_to_event_screen(self) -> None:
         """Pop back to the main screen."""
-        while not isinstance(self.screen, MainScreen) and len(self.screen_stack) > 1:
+        while self.screen is not self.main_screen and len(self.screen_stack) > 1:
             self.pop_screen()
 
     def open_source(self, source_id: str) -> None:
@@ -284,6 +390,12 @@ class TimelineApp(App[None]):
 
     def action_help(self) -> None:
         """List every key binding."""
+        from timeline.ui.screens.article import ArticleScreen
+        from timeline.ui.screens.help import HelpScreen, binding_rows
+        from timeline.ui.screens.main import MainScreen
+        from timeline.ui.widgets.article_view import ArticleView
+        from timeline.ui.widgets.timeline_view import TimelineView
+
         if isinstance(self.screen, HelpScreen):
             return
         sections = [
@@ -303,7 +415,7 @@ class TimelineApp(App[None]):
 
 def _os_diagnostic(error: OSError) -> Diagnostic:
     """A diagnostic for a dataset that could not be read at all (removed, unreadable)."""
-    from timeline.diagnostics import Severity
+    from timeline.diagnostics import Diagnostic, Severity
 
     return Diagnostic(
         file=str(error.filename or "dataset"),

@@ -16,7 +16,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from timeline.diagnostics import Diagnostic
     from timeline.loader import Loaded
-    from timeline.query import EventIndex
+    from timeline.query import EventIndex, Filter, SearchResult
 
 __all__ = [
     "ArticleRequested",
@@ -27,6 +27,7 @@ __all__ = [
     "FilterEdited",
     "LoadProgress",
     "MonthChosen",
+    "SearchFinished",
     "ViewportChanged",
 ]
 
@@ -77,6 +78,14 @@ class MonthChosen(Message):
     """The user clicked the overview strip: move the timeline to this running month."""
 
     month: int
+
+
+@dataclass
+class SearchFinished(Message):
+    """A search thread finished: the events that pass `filter`."""
+
+    filter: Filter
+    result: SearchResult
 
 
 @dataclass
