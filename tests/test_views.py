@@ -100,9 +100,7 @@ def test_negative_and_huge_years_never_collide_with_event_rows() -> None:
 
 def test_month_histogram_counts_each_month_and_keeps_a_fixed_span() -> None:
     events = list(
-        sort_by_date(
-            [_event("a", "2023-01-11"), _event("b", "2023-01-13"), _event("c", "2023-03")]
-        )
+        sort_by_date([_event("a", "2023-01-11"), _event("b", "2023-01-13"), _event("c", "2023-03")])
     )
     keys = group_keys(events)
     hist = month_histogram(range(3), keys)

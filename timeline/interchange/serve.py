@@ -110,7 +110,8 @@ def run_server(
         from textual_serve.server import Server
     except ImportError:
         raise ServeUnavailableError(
-            "`timeline serve` needs textual-serve, a dependency of timeline: pip install textual-serve"
+            "`timeline serve` needs textual-serve, a dependency of timeline: "
+            "pip install textual-serve"
         ) from None
     template = files(textual_serve).joinpath("templates", "app_index.html")
     try:
