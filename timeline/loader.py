@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from timeline.dates import EdtfDate, EdtfError, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity
@@ -79,6 +80,10 @@ _EVENT_KEYS = (
     "sources",
 )
 _EVENT_REQUIRED = ("id", "date", "title", "summary", "themes", "status", "sources")
+_EVENT_KEY_SET = frozenset(_EVENT_KEYS)
+_EVENT_REQUIRED_SET = frozenset(_EVENT_REQUIRED)
+_ID_MATCH = _ID.match
+_STATUS_BY_VALUE = {status.value: status for status in Status}
 _CITATION_KEYS = ("source", "quote")
 _SOURCE_KEYS = (
     "id",
@@ -207,8 +212,17 @@ class _Loader:
         # of long wrong quotes against a huge article must not stall the load.
         self._hint_budget = HINT_BUDGET
         self._source_chars = 0
+        # Parsed dates by their text: a large file repeats each date many times, and an
+        # EdtfDate is immutable, so the events can share one.
+        self._dates: dict[str, EdtfDate] = {}
+        # Events built while the file is parsed (by index in `events`), each with where
+        # its id stands; and what that needs: the articles, and the theme ids.
+        self._early: dict[int, tuple[Event, Located]] = {}
+        self._early_sources: dict[str, tuple[Source, ArticleText]] | None = None
+        self._early_themes: tuple[YValue, set[str]] = (None, set())
         self.file = str(events_file)
         self.diagnostics = diagnostics
+        self._all_diagnostics = diagnostics
         self.progress = progress
         self.max_bytes = _max_bytes(max_bytes)
 
@@ -308,12 +322,24 @@ class _Loader:
         if text is None:
             return None
         self._progress(0.0)
+        # The articles are read first, so that each event can be checked as soon as it
+        # is parsed, while its nodes are still in the CPU's cache (walking the finished
+        # tree of a large file afterwards was a third of the load). Their diagnostics
+        # wait, and join the others where they always stood: after the top-level checks.
+        source_diagnostics: list[Diagnostic] = []
+        self.diagnostics = source_diagnostics
+        try:
+            sources = self.sources()
+        finally:
+            self.diagnostics = diagnostics = self._all_diagnostics
+        self._early_sources = sources
         size = max(len(text), 1)
         root = parse_strict(
             text,
             self.file,
-            self.diagnostics,
+            diagnostics,
             progress=lambda offset: self._progress(0.7 * offset / size),
+            on_item=("events", self._early_event),
         )
         # The file's text (2 GB for a million events) is not needed past the parse.
         del text
@@ -347,7 +373,7 @@ class _Loader:
                 f"unsupported version '{_clip(version or '')}': this tool reads version 1",
             )
         themes = self.themes(root)
-        sources = self.sources()
+        diagnostics.extend(source_diagnostics)
         self._progress(0.75)
         declared = root.items.get("themes")
         theme_ids = set(declared.key_at) if isinstance(declared, YMap) else set()
@@ -666,8 +692,11 @@ class _Loader:
 
     def date(self, at: Located, value: str, file: str | None = None) -> EdtfDate | None:
         """An EDTF date, or None after reporting why it is not one."""
+        cached = self._dates.get(value)
+        if cached is not None:
+            return cached
         try:
-            return parse_edtf(value)
+            date = parse_edtf(value)
         except EdtfError as exc:
             self.error(
                 at,
@@ -677,6 +706,8 @@ class _Loader:
                 file=file,
             )
             return None
+        self._dates[value] = date
+        return date
 
     # -- events ----------------------------------------------------------------------
 
@@ -699,9 +730,24 @@ class _Loader:
         events: list[Event] = []
         first_at: dict[str, Located] = {}
         total = max(len(node.items), 1)
+        early = self._early
         for number, (item, at) in enumerate(zip(node.items, node.item_at, strict=True), 1):
             if not number & 0x3FF:
                 self._progress(0.75 + 0.25 * number / total)
+            built = early.get(number - 1)
+            if built is not None:
+                ready, id_at = built
+                if ready.id in first_at:
+                    line = first_at[ready.id].line
+                    self.error(
+                        id_at,
+                        "duplicate-id",
+                        f"event id '{ready.id}' is already used at line {line}",
+                    )
+                    continue
+                first_at[ready.id] = id_at
+                events.append(ready)
+                continue
             if not isinstance(item, YMap):
                 self.error(at, "wrong-type", f"event {number} must be a mapping, not {_kind(item)}")
                 continue
@@ -727,7 +773,16 @@ class _Loader:
         sources: dict[str, tuple[Source, ArticleText]],
     ) -> Event | None:
         """One event, or None when an error in it was reported."""
-        raw_id = node.items.get("id")
+        items = node.items
+        keys = node.key_at.keys()
+        # The common case first: every key known, every required one there, and each
+        # field of the right type. It reports nothing before the quotes, so when any
+        # check fails the full checks below run from the start and say what is wrong.
+        if keys <= _EVENT_KEY_SET and keys >= _EVENT_REQUIRED_SET:
+            event = self._valid_event(node, items, theme_ids, sources)
+            if event is not False:
+                return event
+        raw_id = items.get("id")
         what = f"event '{raw_id}'" if isinstance(raw_id, str) else f"event {number}"
         errors_before = self._errors()
         self.check_keys(node, _EVENT_KEYS, _EVENT_REQUIRED, what)
@@ -781,6 +836,139 @@ class _Loader:
             quotes=tuple(quotes),
         )
 
+    def _early_event(self, root: YMap, node: YMap, index: int) -> bool:
+        """Build an event as soon as it is parsed, if it is valid (reporting nothing);
+        whether it was built. `events` checks the others once the parse is over."""
+        sources = self._early_sources
+        if sources is None:
+            return False
+        keys = node.key_at.keys()
+        if not (keys <= _EVENT_KEY_SET and keys >= _EVENT_REQUIRED_SET):
+            return False
+        # The theme ids as `load` finds them: the keys of `themes`, when it comes first.
+        declared = root.items.get("themes")
+        if declared is not self._early_themes[0]:
+            ids = set(declared.key_at) if isinstance(declared, YMap) else set()
+            self._early_themes = (declared, ids)
+        event = self._valid_event(node, node.items, self._early_themes[1], sources, early=True)
+        if not event:
+            return False
+        self._early[index] = (event, node.value_at["id"])
+        return True
+
+    def _valid_event(
+        self,
+        node: YMap,
+        items: dict[str, YValue],
+        theme_ids: set[str],
+        sources: dict[str, tuple[Source, ArticleText]],
+        *,
+        early: bool = False,
+    ) -> Event | Literal[False] | None:
+        """`event` for an event whose fields all pass their checks; False (having
+        reported nothing) as soon as one does not. With `early`, also False for a
+        citation that would need its full checks, so nothing is ever reported."""
+        event_id = items.get("id")
+        if type(event_id) is not str or len(event_id) > MAX_ID_LENGTH or not _ID_MATCH(event_id):
+            return False
+        date_text = items.get("date")
+        if type(date_text) is not str:
+            return False
+        date = self._dates.get(date_text)
+        if date is None:
+            if not date_text.strip():
+                return False
+            try:
+                date = parse_edtf(date_text)
+            except EdtfError:
+                return False
+            self._dates[date_text] = date
+        title = items.get("title")
+        summary = items.get("summary")
+        if type(title) is not str or type(summary) is not str:
+            return False
+        if not title.strip() or not summary.strip():
+            return False
+        status_text = items.get("status")
+        if type(status_text) is not str:
+            return False
+        status = _STATUS_BY_VALUE.get(status_text)
+        if status is None:
+            return False
+        date_basis = items.get("date_basis")
+        if date_basis is not None:
+            if type(date_basis) is not str:
+                return False
+            if not date_basis.strip():
+                date_basis = None
+        lists: list[tuple[str, ...]] = []
+        for key in ("themes", "actors", "places"):
+            value = items.get(key)
+            if value is None:
+                lists.append(())
+                continue
+            if type(value) is not YSeq:
+                return False
+            entries = value.items
+            for entry in entries:
+                if type(entry) is not str or not entry.strip():
+                    return False
+            if key == "themes" and not theme_ids.issuperset(entries):
+                return False
+            lists.append(tuple(entries))  # type: ignore[arg-type]
+        cites = items.get("sources")
+        if type(cites) is not YSeq or not cites.items:
+            return False
+        diagnostics = self.diagnostics
+        reported = len(diagnostics)
+        quotes = []
+        what = None
+        for item, item_at in zip(cites.items, cites.item_at, strict=True):
+            # A plain citation of a known source, whose quote is there once, long
+            # enough and free of invisible characters, is built here; anything else
+            # goes through `citation`, which reports what it finds.
+            if type(item) is YMap and len(item.key_at) == 2:
+                fields = item.items
+                text = fields.get("quote")
+                source_id = fields.get("source")
+                cited = sources.get(source_id) if type(source_id) is str else None
+                if (
+                    cited is not None
+                    and type(text) is str
+                    and (text.isascii() or not invisible_characters(text))
+                ):
+                    needle = normalize(text)
+                    source, article = cited
+                    found = article.locate(needle)
+                    if found is not None and found[4] == 1 and len(needle) >= MIN_QUOTE_LENGTH:
+                        start, end, line, column, _ = found
+                        span = Span(start, end, source.body_line + line - 1, column)
+                        quotes.append(Quote(source.id, text, span))
+                        continue
+            if early:
+                return False
+            if what is None:
+                what = f"event '{event_id}'"
+            quote = self.citation(item, item_at, what, f"a citation of {what}", sources)
+            if quote is not None:
+                quotes.append(quote)
+        if len(diagnostics) > reported and any(
+            d.severity is Severity.ERROR for d in diagnostics[reported:]
+        ):
+            return None
+        return Event(
+            id=event_id,
+            date=date,
+            title=title,
+            summary=summary,
+            themes=lists[0],
+            actors=lists[1],
+            places=lists[2],
+            status=status,
+            date_basis=date_basis,
+            quotes=tuple(quotes),
+        )
+
     def _errors(self) -> int:
         # Counted incrementally: recounting the whole list per event made a large file
         # full of errors quadratic (20,000 bad events took 45 s).
@@ -807,52 +995,64 @@ class _Loader:
         quotes = []
         citation = f"a citation of {what}"  # made once: it is only read in messages
         for item, item_at in zip(value.items, value.item_at, strict=True):
-            if not isinstance(item, YMap):
-                self.error(
-                    item_at,
-                    "wrong-type",
-                    f"each of 'sources' of {what} must be a mapping of source "
-                    f"and quote, not {_kind(item)}",
-                )
-                continue
-            keys = item.key_at
-            if len(keys) != 2 or "source" not in keys or "quote" not in keys:
-                # Exactly `source` and `quote` (nearly every citation) is nothing to report.
-                self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
-            source_id = self.text_field(item, "source", citation)
-            if "quote" not in item.key_at:
-                continue
-            quote_at = item.value_at.get("quote", item.key_at["quote"])
-            quote_text = item.items.get("quote")
-            if isinstance(quote_text, YMap | YSeq):
-                self.error(
-                    quote_at,
-                    "wrong-type",
-                    f"the quote of a citation of {what} must be text, not {_kind(quote_text)}",
-                )
-                continue
-            # The matching form, made once: finding the quote and the length check use it.
-            needle = normalize(quote_text) if quote_text is not None else ""
-            if quote_text is None or not needle:
-                self.error(quote_at, "quote-empty", f"a quote of {what} is empty")
-                continue
-            if source_id is None:
-                continue
-            cited = sources.get(source_id)
-            if cited is None and source_id in self.broken_sources:
-                continue  # the source's own errors are reported; this quote waits
-            if cited is None:
-                self.error(
-                    item.value_at["source"],
-                    "unknown-source",
-                    f"{what} cites source '{_clip(source_id)}', which is not in "
-                    f"sources/{_source_advice(source_id, set(sources))}",
-                )
-                continue
-            quote = self.quote(quote_text, quote_at, what, *cited, needle=needle)
+            quote = self.citation(item, item_at, what, citation, sources)
             if quote is not None:
                 quotes.append(quote)
         return quotes
+
+    def citation(
+        self,
+        item: YValue,
+        item_at: Located,
+        what: str,
+        citation: str,
+        sources: dict[str, tuple[Source, ArticleText]],
+    ) -> Quote | None:
+        """One entry of an event's `sources`: its quote found in its article, or None
+        after reporting why not."""
+        if not isinstance(item, YMap):
+            self.error(
+                item_at,
+                "wrong-type",
+                f"each of 'sources' of {what} must be a mapping of source "
+                f"and quote, not {_kind(item)}",
+            )
+            return None
+        keys = item.key_at
+        if len(keys) != 2 or "source" not in keys or "quote" not in keys:
+            # Exactly `source` and `quote` (nearly every citation) is nothing to report.
+            self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
+        source_id = self.text_field(item, "source", citation)
+        if "quote" not in item.key_at:
+            return None
+        quote_at = item.value_at.get("quote", item.key_at["quote"])
+        quote_text = item.items.get("quote")
+        if isinstance(quote_text, YMap | YSeq):
+            self.error(
+                quote_at,
+                "wrong-type",
+                f"the quote of a citation of {what} must be text, not {_kind(quote_text)}",
+            )
+            return None
+        # The matching form, made once: finding the quote and the length check use it.
+        needle = normalize(quote_text) if quote_text is not None else ""
+        if quote_text is None or not needle:
+            self.error(quote_at, "quote-empty", f"a quote of {what} is empty")
+            return None
+        if source_id is None:
+            return None
+        cited = sources.get(source_id)
+        if cited is None and source_id in self.broken_sources:
+            return None  # the source's own errors are reported; this quote waits
+        if cited is None:
+            self.error(
+                item.value_at["source"],
+                "unknown-source",
+                f"{what} cites source '{_clip(source_id)}', which is not in "
+                f"sources/{_source_advice(source_id, set(sources))}",
+            )
+            return None
+        return self.quote(quote_text, quote_at, what, *cited, needle=needle)
 
     def quote(
         self,

@@ -115,6 +115,12 @@ class ArticleText:
     def find_normalized(self, needle: str) -> Match | None:
         """`find` for a quote already in matching form (`text.normalize`), so a caller
         that needs that form anyway normalises each quote once."""
+        found = self.locate(needle)
+        return None if found is None else Match(*found)
+
+    def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
+        """`find_normalized` as a plain tuple (start, end, line, column, occurrences):
+        the loader calls it for every quote of a large file."""
         if not needle:
             return None
         normalized = self._normalized
@@ -130,7 +136,7 @@ class ArticleText:
             again = normalized.find(needle, again + 1)
         start, end = self._offsets().span(at, at + len(needle) - 1)
         line, column = self.line_column(start)
-        return Match(start, end, line, column, occurrences)
+        return start, end, line, column, occurrences
 
     def nearest(self, quote: str) -> NearMiss | None:
         """The passage most like `quote`, for a hint when `find` fails.

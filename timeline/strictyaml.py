@@ -157,12 +157,17 @@ def parse_strict(
     *,
     line_offset: int = 0,
     progress: Callable[[int], None] | None = None,
+    on_item: tuple[str, Callable[[YMap, YMap, int], bool]] | None = None,
 ) -> YValue:
     """Parse one YAML document into `YMap`/`YSeq`/`str`, appending problems to `diagnostics`.
 
     `line_offset` is added to every line, in diagnostics and in the positions of nodes
     alike (for front matter inside a larger file).
     `progress`, when given, is called now and then with the character offset reached.
+    `on_item`, a key and a callback: each mapping in the list under that key of the
+    top-level mapping is passed to the callback as it closes, with the top-level
+    mapping and its index, while it is still in the CPU's cache; when the callback
+    returns True it has used the mapping, which is then left out of the tree (None).
     Returns None when the document is empty or could not be parsed.
     """
     # Lines as the file numbers them: libyaml's are 0-based and start at the fragment.
@@ -341,6 +346,16 @@ def parse_strict(
                         # After a value the next scalar is a key; after a refused
                         # (container) key comes its value, which is dropped.
                         parent[1] = _BAD_KEY if closed[2] else _NO_KEY
+                    elif on_item is not None and len(stack) == 2 and kind is yaml.MappingEndEvent:
+                        top, item, seq = stack[0][0], closed[0], parent[0]
+                        if (
+                            type(top) is YMap
+                            and type(item) is YMap
+                            and type(seq) is YSeq
+                            and top.items.get(on_item[0]) is seq
+                            and on_item[1](top, item, len(seq.items) - 1)
+                        ):
+                            seq.items[-1] = None
             elif kind is yaml.AliasEvent:
                 mark = event.start_mark
                 error(
