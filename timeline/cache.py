@@ -178,10 +178,8 @@ def cache_key(path: str | Path | None = None) -> bytes | None:
         ):
             add(part.encode("utf-8", "surrogateescape"))
         add(_code_digest())
-        events = _regular_bytes(events_file, limit)
-        if events is None:
+        if not _add_file(digest, events_file, limit):
             return None
-        add(events)
         sources = root / "sources"
         if not sources.is_dir():
             add(b"\0no sources")
@@ -195,22 +193,31 @@ def cache_key(path: str | Path | None = None) -> bytes | None:
                 add(os.fsencode(os.path.realpath(entry.path)))
             if not entry.name.endswith(".txt") or entry.name.startswith("."):
                 continue  # the loader never reads it
-            body = _regular_bytes(Path(entry.path), MAX_SOURCE_BYTES)
-            if body is None:
+            if not _add_file(digest, Path(entry.path), MAX_SOURCE_BYTES):
                 return None
-            add(body)
     except (OSError, RuntimeError, ValueError):
         return None
     return digest.digest()
 
 
-def _regular_bytes(path: Path, limit: int) -> bytes | None:
-    """A regular file's bytes, or None for anything the loader would refuse or report."""
+_CHUNK = 1 << 20
+
+
+def _add_file(digest: Any, path: Path, limit: int) -> bool:
+    """Hash a regular file's size and bytes into `digest`, a chunk at a time (a 100 MB
+    events file is never held whole); False for anything the loader would refuse."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        return None  # never open a FIFO or a device; let the loader say why
-    data = path.read_bytes()
-    return data if len(data) <= limit else None
+        return False  # never open a FIFO or a device; let the loader say why
+    digest.update(info.st_size.to_bytes(8, "little"))
+    seen = 0
+    with open(path, "rb") as file:
+        while chunk := file.read(_CHUNK):
+            seen += len(chunk)
+            if seen > info.st_size:
+                return False  # it grew while we read: let the loader look at it
+            digest.update(chunk)
+    return seen == info.st_size
 
 
 @cache
@@ -261,15 +268,18 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
         or blob[len(_MAGIC) + 4 : len(_MAGIC) + 36] != key
     ):
         return None
-    payload = memoryview(blob)[_HEADER:]
-    if hashlib.sha256(payload).digest() != blob[len(_MAGIC) + 36 : _HEADER]:
+    if hashlib.sha256(memoryview(blob)[_HEADER:]).digest() != blob[len(_MAGIC) + 36 : _HEADER]:
         return None
+    # BytesIO over the bytes object shares its buffer (a memoryview would be copied),
+    # so the file is held once, not twice, while it is unpickled.
+    stream = io.BytesIO(blob)
+    stream.seek(_HEADER)
     # Unpickling builds a few hundred thousand objects that all survive: collection
     # passes meanwhile would only rescan them.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        value = _Unpickler(io.BytesIO(payload)).load()
+        value = _Unpickler(stream).load()
     except Exception:  # any damage at all means "not cached": the loader runs instead
         return None
     finally:
