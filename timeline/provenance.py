@@ -17,8 +17,6 @@ import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from timeline.model import Dataset, Event, Quote, Source
 from timeline.text import OffsetMap, normalize, normalize_with_offsets
 
@@ -146,6 +144,10 @@ class ArticleText:
         against a 200 KB article took 19 s), and the start is what places a passage.
         The cost is then about `search_cost(quote)`.
         """
+        # Imported here: only a quote that is not found needs it, and a valid dataset
+        # then starts without loading RapidFuzz at all.
+        from rapidfuzz import fuzz
+
         needle = normalize(quote)
         if not needle or not self.normalized:
             return None
