@@ -239,13 +239,7 @@ def parse_strict(
                 elif key_state is _NO_KEY:
                     key = share(scalar, scalar) if scalar is not None else ""
                     if key in box.key_at:
-                        first = box.key_at[key]
-                        error(
-                            at.line,
-                            at.column,
-                            "duplicate-key",
-                            f"duplicate key '{key}' (first at line {first.line})",
-                        )
+                        _duplicate_key(error, at, key, box.key_at[key])
                         parent[1] = _BAD_KEY
                     else:
                         parent[1] = key
@@ -309,13 +303,7 @@ def parse_strict(
                             else:
                                 key = node or ""
                                 if key in container.key_at:
-                                    first = container.key_at[key]
-                                    error(
-                                        at.line,
-                                        at.column,
-                                        "duplicate-key",
-                                        f"duplicate key '{key}' (first at line {first.line})",
-                                    )
+                                    _duplicate_key(error, at, key, container.key_at[key])
                                     parent[1] = _BAD_KEY
                                 else:
                                     parent[1] = key
@@ -476,6 +464,15 @@ def _explain_escape(line: str, column: int, problem: str) -> tuple[int, str]:
             "not a character: write the character itself"
         )
     return backslash + 1, problem
+
+
+def _duplicate_key(
+    error: Callable[[int, int, str, str], None], at: Located, key: str, first: Located
+) -> None:
+    """Report a key given twice in one mapping (the second is ignored)."""
+    error(
+        at.line, at.column, "duplicate-key", f"duplicate key '{key}' (first at line {first.line})"
+    )
 
 
 class _Marker:
