@@ -176,6 +176,22 @@ async def test_sidebar_counts_follow_the_result(index: EventIndex) -> None:
             assert line.rstrip().endswith(count_text(counts.themes.get(theme, 0)).strip())
 
 
+async def test_large_datasets_update_counts_and_detail_after_the_rows(
+    index: EventIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As at 100,000 events: the counts and the detail pane follow the rows' frame.
+    monkeypatch.setattr(MainScreen, "DEFER_WIDGETS_FROM", 0)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", *"summit")
+        await pilot.pause(MainScreen.AFTER_FRAME * 3)
+        result = index.search(Filter(text="summit"))
+        assert app.screen.query_one(TimelineView).rows.positions == result.positions
+        assert app.screen.query_one("#themes", FacetList).counts == index.counts(result).themes
+        first = index.events[result.positions[0]]
+        assert app.screen.query_one(DetailPane).event == first
+
+
 def test_count_text_fits_its_column() -> None:
     assert [count_text(n) for n in (0, 12, 9999, 12_345, 100_000, 2_500_000)] == [
         "   0", "  12", "9999", " 12k", "100k", "  2M"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from textual import on, work
@@ -61,6 +61,14 @@ class MainScreen(Screen[None]):
     """From this many events, text searches run in a thread worker: a search of one to
     three letters scans most of the text (35-75 ms at 100,000 events), and typing must
     not wait for it."""
+
+    DEFER_WIDGETS_FROM = 20_000
+    """From this many events, the counts and the strip are updated after the frame that
+    shows the filtered rows (`_after_frame`)."""
+
+    AFTER_FRAME = 0.04
+    """Seconds from a result to the counts and the strip on large datasets: more
+    than the screen's update period (1/60 s) plus the time to find the result's frame."""
 
     AUTO_FOCUS = "#timeline"
     """The timeline has the keyboard at start (Textual would pick the search box)."""
@@ -214,7 +222,7 @@ class MainScreen(Screen[None]):
         # what the user is waiting for. Several results in a row compute them once.
         if not self._facets_pending:
             self._facets_pending = True
-            self.call_after_refresh(self._show_facets)
+            self._after_frame(self._show_facets)
         if not shown:
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
@@ -266,6 +274,20 @@ class MainScreen(Screen[None]):
         event = self.index.events[message.position]
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._month(message.position))
+
+    def _after_frame(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the frame being prepared has been painted.
+
+        `call_after_refresh` may run before it: the screen can go idle before the
+        widgets have asked to be redrawn, so at 100,000 events the counts (15-35 ms)
+        often delayed the frame showing the rows. A timer longer than the screen's
+        update period runs after that frame. Small datasets keep `call_after_refresh`
+        (the next frame shows everything at once).
+        """
+        if len(self.index) >= self.DEFER_WIDGETS_FROM:
+            self.set_timer(self.AFTER_FRAME, callback)
+        else:
+            self.call_after_refresh(callback)
 
     @on(ViewportChanged)
     def _viewport_changed(self, message: ViewportChanged) -> None:
