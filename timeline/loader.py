@@ -32,7 +32,7 @@ from timeline.diagnostics import DatasetError, Diagnostic, Severity
 from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
 from timeline.provenance import ArticleText, Match, NearMiss
 from timeline.strictyaml import Located, YMap, YSeq, YValue, did_you_mean, parse_strict
-from timeline.text import INVISIBLE_NAMES, invisible_characters, normalize
+from timeline.text import invisible_characters, normalize
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -1260,7 +1260,3 @@ def _kind(value: object) -> str:
     if value is None:
         return "an empty value"
     return "text"
-
-
-# Kept for the invisible-character check's docs: which characters are flagged.
-FLAGGED_CHARACTERS = INVISIBLE_NAMES

@@ -17,7 +17,7 @@ import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
-from timeline.model import Dataset, Event, Quote, Source
+from timeline.model import Dataset, Event, Quote
 from timeline.text import OffsetMap, normalize, normalize_with_offsets
 
 __all__ = [
@@ -202,8 +202,3 @@ def citations_of(dataset: Dataset, source_id: str) -> list[tuple[Event, Quote]]:
     ]
     found.sort(key=lambda pair: (pair[1].span.start, pair[1].span.end))
     return found
-
-
-def source_line(source: Source, body_line: int) -> int:
-    """The file line of a line of the article body (the front matter comes first)."""
-    return source.body_line + body_line - 1
