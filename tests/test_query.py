@@ -4,13 +4,21 @@ the fast `EventIndex` to the reference `filter_events`."""
 from __future__ import annotations
 
 import dataclasses
+import gc
+import importlib.util
 import itertools
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import (
     ACTORS,
+    DATE_POOL,
     SOURCE_IDS,
     THEMES,
     WORDS,
@@ -20,6 +28,7 @@ from strategies import (
     make_event,
 )
 
+from timeline import query
 from timeline.dates import MAX_DAY, MIN_DAY, day_number, parse_edtf
 from timeline.model import Dataset, Event, Status
 from timeline.query import (
@@ -448,7 +457,12 @@ def test_adding_a_constraint_never_grows_the_result(
     )
     if field in ("themes", "actors", "sources", "statuses"):
         current = getattr(filt, field)
-        pool = {"themes": THEMES, "actors": ACTORS, "sources": SOURCE_IDS, "statuses": Status}
+        pool: dict[str, Iterable[Any]] = {
+            "themes": THEMES,
+            "actors": ACTORS,
+            "sources": SOURCE_IDS,
+            "statuses": Status,
+        }
         if current and not (field == "themes" and filt.all_themes):
             # Values within a facet are alternatives: fewer of them narrow it.
             values = data.draw(st.sets(st.sampled_from(sorted(current)), min_size=1))
@@ -516,3 +530,168 @@ def test_facet_counts_of_nothing() -> None:
     counts = facet_counts([])
     assert (counts.themes, counts.actors, counts.sources, counts.statuses) == ({}, {}, {}, {})
     assert counts.total == 0
+
+
+# -- the search indexes (`EventIndex.prepare_search`) ----------------------------------
+#
+# Texts here are drawn from a small alphabet so that 1-3 character queries hit: ASCII
+# letters and punctuation, accented and case-folding letters (ß folds to "ss", İ to
+# "i̇"), a decomposed accent, CJK, the batch separators NUL and SOH, and whitespace
+# (including \x1f and NBSP, which split words). Module constants that pick the index's
+# representation (bitset or positions, masked characters, date steps) are varied too,
+# so that every path meets the reference `filter_events`.
+
+_ALPHABET = "abcha.-'\"éßİe\u0301東\x00\x01"
+_SPACES = " \t\u00a0\x1f\n"
+_chunks = st.text(alphabet=_ALPHABET + _SPACES, max_size=12)
+
+
+@st.composite
+def _letter_events(draw: st.DrawFn, count: int) -> list[Event]:
+    return [
+        make_event(
+            f"e{i}",
+            draw(st.sampled_from(DATE_POOL)),
+            title=draw(_chunks),
+            summary=draw(_chunks),
+            themes=draw(st.lists(st.sampled_from(THEMES[:2]), max_size=1)),
+            quotes=draw(st.lists(st.tuples(st.sampled_from(SOURCE_IDS[:2]), _chunks), max_size=2)),
+        )
+        for i in range(count)
+    ]
+
+
+_queries = st.text(alphabet=_ALPHABET + "AÉSS", min_size=1, max_size=3)
+
+
+@st.composite
+def _index_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """Thresholds of the index, from "everything a bitset" to "nothing a bitset"."""
+    return {
+        "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
+        "_MASKED_CHARS": draw(st.sampled_from([0, 2, 256])),
+        "_DATE_STEPS": draw(st.sampled_from([1, 3, 64])),
+        "_MEMO_LIMIT": draw(st.sampled_from([1, 512])),
+        "_BATCH": draw(st.sampled_from([1, 3, 2048])),  # characters first met later
+    }
+
+
+def _prepared(dataset: Dataset, settings_: dict[str, Any]) -> EventIndex:
+    index = EventIndex(dataset)
+    with patch.multiple(query, **settings_):
+        index.prepare_search()
+    assert index.search_ready
+    return index
+
+
+def _expected(index: EventIndex, filt: Filter) -> list[int]:
+    return [i for i, event in enumerate(index.events) if matches(event, filt)]
+
+
+_DAYS = sorted(
+    {
+        day + shift
+        for text in DATE_POOL
+        for day in (parse_edtf(text).lower, parse_edtf(text).upper)
+        for shift in (-1, 0, 1)
+    }
+)
+"""Day numbers on and next to every bound in `DATE_POOL`, where date ranges bite."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40).flatmap(_letter_events), _queries, _index_settings(), st.data())
+def test_typing_a_short_query_key_by_key_matches_the_reference(
+    events: list[Event], word: str, settings_: dict[str, Any], data: st.DataObject
+) -> None:
+    dataset = make_dataset(events)
+    index = _prepared(dataset, settings_)
+    cold = EventIndex(dataset)  # not prepared: its first search builds the indexes
+    shown = Filter(themes=data.draw(st.sampled_from([frozenset(), frozenset(THEMES[:1])])))
+    result = index.search(shown)
+    with patch.multiple(query, _MEMO_LIMIT=settings_["_MEMO_LIMIT"]):
+        for k in range(1, len(word) + 1):
+            filt = shown.but(text=word[:k])
+            expected = _expected(index, filt)
+            # As the UI does: narrow the shown result when the new words contain the old.
+            within = result if _relaxes(shown, filt) else None
+            result = index.search(filt, within)
+            assert result.positions == expected
+            assert result.mask == sum(1 << i for i in expected)
+            assert index.search(filt).positions == expected  # again, from the memo
+            assert cold.apply(filt) == expected
+            shown = filt
+        for k in range(len(word) - 1, 0, -1):  # and deleted again, key by key
+            filt = shown.but(text=word[:k])
+            assert index.apply(filt) == _expected(index, filt)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 40).flatmap(_letter_events),
+    st.lists(_queries, max_size=3),
+    _index_settings(),
+    st.data(),
+)
+def test_words_and_date_ranges_match_the_reference(
+    events: list[Event], words: list[str], settings_: dict[str, Any], data: st.DataObject
+) -> None:
+    # Days on and next to the events' own bounds, where an off-by-one would show.
+    days = (
+        sorted({b + s for e in events for b in (e.date.lower, e.date.upper) for s in (-1, 0, 1)})
+        or _DAYS
+    )
+    date_from = data.draw(st.none() | st.sampled_from(days), label="from")
+    date_to = data.draw(st.none() | st.sampled_from(days), label="to")
+    dataset = make_dataset(events)
+    filt = Filter(text=" ".join(words), date_from=date_from, date_to=date_to)
+    index = _prepared(dataset, settings_)
+    expected = _expected(index, filt)
+    assert index.apply(filt) == expected
+    assert EventIndex(dataset).apply(filt) == expected  # the unprepared paths
+    assert [index.events[i].id for i in expected] == [
+        e.id for e in filter_events(sort_by_date(dataset.events), filt)
+    ]
+
+
+def test_searching_while_another_thread_prepares_gives_the_same_answers() -> None:
+    words = ["summit", "alliance", "café", "東京", "straße", "g7"]
+    events = [
+        make_event(f"e{i}", title=f"{words[i % 6]} {words[i * 7 % 6]}x{i}", summary=str(i))
+        for i in range(300)
+    ]
+    dataset = make_dataset(events)
+    reference = EventIndex(dataset)
+    filters_ = [Filter(text=q) for q in ("s", "su", "sum", "é", "京", "x1", "ss g")]
+    filters_.append(Filter(date_from=day_number(2023, 1, 13), text="a"))
+    expected = [_expected(reference, f) for f in filters_]
+    for _ in range(5):
+        index = EventIndex(dataset)
+        ready_before = index.search_ready
+        worker = threading.Thread(target=index.prepare_search)
+        worker.start()
+        got = [index.apply(f) for f in filters_]  # meanwhile, or waiting for the build
+        worker.join()
+        assert (ready_before, index.search_ready) == (False, True)
+        assert got == expected
+        assert [index.apply(f) for f in filters_] == expected
+
+
+def test_the_search_benchmark_runs_on_the_bundled_dataset(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The benchmark is not run in CI, but it must keep working: a one-repetition run.
+    spec = importlib.util.spec_from_file_location(
+        "search_bench", Path(__file__).resolve().parent.parent / "benchmarks/search_bench.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setenv("TIMELINE_NO_CACHE", "1")
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # as the app does; not in this process
+    from timeline.loader import bundled_dataset_path
+
+    assert bench.main([str(bundled_dataset_path()), "--reps", "1", "--words", "2"]) == 0
+    out = capsys.readouterr().out
+    for row in ("type 1 letter ", "type 5 letters ", "delete to 1 ", "date 1 year "):
+        assert row in out

@@ -1,20 +1,27 @@
 """Filtering, facet counts and date order: pure functions over a loaded dataset.
 
 `Filter` is one immutable value describing everything the user asked for. `filter_events`
-is the plain reference implementation; `EventIndex` precomputes per-facet sets and
-case-folded search text once, so that applying a filter to 100,000 events costs a few
-set operations instead of a scan. Both give the same answer, and a property test holds
+is the plain reference implementation; `EventIndex` precomputes bitsets per facet value,
+per date bound and per character, and the events of every word of the case-folded search
+text, so that applying a filter to 100,000 events costs a few big-int operations
+instead of a scan. Both give the same answer, and a property test holds
 them to it.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+import time
 import unicodedata
-from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import compress, repeat
+from functools import partial
+from itertools import accumulate, compress, islice, repeat
+from operator import contains
 from typing import Any, Self
 
 from timeline.model import Dataset, Event, Status
@@ -106,6 +113,13 @@ def search_texts(events: Sequence[Event]) -> list[str]:
     itself is done one event at a time instead.
     """
     texts: list[str] = []
+    for batch in _search_text_batches(events):
+        texts.extend(batch)
+    return texts
+
+
+def _search_text_batches(events: Sequence[Event]) -> Iterator[list[str]]:
+    """`search_texts` one batch of `_BATCH` events at a time (each batch's texts)."""
     for start in range(0, len(events), _BATCH):
         batch = events[start : start + _BATCH]
         parts = [
@@ -118,7 +132,7 @@ def search_texts(events: Sequence[Event]) -> list[str]:
             blob.count(_PART_SEPARATOR) != part_separators
             or blob.count(_EVENT_SEPARATOR) != len(batch) - 1
         ):
-            texts.extend(event_search_text(event) for event in batch)
+            yield [event_search_text(event) for event in batch]
             continue
         blob = _normalize_blob(blob)
         # Whitespace runs are now single spaces; a part's own leading or trailing one
@@ -126,8 +140,7 @@ def search_texts(events: Sequence[Event]) -> list[str]:
         for spaced, separator in _SPACED_SEPARATORS:
             if spaced in blob:  # a miss costs far less than a replace that finds nothing
                 blob = blob.replace(spaced, separator)
-        texts.extend(blob.casefold().replace(_PART_SEPARATOR, "\n").split(_EVENT_SEPARATOR))
-    return texts
+        yield blob.casefold().replace(_PART_SEPARATOR, "\n").split(_EVENT_SEPARATOR)
 
 
 # Every character `str.isspace` (and so the regex `\s` that `normalize` uses) accepts,
@@ -271,21 +284,215 @@ class SearchResult:
         return len(self.positions)
 
 
+_MASKED_CHARS = 256
+"""At most this many characters get a bitset of their own (the first ones met); a rarer
+one, in a text of many scripts, is looked up through the word list like longer terms."""
+_DENSE_WORD = 32
+"""A word in more than one event in this many keeps a bitset instead of positions."""
+_YIELD_EVERY = 64
+"""Events indexed between two offers of the GIL to other threads (about a millisecond)."""
+_MEMO_LIMIT = 512
+"""Term bitsets kept for reuse (1-2 characters: the costly ones to rebuild)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TextIndex:
+    """Where each search term occurs, built once by `EventIndex.prepare_search`.
+
+    A term holds no whitespace (`Filter.terms` splits on it), so it occurs in a search
+    text exactly when it occurs in one of the text's words (`str.split()`). The index
+    is therefore a list of the distinct words with, for each, the events holding it:
+    a term's events are the union over the words it occurs in, found by one scan of
+    the word list (a few hundred kilobytes) instead of the whole text (75 MB at 100,000
+    events). A single character would match most words, so each character also has
+    its bitset, built from the texts while they exist. The texts themselves are never
+    kept: the index answers every term exactly.
+    """
+
+    size: int
+    chars: dict[str, int]
+    """Character -> bitset of the events whose search text holds it."""
+    words: str
+    """The distinct words, joined by newlines (which no word or term contains)."""
+    starts: array[int]
+    """Where each word starts in `words`, and one past the end."""
+    postings: list[array[int]]
+    """For each word (in `words` order), the positions of the events holding it; empty
+    for a word in `dense`."""
+    dense: dict[int, int]
+    """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
+    than their positions, and a union of them is one OR each."""
+    memo: dict[str, int] = field(default_factory=dict)
+    """Bitsets of short terms already asked for: typing or deleting back to one is free."""
+
+    @classmethod
+    def build(cls, events: Sequence[Event]) -> _TextIndex:
+        """Index the search texts of `events` (in their order), batch by batch."""
+        size = len(events)
+        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, "I"))
+        word_postings = by_word.__getitem__
+        append = array.append
+        alphabet: list[str] = []
+        known: set[str] = set()
+        chars: dict[str, int] = {}
+        seen_words = 0
+        start = 0
+        for texts in _search_text_batches(events):
+            # Every (word, event) pair once, appended in C: a Python loop per word costs
+            # several times more (10 million pairs at 100,000 events).
+            for position, text in enumerate(texts, start):
+                distinct = dict.fromkeys(text.split())
+                deque(map(append, map(word_postings, distinct), repeat(position)), maxlen=0)
+                if not position % _YIELD_EVERY:
+                    # This runs in a thread beside the UI's: hand the GIL over often,
+                    # or each of the UI thread's waits for it can last the whole 5 ms
+                    # switch interval, and a frame needs many.
+                    time.sleep(0)
+            # A character first met in this batch was in no earlier one, so its bitset
+            # starts here; new characters come only with new words.
+            if len(by_word) > seen_words:
+                for word in islice(by_word, seen_words, None):
+                    for char in word:
+                        if char not in known and len(known) < _MASKED_CHARS:
+                            known.add(char)
+                            alphabet.append(char)
+                seen_words = len(by_word)
+            for char in alphabet:
+                # `in` on one character is a memchr: 100,000 texts in about 10 ms.
+                flags = bytes(map(contains, texts, repeat(char)))
+                if 1 in flags:
+                    bits = int(flags.translate(_FLAG_TO_DIGIT)[::-1], 2) << start
+                    chars[char] = chars.get(char, 0) | bits
+            start += len(texts)
+        offsets = array("q", accumulate((len(word) + 1 for word in by_word), initial=0))
+        joined = "\n".join(by_word)
+        postings = list(by_word.values())
+        by_word.clear()
+        dense: dict[int, int] = {}
+        empty: array[int] = array("I")
+        for word_id, positions in enumerate(postings):
+            if len(positions) * _DENSE_WORD > size:
+                dense[word_id] = positions_to_mask(positions, size)
+                postings[word_id] = empty
+        return cls(size, chars, joined, offsets, postings, dense)
+
+    def term_mask(self, term: str) -> int:
+        """The bitset of the events whose search text holds `term` (no whitespace)."""
+        if len(term) == 1:
+            found = self.chars.get(term)
+            if found is not None:
+                return found
+        memo = self.memo
+        found = memo.get(term)
+        if found is not None:
+            return found
+        positions: array[int] = array("I")
+        extend = positions.extend
+        postings, starts, words, dense = self.postings, self.starts, self.words, self.dense
+        mask = 0
+        hit = words.find(term)
+        while hit >= 0:
+            word = bisect_right(starts, hit) - 1
+            bits = dense.get(word)
+            if bits is None:
+                extend(postings[word])
+            else:
+                mask |= bits
+            hit = words.find(term, starts[word + 1])  # on from the next word
+        mask |= positions_to_mask(positions, self.size)
+        if len(term) <= 2:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()  # one step, safe from any thread; the next ones refill it
+            memo[term] = mask
+        return mask
+
+
+_DATE_STEPS = 64
+"""Precomputed date bitsets per bound: a range costs at most 1/64 of the events in
+Python, the rest in one big-int operation."""
+
+
+@dataclass(frozen=True, slots=True)
+class _DateIndex:
+    """Date-range bitsets without a Python loop over the events.
+
+    `upper_order` lists positions by their latest day (`uppers` the sorted days), and
+    `from_masks[j]` is the bitset of `upper_order[j * step:]`: the events that pass
+    "from day d" are a suffix of that order, found by bisection and built from the
+    nearest stored suffix and at most `step` positions. `lower_order`, `lowers` and
+    `to_masks[j]` (bitset of `lower_order[:j * step]`) do the same for "to day d".
+    """
+
+    size: int
+    step: int
+    uppers: array[int]
+    upper_order: array[int]
+    from_masks: list[int]
+    lowers: array[int]
+    lower_order: array[int]
+    to_masks: list[int]
+
+    @classmethod
+    def build(cls, lower: Sequence[int], upper: Sequence[int]) -> _DateIndex:
+        """Sort the bounds and store `_DATE_STEPS` bitsets per side."""
+        size = len(lower)
+        step = max(1, -(-size // _DATE_STEPS))
+        upper_order = array("I", sorted(range(size), key=upper.__getitem__))
+        lower_order = array("I", sorted(range(size), key=lower.__getitem__))
+        from_masks = [0] * (size // step + 2)
+        for j in range(len(from_masks) - 2, -1, -1):
+            chunk = upper_order[j * step : (j + 1) * step]
+            from_masks[j] = from_masks[j + 1] | positions_to_mask(chunk, size)
+        to_masks = [0] * (size // step + 2)
+        for j in range(1, len(to_masks)):
+            chunk = lower_order[(j - 1) * step : j * step]
+            to_masks[j] = to_masks[j - 1] | positions_to_mask(chunk, size)
+        return cls(
+            size,
+            step,
+            array("q", (upper[i] for i in upper_order)),
+            upper_order,
+            from_masks,
+            array("q", (lower[i] for i in lower_order)),
+            lower_order,
+            to_masks,
+        )
+
+    def since(self, day: int) -> int:
+        """The bitset of the events whose latest day is on or after `day`."""
+        first = bisect_left(self.uppers, day)
+        j = first // self.step
+        # Stored suffix from j * step on, less the few before `first`.
+        extra = self.upper_order[j * self.step : first]
+        return self.from_masks[j] ^ positions_to_mask(extra, self.size)
+
+    def until(self, day: int) -> int:
+        """The bitset of the events whose earliest day is on or before `day`."""
+        end = bisect_right(self.lowers, day)
+        j = end // self.step
+        extra = self.lower_order[j * self.step : end]
+        return self.to_masks[j] | positions_to_mask(extra, self.size)
+
+
 @dataclass(slots=True)
 class EventIndex:
     """A dataset's events in date order, with what filtering needs precomputed.
 
     Each facet value (theme, actor, source, status) has a bitset over date order, a
     Python int whose bit i stands for `events[i]`: combining facets is a few big-int
-    ANDs and ORs, and a facet count is one AND and a popcount. Free text is checked
-    per event on case-folded text, and a previous result can narrow the scan.
-    Build it once per dataset; it is never changed afterwards.
+    ANDs and ORs, and a facet count is one AND and a popcount. Free text and dates
+    have bitsets too, built by `prepare_search` (in a background thread: seconds at
+    100,000 events); the first search builds them if nothing has yet.
+    Build it once per dataset; it is never changed afterwards, but for
+    `prepare_search`, which publishes what it builds in one assignment.
     """
 
     dataset: Dataset
     events: tuple[Event, ...] = field(init=False)
     positions: dict[str, int] = field(init=False)
-    _search_text: list[str] | None = field(init=False, repr=False)
+    _text_index: _TextIndex | None = field(init=False, repr=False, compare=False)
+    _date_index: _DateIndex | None = field(init=False, repr=False, compare=False)
+    _prepare_lock: threading.Lock = field(init=False, repr=False, compare=False)
     _theme_masks: dict[str, int] = field(init=False, repr=False)
     _actor_masks: dict[str, int] = field(init=False, repr=False)
     _source_masks: dict[str, int] = field(init=False, repr=False)
@@ -308,7 +515,9 @@ class EventIndex:
     def _build(self) -> None:
         self.events = sort_by_date(self.dataset.events)
         self.positions = {event.id: i for i, event in enumerate(self.events)}
-        self._search_text = None
+        self._text_index = None
+        self._date_index = None
+        self._prepare_lock = threading.Lock()
         by_theme: dict[str, list[int]] = {}
         by_actor: dict[str, list[int]] = {}
         by_source: dict[str, list[int]] = {}
@@ -333,22 +542,34 @@ class EventIndex:
     def __len__(self) -> int:
         return len(self.events)
 
-    def prepare_search(self) -> list[str]:
-        """Build the case-folded search text now, if no search has built it yet."""
-        texts = self._search_text
-        if texts is None:
-            # No gc pause here, unlike the build: strings are not tracked by the
-            # collector, and pausing it from a thread would let the UI thread's garbage
-            # pile up into one long collection afterwards.
-            texts = search_texts(self.events)
-            self._search_text = texts  # one assignment: safe to race with another thread
-        return texts
+    def prepare_search(self) -> None:
+        """Build the text and date indexes now, if no search has built them yet.
+
+        Safe to call from any thread while others search: each index is published by
+        one assignment, and a second caller waits for the first one's build instead of
+        doing it again.
+        """
+        if self._text_index is not None:
+            return
+        with self._prepare_lock:
+            # No gc pause here, unlike the build: what this makes is mostly strings and
+            # arrays, which the collector does not track, and pausing it from a thread
+            # would let the UI thread's garbage pile up into one long collection.
+            if self._date_index is None:
+                self._date_index = _DateIndex.build(self._lower, self._upper)
+            if self._text_index is None:
+                self._text_index = _TextIndex.build(self.events)
+
+    @property
+    def search_ready(self) -> bool:
+        """Whether `prepare_search` has finished (until then a text search waits for it)."""
+        return self._text_index is not None
 
     def search(self, filt: Filter, within: SearchResult | None = None) -> SearchResult:
         """The events that pass `filt`.
 
         `within`, when given, is a previous result known to contain the answer (the user
-        typed one more letter), so only its events are examined for the text.
+        typed one more letter); the answer is the same with or without it.
         """
         mask = self._all if within is None else within.mask
         if filt.themes:
@@ -365,21 +586,37 @@ class EventIndex:
         ):
             if values:
                 mask &= _union(masks.get(value, 0) for value in values)  # type: ignore[call-overload]
-        checks = filt.date_from is not None or filt.date_to is not None or bool(filt.terms)
-        if not checks:
-            return SearchResult(mask_to_positions(mask), mask)
+        dates = self._date_index
+        if dates is not None:
+            if filt.date_from is not None and mask:
+                mask &= dates.since(filt.date_from)
+            if filt.date_to is not None and mask:
+                mask &= dates.until(filt.date_to)
+        elif filt.date_from is not None or filt.date_to is not None:
+            mask = self._dates_by_scan(mask, filt.date_from, filt.date_to)
+        terms = filt.terms
+        if terms and mask:
+            text = self._text_index
+            if text is None:
+                self.prepare_search()
+                text = self._text_index
+                assert text is not None
+            for term in terms:
+                mask &= text.term_mask(term)
+                if not mask:
+                    break
+        return SearchResult(mask_to_positions(mask), mask)
+
+    def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:
+        """The date range by a loop over the events, before `prepare_search` has run."""
         positions = mask_to_positions(mask)
-        lower, upper = self._lower, self._upper
-        if filt.date_from is not None:
-            start = filt.date_from
-            positions = [i for i in positions if upper[i] >= start]
-        if filt.date_to is not None:
-            end = filt.date_to
-            positions = [i for i in positions if lower[i] <= end]
-        texts = self.prepare_search() if filt.terms else []
-        for term in filt.terms:
-            positions = [i for i in positions if term in texts[i]]
-        return SearchResult(positions, positions_to_mask(positions, len(self.events)))
+        if date_from is not None:
+            upper = self._upper
+            positions = [i for i in positions if upper[i] >= date_from]
+        if date_to is not None:
+            lower = self._lower
+            positions = [i for i in positions if lower[i] <= date_to]
+        return positions_to_mask(positions, len(self.events))
 
     def apply(self, filt: Filter, within: Sequence[int] | None = None) -> list[int]:
         """Positions of the events that pass `filt`, ascending (date order)."""
