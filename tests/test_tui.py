@@ -234,8 +234,7 @@ async def test_quote_pane_opens_the_chosen_quote_and_n_p_step(index: EventIndex)
     app = make_app(event=index.events[multi].id)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        quotes = app.screen.query_one("#quotes", OptionList)
-        quotes.focus()
+        app.screen.query_one(DetailPane).focus()
         await pilot.press("down", "enter")
         await pilot.pause()
         screen = app.screen
@@ -402,14 +401,22 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         assert "[@click=app.quit]Click me[/] [bold]not bold[/]" in row_text
         detail = screen.query_one(DetailPane)
         # Every field shows exactly its sanitised text: markup kept, controls visible.
-        assert _plain(detail.query_one("#detail-title")) == sanitize(HOSTILE_TITLE)
-        assert "␛[2J␛]52;c;aGk=␇" in _plain(detail.query_one("#detail-title"))
-        meta = " ".join(_plain(w) for w in detail.query(".meta-value"))
-        assert sanitize(event.summary) == _plain(detail.query_one("#detail-summary"))
-        assert "⍰31m" in _plain(detail.query_one("#detail-summary"))
+        # The pane's blocks (title, facts, summary) are separated by blank lines; a
+        # block's lines join back with the single spaces the wrapping broke on.
+        lines = detail.text_lines
+        title_end = lines.index("", 1)
+        meta_end = lines.index("", title_end + 1)
+        summary_end = lines.index("", meta_end + 1)
+        title = " ".join(lines[1:title_end])
+        assert title == sanitize(HOSTILE_TITLE)
+        assert "␛[2J␛]52;c;aGk=␇" in title
+        meta = " ".join(line[8:] for line in lines[title_end + 1 : meta_end])
+        summary = " ".join(lines[meta_end + 1 : summary_end])
+        assert sanitize(event.summary) == summary
+        assert "⍰31m" in summary
         assert "[@click=app.quit]Actor[/]" in meta and "␛[31mRed place" in meta
         assert "[i]basis[/i]" in meta
-        quote_prompt = str(detail.query_one("#quotes", OptionList).get_option_at_index(0).prompt)
+        quote_prompt = " ".join(lines[row] for row in detail.quote_rows(0))
         assert f"“{sanitize(HOSTILE_QUOTE)}”" in quote_prompt
         sidebar_text = " ".join(
             str(option.prompt)
@@ -418,21 +425,21 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         )
         assert "[@click=app.scre" in sidebar_text  # labels are cut to fit the sidebar
         assert "[@click=app.quit" in sidebar_text
-        everything = row_text + meta + sidebar_text
+        everything = row_text + "".join(lines) + sidebar_text
         assert not any(ch in everything for ch in "\x1b\x9b\x07")
         # Nothing drawn is clickable markup, and real clicks on the data do nothing.
         assert _click_actions(app) == []
         await _click_around(pilot, timeline, rows=3, step=8)
-        await _click_around(pilot, detail.query_one("#detail-title"), rows=1, step=8)
-        for widget in detail.query(".meta-value"):
-            await _click_around(pilot, widget, rows=1, step=16)
+        # Title, facts and summary: every line above the first quote.
+        await _click_around(pilot, detail, rows=detail.quote_rows(0).start, step=16)
         await _click_around(pilot, screen.query_one("#actors", SelectionList), rows=2, step=16)
         await pilot.pause()
         assert app.is_running and app.return_code is None
         assert isinstance(app.screen, (MainScreen, ArticleScreen))
         # Open the article through the quote pane, then click all over it too.
         if isinstance(app.screen, MainScreen):
-            await pilot.click("#quotes", offset=(2, 0))
+            quote_y = detail.quote_rows(0).start - int(detail.scroll_offset.y)
+            await pilot.click(detail, offset=(detail.gutter.left, quote_y))
             await pilot.pause()
         article = app.screen
         assert isinstance(article, ArticleScreen)
@@ -659,6 +666,7 @@ async def test_date_range_and_status_filters(index: EventIndex) -> None:
     assert 0 < len(expected) < len(index)
     app = make_app()
     async with app.run_test(size=FULL) as pilot:
+        await pilot.pause()  # the sidebar's controls are mounted after the first frame
         app.screen.query_one("#date-from", Input).focus()  # below the fold: Tab gets there
         await pilot.press(*"2023", "tab", *"2023")
         assert app.focused is app.screen.query_one("#date-to", Input)

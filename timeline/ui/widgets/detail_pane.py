@@ -1,91 +1,218 @@
 """The source-quote pane: the highlighted event's summary, date basis, people, places,
 and each quote with the article it comes from. Choosing a quote opens the article.
+
+One line-API `ScrollView`, built like `TimelineView`. An earlier pane of ~10 `Static`s,
+meta rows shown and hidden, and an `OptionList` of quotes cost two chained layout passes
+of 60-140 ms at 100,000 events each time the timeline's cursor moved. Here the event is
+wrapped to the pane's width once (plain text split into lines, nothing measured by the
+compositor), the scroll range is set quietly, and only this widget is repainted: moving
+through the timeline never lays the screen out again.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from timeline.dates import describe
 from timeline.model import Dataset, Event
 from timeline.text import sanitize
 from timeline.ui.messages import ArticleRequested
+from timeline.views import wrap_offsets
 
-__all__ = ["DetailPane", "QuoteList"]
+__all__ = ["DetailPane"]
 
 _FIELDS = ("Date", "Basis", "Status", "Themes", "Actors", "Places", "Id")
-"""The facts shown for an event, one labelled row each (empty ones are hidden)."""
+"""The facts shown for an event, one labelled row each (empty ones are left out)."""
+
+_LABEL_WIDTH = 8
+"""Cells for a fact's label; a long value wraps under the value column, not the label."""
+
+_QUOTE_INDENT = 2
+"""Cells before a quote's article title and `path:line:col`, as under a list item."""
+
+_TITLE = "detail-pane--title"
+_LABEL = "detail-pane--label"
+_HEADING = "detail-pane--heading"
+_QUOTE = "detail-pane--quote"
+_SOURCE = "detail-pane--source"
+_RULE = "detail-pane--rule"
+_EMPTY = "detail-pane--empty"
+_CURSOR = "detail-pane--cursor"
 
 
-class QuoteList(OptionList):
-    """The quotes of one event; Enter or a click on one opens its article."""
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One wrapped line: plain-text parts with the component class that styles each,
+    and the quote it belongs to (None for the title, facts and summary)."""
+
+    parts: tuple[tuple[str, str], ...]
+    quote: int | None = None
 
 
-def _plain(text: str) -> Content:
-    """Data as plain content: control characters made visible, never read as markup."""
-    return Content(sanitize(text))
+_BLANK = _Line(())
 
 
-class DetailPane(VerticalScroll, can_focus=False):
-    """Everything the dataset says about the highlighted event, with its sources."""
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` made safe for the terminal and wrapped to `width` cells (at least one line)."""
+    safe = sanitize(text)
+    return [safe[start:end] for start, end in wrap_offsets(safe, width)] or [""]
+
+
+class DetailPane(ScrollView, can_focus=True):
+    """Everything the dataset says about the highlighted event, with its sources.
+
+    Tab reaches it from the timeline; up and down (j, k) move between the quotes, and
+    Enter or a click on a quote posts `ArticleRequested` for it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "next_quote", "Next quote", show=False),
+        Binding("up,k", "previous_quote", "Previous quote", show=False),
+        Binding("enter", "open_quote", "Open the article", show=False),
+    ]
+    """Quote by quote; page up/down, home and end scroll as in any scrolling pane."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        _TITLE,
+        _LABEL,
+        _HEADING,
+        _QUOTE,
+        _SOURCE,
+        _RULE,
+        _EMPTY,
+        _CURSOR,
+    }
+    """Styled in `app.tcss`, so the pane follows the Textual colour theme."""
+
+    DEFAULT_CSS = """
+    DetailPane {
+        overflow-x: hidden;
+        overflow-y: scroll;
+    }
+    """
+    """The scroll bar always shows: one that came and went with the event's length
+    would ask for a layout of the screen each time."""
 
     def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._dataset = dataset
         self._event: Event | None = None
+        self._cursor: int | None = None
+        self._width = 0
+        self._lines: list[_Line] = []
+        self._quote_rows: list[range] = []
+        self._strips: dict[int, Strip] = {}
 
-    def compose(self) -> ComposeResult:
-        """Title, facts and summary as plain text, then the list of quotes."""
-        yield Static(id="detail-title")
-        with Vertical(id="detail-meta"):
-            for name in _FIELDS:
-                # A row per fact, so long values wrap under the value, not the label.
-                with Horizontal(id=f"meta-{name.lower()}", classes="meta-row"):
-                    yield Static(Content(name), classes="meta-name")
-                    yield Static(classes="meta-value")
-        yield Static(id="detail-summary")
-        yield Static(Content("Sources"), id="detail-sources-label")
-        yield QuoteList(id="quotes")
+    # -- data in ---------------------------------------------------------------------
 
     @property
     def event(self) -> Event | None:
         """The event shown, if any."""
         return self._event
 
+    @property
+    def quote_index(self) -> int | None:
+        """The highlighted quote (Enter opens it), or None when the event has none."""
+        return self._cursor
+
+    @property
+    def text_lines(self) -> tuple[str, ...]:
+        """The plain text of every wrapped line of the pane, scrolled into view or not."""
+        return tuple("".join(text for text, _ in line.parts) for line in self._lines)
+
+    def quote_rows(self, index: int) -> range:
+        """The lines (of `text_lines`) that show quote `index` and its source."""
+        return self._quote_rows[index]
+
     def show_event(self, event: Event | None) -> None:
-        """Show `event` (or an empty pane when nothing is highlighted)."""
+        """Show `event` (or "No event selected" for None), scrolled to the top.
+
+        Only this widget is repainted: no layout of the screen is requested.
+        """
         if event is self._event:
             return
         self._event = event
-        title = self.query_one("#detail-title", Static)
-        summary = self.query_one("#detail-summary", Static)
-        quotes = self.query_one(QuoteList)
-        label = self.query_one("#detail-sources-label", Static)
-        quotes.clear_options()
-        if event is None:
-            title.update(Content("No event selected"))
-            self._show_meta({})
-            summary.update(Content(""))
-            label.update(Content(""))
-            return
-        title.update(_plain(event.title).stylize("bold"))
-        self._show_meta(self._meta(event))
-        summary.update(_plain(event.summary))
-        count = len(event.quotes)
-        label.update(Content(f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"))
-        options: list[Option | None] = []
-        for i in range(count):
-            # A divider (None) between quotes; it does not shift option indexes.
-            options.extend([Option(self._quote_prompt(event, i), id=f"quote-{i}"), None])
-        quotes.add_options(options[:-1])
-        quotes.highlighted = 0 if count else None
-        self.scroll_home(animate=False)
+        self._cursor = 0 if event is not None and event.quotes else None
+        self._rewrap(force=True)
+        self.scroll_to(0, 0, animate=False)
 
-    def _meta(self, event: Event) -> dict[str, str]:
+    # -- wrapping --------------------------------------------------------------------
+
+    def _wrap_lines(self, *, force: bool = False) -> bool:
+        """Wrap the event to the current width, unless it is wrapped for it already."""
+        width = self.scrollable_content_region.width
+        if width == self._width and not force:
+            return False
+        self._width = width
+        self._strips.clear()
+        if width <= 0:
+            self._lines, self._quote_rows = [], []
+        else:
+            self._lines, self._quote_rows = self._build(width)
+        return True
+
+    def _rewrap(self, *, force: bool = False) -> None:
+        """Wrap the event to the current width and set the scroll range to match."""
+        if not self._wrap_lines(force=force):
+            return
+        # Never shorter than the pane: a scroll bar with nothing to scroll then draws as
+        # an empty track rather than one thumb from top to bottom.
+        height = max(len(self._lines), self.scrollable_content_region.height)
+        size = Size(self._width, height)
+        if size != self.virtual_size:
+            # Assigning `virtual_size` would lay the whole screen out again though only
+            # this pane's scroll range changed: set it quietly and update the scroll bar
+            # as a layout would (as `TimelineView.set_rows` does). The bar is always
+            # shown (`overflow-y: scroll` in app.tcss), so it never asks for a layout.
+            self.set_reactive(DetailPane.virtual_size, size)
+            self._scroll_update(size)
+        self.refresh()
+
+    def _build(self, width: int) -> tuple[list[_Line], list[range]]:
+        """Every line of the pane at `width` cells, and the lines of each quote."""
+        event = self._event
+        lines: list[_Line] = [_BLANK]
+        if event is None:
+            lines.append(_Line((("No event selected", _EMPTY),)))
+            return lines, []
+        lines.extend(_Line(((text, _TITLE),)) for text in _wrap(event.title, width))
+        lines.append(_BLANK)
+        value_width = max(1, width - _LABEL_WIDTH)
+        for name, value in self._facts(event).items():
+            if not value:
+                continue
+            for i, text in enumerate(_wrap(value, value_width)):
+                label = name if i == 0 else ""
+                lines.append(_Line(((label.ljust(_LABEL_WIDTH), _LABEL), (text, ""))))
+        lines.append(_BLANK)
+        lines.extend(_Line(((text, ""),)) for text in _wrap(event.summary, width))
+        lines.append(_BLANK)
+        count = len(event.quotes)
+        heading = (
+            f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"
+            if count
+            else "No quotes"
+        )
+        lines.extend(_Line(((text, _HEADING),)) for text in _wrap(heading, width))
+        quote_rows: list[range] = []
+        for index in range(count):
+            if index:
+                lines.append(_Line((("╌" * width, _RULE),)))
+            start = len(lines)
+            lines.extend(self._quote_lines(event, index, width))
+            quote_rows.append(range(start, len(lines)))
+        return lines, quote_rows
+
+    def _facts(self, event: Event) -> dict[str, str]:
         labels = []
         for theme_id in event.themes:
             try:
@@ -102,29 +229,126 @@ class DetailPane(VerticalScroll, can_focus=False):
             "Id": event.id,
         }
 
-    def _show_meta(self, values: dict[str, str]) -> None:
-        for name in _FIELDS:
-            row = self.query_one(f"#meta-{name.lower()}", Horizontal)
-            value = values.get(name, "")
-            row.display = bool(value)
-            row.query_one(".meta-value", Static).update(_plain(value))
-
-    def _quote_prompt(self, event: Event, index: int) -> Content:
+    def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
         quote = event.quotes[index]
         source = self._dataset.source(quote.source_id)
+        indent = " " * _QUOTE_INDENT
+        inner = max(1, width - _QUOTE_INDENT)
         where = f"{source.path}:{quote.span.line}:{quote.span.column}"
-        return Content.assemble(
-            (f"“{sanitize(quote.text)}”", "italic"),
-            "\n",
-            (f"— {sanitize(source.outlet)}, {describe(source.published)}", "$text-muted"),
-            "\n",
-            (f"  {sanitize(source.title)}", "$text-muted"),
-            "\n",
-            (f"  {sanitize(where)}", "$text-muted"),
-        )
+        lines = [_Line(((t, _QUOTE),), index) for t in _wrap(f"“{quote.text}”", width)]
+        byline = f"— {source.outlet}, {describe(source.published)}"
+        lines.extend(_Line(((t, _SOURCE),), index) for t in _wrap(byline, width))
+        for text in (source.title, where):
+            lines.extend(_Line(((indent, ""), (t, _SOURCE)), index) for t in _wrap(text, inner))
+        return lines
 
-    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
-        """A quote was chosen: ask for its article."""
-        message.stop()
-        if self._event is not None:
-            self.post_message(ArticleRequested(self._event.id, message.option_index))
+    # -- the highlighted quote -------------------------------------------------------
+
+    def _move_cursor(self, delta: int) -> None:
+        event = self._event
+        if self._cursor is None or event is None:
+            # Nothing to move between: the keys scroll, as in any scrolling pane.
+            self.scroll_to(y=self.scroll_offset.y + delta, animate=False)
+            return
+        target = self._cursor + delta
+        if not 0 <= target < len(event.quotes):
+            # Past the first or last quote: scroll on, to the title or the last lines.
+            self.scroll_to(y=self.scroll_offset.y + delta, animate=False)
+            return
+        self.highlight_quote(target)
+
+    def highlight_quote(self, index: int) -> None:
+        """Highlight quote `index` and scroll it into view."""
+        if self._event is None or not 0 <= index < len(self._event.quotes):
+            return
+        for previous in (self._cursor, index):
+            if previous is not None and previous < len(self._quote_rows):
+                rows = self._quote_rows[previous]
+                for row in rows:
+                    self._strips.pop(row, None)
+                self.refresh_lines(rows.start, len(rows))
+        self._cursor = index
+        if index < len(self._quote_rows):
+            self._scroll_rows_into_view(self._quote_rows[index])
+
+    def _scroll_rows_into_view(self, rows: range) -> None:
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_offset.y)
+        if height <= 0 or not rows:
+            return
+        if rows.start < top:
+            self.scroll_to(y=rows.start, animate=False)
+        elif rows.stop > top + height:
+            # The quote's end into view, but never past its first line.
+            self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
+
+    def action_next_quote(self) -> None:
+        """Highlight the next quote."""
+        self._move_cursor(1)
+
+    def action_previous_quote(self) -> None:
+        """Highlight the previous quote."""
+        self._move_cursor(-1)
+
+    def action_open_quote(self) -> None:
+        """Open the article at the highlighted quote."""
+        if self._event is not None and self._cursor is not None:
+            self.post_message(ArticleRequested(self._event.id, self._cursor))
+
+    async def _on_click(self, event: events.Click) -> None:
+        """A click on a quote's lines opens its article; anywhere else does nothing."""
+        y = event.get_content_offset_capture(self).y
+        if not 0 <= y < self.scrollable_content_region.height:
+            return
+        row = y + int(self.scroll_offset.y)
+        if 0 <= row < len(self._lines) and (quote := self._lines[row].quote) is not None:
+            event.stop()
+            self.highlight_quote(quote)
+            self.action_open_quote()
+
+    # -- keeping in step with size and theme -----------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Wrap again for the new width, keeping the highlighted quote in view."""
+        self._rewrap(force=True)
+        if self._cursor is not None and self._cursor < len(self._quote_rows):
+            self._scroll_rows_into_view(self._quote_rows[self._cursor])
+
+    def notify_style_update(self) -> None:
+        """Drop the drawn lines when the theme or focus changes their colours."""
+        super().notify_style_update()
+        self._strips.clear()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """Draw one line of the pane (only lines on screen are ever drawn)."""
+        row = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            # Drawn before the resize event arrived: wrap for the width on screen now
+            # (the scroll range follows with the resize event).
+            self._wrap_lines()
+        if not 0 <= row < len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get(row)
+        if strip is None:
+            strip = self._draw_line(self._lines[row], width)
+            self._strips[row] = strip
+        return strip
+
+    def _draw_line(self, line: _Line, width: int) -> Strip:
+        base = self.rich_style
+        cursor: Style | None = None
+        if line.quote is not None and line.quote == self._cursor:
+            cursor = self.get_component_rich_style(_CURSOR, partial=True)
+        segments = []
+        for text, role in line.parts:
+            # Whole (not partial) styles: muted colours are translucent, and only the
+            # whole style has them blended with the background.
+            style = base + self.get_component_rich_style(role) if role else base
+            if cursor is not None:
+                style += cursor
+            segments.append(Segment(text, style))
+        fill = base if cursor is None else base + cursor
+        return Strip(segments).adjust_cell_length(width, fill)
