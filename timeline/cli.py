@@ -24,25 +24,22 @@ link, clear or otherwise drive the terminal.
 from __future__ import annotations
 
 import argparse
-import csv
-import difflib
-import io
-import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from timeline import __version__
-from timeline.dates import EdtfError, describe, parse_edtf
-from timeline.diagnostics import DatasetError, Diagnostic, Severity, format_diagnostic
-from timeline.model import Dataset, Event, Status
-from timeline.query import Filter, filter_events, sort_by_date
 from timeline.text import sanitize
 
+# Only what every command needs is imported here; the rest where it is used. `timeline`
+# (the TUI) must reach its first frame fast: the dates, model, query, diagnostics and
+# cache modules come with the dataset it loads, and a big dataset's loading screen
+# needs none of them (nor csv, json or difflib, which only some commands use).
 if TYPE_CHECKING:
-    from timeline.loader import Loaded
+    from timeline.diagnostics import Diagnostic
+    from timeline.model import Dataset, Event, Loaded
+    from timeline.query import Filter
 
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -150,6 +147,7 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
     (`timeline.cache`: the same result, warnings included, without parsing again).
     """
     from timeline.cache import load_with_cache
+    from timeline.diagnostics import DatasetError, format_diagnostic
 
     try:
         loaded = load_with_cache(_dataset_path(args))
@@ -168,6 +166,9 @@ def filter_from_args(args: argparse.Namespace, dataset: Dataset) -> Filter:
         UsageError: an unknown theme, actor, source or status (with the closest known
             ones), an invalid EDTF date, or `--from` after `--to`.
     """
+    from timeline.model import Status
+    from timeline.query import Filter
+
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
     actors = _known("actor", args.actors, _all_values(e.actors for e in dataset.events))
     sources = _known("source", args.sources, [s.id for s in dataset.sources])
@@ -196,6 +197,8 @@ def selected_events(args: argparse.Namespace, loaded: Loaded) -> list[Event]:
     Raises:
         UsageError: as `filter_from_args` does.
     """
+    from timeline.query import filter_events, sort_by_date
+
     filt = filter_from_args(args, loaded.dataset)
     # One pass of the reference filter: building an EventIndex only pays off when the
     # same dataset is filtered again and again (the TUI).
@@ -209,6 +212,8 @@ def event_as_dict(event: Event, dataset: Dataset) -> dict[str, Any]:
     could act on. Each quote gives its source's path, 1-based line and column in that
     file, and the character span in the article body.
     """
+    from timeline.dates import describe
+
     quotes = []
     for quote in event.quotes:
         source = dataset.source(quote.source_id)
@@ -243,7 +248,7 @@ def event_as_dict(event: Event, dataset: Dataset) -> dict[str, Any]:
 
 # Characters JSON may carry raw but a terminal may act on (C1 controls such as CSI, DEL)
 # or that make text read differently from what it is (bidi overrides, line separators).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = "[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def dumps_json(value: object) -> str:
@@ -252,8 +257,11 @@ def dumps_json(value: object) -> str:
 
     The escapes can only occur inside strings, so the result is still the same JSON.
     """
+    import json
+    import re
+
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # -- the TUI (the default command) ------------------------------------------------------
@@ -325,6 +333,7 @@ def _add_check_parser(subparsers: _Subparsers) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     path = _dataset_path(args)
     # `check` is the validator: it always runs the loader, never the cache.
+    from timeline.diagnostics import DatasetError, Severity
     from timeline.loader import load_dataset
 
     loaded: Loaded | None = None
@@ -410,6 +419,11 @@ _CSV_COLUMNS = (
 def _events_csv(events: Iterable[Event]) -> str:
     """CSV with one row per event; lists are `;`-joined and every value sanitised, so the
     file is safe to `cat` (a hostile title cannot reach the terminal as escapes)."""
+    import csv
+    import io
+
+    from timeline.dates import describe
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_COLUMNS)
@@ -437,6 +451,9 @@ def _print_table(events: Sequence[Event], total: int) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from timeline.dates import describe
+    from timeline.model import Status
 
     # No markup, emoji codes or highlighting: data is shown exactly as typed.
     console = Console(file=sys.stdout, highlight=False, emoji=False, markup=False)
@@ -488,6 +505,8 @@ def _add_show_parser(subparsers: _Subparsers) -> None:
 
 
 def _run_show(args: argparse.Namespace) -> int:
+    from timeline.dates import describe
+
     loaded = load_for_command(args)
     dataset = loaded.dataset
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
@@ -618,9 +637,10 @@ def _run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write '{sanitize(args.directory)}': {error.strerror}") from None
     for note in conversion.notes:
         print(f"note: {sanitize(note)}", file=sys.stderr)
-    try:
-        from timeline.loader import load_dataset
+    from timeline.diagnostics import DatasetError
+    from timeline.loader import load_dataset
 
+    try:
         loaded = load_dataset(folder)
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
@@ -886,6 +906,7 @@ def _file_size(path: Path | None) -> int:
 def _load_quietly(args: argparse.Namespace) -> Loaded:
     """Load for the TUI: errors are printed before it starts, warnings are left to it."""
     from timeline.cache import load_with_cache
+    from timeline.diagnostics import DatasetError
 
     try:
         return load_with_cache(_dataset_path(args))
@@ -897,6 +918,8 @@ def _load_quietly(args: argparse.Namespace) -> Loaded:
 def _print_diagnostics(
     diagnostics: Iterable[Diagnostic], file: TextIO, *, summary: bool = True
 ) -> None:
+    from timeline.diagnostics import Severity, format_diagnostic
+
     listed = list(diagnostics)
     for diagnostic in listed:
         print(format_diagnostic(diagnostic), file=file)
@@ -945,6 +968,8 @@ def _unknown_message(kind: str, value: str, known: Sequence[str]) -> str:
     plural = "statuses" if kind == "status" else f"{kind}s"
     if not known:
         return message + f" (the dataset has no {plural})"
+    import difflib  # only for a value that names nothing
+
     close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
     if not close:
         # Case differences should not hide a near miss ("joe bidn").
@@ -969,6 +994,8 @@ themes, statuses and sources of a typical dataset; not its events or actors)."""
 def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
     if text is None:
         return None
+    from timeline.dates import EdtfError, parse_edtf
+
     try:
         date = parse_edtf(text)
     except EdtfError as error:

@@ -22,32 +22,47 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from timeline.dates import EdtfDate, EdtfError, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity
-from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
+from timeline.model import (
+    DEFAULT_MAX_BYTES,
+    MAX_SOURCE_BYTES,
+    Dataset,
+    Event,
+    Loaded,
+    ProgressCallback,
+    Quote,
+    Source,
+    SourceKind,
+    Span,
+    Status,
+    Theme,
+    bundled_dataset_path,
+    resolve_dataset,
+)
+from timeline.model import is_dir as _is_dir
+from timeline.model import max_events_bytes as _max_bytes
 from timeline.provenance import ArticleText, Match, NearMiss
 from timeline.strictyaml import Located, YMap, YSeq, YValue, did_you_mean, parse_strict
 from timeline.text import invisible_characters, normalize
 
+# `Loaded`, `ProgressCallback`, `resolve_dataset`, `bundled_dataset_path` and the size
+# limits live in `timeline.model` (the cache needs them without PyYAML); they are
+# re-exported here, where they have always been imported from.
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "MAX_SOURCE_BYTES",
     "MIN_QUOTE_LENGTH",
     "Loaded",
+    "ProgressCallback",
     "bundled_dataset_path",
     "load_dataset",
     "resolve_dataset",
 ]
 
-DEFAULT_MAX_BYTES = 2 << 30
-"""The largest events file read (2 GiB: a million events take about 1.1 GB); raise it
-with the `TIMELINE_MAX_BYTES` environment variable."""
-MAX_SOURCE_BYTES = 8 << 20
-"""The largest article read: 8 MiB is a long book, far beyond any news article."""
 MAX_SOURCES_TOTAL_BYTES = 256 << 20
 """The most article text read for one dataset, so a folder of huge files cannot exhaust
 memory: an article takes 2-8 bytes per character, its text and its matching form (the
@@ -62,9 +77,6 @@ not found (about 2-3 s of work); past it, errors carry no hint. The bundled data
 would use under 0.1%."""
 
 _Choice = TypeVar("_Choice", SourceKind, Status)
-
-ProgressCallback = Callable[[float], None]
-"""Called now and then with the fraction of the work done, from 0.0 to 1.0."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _TOP_KEYS = ("version", "themes", "events")
@@ -100,32 +112,6 @@ _SOURCE_KEYS = (
     "notes",
 )
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
-
-
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """A dataset that loaded, with the warnings found on the way."""
-
-    dataset: Dataset
-    warnings: tuple[Diagnostic, ...]
-
-
-def bundled_dataset_path() -> Path:
-    """The folder of the bundled Japan–U.S. dataset, inside the installed package."""
-    return Path(__file__).resolve().parent / "data"
-
-
-def resolve_dataset(path: str | Path | None) -> tuple[Path, Path]:
-    """The dataset folder and its events file, for a folder, an events file, or None
-    (the bundled dataset). Nothing is checked here; `load_dataset` reports problems."""
-    if path is None:
-        root = bundled_dataset_path()
-        return root, root / "events.yaml"
-    given = Path(path)
-    # A name too long to look up is not a folder: load_dataset reports it as unreadable.
-    if _is_dir(given):
-        return given, given / "events.yaml"
-    return given.parent, given
 
 
 def load_dataset(
@@ -183,13 +169,6 @@ def _in_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     # Files in the order met, then by position, so output reads top to bottom.
     files = {d.file: i for i, d in reversed(list(enumerate(diagnostics)))}
     return sorted(diagnostics, key=lambda d: (files[d.file], d.line, d.column))
-
-
-def _max_bytes(given: int | None) -> int:
-    if given is not None:
-        return given
-    configured = os.environ.get("TIMELINE_MAX_BYTES", "")
-    return int(configured) if configured.isdigit() else DEFAULT_MAX_BYTES
 
 
 class _Loader:
@@ -1239,13 +1218,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc)
-
-
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
 
 
 def _at(node: YValue) -> Located | None:

@@ -2,30 +2,56 @@
 
 Everything here is a frozen, slotted dataclass built once by the loader and never changed,
 so the UI and the query layer can share them without copying or locking.
+
+`Loaded` (a dataset with its warnings), where a dataset's files are (`resolve_dataset`)
+and the size limits live here too rather than in `timeline.loader`: the cache reads a
+`Loaded` back and keys it by those files and limits, and importing the loader (PyYAML,
+the strict YAML reader) for that would cost a warm start about 10 ms. The loader
+re-exports every one of these names.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from timeline.dates import EdtfDate
+from timeline.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_SOURCE_BYTES",
     "Dataset",
     "Event",
+    "Loaded",
+    "ProgressCallback",
     "Quote",
     "Source",
     "SourceKind",
     "Span",
     "Status",
     "Theme",
+    "bundled_dataset_path",
+    "max_events_bytes",
+    "resolve_dataset",
 ]
+
+DEFAULT_MAX_BYTES = 2 << 30
+"""The largest events file read (2 GiB: a million events take about 1.1 GB); raise it
+with the `TIMELINE_MAX_BYTES` environment variable."""
+MAX_SOURCE_BYTES = 8 << 20
+"""The largest article read: 8 MiB is a long book, far beyond any news article."""
+
+ProgressCallback = Callable[[float], None]
+"""Called now and then with the fraction of the work done, from 0.0 to 1.0."""
 
 
 class Status(StrEnum):
@@ -161,3 +187,49 @@ class Dataset:
     def has_event(self, event_id: str) -> bool:
         """Whether an event with this id exists."""
         return event_id in self._event_index
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A dataset that loaded, with the warnings found on the way."""
+
+    dataset: Dataset
+    warnings: tuple[Diagnostic, ...]
+
+
+# -- where a dataset's files are -------------------------------------------------------
+
+
+def bundled_dataset_path() -> Path:
+    """The folder of the bundled Japan–U.S. dataset, inside the installed package."""
+    return Path(__file__).resolve().parent / "data"
+
+
+def resolve_dataset(path: str | Path | None) -> tuple[Path, Path]:
+    """The dataset folder and its events file, for a folder, an events file, or None
+    (the bundled dataset). Nothing is checked here; `load_dataset` reports problems."""
+    if path is None:
+        root = bundled_dataset_path()
+        return root, root / "events.yaml"
+    given = Path(path)
+    # A name too long to look up is not a folder: load_dataset reports it as unreadable.
+    if is_dir(given):
+        return given, given / "events.yaml"
+    return given.parent, given
+
+
+def max_events_bytes(given: int | None = None) -> int:
+    """The largest events file to read: `given`, else `TIMELINE_MAX_BYTES`, else
+    `DEFAULT_MAX_BYTES`."""
+    if given is not None:
+        return given
+    configured = os.environ.get("TIMELINE_MAX_BYTES", "")
+    return int(configured) if configured.isdigit() else DEFAULT_MAX_BYTES
+
+
+def is_dir(path: Path) -> bool:
+    """`path.is_dir()`, False for a name the system cannot even look up."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False

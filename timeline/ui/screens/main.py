@@ -58,9 +58,10 @@ class MainScreen(Screen[None]):
     """Screen-wide keys; the timeline's own (j/k, g/G, Enter) live on `TimelineView`."""
 
     BACKGROUND_SEARCH = 20_000
-    """From this many events, text searches run in a thread worker: a search of one to
-    three letters scans most of the text (35-75 ms at 100,000 events), and typing must
-    not wait for it."""
+    """From this many events, a text search typed before the search index is built
+    (`EventIndex.prepare_search`, seconds at 100,000 events) runs in a thread worker,
+    which waits for the index: typing must not wait for it. Once the index is ready a
+    search costs a few milliseconds and runs here, which paints sooner than a thread."""
 
     DEFER_WIDGETS_FROM = 20_000
     """From this many events, the counts and the strip are updated after the frame that
@@ -142,6 +143,12 @@ class MainScreen(Screen[None]):
                 self.select_event(self._initial_event)
             else:
                 self.notify("No event has that id.", severity="warning", timeout=4)
+        # The sidebar's controls cost more than the rest of the screen: the first frame
+        # shows the events without them, in the sidebar's empty panel (same width). Two
+        # refreshes on: a screen pushed during the app's start-up batch has its first
+        # refresh's frame dropped by Textual, and the controls must come after the frame
+        # that reaches the terminal.
+        self.call_after_refresh(self.call_after_refresh, self.query_one(FilterSidebar).fill)
 
     def on_resize(self) -> None:
         """Switch between the wide and the narrow layout."""
@@ -161,7 +168,8 @@ class MainScreen(Screen[None]):
         within = None
         if shown.but(text="") == new.but(text="") and new.terms and _narrows(shown, new):
             within = self._result  # one more letter typed: only re-check what matched
-        if new.terms and len(self.index) >= self.BACKGROUND_SEARCH:
+        index = self.index
+        if new.terms and len(index) >= self.BACKGROUND_SEARCH and not index.search_ready:
             self._search_in_background(new, within)
         else:
             self._refresh_result(within)
@@ -389,14 +397,16 @@ class MainScreen(Screen[None]):
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
             self.query_one(TimelineView).focus()
 
-    def action_focus_search(self) -> None:
+    async def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
         self._show_sidebar(True)
+        await self.query_one(FilterSidebar).ready()  # pressed before it was filled: wait
         self.query_one("#search", Input).focus()
 
-    def action_focus_themes(self) -> None:
+    async def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""
         self._show_sidebar(True)
+        await self.query_one(FilterSidebar).ready()
         themes = self.query_one("#themes", SelectionList)
         if themes.option_count and themes.highlighted is None:
             themes.highlighted = 0

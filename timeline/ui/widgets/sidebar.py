@@ -3,11 +3,18 @@
 The sidebar owns no filter state. It reports each edit up as a `FilterEdited` message, and
 the screen, which holds the one `Filter`, pushes values and counts back down with
 `show_filter` and `show_counts`.
+
+Its controls are mounted by `fill`, which the screen calls once its first frame is up:
+three inputs, a switch and four selection lists (with their styles) cost more than the
+rest of the screen together, and the user first looks at the events. Until then the
+sidebar is its empty panel, at its full width, and it keeps whatever `show_filter` and
+`show_counts` are given, to show them as soon as the controls are there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.segment import Segment
@@ -17,6 +24,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.strip import Strip
 from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
 from textual.widgets import Input, Label, SelectionList, Switch
 from textual.widgets.selection_list import Selection
 
@@ -50,6 +58,11 @@ content cells less the list's check box (4) and scroll bar (1), and one spare.""
 
 _COUNT_CELLS = 4
 """The count's column at the right of each prompt."""
+
+
+_PLACING_REFRESHES = 5
+"""At most this many screen refreshes are awaited for the controls to be placed (one or
+two are enough; the limit only keeps a key from waiting forever)."""
 
 
 def count_text(count: int) -> str:
@@ -123,8 +136,16 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     """Every filter control, with counts that follow the current result."""
 
     def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
+        """The sidebar for `dataset`, empty until `fill` mounts its controls."""
         super().__init__(id=id)
         self._dataset = dataset
+        self._fill_started = False
+        self._filled = asyncio.Event()
+        self._placed = False
+        # What the screen asked to show before the controls existed.
+        self._pending_filter: tuple[Filter, tuple[str, str] | None] | None = None
+        self._pending_counts: FacetCounts | None = None
+        self._pending_dates = ("", "")
         self._theme_ids = [theme.id for theme in dataset.themes]
         self._labels: dict[str, dict[str, str]] = {
             "themes": {t.id: t.label for t in dataset.themes},
@@ -137,13 +158,62 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         }
 
     def compose(self) -> ComposeResult:
+        """Nothing at first: `fill` mounts the controls after the screen's first frame."""
+        return iter(())
+
+    @property
+    def filled(self) -> bool:
+        """Whether the controls are mounted (and show the current filter)."""
+        return self._filled.is_set()
+
+    async def fill(self) -> None:
+        """Mount the controls, showing what the screen asked for meanwhile.
+
+        Safe to call any number of times: later calls wait for the first to finish, so
+        an action that needs a control can `await sidebar.fill()` first.
+        """
+        if self._fill_started:
+            await self._filled.wait()
+            return
+        self._fill_started = True
+        await self.mount_all(self._controls())
+        if not self.children:
+            return  # the app is closing: Textual mounts nothing then
+        self._filled.set()
+        if self._pending_filter is not None:
+            self.show_filter(*self._pending_filter)
+        if self._pending_counts is not None:
+            self.show_counts(self._pending_counts)
+        self._pending_filter = self._pending_counts = None
+
+    async def ready(self) -> None:
+        """Fill the sidebar if it is not yet, and wait until its controls are on screen.
+
+        For an action that focuses a control: Textual scrolls a focused widget into view
+        if the screen does not show it whole, and a control not yet placed on the screen
+        counts as not shown, so the sidebar would scroll for nothing. Call it from
+        another task than the sidebar's (a key binding's action is one).
+        """
+        await self.fill()
+        if self._placed:
+            return
+        search = self.query_one("#search", Input)
+        for _ in range(_PLACING_REFRESHES):
+            if self.screen.can_view_entire(search) or not self.display:
+                break
+            await self.wait_for_refresh()
+        self._placed = True  # later, the sidebar may well be scrolled: do not wait again
+
+    def _controls(self) -> Iterator[Widget]:
         """Search first, then each facet, then the date range."""
         yield Label("Search", classes="sidebar-heading")
         yield Input(placeholder="title, summary, quotes", id="search")
-        with Horizontal(classes="sidebar-heading-row"):
-            yield Label("Themes", classes="sidebar-heading")
-            yield Label("match all", classes="switch-label")
-            yield Switch(value=False, id="all-themes", animate=False)
+        yield Horizontal(
+            Label("Themes", classes="sidebar-heading"),
+            Label("match all", classes="switch-label"),
+            Switch(value=False, id="all-themes", animate=False),
+            classes="sidebar-heading-row",
+        )
         yield FacetList(*self._selections("themes"), id="themes")
         yield Label("Status", classes="sidebar-heading")
         yield FacetList(*self._selections("statuses"), id="statuses")
@@ -152,9 +222,11 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         yield Label("Actors", classes="sidebar-heading")
         yield FacetList(*self._selections("actors"), id="actors")
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
-        with Horizontal(id="date-range"):
-            yield Input(placeholder="from", id="date-from", validators=[EdtfValidator()])
-            yield Input(placeholder="to", id="date-to", validators=[EdtfValidator()])
+        yield Horizontal(
+            Input(placeholder="from", id="date-from", validators=[EdtfValidator()]),
+            Input(placeholder="to", id="date-to", validators=[EdtfValidator()]),
+            id="date-range",
+        )
 
     def _selections(self, facet: str) -> list[Selection[str]]:
         return [
@@ -202,6 +274,13 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def show_filter(self, filt: Filter, date_texts: tuple[str, str] | None = None) -> None:
         """Make every control show `filt`, without reporting those changes back up."""
+        if not self.filled:
+            if self._pending_filter is not None and date_texts is None:
+                date_texts = self._pending_filter[1]  # an earlier call's boxes still hold
+            self._pending_filter = (filt, date_texts)
+            if date_texts is not None:
+                self._pending_dates = date_texts
+            return
         search = self.query_one("#search", Input)
         switch = self.query_one("#all-themes", Switch)
         with self.prevent(Input.Changed, Switch.Changed, SelectionList.SelectedChanged):
@@ -228,6 +307,8 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     @property
     def date_texts(self) -> tuple[str, str]:
         """The texts in the from and to date boxes."""
+        if not self.filled:
+            return self._pending_dates
         return (
             self.query_one("#date-from", Input).value,
             self.query_one("#date-to", Input).value,
@@ -235,6 +316,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def show_counts(self, counts: FacetCounts) -> None:
         """Update the count beside every facet value to the current result's."""
+        if not self.filled:
+            self._pending_counts = counts
+            return
         by_facet: dict[str, dict[str, int]] = {
             "themes": counts.themes,
             "statuses": {str(k): v for k, v in counts.statuses.items()},
