@@ -50,6 +50,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 GENERATOR_VERSION = "1"
+PYCACHE = Path(tempfile.gettempdir()) / "timeline-bench-pycache"
+"""Compiled modules for the children. An installed package has its `.pyc` files; run
+with `PYTHONDONTWRITEBYTECODE=1` (as some shells and sandboxes are), every start would
+compile the `timeline` modules from source again (40 ms and more before the first frame,
+while Textual's own are compiled), so the children always get a bytecode cache."""
 SIZE = (160, 50)
 """The headless terminal size: wide enough for the sidebar, list and detail pane."""
 
@@ -111,6 +116,8 @@ def child(
     """
     environment = {**os.environ, **(env or {})}
     environment.setdefault("PYTHONPATH", str(REPO))
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
     spawned = time.time()
     done = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(spawned), *args],
@@ -177,6 +184,9 @@ def measure(
     ]
     figures["warm"] = median([w["seconds"] for w in warm])
     figures["warm_rss"] = max(w["rss"] for w in warm)
+    # The app writes the rows snapshot after its first full load, once the main screen
+    # is up; a frame run exits before that, so it is written here, as the app would.
+    figures.update(child("snapshot", str(folder), env=cache_env, timeout=timeout))
 
     log(f"{label(count)}: first frames")
     hello = [child("hello", timeout=timeout) for _ in range(reps)]
@@ -195,6 +205,7 @@ def measure(
     figures["frame_events_cold"] = median([f["events"] for f in frames_cold])
     figures["frame_any_warm"] = median([f["first"] for f in frames_warm])
     figures["frame_events_warm"] = median([f["events"] for f in frames_warm])
+    figures["frame_main_warm"] = median([f["main"] for f in frames_warm])
     figures["app_rss_cold"] = max(f["rss"] for f in frames_cold)
     figures["app_rss_warm"] = max(f["rss"] for f in frames_warm)
 
@@ -222,6 +233,11 @@ def table(results: list[dict[str, Any]]) -> str:
         values = r[key]
         return f"{ms(median(values))} / {ms(p95(values))}"
 
+    def snapshot_cell(r: dict[str, Any]) -> str:
+        if "snapshot_mb" not in r:
+            return "–"
+        return f"{r['snapshot_mb']:.1f}; {ms(r['snapshot_read'])}; {s(r['snapshot_write'])}"
+
     def gc_cell(r: dict[str, Any]) -> str:
         return f"{r['gc_count']}; {ms(r['gc_max'])} / {ms(r['gc_max_cpu'])}; {r['gc_over_16ms']}"
 
@@ -239,8 +255,13 @@ def table(results: list[dict[str, Any]]) -> str:
         ("  × hello", lambda r: ratio(r["frame_any_cold"], r["hello"])),
         ("app events on screen, cold (s)", lambda r: s(r["frame_events_cold"])),
         ("  × hello", lambda r: ratio(r["frame_events_cold"], r["hello"])),
+        ("app first frame, warm cache (s)", lambda r: s(r["frame_any_warm"])),
+        ("  × hello", lambda r: ratio(r["frame_any_warm"], r["hello"])),
         ("app events on screen, warm cache (s)", lambda r: s(r["frame_events_warm"])),
         ("  × hello", lambda r: ratio(r["frame_events_warm"], r["hello"])),
+        ("app main screen ready, warm cache (s)", lambda r: s(r["frame_main_warm"])),
+        ("  × hello", lambda r: ratio(r["frame_main_warm"], r["hello"])),
+        ("rows snapshot MB; read ms; write s", lambda r: snapshot_cell(r)),
         ("theme toggle: handler ms med/p95", lambda r: lat(r, "theme_handler")),
         ("theme toggle: core ms med/p95", lambda r: lat(r, "theme_core")),
         ("theme toggle: counts + strip, next frame, ms med/p95", lambda r: lat(r, "theme_widgets")),
@@ -280,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few keys per figure (smoke run)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    compile_package()
 
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -294,6 +316,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def compile_package() -> None:
+    """Fill the children's bytecode cache (`PYCACHE`), as installing the package would."""
+    import compileall
+
+    previous = sys.pycache_prefix
+    sys.pycache_prefix = os.environ.get("PYTHONPYCACHEPREFIX") or str(PYCACHE)
+    try:
+        compileall.compile_dir(REPO / "timeline", quiet=1)
+    finally:
+        sys.pycache_prefix = previous
 
 
 def machine() -> str:
@@ -352,6 +386,36 @@ def child_load(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
     start = time.perf_counter()
     EventIndex(loaded.dataset)
     return {"seconds": seconds, "index": time.perf_counter() - start, "rss": peak_rss_mb()}
+
+
+def child_snapshot(spawned: float, folder: str) -> dict[str, Any]:
+    """Write the dataset's rows snapshot as the app does after a load (through the
+    cache), then time reading it back (stamp included; median of 5 reads)."""
+    from timeline.cache import load_with_cache
+    from timeline.query import EventIndex
+    from timeline.snapshot import SnapshotStore
+
+    store = SnapshotStore(folder)
+    stamp = store.stamp()
+    index = EventIndex(load_with_cache(folder).dataset)
+    file = store.file()
+    if stamp is None or file is None:
+        return {}
+    start = time.perf_counter()
+    store.write(index.events, index.dataset.themes, stamp)
+    write = time.perf_counter() - start
+    reads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        snapshot = store.read(store.stamp())
+        reads.append(time.perf_counter() - start)
+        if snapshot is None:
+            raise RuntimeError("the rows snapshot did not read back")
+    return {
+        "snapshot_mb": file.stat().st_size / 1e6,
+        "snapshot_write": write,
+        "snapshot_read": median(reads),
+    }
 
 
 class FrameClock:
@@ -436,19 +500,31 @@ def _timeline_app(folder: str, flags: tuple[str, ...]) -> Any:
 
 
 def _showing_events(app: Any) -> bool:
-    from timeline.ui.widgets.timeline_view import TimelineView
-
+    """Whether the screen shows event rows: the main screen's, or the loading screen's
+    preview of them from the rows snapshot."""
+    # Only what the app has imported itself: importing the timeline widget here, in the
+    # first frame's callback, would delay the app's next frames by its import time.
+    module = sys.modules.get("timeline.ui.widgets.timeline_view")
+    if module is None:
+        return False
     screen = app.screen
-    if app.main_screen is None or screen is not app.main_screen:
+    if not (screen is app.main_screen or type(screen).__name__ == "LoadingScreen"):
         return False
     try:
-        return bool(screen.query_one(TimelineView).rows.rows)
+        return bool(screen.query_one(module.TimelineView).rows.rows)
     except Exception:
         return False
 
 
+def _main_ready(app: Any) -> bool:
+    """Whether the main screen (filters, search, quotes: the whole dataset) shows rows."""
+    return app.main_screen is not None and app.screen is app.main_screen and _showing_events(app)
+
+
 def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
-    """Time to the app's first frame at all, and to the first frame showing events.
+    """Time to the app's first frame at all ("first"), to the first frame showing
+    events ("events": the preview from the rows snapshot counts), and to the first frame
+    of the main screen with the whole dataset ("main").
 
     The app starts exactly as the `timeline` command starts it (`timeline.cli.main`,
     imports included): only `App.run` is redirected to the headless driver.
@@ -467,6 +543,8 @@ def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
             marks.setdefault("first", now)
             if "events" not in marks and _showing_events(app):
                 marks["events"] = now
+            if "events" in marks and _main_ready(app):
+                marks["main"] = now
                 marks["rss"] = peak_rss_mb()
                 app.exit()
 
@@ -477,7 +555,7 @@ def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
     from timeline.cli import main as timeline_main
 
     code = timeline_main([] if "--bundled" in flags else [folder])
-    if "events" not in marks:
+    if "main" not in marks:
         raise RuntimeError(f"timeline exited with {code} before showing events")
     return marks
 
@@ -594,7 +672,7 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            while not _showing_events(app):
+            while not _main_ready(app):
                 if app.failure:
                     raise RuntimeError("the dataset did not load")
                 await pilot.pause(0.01)
@@ -724,6 +802,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "load": child_load,
     "hello": child_hello,
     "frame": child_frame,
+    "snapshot": child_snapshot,
     "browse": child_browse,
 }
 

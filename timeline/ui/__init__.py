@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from timeline.loader import Loaded, ProgressCallback
+    from timeline.snapshot import SnapshotStore
     from timeline.ui.app import TimelineApp
 
 __all__ = ["lazy_app", "run_app", "run_app_lazy"]
@@ -43,7 +44,9 @@ def run_app_lazy(
     """Run the TUI at once and load the dataset at `path` (None: the bundled one) in a
     thread worker, behind a loading screen with a progress bar.
 
-    The dataset comes from the cache when its files are unchanged (`timeline.cache`).
+    The dataset comes from the cache when its files are unchanged (`timeline.cache`);
+    meanwhile the loading screen shows the timeline's rows from the dataset's rows
+    snapshot (`timeline.snapshot`), if it has a current one.
 
     If the dataset is invalid, the app closes, the diagnostics are printed to stderr and
     the exit code is 1, as the CLI does for bad data. Returns the process exit code.
@@ -68,21 +71,34 @@ def lazy_app(
     themes: tuple[str, ...] = (),
     search: str | None = None,
 ) -> TimelineApp:
-    """The app `run_app_lazy` runs: it paints a loading screen, then loads `path` (through
-    the cache) in a thread worker. The benchmarks start it the same way."""
+    """The app `run_app_lazy` runs: it paints a loading screen, shows the rows from the
+    dataset's rows snapshot if it has a current one, then loads `path` (through the
+    cache) in a thread worker. The benchmarks start it the same way."""
     from functools import partial
 
-    from timeline.query import Filter
     from timeline.ui.app import TimelineApp
 
-    initial = Filter(themes=frozenset(themes), text=search or "")
+    initial = None
+    if themes or search:
+        # Only then: the query module is not otherwise needed before the first frame.
+        from timeline.query import Filter
+
+        initial = Filter(themes=frozenset(themes), text=search or "")
     return TimelineApp(
         load=partial(_load_cached, path),
         event=event,
         initial_filter=initial,
         freeze_gc=True,
         loading_label="the bundled dataset" if path is None else str(path),
+        snapshot=partial(_snapshot_store, path),
     )
+
+
+def _snapshot_store(path: str | Path | None) -> SnapshotStore:
+    """The dataset's rows snapshot, imported after the first frame."""
+    from timeline.snapshot import SnapshotStore
+
+    return SnapshotStore(path)
 
 
 def _load_cached(path: str | Path | None, *, progress: ProgressCallback | None = None) -> Loaded:

@@ -4,6 +4,11 @@ It starts either on a dataset that is already loaded (`TimelineApp(loaded)`) or 
 loader to call (`TimelineApp(load=...)`). With a loader, the first frame shows a loading
 screen at once and the dataset is read in a thread worker; the same loader reloads the
 dataset when the user presses `r`, keeping the last good data if the new one is invalid.
+
+Given a `SnapshotStore` too, the loading screen shows the timeline's rows from the
+dataset's rows snapshot (`timeline.snapshot`) just after its first frame, while the
+worker loads the real data; the main screen then replaces it, on the same event. After
+each load whose files did not change meanwhile, the snapshot is rewritten if needed.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from textual import events, on, work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.widget import MountError
 
-from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
 from timeline.ui.screens.loading import LoadingScreen
 
 # Only what the first frame needs is imported here. The loader (PyYAML, rapidfuzz), the
@@ -34,6 +40,8 @@ if TYPE_CHECKING:
     from timeline.loader import Loaded, ProgressCallback
     from timeline.model import Dataset
     from timeline.query import EventIndex, Filter
+    from timeline.snapshot import SnapshotStore
+    from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
     from timeline.ui.screens.main import MainScreen
 
 __all__ = ["Loader", "TimelineApp"]
@@ -109,6 +117,7 @@ class TimelineApp(App[None]):
         date_texts: tuple[str, str] | None = None,
         freeze_gc: bool = False,
         loading_label: str = "the dataset",
+        snapshot: Callable[[], SnapshotStore] | None = None,
     ) -> None:
         """Start on `loaded`, or, when it is None, on what `load` returns.
 
@@ -124,8 +133,17 @@ class TimelineApp(App[None]):
                 (`gc.freeze()`), so that full collections never stall the UI. Only for
                 a real run: a frozen object is never freed.
             loading_label: What the loading screen says it is loading (a path).
+            snapshot: Gives the rows snapshot of the data `load` reads (called after the
+                first frame, so its module is not imported before it). The loading
+                screen then shows the rows from it, and each load keeps it up to date.
         """
         super().__init__()
+        self._deferred_css: list[Path] = []
+        if loaded is None:
+            # The stylesheet costs about 10 ms before the first frame (a hello-world app
+            # paints in 170): the loading screen styles itself, and the app's styles are
+            # read just after it (`_read_css`), before anything that needs them.
+            self._deferred_css, self.css_path = self.css_path, []
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")
@@ -136,9 +154,16 @@ class TimelineApp(App[None]):
         self._initial_filter = initial_filter
         self._date_texts = date_texts
         self._freeze_gc = freeze_gc
-        from timeline.text import sanitize
+        if not loading_label.isprintable():
+            # Only then: timeline.text is not otherwise needed before the first frame.
+            from timeline.text import sanitize
 
-        self._loading_label = sanitize(loading_label)
+            loading_label = sanitize(loading_label)
+        self._loading_label = loading_label
+        self._snapshot_factory = snapshot
+        self._snapshot: SnapshotStore | None = None
+        self._snapshot_good: bytes | None = None
+        """The stamp for which the snapshot file is known to be whole and current."""
         self.failure: tuple[Diagnostic, ...] = ()
         """Why the dataset did not load at start (the caller prints it after exit)."""
         self.dataset: Dataset | None = None
@@ -158,7 +183,10 @@ class TimelineApp(App[None]):
         if loaded is not None and len(loaded.dataset.events) < _INDEX_IN_BACKGROUND:
             from timeline.query import EventIndex
 
-            self.push_screen(self._install(loaded, EventIndex(loaded.dataset)))
+            # on_mount runs inside Textual's start-up batch: a screen pushed here is laid
+            # out and rendered for a frame that is dropped, then rendered again (65 ms
+            # of a bundled start). Pushed just after the batch, it renders once.
+            self.call_later(self.push_screen, self._install(loaded, EventIndex(loaded.dataset)))
             self._report_warnings(loaded.warnings)
             self._tune_gc()
             self.call_after_refresh(self._prepare_search)
@@ -166,9 +194,68 @@ class TimelineApp(App[None]):
         self.push_screen(LoadingScreen(self._loading_label))
         # Big data already loaded is only indexed, off the UI thread too.
         load = self._load if loaded is None else partial(_already_loaded, loaded)
-        # The worker starts once the loading screen is painted: a loader thread holds
-        # the GIL most of the time and would hold the first frame back with it.
-        self.call_after_refresh(self._read_dataset, load, initial=True)
+        # The preview and then the worker start once the loading screen is painted: a
+        # loader thread holds the GIL most of the time and would hold the first frame
+        # back with it.
+        self.call_after_refresh(self._start_loading, load, preview=loaded is None)
+
+    def _read_css(self) -> None:
+        """Read the stylesheet held back for the first frame (as Textual reads a
+        screen's `CSS_PATH` when the screen is installed)."""
+        paths, self._deferred_css = self._deferred_css, []
+        if not paths:
+            return
+        self.css_path = paths
+        for path in paths:
+            self.stylesheet.read(path)
+        self.stylesheet.reparse()
+        self.stylesheet.update(self)
+
+    async def _start_loading(self, load: Loader, *, preview: bool) -> None:
+        """Show the progress bar, and the rows from the snapshot if there is a valid
+        one; the stylesheet, the footer and the worker follow once they are painted."""
+        if self._freeze_gc:
+            # Textual and the modules imported so far are there for good: out of the
+            # collector's reach, so that a full pass (25 ms) cannot delay the rows.
+            gc.freeze()
+        if self._snapshot_factory is not None and preview:
+            self._snapshot = self._snapshot_factory()
+        screen = self.screen
+        if not isinstance(screen, LoadingScreen):
+            self._read_css()
+            return
+        # A deep-linked filter is not shown in the preview (the snapshot cannot search).
+        plain = self._initial_filter is None or self._initial_filter.is_empty
+        snapshot = None
+        if self._snapshot is not None and plain:
+            stamp = self._snapshot.stamp()
+            snapshot = self._snapshot.read(stamp)
+            if snapshot is not None and snapshot.count:
+                self._snapshot_good = stamp
+            else:
+                snapshot = None
+        if snapshot is None:
+            # Nothing to paint first: the worker starts now, the bar comes in meanwhile.
+            self._read_dataset(load, initial=True)
+        try:
+            if snapshot is not None:
+                await screen.show_preview(snapshot, self._initial_event)
+            await screen.show_bar()
+        except (MountError, NoMatches):
+            if screen.is_attached:
+                raise
+            return  # the app is closing (quit during the first frames): nothing to load
+        self.call_after_refresh(self._after_preview, screen, load if snapshot else None)
+
+    async def _after_preview(self, screen: LoadingScreen, load: Loader | None) -> None:
+        """Read the stylesheet, add the keys, and start loading with `load` if it has
+        not started (the loader thread holds the GIL most of the time: with a preview,
+        it starts once the rows are painted)."""
+        self._read_css()
+        if screen.is_attached:
+            await screen.show_keys()
+        if load is not None:
+            self.call_after_refresh(self._read_dataset, load, initial=True)
 
     def _install(
         self,
@@ -213,12 +300,19 @@ class TimelineApp(App[None]):
         import timeline.ui.screens.main  # noqa: F401
         from timeline.diagnostics import DatasetError
         from timeline.query import EventIndex
+        from timeline.ui.messages import DatasetFailed, DatasetLoaded
 
+        store = self._snapshot
+        # The files' stamp before and after: a snapshot is written only for data that
+        # did not change while it was read.
+        stamp = store.stamp() if store is not None else None
         if self._freeze_gc:
             # Collections during a big load only re-scan objects that all survive.
             gc.disable()
         try:
             loaded = load(progress=self._progress_reporter() if initial else None)
+            if store is not None and store.stamp() != stamp:
+                stamp = None
             index = EventIndex(loaded.dataset)
             if self._freeze_gc:
                 # Frozen before the collector is back on: otherwise the first full
@@ -234,11 +328,13 @@ class TimelineApp(App[None]):
         finally:
             if self._freeze_gc:
                 gc.enable()
-        self.post_message(DatasetLoaded(loaded, index, initial=initial))
+        self.post_message(DatasetLoaded(loaded, index, initial=initial, stamp=stamp))
 
     def _progress_reporter(self) -> ProgressCallback:
         """A callback for the loader thread that posts progress, a percent at a time
         (posting never blocks the loader; the screen shows it at most 10 times a second)."""
+        from timeline.ui.messages import LoadProgress
+
         last = -1.0
 
         def report(fraction: float) -> None:
@@ -249,8 +345,11 @@ class TimelineApp(App[None]):
 
         return report
 
-    @on(LoadProgress)
-    def _load_progress(self, message: LoadProgress) -> None:
+    # The loader's messages are handled by name (`on_<message>`), so that their module
+    # is imported with the loader, after the first frame.
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        """Show the loader's progress (at most every `_PROGRESS_INTERVAL`)."""
         # Each bar update costs a repaint: keep the newest fraction and show it at most
         # every _PROGRESS_INTERVAL, with a last update when the reports pause.
         self._pending_progress = message.fraction
@@ -267,15 +366,67 @@ class TimelineApp(App[None]):
         if isinstance(self.screen, LoadingScreen) and self._pending_progress is not None:
             self.screen.show_progress(self._pending_progress)
 
-    @on(DatasetLoaded)
-    async def _dataset_loaded(self, message: DatasetLoaded) -> None:
+    async def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        """Show the data the loader read: the main screen, or the reloaded data."""
         if message.initial:
-            await self.switch_screen(self._install(message.loaded, message.index))
+            await self._replace_loading_screen(message.loaded, message.index)
         else:
             await self._replace_data(message.loaded, message.index)
         self._report_warnings(message.loaded.warnings)
         self._tune_gc()
         self.call_after_refresh(self._prepare_search)
+        if message.stamp is not None and message.stamp != self._snapshot_good:
+            self.call_after_refresh(self._store_snapshot, message.index, message.stamp)
+
+    async def _replace_loading_screen(self, loaded: Loaded, index: EventIndex) -> None:
+        """Put the main screen in the loading screen's place, on the event the preview's
+        cursor was on (at the same line), if the user moved it."""
+        loading = next((s for s in self.screen_stack if isinstance(s, LoadingScreen)), None)
+        if loading is None:
+            await self.switch_screen(self._install(loaded, index))
+            return
+        # Close what was opened over the loading screen meanwhile (help, the palette):
+        # it belongs to the screen being replaced.
+        while self.screen is not loading and len(self.screen_stack) > 1:
+            await self.pop_screen()
+        kept = loading.moved_cursor()
+        event = None
+        if kept is not None and kept[0] is not None and loaded.dataset.has_event(kept[0]):
+            event = kept[0]
+        main = self._install(loaded, index, event=event)
+        await self.switch_screen(main)
+        if kept is not None:
+            main.call_after_refresh(self._keep_cursor_line, main, kept[1])
+
+    @classmethod
+    def _keep_cursor_line(cls, main: MainScreen, line: int, tries: int = 10) -> None:
+        """Scroll the main screen's timeline so that the cursor sits on `line` of the
+        view, as it did in the preview (the rows do not jump under the user's eyes)."""
+        from timeline.ui.widgets.timeline_view import TimelineView
+
+        timeline = main.query_one(TimelineView)
+        row = timeline.cursor_row
+        height = timeline.scrollable_content_region.height
+        if height <= 0 and tries > 0:
+            # Not laid out yet: the first refreshes of a new screen only mount it.
+            main.call_after_refresh(cls._keep_cursor_line, main, line, tries - 1)
+            return
+        if row is None or height <= 0:
+            return
+        line = min(max(line, 0), height - 1)
+        timeline.scroll_to(y=max(0, row - line), animate=False)
+
+    @work(thread=True, exclusive=True, group="snapshot")
+    def _store_snapshot(self, index: EventIndex, stamp: bytes) -> None:
+        """Bring the rows snapshot up to date for the data just loaded, off the UI
+        thread (about 0.7 s of CPU at 100,000 events, so only when it is missing, stale
+        or damaged)."""
+        store = self._snapshot
+        if store is None or store.stamp() != stamp:
+            return  # changed again since it was loaded: the next load will write it
+        if store.read(stamp) is None and not store.write(index.events, index.dataset.themes, stamp):
+            return
+        self._snapshot_good = stamp
 
     @work(thread=True, exclusive=True, group="prepare-search")
     def _prepare_search(self) -> None:
@@ -330,8 +481,8 @@ class TimelineApp(App[None]):
         await self.switch_screen(screen)
         self.notify(f"Reloaded: {len(loaded.dataset.events):,} events.", timeout=3)
 
-    @on(DatasetFailed)
-    def _dataset_failed(self, message: DatasetFailed) -> None:
+    def on_dataset_failed(self, message: DatasetFailed) -> None:
+        """Report data the loader found invalid (at start: exit with it)."""
         from timeline.ui.screens.diagnostics import DiagnosticsScreen
 
         if message.initial:
@@ -350,6 +501,7 @@ class TimelineApp(App[None]):
     def action_reload(self) -> None:
         """Read the dataset from disk again."""
         if self.main_screen is None:
+            self.notify("The dataset is still loading.", timeout=2)
             return
         self.notify("Reloading the dataset…", timeout=2)
         self._read_dataset(self._load, initial=False)

@@ -98,6 +98,8 @@ class DatasetLoaded(Message):
     loaded: Loaded
     index: EventIndex
     initial: bool
+    stamp: bytes | None = None
+    """The files' `timeline.snapshot` stamp, when they did not change during the load."""
 
 
 @dataclass

@@ -3,13 +3,16 @@
 A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds one list of
 ints (`TimelineRows`) and renders only the lines on screen, so swapping in a new filter
 result costs the same at 100 or 100,000 events.
+
+What a row shows comes from a `RowSource`: the loaded events (`EventRows`) on the main
+screen, or a `timeline.snapshot.RowsSnapshot` while the dataset is still loading.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Protocol, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,7 +29,7 @@ from timeline.text import sanitize
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
 from timeline.views import Heading, TimelineRows, month_of_key
 
-__all__ = ["STATUS_MARKERS", "THEME_COLOURS", "TimelineView"]
+__all__ = ["STATUS_MARKERS", "THEME_COLOURS", "EventRows", "RowSource", "TimelineView"]
 
 THEME_COLOURS = (
     "#4e9ee8", "#e5a53c", "#5fb85f", "#d9534f", "#a77bd9", "#3cbfae",
@@ -39,6 +42,61 @@ STATUS_MARKERS = {Status.OCCURRED: "●", Status.SCHEDULED: "◆", Status.PLANNE
 
 _MAX_MARKERS = 5
 _EMPTY_ROWS = TimelineRows([], [], [])
+
+RowFields = tuple[str, str, Status, Sequence[str], int]
+"""What one event row shows: date label, title (both sanitized), status, theme ids, and
+the number of sources."""
+
+
+@runtime_checkable
+class RowSource(Protocol):
+    """Where the timeline gets what each event row shows, by position in date order."""
+
+    @property
+    def marker_slots(self) -> int:
+        """The most themes any event has (the width of the marker column)."""
+        ...
+
+    def timeline_row(self, position: int) -> RowFields:
+        """The fields of the event row at `position`."""
+        ...
+
+
+class EventRows:
+    """A `RowSource` over loaded events (`EventIndex.events`), computing each row's
+    labels once, for the rows that were on screen recently."""
+
+    _CACHE_SIZE = 4096
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        """Rows for `events`, in date order."""
+        self._events = events
+        self._cache: dict[int, RowFields] = {}
+        self._slots: int | None = None
+
+    @property
+    def marker_slots(self) -> int:
+        """The most themes any event has (counted on first use)."""
+        if self._slots is None:
+            self._slots = max((len(e.themes) for e in self._events), default=0)
+        return self._slots
+
+    def timeline_row(self, position: int) -> RowFields:
+        """The fields of the event at `position`."""
+        row = self._cache.get(position)
+        if row is None:
+            event = self._events[position]
+            row = (
+                describe(event.date),
+                sanitize(event.title),
+                event.status,
+                event.themes,
+                len(event.source_ids),
+            )
+            if len(self._cache) > self._CACHE_SIZE:
+                self._cache.clear()  # a bounded cache: only what was on screen recently
+            self._cache[position] = row
+        return row
 
 
 class TimelineView(ScrollView, can_focus=True):
@@ -55,6 +113,40 @@ class TimelineView(ScrollView, can_focus=True):
     ]
     """Keyboard-first navigation; vi keys alongside the arrows."""
 
+    DEFAULT_CSS = """
+    TimelineView > .timeline-view--year {
+        color: $text-accent;
+        text-style: bold;
+    }
+    TimelineView > .timeline-view--month {
+        color: $foreground-muted;
+        text-style: italic;
+    }
+    TimelineView > .timeline-view--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    TimelineView:focus > .timeline-view--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    TimelineView > .timeline-view--date {
+        color: $text-secondary;
+    }
+    TimelineView > .timeline-view--planned {
+        color: $foreground-muted;
+        text-style: italic;
+    }
+    TimelineView > .timeline-view--count {
+        color: $foreground-muted;
+    }
+    TimelineView > .timeline-view--empty {
+        color: $text-warning;
+    }
+    """
+    """The rows' own colours (as in `app.tcss`, which may restyle them): the loading
+    screen's preview draws them before the app's stylesheet is read."""
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "timeline-view--year",
         "timeline-view--month",
@@ -68,16 +160,19 @@ class TimelineView(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        events: Sequence[Event],
+        events: Sequence[Event] | RowSource,
         theme_ids: Sequence[str],
         *,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """Show rows of `events` (in date order, or any `RowSource`); `theme_ids` in
+        vocabulary order pick the marker colours."""
         super().__init__(name=name, id=id, classes=classes)
-        self._events = events
-        self._marker_slots = min(_MAX_MARKERS, max((len(e.themes) for e in events), default=0))
+        source = events if isinstance(events, RowSource) else EventRows(events)
+        self._source: RowSource = source
+        self._marker_slots = min(_MAX_MARKERS, source.marker_slots)
         self._theme_colour = {
             theme: Style(color=THEME_COLOURS[i % len(THEME_COLOURS)])
             for i, theme in enumerate(theme_ids)
@@ -85,7 +180,6 @@ class TimelineView(ScrollView, can_focus=True):
         self._rows = _EMPTY_ROWS
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
-        self._labels: dict[int, tuple[str, str]] = {}
 
     # -- data in ---------------------------------------------------------------------
 
@@ -313,21 +407,10 @@ class TimelineView(ScrollView, can_focus=True):
             line = f"   {heading.label.split()[0]}"
         return Strip([Segment(set_cell_size(line, width), style)], width)
 
-    def _label(self, position: int) -> tuple[str, str]:
-        label = self._labels.get(position)
-        if label is None:
-            event = self._events[position]
-            label = (describe(event.date), sanitize(event.title))
-            if len(self._labels) > 4096:
-                self._labels.clear()  # a bounded cache: only what was on screen recently
-            self._labels[position] = label
-        return label
-
     def _render_event(self, position: int, is_cursor: bool, width: int, base: Style) -> Strip:
-        event = self._events[position]
-        date_text, title = self._label(position)
+        date_text, title, status, themes, count = self._source.timeline_row(position)
         style = base
-        if event.status is not Status.OCCURRED:
+        if status is not Status.OCCURRED:
             style = style + self.get_component_rich_style("timeline-view--planned")
         date_style = style + self.get_component_rich_style("timeline-view--date", partial=True)
         count_style = style + self.get_component_rich_style("timeline-view--count", partial=True)
@@ -336,7 +419,7 @@ class TimelineView(ScrollView, can_focus=True):
             cursor = self.get_component_rich_style("timeline-view--cursor", partial=True)
             style, date_style, count_style = (s + cursor for s in (style, date_style, count_style))
 
-        marker = f" {STATUS_MARKERS[event.status]} "
+        marker = f" {STATUS_MARKERS[status]} "
         # Room for "from 10 Apr 2024"; very narrow views give the title the room instead.
         date_width = 17 if width >= 60 else 13
         if cell_len(date_text) > date_width - 1:
@@ -344,11 +427,9 @@ class TimelineView(ScrollView, can_focus=True):
         date_cell = set_cell_size(date_text, date_width - 1) + " "
         slots = self._marker_slots
         markers = [
-            Segment("■", style + self._theme_colour.get(theme, Style()))
-            for theme in event.themes[:slots]
+            Segment("■", style + self._theme_colour.get(theme, Style())) for theme in themes[:slots]
         ]
         markers.insert(0, Segment(" " * (slots - len(markers)), style))
-        count = len(event.source_ids)
         count_text = f" {count:>2} src "
         right_width = slots + cell_len(count_text) + 1
         title_width = max(0, width - cell_len(marker) - date_width - right_width)
