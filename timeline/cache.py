@@ -25,6 +25,13 @@ write there can already run code as the user, and the allowlist keeps even such 
 from building anything but plain data. Writes are atomic (a temporary file, then
 `os.replace`), and each dataset path keeps one entry, so the directory does not grow.
 
+**The search index** (`EventIndex.search_state`, seconds of CPU to build at 100,000
+events) is kept beside the entry, in `<slot>.tlsearch`, written after the first build
+(`SearchStateFile`). Its header holds the magic, `query.SEARCH_STATE_FORMAT`, the entry's
+content key, a digest of the query module's source, the body's length and its SHA-256:
+it is read only for the very data the key describes, built by the same code, and whole;
+anything else is ignored and the index is built again.
+
 Environment: `TIMELINE_CACHE_DIR` moves the cache; `TIMELINE_NO_CACHE=1` turns it off.
 """
 
@@ -40,7 +47,8 @@ import os
 import pickle
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,9 +64,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_FORMAT",
+    "SearchStateFile",
     "cache_dir",
     "cache_key",
     "load_with_cache",
+    "search_state_file",
 ]
 
 CACHE_FORMAT = 2
@@ -140,12 +150,14 @@ def load_with_cache(
     if cached is not None:
         if progress is not None:
             progress(1.0)
+        _remember(cached, entry, key)
         return cached
     loaded = load_dataset(path, progress=progress)
     # Store only what was loaded from the bytes the key describes: if a file changed
     # while the loader read it, the result belongs to neither version.
     if cache_key(path) == key:
         _write(folder, entry, key, loaded)
+        _remember(loaded, entry, key)
     return loaded
 
 
@@ -378,3 +390,117 @@ def _reducers() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
     table[model.Event] = event
     table[model.Quote] = quote
     return table
+
+
+# -- the search index beside an entry ---------------------------------------------------
+
+_SEARCH_MAGIC = b"TLINDEX\n"
+_SEARCH_SUFFIX = ".tlsearch"
+_SEARCH_HEADER = len(_SEARCH_MAGIC) + 4 + 32 + 32 + 8 + 32
+"""Magic, state format (u32), content key, code digest, body length (u64), body SHA-256."""
+
+_last_load: tuple[model.Dataset, Path, bytes] | None = None
+"""The dataset `load_with_cache` last returned, its entry and its content key: what
+`search_state_file` needs, without hashing the files again. One value, replaced in one
+assignment, so a reload lets the previous dataset go."""
+
+
+def _remember(loaded: Loaded, entry: Path, key: bytes) -> None:
+    global _last_load
+    _last_load = (loaded.dataset, entry, key)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchStateFile:
+    """Where the search index of one cached dataset is kept, and under which key.
+
+    Every method swallows errors: the file is an optimisation, and a missing, damaged,
+    foreign or stale one only means that the index is built again.
+    """
+
+    path: Path
+    """The side file: `<slot>.tlsearch`, beside the slot's `.tlcache` entry."""
+    key: bytes
+    """The dataset's content key (`cache_key`)."""
+
+    def read(self) -> memoryview | None:
+        """The stored state, if the file is whole and was written for this key by the
+        same query code; None otherwise."""
+        try:
+            with open(self.path, "rb") as file:
+                if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                    return None
+                blob = file.read()
+        except (OSError, ValueError):
+            return None
+        if len(blob) < _SEARCH_HEADER:
+            return None
+        expected = self._header(len(blob) - _SEARCH_HEADER, b"")
+        if blob[: len(expected)] != expected:
+            return None  # another format, dataset, query code or length
+        body = memoryview(blob)[_SEARCH_HEADER:]
+        if hashlib.sha256(body).digest() != blob[len(expected) : _SEARCH_HEADER]:
+            return None
+        # A view, not a copy: the decoded index uses the postings in place.
+        return body
+
+    def write(self, state: bytes | Sequence[bytes | memoryview]) -> bool:
+        """Store `state` (`EventIndex.search_state`, or its `search_state_parts`)
+        atomically; False if it could not be (nothing is left half-written)."""
+        import tempfile  # only for writing, which happens after the screen is up
+
+        parts = [state] if isinstance(state, bytes | memoryview) else list(state)
+        try:
+            folder = self.path.parent
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            for part in parts:
+                digest.update(part)
+            length = sum(memoryview(part).nbytes for part in parts)
+            header = self._header(length, digest.digest())
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SEARCH_SUFFIX, dir=folder)
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(header)
+                    for part in parts:
+                        file.write(part)
+                os.replace(temporary, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except Exception:  # an index that cannot be stored must never fail the app
+            return False
+        return True
+
+    def _header(self, length: int, digest: bytes) -> bytes:
+        from timeline.query import SEARCH_STATE_FORMAT
+
+        return b"".join(
+            [
+                _SEARCH_MAGIC,
+                SEARCH_STATE_FORMAT.to_bytes(4, "little"),
+                self.key,
+                _query_digest(),
+                max(length, 0).to_bytes(8, "little"),
+                digest,
+            ]
+        )
+
+
+@cache
+def _query_digest() -> bytes:
+    """A digest of the index's code, query.py: a changed build is never hidden by an
+    old file (the text folding and date rules are already in the content key)."""
+    return hashlib.sha256((Path(timeline.__file__).parent / "query.py").read_bytes()).digest()
+
+
+def search_state_file(dataset: model.Dataset) -> SearchStateFile | None:
+    """Where the search index of `dataset` is kept, if `dataset` is what
+    `load_with_cache` last returned (from or into the cache); None otherwise, and
+    when caching is off."""
+    last = _last_load
+    if last is None or last[0] is not dataset or cache_dir() is None:
+        return None
+    entry, key = last[1], last[2]
+    return SearchStateFile(entry.with_name(entry.name.split("-", 1)[0] + _SEARCH_SUFFIX), key)

@@ -11,6 +11,7 @@ them to it.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import time
 import unicodedata
@@ -28,6 +29,7 @@ from timeline.model import Dataset, Event, Status
 from timeline.text import _FOLD_TABLE, fold_case
 
 __all__ = [
+    "SEARCH_STATE_FORMAT",
     "EventIndex",
     "FacetCounts",
     "Filter",
@@ -284,6 +286,8 @@ class SearchResult:
         return len(self.positions)
 
 
+_U32 = next(code for code in "IL" if array(code).itemsize == 4)
+"""The `array` type code of an unsigned 32-bit integer here (positions)."""
 _MASKED_CHARS = 256
 """At most this many characters get a bitset of their own (the first ones met); a rarer
 one, in a text of many scripts, is looked up through the word list like longer terms."""
@@ -316,9 +320,13 @@ class _TextIndex:
     """The distinct words, joined by newlines (which no word or term contains)."""
     starts: array[int]
     """Where each word starts in `words`, and one past the end."""
-    postings: list[array[int]]
-    """For each word (in `words` order), the positions of the events holding it; empty
-    for a word in `dense`."""
+    postings: memoryview
+    """Every word's event positions end to end, as the bytes of native unsigned 32-bit
+    integers (`_U32`): one buffer rather than an array per word, so that a saved index
+    is read back without building an object per word (see `EventIndex.search_state`)."""
+    posting_starts: array[int]
+    """Where each word's positions start in `postings` (in positions), and one past the
+    end; a word in `dense` has none."""
     dense: dict[int, int]
     """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
     than their positions, and a union of them is one OR each."""
@@ -329,7 +337,7 @@ class _TextIndex:
     def build(cls, events: Sequence[Event]) -> _TextIndex:
         """Index the search texts of `events` (in their order), batch by batch."""
         size = len(events)
-        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, "I"))
+        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, _U32))
         word_postings = by_word.__getitem__
         append = array.append
         alphabet: list[str] = []
@@ -366,15 +374,19 @@ class _TextIndex:
             start += len(texts)
         offsets = array("q", accumulate((len(word) + 1 for word in by_word), initial=0))
         joined = "\n".join(by_word)
-        postings = list(by_word.values())
-        by_word.clear()
         dense: dict[int, int] = {}
-        empty: array[int] = array("I")
-        for word_id, positions in enumerate(postings):
+        flat: array[int] = array(_U32)
+        posting_starts = array("q", [0])
+        for word_id, positions in enumerate(by_word.values()):
             if len(positions) * _DENSE_WORD > size:
                 dense[word_id] = positions_to_mask(positions, size)
-                postings[word_id] = empty
-        return cls(size, chars, joined, offsets, postings, dense)
+            else:
+                flat.extend(positions)
+            posting_starts.append(len(flat))
+            del positions[:]  # freed as it is copied: the postings are never held twice
+        by_word.clear()
+        postings = memoryview(flat).cast("B")
+        return cls(size, chars, joined, offsets, postings, posting_starts, dense)
 
     def term_mask(self, term: str) -> int:
         """The bitset of the events whose search text holds `term` (no whitespace)."""
@@ -386,20 +398,27 @@ class _TextIndex:
         found = memo.get(term)
         if found is not None:
             return found
-        positions: array[int] = array("I")
-        extend = positions.extend
-        postings, starts, words, dense = self.postings, self.starts, self.words, self.dense
+        positions: array[int] = array(_U32)
+        add = positions.frombytes  # a memcpy from the flat postings
+        postings, first = self.postings, self.posting_starts
+        starts, words, dense = self.starts, self.words, self.dense
         mask = 0
         hit = words.find(term)
         while hit >= 0:
             word = bisect_right(starts, hit) - 1
             bits = dense.get(word)
             if bits is None:
-                extend(postings[word])
+                add(postings[first[word] * 4 : first[word + 1] * 4])
             else:
                 mask |= bits
             hit = words.find(term, starts[word + 1])  # on from the next word
-        mask |= positions_to_mask(positions, self.size)
+        try:
+            mask |= positions_to_mask(positions, self.size)
+        except IndexError:
+            # Only a loaded state made by hand (its digest checked out) can hold a
+            # position past the end; checking 10 million on loading would cost more than
+            # the load. Such positions match nothing rather than crash the search.
+            mask |= positions_to_mask([p for p in positions if p < self.size], self.size)
         if len(term) <= 2:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()  # one step, safe from any thread; the next ones refill it
@@ -472,6 +491,180 @@ class _DateIndex:
         j = end // self.step
         extra = self.lower_order[j * self.step : end]
         return self.to_masks[j] | positions_to_mask(extra, self.size)
+
+
+SEARCH_STATE_FORMAT = 1
+"""The layout of `EventIndex.search_state`; bumped whenever it or what it holds changes.
+
+The bytes are, little-endian: `_STATE_COUNTS` 64-bit counts, then sections each padded to
+8 bytes: the words (UTF-8), their starts, the postings' starts (i64), the flat postings
+and the dense word ids (u32), the dense words' bitsets, the masked characters (UTF-8)
+and their bitsets, the date index's sorted days (i64) and orders (u32) for each side,
+and its stored bitsets. Each bitset is `(size + 7) // 8` bytes. Arrays and one string:
+reading it builds a few hundred objects, not one per word or event, and the postings
+(most of it) are used in place.
+"""
+_STATE_COUNTS = 12
+_LITTLE = sys.byteorder == "little"
+
+
+def _le_bytes(column: array[int]) -> bytes:
+    """A column's bytes, little-endian."""
+    if _LITTLE:
+        return column.tobytes()
+    swapped = array(column.typecode, column)
+    swapped.byteswap()
+    return swapped.tobytes()
+
+
+def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryview]:
+    """`EventIndex.search_state`'s bytes, in pieces (see `SEARCH_STATE_FORMAT`)."""
+    size = text.size
+    width = (size + 7) // 8
+    words = text.words.encode("utf-8", "surrogatepass")
+    chars = "".join(text.chars)
+    char_bytes = chars.encode("utf-8", "surrogatepass")
+    dense_ids = array(_U32, sorted(text.dense))
+    flat_n = len(text.postings) // 4
+    postings: bytes | memoryview = text.postings
+    if not _LITTLE:
+        swapped = array(_U32)
+        swapped.frombytes(text.postings)
+        postings = _le_bytes(swapped)
+
+    def masks(values: Iterable[int]) -> bytes:
+        return b"".join(bits.to_bytes(width, "little") for bits in values)
+
+    counts = array(
+        "q",
+        [
+            size,
+            len(text.starts) - 1,
+            len(words),
+            flat_n,
+            len(dense_ids),
+            len(chars),
+            len(char_bytes),
+            dates.step,
+            len(dates.from_masks),
+            len(dates.to_masks),
+            width,
+            0,
+        ],
+    )
+    sections: list[bytes | memoryview] = [
+        _le_bytes(counts),
+        words,
+        _le_bytes(text.starts),
+        _le_bytes(text.posting_starts),
+        postings,
+        _le_bytes(dense_ids),
+        masks(text.dense[word] for word in dense_ids),
+        char_bytes,
+        masks(text.chars.values()),
+        _le_bytes(dates.uppers),
+        _le_bytes(dates.upper_order),
+        _le_bytes(dates.lowers),
+        _le_bytes(dates.lower_order),
+        masks(dates.from_masks),
+        masks(dates.to_masks),
+    ]
+    padded: list[bytes | memoryview] = []
+    for section in sections:
+        padded.append(section)
+        if len(section) % 8:
+            padded.append(bytes(-len(section) % 8))
+    return padded
+
+
+class _StateReader:
+    """Takes the sections of a saved state off its bytes, checking that each fits."""
+
+    def __init__(self, data: bytes | memoryview) -> None:
+        self.view = memoryview(data).cast("B")
+        self.at = 0
+
+    def raw(self, length: int) -> memoryview:
+        if length < 0 or self.at + length > len(self.view):
+            raise ValueError("truncated")
+        chunk = self.view[self.at : self.at + length]
+        self.at += length + (-length % 8)  # each section is padded to 8 bytes
+        return chunk
+
+    def column(self, typecode: str, length: int) -> array[int]:
+        column = array(typecode)
+        column.frombytes(self.raw(length * column.itemsize))
+        if not _LITTLE:
+            column.byteswap()
+        return column
+
+    def masks(self, count: int, width: int) -> list[int]:
+        chunk = self.raw(count * width)
+        return [int.from_bytes(chunk[i * width : (i + 1) * width], "little") for i in range(count)]
+
+
+def _ascending(column: array[int]) -> bool:
+    """Whether a column never decreases (a sort of sorted data is one C pass)."""
+    listed = column.tolist()
+    return listed == sorted(listed)
+
+
+def _decode_state(data: bytes | memoryview, size: int) -> tuple[_TextIndex, _DateIndex] | None:
+    """The indexes in `data` if it is a whole state for `size` events, else None."""
+    reader = _StateReader(data)
+    counts = reader.column("q", _STATE_COUNTS)
+    stored, words_n, words_bytes, flat_n, dense_n, chars_n, char_bytes, step = counts[:8]
+    from_n, to_n, width = counts[8:11]
+    if stored != size or width != (size + 7) // 8 or min(counts) < 0 or step < 1:
+        return None
+    words = str(reader.raw(words_bytes), "utf-8", "surrogatepass")
+    starts = reader.column("q", words_n + 1)
+    posting_starts = reader.column("q", words_n + 1)
+    if _LITTLE:
+        postings = reader.raw(flat_n * 4)  # used in place: no copy of the bulk
+    else:
+        postings = memoryview(reader.column(_U32, flat_n)).cast("B")
+    dense_ids = reader.column(_U32, dense_n)
+    dense_masks = reader.masks(dense_n, width)
+    chars = str(reader.raw(char_bytes), "utf-8", "surrogatepass")
+    char_masks = reader.masks(chars_n, width)
+    uppers = reader.column("q", size)
+    upper_order = reader.column(_U32, size)
+    lowers = reader.column("q", size)
+    lower_order = reader.column(_U32, size)
+    from_masks = reader.masks(from_n, width)
+    to_masks = reader.masks(to_n, width)
+    # Every index a lookup goes through must land in range, so that no file, however
+    # made, can make a search raise or loop (bisection needs the starts in order;
+    # positions past the end are dropped by `term_mask`).
+    expected_words_end = len(words) + 1 if words_n else 0
+    if (
+        reader.at != len(reader.view)
+        or len(chars) != chars_n
+        or starts[0] != 0
+        or starts[-1] != expected_words_end
+        or words.count("\n") != max(words_n - 1, 0)
+        or posting_starts[0] != 0
+        or posting_starts[-1] != flat_n
+        or not _ascending(starts)
+        or not _ascending(posting_starts)
+        or (dense_n and max(dense_ids) >= words_n)
+        or from_n != size // step + 2
+        or to_n != size // step + 2
+        or (size and max(max(upper_order), max(lower_order)) >= size)
+    ):
+        return None
+    text = _TextIndex(
+        size,
+        dict(zip(chars, char_masks, strict=True)),
+        words,
+        starts,
+        postings,
+        posting_starts,
+        dict(zip(dense_ids, dense_masks, strict=True)),
+    )
+    dates = _DateIndex(size, step, uppers, upper_order, from_masks, lowers, lower_order, to_masks)
+    return text, dates
 
 
 @dataclass(slots=True)
@@ -564,6 +757,40 @@ class EventIndex:
     def search_ready(self) -> bool:
         """Whether `prepare_search` has finished (until then a text search waits for it)."""
         return self._text_index is not None
+
+    def search_state(self) -> bytes | None:
+        """The text and date indexes as bytes, for `load_search_state` on the same events
+        (None until `prepare_search` has run). See `SEARCH_STATE_FORMAT` for the layout."""
+        parts = self.search_state_parts()
+        return None if parts is None else b"".join(parts)
+
+    def search_state_parts(self) -> list[bytes | memoryview] | None:
+        """`search_state` as consecutive pieces, to be written one after another: the
+        postings (most of it, hundreds of megabytes at 1,000,000 events) are not copied."""
+        text, dates = self._text_index, self._date_index
+        if text is None or dates is None:
+            return None
+        return _encode_state(text, dates)
+
+    def load_search_state(self, data: bytes | memoryview) -> bool:
+        """Adopt indexes saved by `search_state`, instead of building them.
+
+        `data` must come from an index of the same events in the same order: the caller
+        keys it to the data (`timeline.cache` stores it under the dataset's content key).
+        Every length and range an index lookup relies on is checked; False, and nothing
+        changed, for bytes that do not hold a whole state for this many events. Safe
+        from any thread, as `prepare_search` is.
+        """
+        try:
+            decoded = _decode_state(data, len(self.events))
+        except Exception:  # any damage means "not adopted": the caller builds instead
+            return False
+        if decoded is None:
+            return False
+        with self._prepare_lock:
+            if self._text_index is None:
+                self._date_index, self._text_index = decoded[1], decoded[0]
+        return True
 
     def search(self, filt: Filter, within: SearchResult | None = None) -> SearchResult:
         """The events that pass `filt`.

@@ -1,0 +1,340 @@
+"""The search index saved beside the dataset's cache entry (`EventIndex.search_state`,
+`timeline.cache.SearchStateFile`) and read back by the app on a warm start.
+
+A state read back must answer every filter exactly as the reference `filter_events`
+does; a damaged, truncated, foreign or stale file must be refused (never trusted, never
+a crash) and the index built instead; nothing is written when caching is off; and the
+app must have search ready when its main screen first shows on a second start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import DATE_POOL, SOURCE_IDS, THEMES, datasets, filters, make_dataset, make_event
+from tui_support import copy_bundled
+
+import timeline.cache
+from timeline import query
+from timeline.cache import load_with_cache, search_state_file
+from timeline.loader import load_dataset
+from timeline.model import Dataset, Event
+from timeline.query import EventIndex, Filter, filter_events, sort_by_date
+
+# -- the state itself --------------------------------------------------------------------
+
+# Short words from a small alphabet (accents, case folds, CJK, a decomposed accent), so
+# that 1-3 character queries hit many words and the dense and per-character paths run.
+_ALPHABET = "abcé東ßİe\u0301'-"
+_chunks = st.text(alphabet=_ALPHABET + " \t\u00a0", max_size=12)
+_queries = st.lists(st.text(alphabet=_ALPHABET + "AÉ", min_size=1, max_size=3), max_size=2)
+
+
+@st.composite
+def _letter_datasets(draw: st.DrawFn) -> Dataset:
+    count = draw(st.integers(0, 40))
+    return make_dataset(
+        [
+            make_event(
+                f"e{i}",
+                draw(st.sampled_from(DATE_POOL)),
+                title=draw(_chunks),
+                summary=draw(_chunks),
+                themes=draw(st.lists(st.sampled_from(THEMES[:2]), max_size=1)),
+                quotes=draw(
+                    st.lists(st.tuples(st.sampled_from(SOURCE_IDS[:2]), _chunks), max_size=2)
+                ),
+            )
+            for i in range(count)
+        ]
+    )
+
+
+@st.composite
+def _index_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """Thresholds of the index, from "everything a bitset" to "nothing a bitset"."""
+    return {
+        "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
+        "_MASKED_CHARS": draw(st.sampled_from([0, 2, 256])),
+        "_DATE_STEPS": draw(st.sampled_from([1, 3, 64])),
+        "_BATCH": draw(st.sampled_from([1, 3, 2048])),
+    }
+
+
+def _reference(dataset: Dataset, filt: Filter) -> list[str]:
+    return [event.id for event in filter_events(sort_by_date(dataset.events), filt)]
+
+
+def _round_trip(dataset: Dataset, settings_: dict[str, Any]) -> tuple[EventIndex, bytes]:
+    built = EventIndex(dataset)
+    with patch.multiple(query, **settings_):
+        built.prepare_search()
+    state = built.search_state()
+    assert state is not None
+    loaded = EventIndex(dataset)
+    ready_before = loaded.search_ready
+    assert loaded.load_search_state(state)
+    assert (ready_before, loaded.search_ready) == (False, True)
+    return loaded, state
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.one_of(datasets(max_events=30), _letter_datasets()),
+    st.lists(filters(), max_size=4),
+    _queries,
+    _index_settings(),
+)
+def test_a_state_read_back_answers_as_the_reference(
+    dataset: Dataset,
+    filters_: list[Filter],
+    words: list[str],
+    settings_: dict[str, Any],
+) -> None:
+    loaded, state = _round_trip(dataset, settings_)
+    for filt in [*filters_, Filter(text=" ".join(words))]:
+        assert [loaded.events[i].id for i in loaded.apply(filt)] == _reference(dataset, filt)
+    for k in range(1, len(words[0]) + 1 if words else 1):  # typed key by key, narrowing
+        filt = Filter(text=words[0][:k])
+        within = loaded.search(Filter(text=words[0][: k - 1]))
+        found = loaded.search(filt, within)
+        assert [loaded.events[i].id for i in found.positions] == _reference(dataset, filt)
+    assert loaded.search_state() == state  # the same bytes again: nothing lost
+
+
+def _events(count: int, word: str = "summit") -> list[Event]:
+    return [
+        make_event(f"e{i}", title=f"{word} {i} café", summary="the alliance" * (i % 3))
+        for i in range(count)
+    ]
+
+
+def test_a_state_is_refused_for_other_events_and_when_cut_short() -> None:
+    dataset = make_dataset(_events(50))
+    built = EventIndex(dataset)
+    built.prepare_search()
+    state = built.search_state()
+    assert state is not None
+    assert EventIndex(make_dataset(_events(49))).search_state() is None  # not prepared
+    assert not EventIndex(make_dataset(_events(49))).load_search_state(state)
+    for cut in [*range(0, 200), *range(len(state) - 64, len(state))]:
+        index = EventIndex(dataset)
+        assert not index.load_search_state(state[:cut])
+        assert not index.search_ready
+    assert not EventIndex(dataset).load_search_state(state + bytes(8))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4))
+def test_damaged_bytes_never_make_a_search_raise(flips: list[tuple[int, int]]) -> None:
+    # The file's SHA-256 catches damage before this; this is a state that passed it
+    # anyway (made by hand): it may answer wrongly, but it must never raise or hang.
+    dataset = make_dataset(_events(40))
+    built = EventIndex(dataset)
+    with patch.multiple(query, _DENSE_WORD=4):
+        built.prepare_search()
+    state = bytearray(built.search_state() or b"")
+    for at, value in flips:
+        state[at % len(state)] = value
+    index = EventIndex(dataset)
+    if index.load_search_state(bytes(state)):
+        for text in ("s", "su", "summit", "é", "the alliance", "9"):
+            index.apply(Filter(text=text, date_from=738000, date_to=739000))
+
+
+def test_positions_past_the_end_are_dropped_not_raised() -> None:
+    dataset = make_dataset(_events(20))
+    built = EventIndex(dataset)
+    with patch.multiple(query, _DENSE_WORD=1):  # no word dense: all as positions
+        built.prepare_search()
+    state = bytearray(built.search_state() or b"")
+    # Every event holds "summit": its postings are 0..19 somewhere in the file. Point
+    # one of them past the end.
+    needle = b"".join(i.to_bytes(4, "little") for i in range(20))
+    at = bytes(state).find(needle)
+    assert at > 0
+    state[at + 4 * 19 : at + 4 * 20] = (10**6).to_bytes(4, "little")
+    index = EventIndex(dataset)
+    assert index.load_search_state(bytes(state))
+    assert index.apply(Filter(text="summit")) == list(range(19))
+
+
+# -- the side file -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return copy_bundled(folder)
+
+
+def _saved(folder: Path) -> tuple[timeline.cache.SearchStateFile, EventIndex, bytes]:
+    loaded = load_with_cache(folder)
+    state_file = search_state_file(loaded.dataset)
+    assert state_file is not None
+    index = EventIndex(loaded.dataset)
+    index.prepare_search()
+    state = index.search_state()
+    assert state is not None and state_file.write(state)
+    return state_file, index, state
+
+
+def test_the_state_lives_beside_the_cache_entry_under_its_key(dataset_copy: Path) -> None:
+    loaded = load_with_cache(dataset_copy)
+    state_file = search_state_file(loaded.dataset)
+    assert state_file is not None
+    assert state_file.read() is None  # nothing saved yet
+    assert state_file.key == timeline.cache.cache_key(dataset_copy)
+    slot = timeline.cache._slot(dataset_copy)
+    assert state_file.path == timeline.cache.cache_dir() / f"{slot}.tlsearch"  # type: ignore[operator]
+    state_file, index, state = _saved(dataset_copy)
+    read = state_file.read()
+    assert read is not None and bytes(read) == state
+    fresh = EventIndex(load_with_cache(dataset_copy).dataset)  # warm: from the cache
+    again = search_state_file(fresh.dataset)
+    assert again is not None and (data := again.read()) is not None
+    assert fresh.load_search_state(data)
+    for text in ("a", "nato", "summit meeting", "zzz"):
+        assert fresh.apply(Filter(text=text)) == index.apply(Filter(text=text))
+    # Only the entry and the state: no temporary file left behind.
+    names = sorted(p.suffix for p in state_file.path.parent.iterdir())
+    assert names == [".tlcache", ".tlsearch"]
+
+
+def test_a_dataset_not_from_the_cache_has_no_state_file(dataset_copy: Path) -> None:
+    load_with_cache(dataset_copy)
+    assert search_state_file(load_dataset(dataset_copy).dataset) is None
+
+
+@pytest.mark.parametrize(
+    "damage", ["flip body", "flip header", "truncate", "extend", "empty", "directory"]
+)
+def test_a_damaged_file_is_ignored(dataset_copy: Path, damage: str) -> None:
+    state_file, _, _ = _saved(dataset_copy)
+    path = state_file.path
+    data = bytearray(path.read_bytes())
+    if damage == "flip body":
+        data[len(data) // 2] ^= 0x40
+    elif damage == "flip header":
+        data[3] ^= 1
+    elif damage == "truncate":
+        del data[-1:]
+    elif damage == "extend":
+        data += b"\0"
+    elif damage == "empty":
+        data = bytearray()
+    if damage == "directory":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.write_bytes(bytes(data))
+    assert state_file.read() is None
+
+
+def test_a_foreign_or_stale_file_is_ignored(dataset_copy: Path) -> None:
+    state_file, _, state = _saved(dataset_copy)
+    # Another dataset's state under this slot's name (its own key in the header).
+    other = timeline.cache.SearchStateFile(state_file.path, bytes(32))
+    assert other.read() is None
+    assert other.write(state)
+    assert state_file.read() is None
+    assert state_file.write(state) and state_file.read() is not None
+    # Written by other query code, or in another layout.
+    with patch.object(timeline.cache, "_query_digest", lambda: bytes(32)):
+        assert state_file.read() is None
+    with patch.object(query, "SEARCH_STATE_FORMAT", query.SEARCH_STATE_FORMAT + 1):
+        assert state_file.read() is None
+    assert state_file.read() is not None
+    # The dataset changed: a new key, and the old file does not match it.
+    with (dataset_copy / "events.yaml").open("a", encoding="utf-8") as file:
+        file.write("\n")
+    changed = search_state_file(load_with_cache(dataset_copy).dataset)
+    assert changed is not None and changed.path == state_file.path
+    assert changed.key != state_file.key and changed.read() is None
+
+
+def test_no_cache_gives_no_state_file(dataset_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMELINE_NO_CACHE", "1")
+    assert search_state_file(load_with_cache(dataset_copy).dataset) is None
+    cache = Path(os.environ["TIMELINE_CACHE_DIR"])
+    assert not cache.exists()
+
+
+# -- the app -----------------------------------------------------------------------------
+
+SMALL = (120, 20)
+
+
+async def _wait_for(pilot: Any, condition: Any, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
+async def _run_until_main(folder: Path) -> tuple[bool, int]:
+    """Start the app on `folder` and let its workers finish: whether search was ready
+    as the main screen first showed, and how many times the text index was built."""
+    from timeline import ui
+    from timeline.ui.screens.main import MainScreen
+
+    builds: list[int] = []
+    original = query._TextIndex.build.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type, events: Any) -> Any:
+        builds.append(len(events))
+        return original(cls, events)
+
+    app = ui.lazy_app(folder)
+    ready_at_main: list[bool] = []
+
+    def main_is_up() -> bool:
+        if isinstance(app.screen, MainScreen) and not ready_at_main:
+            assert app.index is not None
+            ready_at_main.append(app.index.search_ready)
+        return bool(ready_at_main)
+
+    with patch.object(query._TextIndex, "build", classmethod(counted)):
+        async with app.run_test(size=SMALL) as pilot:
+            await _wait_for(pilot, main_is_up, seconds=20)
+            await pilot.pause(0.1)  # time for the search worker to start
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    return ready_at_main == [True], len(builds)
+
+
+async def test_the_second_start_reads_the_index_instead_of_building_it(
+    dataset_copy: Path,
+) -> None:
+    cache = timeline.cache.cache_dir()
+    assert cache is not None
+    state_path = cache / f"{timeline.cache._slot(dataset_copy)}.tlsearch"
+    _, first_builds = await _run_until_main(dataset_copy)
+    assert first_builds == 1 and state_path.exists()
+    written = state_path.read_bytes()
+    ready, builds = await _run_until_main(dataset_copy)
+    assert (ready, builds) == (True, 0)
+    assert state_path.read_bytes() == written  # read, not rewritten
+    # A damaged file: built again on the next start, and saved whole again.
+    state_path.write_bytes(written[:-10])
+    _, builds = await _run_until_main(dataset_copy)
+    assert builds == 1 and state_path.read_bytes() == written
+
+
+async def test_the_app_with_caching_off_saves_no_index(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMELINE_NO_CACHE", "1")
+    _, builds = await _run_until_main(dataset_copy)
+    assert builds == 1
+    cache = Path(os.environ["TIMELINE_CACHE_DIR"])
+    assert not cache.exists() or list(cache.iterdir()) == []
