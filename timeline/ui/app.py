@@ -592,6 +592,7 @@ class TimelineApp(App[None]):
                          ("Enter (search, dates)", "Back to the timeline"),
                          ("Esc", "Back to the timeline")]),
             ("Quote pane", [("Tab", "From the timeline to the quotes"),
+                            ("↓ ↑ / j k", "Next / previous quote"),
                             ("Enter / click", "Open the article at this quote")]),
             ("Article", binding_rows(ArticleScreen.BINDINGS) + binding_rows(ArticleView.BINDINGS)),
             ("Overview strip", [("click", "Move the timeline to that month")]),
