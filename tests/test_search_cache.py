@@ -194,7 +194,7 @@ def test_the_state_lives_beside_the_cache_entry_under_its_key(dataset_copy: Path
     assert state_file is not None
     assert state_file.read() is None  # nothing saved yet
     assert state_file.key == timeline.cache.cache_key(dataset_copy)
-    slot = timeline.cache._slot(dataset_copy)
+    slot = timeline.cache.slot_name(dataset_copy)
     assert state_file.path == timeline.cache.cache_dir() / f"{slot}.tlsearch"  # type: ignore[operator]
     state_file, index, state = _saved(dataset_copy)
     read = state_file.read()
@@ -317,7 +317,7 @@ async def test_the_second_start_reads_the_index_instead_of_building_it(
 ) -> None:
     cache = timeline.cache.cache_dir()
     assert cache is not None
-    state_path = cache / f"{timeline.cache._slot(dataset_copy)}.tlsearch"
+    state_path = cache / f"{timeline.cache.slot_name(dataset_copy)}.tlsearch"
     _, first_builds = await _run_until_main(dataset_copy)
     assert first_builds == 1 and state_path.exists()
     written = state_path.read_bytes()

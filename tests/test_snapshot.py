@@ -205,7 +205,7 @@ def test_a_snapshot_lives_beside_the_cache_entry_of_the_same_dataset(dataset_cop
     store, index = _write(dataset_copy)
     file = store.file()
     assert file is not None and file.parent == timeline.cache.cache_dir()
-    assert file.name == f"{timeline.cache._slot(dataset_copy)}.tlrows"
+    assert file.name == f"{timeline.cache.slot_name(dataset_copy)}.tlrows"
     read = store.read()
     assert read is not None and read.count == len(index)
     # Writing it again replaces it whole (no temporary file is left behind).
@@ -260,19 +260,21 @@ def test_no_cache_writes_and_reads_nothing(
 
 
 @pytest.mark.parametrize("env", [{}, {"TIMELINE_NO_CACHE": "1"}, {"TIMELINE_NO_CACHE": "0"}])
-def test_paths_follow_the_cache_and_the_loader(
+def test_the_snapshot_sits_beside_the_cache_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
 ) -> None:
-    # The snapshot avoids importing the loader before the first frame: its copies of
-    # `resolve_dataset`, `cache_dir` and `_slot` must stay in step with the originals.
+    # One slot per dataset path, shared with the cache entry; no file when caching is off.
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert snap._cache_dir() == timeline.cache.cache_dir()
     copy_bundled(tmp_path)
+    folder = timeline.cache.cache_dir()
     for path in (None, tmp_path, tmp_path / "events.yaml", tmp_path / "nope", "rel/x.yaml"):
-        root, events = timeline.loader.resolve_dataset(path)
-        assert snap._resolve(path) == (root, events)
-        assert snap._slot(root, events) == timeline.cache._slot(path)
+        file = snap.SnapshotStore(path).file()
+        if folder is None:
+            assert file is None
+        else:
+            assert file == folder / f"{timeline.cache.slot_name(path)}.tlrows"
+    assert (folder is None) == (env.get("TIMELINE_NO_CACHE") == "1")
 
 
 # -- the app: the preview and the hand-over ---------------------------------------------

@@ -143,7 +143,7 @@ def load_with_cache(
     key = cache_key(path) if folder is not None else None
     if folder is None or key is None:
         return load_dataset(path, progress=progress)
-    entry = folder / f"{_slot(path)}-{key.hex()}{_SUFFIX}"
+    entry = folder / f"{slot_name(path)}-{key.hex()}{_SUFFIX}"
     if progress is not None:
         progress(0.0)
     cached = _read(entry, key)
@@ -247,8 +247,9 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _slot(path: str | Path | None) -> str:
-    """A short name for one dataset path: each path keeps a single cache entry."""
+def slot_name(path: str | Path | None) -> str:
+    """A short name for one dataset path: each path keeps a single cache entry, and the
+    side files of that entry (the rows snapshot, the search index) share the name."""
     root, events_file = resolve_dataset(path)
     identity = f"{os.path.abspath(root)}\0{os.path.abspath(events_file)}"
     return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]

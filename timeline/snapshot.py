@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import timeline
-from timeline.model import Event, Status, Theme
+from timeline.cache import cache_dir, slot_name
+from timeline.model import Event, Status, Theme, resolve_dataset
 from timeline.text import sanitize
 
 __all__ = [
@@ -367,45 +368,10 @@ def _decode(data: bytes, stamp: bytes) -> RowsSnapshot | None:
 # -- where it lives and when it is valid ------------------------------------------------
 
 
-def _resolve(path: str | Path | None) -> tuple[Path, Path]:
-    """`loader.resolve_dataset`, without importing the loader (PyYAML and the rest are
-    not needed before the first frame); a test keeps the two in step."""
-    if path is None:
-        root = Path(timeline.__file__).resolve().parent / "data"
-        return root, root / "events.yaml"
-    given = Path(path)
-    try:
-        is_dir = given.is_dir()
-    except (OSError, ValueError):
-        is_dir = False
-    if is_dir:
-        return given, given / "events.yaml"
-    return given.parent, given
-
-
-def _cache_dir() -> Path | None:
-    """`timeline.cache.cache_dir()`, without importing the cache and the loader; a test
-    keeps the two in step."""
-    if os.environ.get("TIMELINE_NO_CACHE", "") not in ("", "0"):
-        return None
-    configured = os.environ.get("TIMELINE_CACHE_DIR", "")
-    if configured:
-        return Path(configured)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("timeline"))
-
-
-def _slot(root: Path, events_file: Path) -> str:
-    """The cache's slot name for a dataset path (`timeline.cache._slot`)."""
-    identity = f"{os.path.abspath(root)}\0{os.path.abspath(events_file)}"
-    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-
-
 def dataset_stamp(path: str | Path | None) -> bytes | None:
     """The 32-byte stamp of the dataset at `path` (see the module docstring), or None
     when its events file is missing or not a regular file."""
-    root, events_file = _resolve(path)
+    root, events_file = resolve_dataset(path)
     digest = hashlib.sha256()
 
     def add(*parts: object) -> None:
@@ -458,11 +424,10 @@ class SnapshotStore:
 
     def file(self) -> Path | None:
         """Where the snapshot lives, or None when caching is turned off."""
-        folder = _cache_dir()
+        folder = cache_dir()
         if folder is None:
             return None
-        root, events_file = _resolve(self.path)
-        return folder / f"{_slot(root, events_file)}{_SUFFIX}"
+        return folder / f"{slot_name(self.path)}{_SUFFIX}"
 
     def stamp(self) -> bytes | None:
         """The dataset's current stamp (None: it cannot have a snapshot)."""
