@@ -101,9 +101,11 @@ def test_a_state_read_back_answers_as_the_reference(
     for filt in [*filters_, Filter(text=" ".join(words))]:
         assert [loaded.events[i].id for i in loaded.apply(filt)] == _reference(dataset, filt)
     for k in range(1, len(words[0]) + 1 if words else 1):  # typed key by key, narrowing
-        filt = Filter(text=words[0][:k])
-        within = loaded.search(Filter(text=words[0][: k - 1]))
-        found = loaded.search(filt, within)
+        filt, before = Filter(text=words[0][:k]), Filter(text=words[0][: k - 1])
+        # Narrow only as the UI does: when the folded term before is in the new one (a
+        # combining accent typed after "a" makes "á", which does not hold "a").
+        narrows = all(old in new for old, new in zip(before.terms, filt.terms, strict=False))
+        found = loaded.search(filt, loaded.search(before) if narrows else None)
         assert [loaded.events[i].id for i in found.positions] == _reference(dataset, filt)
     assert loaded.search_state() == state  # the same bytes again: nothing lost
 
