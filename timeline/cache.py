@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 
 import timeline
 from timeline import dates, diagnostics, model
+from timeline.binfile import write_atomically
 from timeline.model import MAX_SOURCE_BYTES, Loaded, max_events_bytes, resolve_dataset
 
 # The loader (PyYAML, the strict YAML reader) is imported only when a dataset has to be
@@ -311,24 +312,10 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
 
 def _write(folder: Path, entry: Path, key: bytes, loaded: Loaded) -> None:
     """Store `loaded` under `key` atomically; a cache that cannot be written is skipped."""
-    import tempfile  # only here: a warm start never writes
-
     try:
         payload = _dumps(loaded)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(_MAGIC)
-                file.write(CACHE_FORMAT.to_bytes(4, "little"))
-                file.write(key)
-                file.write(hashlib.sha256(payload).digest())
-                file.write(payload)
-            os.replace(temporary, entry)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        header = _MAGIC + CACHE_FORMAT.to_bytes(4, "little") + key
+        write_atomically(entry, [header, hashlib.sha256(payload).digest(), payload], suffix=_SUFFIX)
         slot = entry.name.split("-", 1)[0]
         for old in folder.glob(f"{slot}-*{_SUFFIX}"):
             if old != entry:
@@ -448,28 +435,14 @@ class SearchStateFile:
     def write(self, state: bytes | Sequence[bytes | memoryview]) -> bool:
         """Store `state` (`EventIndex.search_state`, or its `search_state_parts`)
         atomically; False if it could not be (nothing is left half-written)."""
-        import tempfile  # only for writing, which happens after the screen is up
-
         parts = [state] if isinstance(state, bytes | memoryview) else list(state)
         try:
-            folder = self.path.parent
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             digest = hashlib.sha256()
             for part in parts:
                 digest.update(part)
             length = sum(memoryview(part).nbytes for part in parts)
             header = self._header(length, digest.digest())
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SEARCH_SUFFIX, dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(header)
-                    for part in parts:
-                        file.write(part)
-                os.replace(temporary, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_atomically(self.path, [header, *parts], suffix=_SEARCH_SUFFIX)
         except Exception:  # an index that cannot be stored must never fail the app
             return False
         return True

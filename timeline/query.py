@@ -11,7 +11,6 @@ them to it.
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 import time
 import unicodedata
@@ -25,6 +24,7 @@ from itertools import accumulate, compress, islice, repeat
 from operator import contains
 from typing import Any, Self
 
+from timeline.binfile import LITTLE_ENDIAN, U32, ColumnReader, le_bytes
 from timeline.model import Dataset, Event, Status
 from timeline.text import _FOLD_TABLE, fold_case
 
@@ -286,7 +286,6 @@ class SearchResult:
         return len(self.positions)
 
 
-_U32 = next(code for code in "IL" if array(code).itemsize == 4)
 """The `array` type code of an unsigned 32-bit integer here (positions)."""
 _MASKED_CHARS = 256
 """At most this many characters get a bitset of their own (the first ones met); a rarer
@@ -322,7 +321,7 @@ class _TextIndex:
     """Where each word starts in `words`, and one past the end."""
     postings: memoryview
     """Every word's event positions end to end, as the bytes of native unsigned 32-bit
-    integers (`_U32`): one buffer rather than an array per word, so that a saved index
+    integers (`U32`): one buffer rather than an array per word, so that a saved index
     is read back without building an object per word (see `EventIndex.search_state`)."""
     posting_starts: array[int]
     """Where each word's positions start in `postings` (in positions), and one past the
@@ -337,7 +336,7 @@ class _TextIndex:
     def build(cls, events: Sequence[Event]) -> _TextIndex:
         """Index the search texts of `events` (in their order), batch by batch."""
         size = len(events)
-        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, _U32))
+        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, U32))
         word_postings = by_word.__getitem__
         append = array.append
         alphabet: list[str] = []
@@ -375,7 +374,7 @@ class _TextIndex:
         offsets = array("q", accumulate((len(word) + 1 for word in by_word), initial=0))
         joined = "\n".join(by_word)
         dense: dict[int, int] = {}
-        flat: array[int] = array(_U32)
+        flat: array[int] = array(U32)
         posting_starts = array("q", [0])
         for word_id, positions in enumerate(by_word.values()):
             if len(positions) * _DENSE_WORD > size:
@@ -398,7 +397,7 @@ class _TextIndex:
         found = memo.get(term)
         if found is not None:
             return found
-        positions: array[int] = array(_U32)
+        positions: array[int] = array(U32)
         add = positions.frombytes  # a memcpy from the flat postings
         postings, first = self.postings, self.posting_starts
         starts, words, dense = self.starts, self.words, self.dense
@@ -505,16 +504,6 @@ reading it builds a few hundred objects, not one per word or event, and the post
 (most of it) are used in place.
 """
 _STATE_COUNTS = 12
-_LITTLE = sys.byteorder == "little"
-
-
-def _le_bytes(column: array[int]) -> bytes:
-    """A column's bytes, little-endian."""
-    if _LITTLE:
-        return column.tobytes()
-    swapped = array(column.typecode, column)
-    swapped.byteswap()
-    return swapped.tobytes()
 
 
 def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryview]:
@@ -524,13 +513,13 @@ def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryvie
     words = text.words.encode("utf-8", "surrogatepass")
     chars = "".join(text.chars)
     char_bytes = chars.encode("utf-8", "surrogatepass")
-    dense_ids = array(_U32, sorted(text.dense))
+    dense_ids = array(U32, sorted(text.dense))
     flat_n = len(text.postings) // 4
     postings: bytes | memoryview = text.postings
-    if not _LITTLE:
-        swapped = array(_U32)
+    if not LITTLE_ENDIAN:
+        swapped = array(U32)
         swapped.frombytes(text.postings)
-        postings = _le_bytes(swapped)
+        postings = le_bytes(swapped)
 
     def masks(values: Iterable[int]) -> bytes:
         return b"".join(bits.to_bytes(width, "little") for bits in values)
@@ -553,19 +542,19 @@ def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryvie
         ],
     )
     sections: list[bytes | memoryview] = [
-        _le_bytes(counts),
+        le_bytes(counts),
         words,
-        _le_bytes(text.starts),
-        _le_bytes(text.posting_starts),
+        le_bytes(text.starts),
+        le_bytes(text.posting_starts),
         postings,
-        _le_bytes(dense_ids),
+        le_bytes(dense_ids),
         masks(text.dense[word] for word in dense_ids),
         char_bytes,
         masks(text.chars.values()),
-        _le_bytes(dates.uppers),
-        _le_bytes(dates.upper_order),
-        _le_bytes(dates.lowers),
-        _le_bytes(dates.lower_order),
+        le_bytes(dates.uppers),
+        le_bytes(dates.upper_order),
+        le_bytes(dates.lowers),
+        le_bytes(dates.lower_order),
         masks(dates.from_masks),
         masks(dates.to_masks),
     ]
@@ -577,28 +566,14 @@ def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryvie
     return padded
 
 
-class _StateReader:
-    """Takes the sections of a saved state off its bytes, checking that each fits."""
+class _StateReader(ColumnReader):
+    """Takes the sections of a saved state off its bytes (each padded to 8 bytes)."""
 
     def __init__(self, data: bytes | memoryview) -> None:
-        self.view = memoryview(data).cast("B")
-        self.at = 0
-
-    def raw(self, length: int) -> memoryview:
-        if length < 0 or self.at + length > len(self.view):
-            raise ValueError("truncated")
-        chunk = self.view[self.at : self.at + length]
-        self.at += length + (-length % 8)  # each section is padded to 8 bytes
-        return chunk
-
-    def column(self, typecode: str, length: int) -> array[int]:
-        column = array(typecode)
-        column.frombytes(self.raw(length * column.itemsize))
-        if not _LITTLE:
-            column.byteswap()
-        return column
+        super().__init__(data, align=8)
 
     def masks(self, count: int, width: int) -> list[int]:
+        """The next `count` bitsets of `width` bytes each, little-endian."""
         chunk = self.raw(count * width)
         return [int.from_bytes(chunk[i * width : (i + 1) * width], "little") for i in range(count)]
 
@@ -620,18 +595,18 @@ def _decode_state(data: bytes | memoryview, size: int) -> tuple[_TextIndex, _Dat
     words = str(reader.raw(words_bytes), "utf-8", "surrogatepass")
     starts = reader.column("q", words_n + 1)
     posting_starts = reader.column("q", words_n + 1)
-    if _LITTLE:
+    if LITTLE_ENDIAN:
         postings = reader.raw(flat_n * 4)  # used in place: no copy of the bulk
     else:
-        postings = memoryview(reader.column(_U32, flat_n)).cast("B")
-    dense_ids = reader.column(_U32, dense_n)
+        postings = memoryview(reader.column(U32, flat_n)).cast("B")
+    dense_ids = reader.column(U32, dense_n)
     dense_masks = reader.masks(dense_n, width)
     chars = str(reader.raw(char_bytes), "utf-8", "surrogatepass")
     char_masks = reader.masks(chars_n, width)
     uppers = reader.column("q", size)
-    upper_order = reader.column(_U32, size)
+    upper_order = reader.column(U32, size)
     lowers = reader.column("q", size)
-    lower_order = reader.column(_U32, size)
+    lower_order = reader.column(U32, size)
     from_masks = reader.masks(from_n, width)
     to_masks = reader.masks(to_n, width)
     # Every index a lookup goes through must land in range, so that no file, however

@@ -28,11 +28,9 @@ while the data loaded.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
-import sys
 import zlib
 from array import array
 from collections.abc import Sequence
@@ -40,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import timeline
+from timeline.binfile import U32, ColumnReader, le_bytes, write_atomically
 from timeline.cache import cache_dir, slot_name
 from timeline.model import Event, Status, Theme, resolve_dataset
 from timeline.text import sanitize
@@ -69,9 +68,7 @@ _STATUS_CODE = {status: code for code, status in enumerate(_STATUSES)}
 
 # Fixed-width column types. `array` sizes are the platform's C sizes: pick the codes
 # that are 4 and 8 bytes here (every platform CPython supports has them).
-_U32 = next(code for code in "IL" if array(code).itemsize == 4)
 _I64 = "q"
-_LITTLE = sys.byteorder == "little"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +170,9 @@ def build_snapshot(events: Sequence[Event], themes: Sequence[Theme]) -> RowsSnap
     labels: list[str] = []
     titles: list[str] = []
     statuses = bytearray()
-    source_counts = array(_U32)
-    theme_start = array(_U32, [0])
-    theme_refs = array(_U32)
+    source_counts = array(U32)
+    theme_start = array(U32, [0])
+    theme_refs = array(U32)
     described: dict[object, str] = {}  # dates repeat a lot: describe each once
     try:
         for event in events:
@@ -195,7 +192,7 @@ def build_snapshot(events: Sequence[Event], themes: Sequence[Theme]) -> RowsSnap
     rows = build_rows(range(count), keys)
     strings = [*ids, *labels, *titles, *theme_ids, *(sanitize(t.label) for t in themes)]
     encoded = [text.encode("utf-8", "surrogatepass") for text in strings]
-    offsets = array(_U32, [0])
+    offsets = array(U32, [0])
     total = 0
     for piece in encoded:
         total += len(piece)
@@ -218,15 +215,6 @@ def build_snapshot(events: Sequence[Event], themes: Sequence[Theme]) -> RowsSnap
     )
 
 
-def _le(column: array[int]) -> bytes:
-    """A column's bytes in little-endian order."""
-    if _LITTLE:
-        return column.tobytes()
-    swapped = array(column.typecode, column)
-    swapped.byteswap()
-    return swapped.tobytes()
-
-
 def encode_snapshot(snapshot: RowsSnapshot, stamp: bytes) -> bytes:
     """The file's bytes for `snapshot`, valid for data with this `stamp` (32 bytes)."""
     themes = len(snapshot.theme_ids)
@@ -244,15 +232,15 @@ def encode_snapshot(snapshot: RowsSnapshot, stamp: bytes) -> bytes:
     )
     body = b"".join(
         [
-            _le(counts),
-            _le(array(_I64, snapshot.rows)),
-            _le(array(_U32, snapshot.row_of)),
-            _le(snapshot.keys),
+            le_bytes(counts),
+            le_bytes(array(_I64, snapshot.rows)),
+            le_bytes(array(U32, snapshot.row_of)),
+            le_bytes(snapshot.keys),
             snapshot.statuses,
-            _le(snapshot.source_counts),
-            _le(snapshot.theme_start),
-            _le(snapshot.theme_refs),
-            _le(snapshot.offsets),
+            le_bytes(snapshot.source_counts),
+            le_bytes(snapshot.theme_start),
+            le_bytes(snapshot.theme_refs),
+            le_bytes(snapshot.offsets),
             snapshot.blob,
         ]
     )
@@ -266,32 +254,6 @@ def encode_snapshot(snapshot: RowsSnapshot, stamp: bytes) -> bytes:
             body,
         ]
     )
-
-
-class _Reader:
-    """Takes typed columns off a buffer, checking that each one fits."""
-
-    def __init__(self, data: memoryview) -> None:
-        self.data = data
-        self.at = 0
-
-    def column(self, typecode: str, length: int) -> array[int]:
-        column = array(typecode)
-        size = length * column.itemsize
-        if length < 0 or self.at + size > len(self.data):
-            raise ValueError("truncated")
-        column.frombytes(self.data[self.at : self.at + size])
-        if not _LITTLE:
-            column.byteswap()
-        self.at += size
-        return column
-
-    def raw(self, length: int) -> memoryview:
-        if length < 0 or self.at + length > len(self.data):
-            raise ValueError("truncated")
-        chunk = self.data[self.at : self.at + length]
-        self.at += length
-        return chunk
 
 
 def decode_snapshot(data: bytes, stamp: bytes) -> RowsSnapshot | None:
@@ -316,18 +278,18 @@ def _decode(data: bytes, stamp: bytes) -> RowsSnapshot | None:
     view = memoryview(data)[_HEAD:]
     if zlib.crc32(view) != int.from_bytes(data[magic + 36 : magic + 40], "little"):
         return None
-    reader = _Reader(view)
+    reader = ColumnReader(view)
     count, themes, row_count, refs, blob_size, slots, offset_count = reader.column(_I64, _COUNTS)
     if offset_count != 3 * count + 2 * themes + 1 or min(count, themes, slots) < 0:
         return None
     rows = reader.column(_I64, row_count)
-    row_of = reader.column(_U32, count)
+    row_of = reader.column(U32, count)
     keys = reader.column(_I64, count)
     statuses = bytes(reader.raw(count))
-    source_counts = reader.column(_U32, count)
-    theme_start = reader.column(_U32, count + 1)
-    theme_refs = reader.column(_U32, refs)
-    offsets = reader.column(_U32, offset_count)
+    source_counts = reader.column(U32, count)
+    theme_start = reader.column(U32, count + 1)
+    theme_refs = reader.column(U32, refs)
+    offsets = reader.column(U32, offset_count)
     blob = reader.raw(blob_size)
     if reader.at != len(view):
         return None
@@ -458,19 +420,7 @@ class SnapshotStore:
             snapshot = build_snapshot(events, themes)
             if snapshot is None:
                 return False
-            data = encode_snapshot(snapshot, stamp)
-            import tempfile  # only for writing, which happens after the screen is up
-
-            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=file.parent)
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
-                os.replace(temporary, file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_atomically(file, [encode_snapshot(snapshot, stamp)], suffix=_SUFFIX)
         except Exception:  # a snapshot that cannot be written must never fail a load
             return False
         return True
