@@ -676,6 +676,15 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
                 if app.failure:
                     raise RuntimeError("the dataset did not load")
                 await pilot.pause(0.01)
+            # The search index is built in a thread after start (seconds at 100k); the
+            # search series must time typing, not that build, so wait for it and report
+            # the wait apart.
+            waited = time.perf_counter()
+            while not getattr(app.index, "search_ready", True):
+                if time.perf_counter() - waited > 120:
+                    raise RuntimeError("the search index was not ready after 120 s")
+                await pilot.pause(0.05)
+            out["search_ready_s"] = time.perf_counter() - waited
             await pilot.pause(0.2)
             if "--gc-idle" in flags:
                 # The experiment the UI could adopt: no automatic full collection while

@@ -39,20 +39,26 @@ class OverviewStrip(Widget):
         self._visible: tuple[int, int] | None = None
         self._cursor_month: int | None = None
 
+    # Each setter repaints only on a change: the timeline reports its months and cursor
+    # after every key, mostly unchanged, and a repaint redraws the whole strip.
+
     def show_histogram(self, histogram: Histogram) -> None:
         """Show a new month-by-month count (after the filter changed)."""
-        self._histogram = histogram
-        self.refresh()
+        if histogram != self._histogram:
+            self._histogram = histogram
+            self.refresh()
 
     def show_visible(self, visible: tuple[int, int] | None) -> None:
         """Light the running months from `visible[0]` to `visible[1]` (on screen now)."""
-        self._visible = visible
-        self.refresh()
+        if visible != self._visible:
+            self._visible = visible
+            self.refresh()
 
     def show_cursor(self, month: int | None) -> None:
         """Mark the highlighted event's running month."""
-        self._cursor_month = month
-        self.refresh()
+        if month != self._cursor_month:
+            self._cursor_month = month
+            self.refresh()
 
     def _columns(self) -> list[tuple[int, int]]:
         """The (first, last) running months under each column of the strip.

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Self
 
 from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
@@ -35,7 +38,7 @@ from timeline.text import sanitize
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, THEME_COLOURS
 
-__all__ = ["EdtfValidator", "FacetList", "FilterSidebar", "count_text"]
+__all__ = ["EdtfValidator", "FacetList", "FilterSidebar", "TextBox", "count_text"]
 
 
 class EdtfValidator(Validator):
@@ -50,6 +53,33 @@ class EdtfValidator(Validator):
         except EdtfError as error:
             return self.failure(str(error))
         return self.success()
+
+
+class TextBox(Input):
+    """An `Input` whose typing redraws the box only, not the screen's layout.
+
+    `Input` sets its `virtual_size` (the width of its text) at every keystroke, and
+    `Widget.virtual_size` asks for a layout of the whole screen, which also redraws
+    every scroll bar on it: 6-8 ms before a search's rows could be drawn at 160x50.
+    The sidebar's boxes have a fixed size, so here the new width only updates the
+    box's scroll range, as that layout would have (a box sized by its text, `width:
+    auto`, still asks for the layout).
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False)
+    """As `Widget.virtual_size` (the same stored value), but not laying out. Nor
+    repainting: the new value repaints the box just after. Repainting here, before
+    `Input.Changed` is posted, let the box go idle and paint the letter alone, one
+    frame (and one or two update periods) ahead of the rows it filtered."""
+
+    def watch_virtual_size(self, size: Size) -> None:
+        """Update the scroll range to the text's new width."""
+        if not self.is_mounted:
+            return
+        if self.styles.auto_dimensions:
+            self.refresh(layout=True)
+        else:
+            self._scroll_update(size)
 
 
 _PROMPT_CELLS = 22
@@ -91,6 +121,11 @@ def _prompt(label: str, colour: str | None = None) -> Content:
     return Content.assemble(*parts)
 
 
+_Parts = tuple[Strip, Style | None, Strip, str] | Strip
+"""A facet line cut around its count's room (left, the room's style, right, the value),
+or the whole line when it has no such room."""
+
+
 class FacetList(SelectionList[str]):
     """A `SelectionList` of facet values that draws each value's count as it renders.
 
@@ -98,21 +133,63 @@ class FacetList(SelectionList[str]):
     screen. Replacing the prompts instead made the list re-measure every option on the
     next frame: at 100,000 events (1,000 sources, 200 actors) that was most of the time
     from a keystroke to its frame.
+
+    New counts repaint every line on screen after each filter change. A line drawn by
+    `SelectionList` costs about 0.1 ms (styles looked up, check box built), so the
+    lines are kept cut around the count's room and only the count is drawn again. Any
+    other repaint (highlight, selection, focus, hover, scrolling, styles, size) goes
+    through `refresh` and drops them, as it drops Textual's own drawn lines.
     """
+
+    # Class-level defaults: `refresh` can run before `__init__` has set them.
+    _parts: dict[int, _Parts] | None = None
+    _counts_only = False
 
     def __init__(self, *selections: Selection[str], id: str | None = None) -> None:
         """A list of `selections`, every count 0 until `show_counts`."""
         super().__init__(*selections, id=id)
         self.counts: dict[str, int] = {}
+        self._parts = {}
 
     def show_counts(self, counts: dict[str, int]) -> None:
         """Show these counts (values missing from `counts` show 0)."""
         if counts != self.counts:
             self.counts = counts
-            self.refresh()
+            self._counts_only = True
+            try:
+                self.refresh()
+            finally:
+                self._counts_only = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """Repaint as `Widget.refresh`; anything but new counts redraws whole lines."""
+        if self._parts and not self._counts_only:
+            self._parts.clear()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def render_line(self, y: int) -> Strip:
         """The line from `SelectionList`, with the option's count in its blank room."""
+        line_number = self.scroll_offset.y + y
+        if self._parts is None:
+            self._parts = {}
+        parts = self._parts.get(line_number)
+        if parts is None:
+            parts = self._cut_line(y)
+            self._parts[line_number] = parts
+        if isinstance(parts, Strip):
+            return parts
+        left, style, right, value = parts
+        text = count_text(self.counts.get(value, 0))
+        return Strip.join([left, Strip([Segment(text, style)], _COUNT_CELLS), right])
+
+    def _cut_line(self, y: int) -> _Parts:
+        """The line from `SelectionList`, cut around the room for its count."""
         line = super().render_line(y)
         index = self.scroll_offset.y + y
         if not 0 <= index < self.option_count:
@@ -126,10 +203,7 @@ class FacetList(SelectionList[str]):
             return line  # too narrow to have laid the prompt out on one line
         room = line.crop(start, end)
         style = next(iter(room)).style if room.cell_length else None
-        text = count_text(self.counts.get(selection.value, 0))
-        return Strip.join(
-            [line.crop(0, start), Strip([Segment(text, style)], _COUNT_CELLS), line.crop(end)]
-        )
+        return (line.crop(0, start), style, line.crop(end), selection.value)
 
 
 class FilterSidebar(VerticalScroll, can_focus=False):
@@ -207,7 +281,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def _controls(self) -> Iterator[Widget]:
         """Search first, then each facet, then the date range."""
         yield Label("Search", classes="sidebar-heading")
-        yield Input(placeholder="title, summary, quotes", id="search")
+        yield TextBox(placeholder="title, summary, quotes", id="search")
         yield Horizontal(
             Label("Themes", classes="sidebar-heading"),
             Label("match all", classes="switch-label"),
@@ -223,8 +297,8 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         yield FacetList(*self._selections("actors"), id="actors")
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
         yield Horizontal(
-            Input(placeholder="from", id="date-from", validators=[EdtfValidator()]),
-            Input(placeholder="to", id="date-to", validators=[EdtfValidator()]),
+            TextBox(placeholder="from", id="date-from", validators=[EdtfValidator()]),
+            TextBox(placeholder="to", id="date-to", validators=[EdtfValidator()]),
             id="date-range",
         )
 
@@ -236,15 +310,27 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     # -- edits go up -----------------------------------------------------------------
 
+    def _report(self, message: FilterEdited) -> None:
+        """Send an edit straight to the screen rather than bubbling it up.
+
+        The control's own repaint (a check box, a typed letter) reaches the screen as
+        soon as the control is idle. Bubbled through the containers, the edit came one
+        hop behind it, the screen went idle in between and painted that repaint alone,
+        and Textual's update timer then held the frame with the new rows back by one or
+        two periods (17-33 ms). Sent straight, the edit is in the screen's queue before
+        it goes idle, so the control and the rows it filtered paint in one frame.
+        """
+        self.screen.post_message(message)
+
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(FilterEdited({"text": event.value}))
+        self._report(FilterEdited({"text": event.value}))
 
     @on(Switch.Changed, "#all-themes")
     def _mode_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        self.post_message(FilterEdited({"all_themes": event.value}))
+        self._report(FilterEdited({"all_themes": event.value}))
 
     @on(SelectionList.SelectedChanged)
     def _facet_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
@@ -252,9 +338,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         facet = event.selection_list.id
         values = frozenset(event.selection_list.selected)
         if facet == "statuses":
-            self.post_message(FilterEdited({"statuses": frozenset(map(Status, values))}))
+            self._report(FilterEdited({"statuses": frozenset(map(Status, values))}))
         elif facet in ("themes", "sources", "actors"):
-            self.post_message(FilterEdited({facet: values}))
+            self._report(FilterEdited({facet: values}))
 
     @on(Input.Changed, "#date-from, #date-to")
     def _date_changed(self, event: Input.Changed) -> None:
@@ -268,7 +354,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         if text:
             date = parse_edtf(text)
             day = date.lower if field == "date_from" else date.upper
-        self.post_message(FilterEdited({field: day}))
+        self._report(FilterEdited({field: day}))
 
     # -- values come down ------------------------------------------------------------
 

@@ -11,15 +11,15 @@ screen, or a `timeline.snapshot.RowsSnapshot` while the dataset is still loading
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import ClassVar, NamedTuple, Protocol, runtime_checkable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -41,11 +41,26 @@ STATUS_MARKERS = {Status.OCCURRED: "●", Status.SCHEDULED: "◆", Status.PLANNE
 """How each status shows at the start of a row."""
 
 _MAX_MARKERS = 5
+_STRIP_CACHE_SIZE = 1024
+"""Drawn lines kept by `TimelineView` (about twenty screens at 50 lines)."""
 _EMPTY_ROWS = TimelineRows([], [], [])
 
 RowFields = tuple[str, str, Status, Sequence[str], int]
 """What one event row shows: date label, title (both sanitized), status, theme ids, and
 the number of sources."""
+
+
+class _RowStyles(NamedTuple):
+    """Every style a row is drawn with, looked up once per repaint instead of per line."""
+
+    base: Style
+    planned: Style
+    date: Style
+    sources: Style
+    cursor: Style
+    year: Style
+    month: Style
+    empty: Style
 
 
 @runtime_checkable
@@ -180,6 +195,13 @@ class TimelineView(ScrollView, can_focus=True):
         self._rows = _EMPTY_ROWS
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
+        # Drawn lines by (row, under the cursor, width), for the styles in `_strip_styles`:
+        # a repaint after a filter change or a scroll mostly redraws rows drawn before,
+        # and drawing one costs tens of microseconds (46 rows a frame at 160x50).
+        self._strips: dict[tuple[int, bool, int], Strip] = {}
+        self._strip_styles: _RowStyles | None = None
+        self._pass_styles: _RowStyles | None = None  # set while `render_lines` runs
+        self._after_render: list[Callable[[], None]] = []
 
     # -- data in ---------------------------------------------------------------------
 
@@ -375,48 +397,102 @@ class TimelineView(ScrollView, can_focus=True):
         self.virtual_size = Size(event.size.width, len(self._rows.rows))
         if self._cursor is not None:
             self.call_after_refresh(self._scroll_row_into_view, self._cursor)
+        # What is on screen was reported before the widget had a size (the strip lit
+        # only the first row's month until the first scroll): report it again.
+        self.call_after_refresh(self._report_viewport)
 
     # -- drawing ---------------------------------------------------------------------
 
+    def call_after_render(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the timeline has next been drawn into a frame.
+
+        For work that should follow the frame showing new rows rather than delay it:
+        the callback runs after that frame is painted (queued from the repaint, which
+        runs inside the screen's update).
+        """
+        self._after_render.append(callback)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in `crop`, looking the row styles up once for all of them."""
+        self._pass_styles = self._row_styles()
+        try:
+            lines = super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+        if self._after_render:
+            callbacks, self._after_render = self._after_render, []
+            for callback in callbacks:
+                self.call_later(callback)
+        return lines
+
+    def _row_styles(self) -> _RowStyles:
+        """The styles rows are drawn with now; a change of any drops the drawn lines."""
+        base = self.rich_style
+        component = self.get_component_rich_style
+        styles = _RowStyles(
+            base,
+            component("timeline-view--planned"),
+            component("timeline-view--date", partial=True),
+            component("timeline-view--count", partial=True),
+            component("timeline-view--cursor", partial=True),
+            base + component("timeline-view--year"),
+            base + component("timeline-view--month"),
+            base + component("timeline-view--empty"),
+        )
+        if styles != self._strip_styles:
+            self._strips.clear()
+            self._strip_styles = styles
+        return styles
+
     def render_line(self, y: int) -> Strip:
         """Draw one line of the timeline (only lines on screen are ever drawn)."""
+        styles = self._pass_styles or self._row_styles()
         row_index = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
         rows = self._rows.rows
         if not rows:
             if y == 1:
-                style = base + self.get_component_rich_style("timeline-view--empty")
                 text = "  No events match these filters. Press c to clear them."
-                return Strip([Segment(set_cell_size(text, width), style)], width)
-            return Strip.blank(width, base)
+                return Strip([Segment(set_cell_size(text, width), styles.empty)], width)
+            return Strip.blank(width, styles.base)
         if row_index >= len(rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, styles.base)
         row = rows[row_index]
-        if row < 0:
-            return self._render_heading(Heading.decode(row), width, base)
-        return self._render_event(row, row_index == self._cursor, width, base)
+        is_cursor = row_index == self._cursor
+        key = (row, is_cursor, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if row < 0:
+                strip = self._render_heading(Heading.decode(row), width, styles)
+            else:
+                strip = self._render_event(row, is_cursor, width, styles)
+            if len(self._strips) >= _STRIP_CACHE_SIZE:
+                self._strips.clear()  # bounded: only what was on screen lately
+            self._strips[key] = strip
+        return strip
 
-    def _render_heading(self, heading: Heading, width: int, base: Style) -> Strip:
+    def _render_heading(self, heading: Heading, width: int, styles: _RowStyles) -> Strip:
         if heading.month == 0:
-            style = base + self.get_component_rich_style("timeline-view--year")
+            style = styles.year
             label = f" {heading.label} "
             line = label + "─" * max(0, width - cell_len(label))
         else:
-            style = base + self.get_component_rich_style("timeline-view--month")
+            style = styles.month
             line = f"   {heading.label.split()[0]}"
         return Strip([Segment(set_cell_size(line, width), style)], width)
 
-    def _render_event(self, position: int, is_cursor: bool, width: int, base: Style) -> Strip:
+    def _render_event(
+        self, position: int, is_cursor: bool, width: int, styles: _RowStyles
+    ) -> Strip:
         date_text, title, status, themes, count = self._source.timeline_row(position)
-        style = base
+        style = styles.base
         if status is not Status.OCCURRED:
-            style = style + self.get_component_rich_style("timeline-view--planned")
-        date_style = style + self.get_component_rich_style("timeline-view--date", partial=True)
-        count_style = style + self.get_component_rich_style("timeline-view--count", partial=True)
+            style = style + styles.planned
+        date_style = style + styles.date
+        count_style = style + styles.sources
         if is_cursor:
             # The cursor wins over every column's own colour so the row reads as one.
-            cursor = self.get_component_rich_style("timeline-view--cursor", partial=True)
+            cursor = styles.cursor
             style, date_style, count_style = (s + cursor for s in (style, date_style, count_style))
 
         marker = f" {STATUS_MARKERS[status]} "
