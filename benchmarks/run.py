@@ -262,6 +262,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("app main screen ready, warm cache (s)", lambda r: s(r["frame_main_warm"])),
         ("  × hello", lambda r: ratio(r["frame_main_warm"], r["hello"])),
         ("rows snapshot MB; read ms; write s", lambda r: snapshot_cell(r)),
+        ("search index ready after the main screen (s)", lambda r: s(r["search_ready_s"])),
         ("theme toggle: handler ms med/p95", lambda r: lat(r, "theme_handler")),
         ("theme toggle: core ms med/p95", lambda r: lat(r, "theme_core")),
         ("theme toggle: counts + strip, next frame, ms med/p95", lambda r: lat(r, "theme_widgets")),
@@ -280,7 +281,8 @@ def table(results: list[dict[str, Any]]) -> str:
         ("app peak RSS, cold (MB)", lambda r: f"{r['app_rss_cold']:.0f}"),
         ("app peak RSS, warm (MB)", lambda r: f"{r['app_rss_warm']:.0f}"),
         ("  warm − hello (MB)", lambda r: f"{r['app_rss_warm'] - r['hello_rss']:.0f}"),
-        ("app RSS after browsing, warm (MB)", lambda r: f"{r['browse_rss']:.0f}"),
+        ("app peak RSS after browsing, warm (MB)", lambda r: f"{r['browse_rss']:.0f}"),
+        ("  after browsing − hello (MB)", lambda r: f"{r['browse_rss'] - r['hello_rss']:.0f}"),
     ]  # fmt: skip
     head = "| figure | " + " | ".join(label(r["n"]) for r in results) + " |"
     rule = "|---|" + "---|" * len(results)
