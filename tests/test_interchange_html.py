@@ -110,6 +110,7 @@ def test_theme_filter_text_filter_and_quotes(browser: Any, tmp_path: Path) -> No
         assert not page.locator("#reader").is_visible()
         page.locator(".event", has_text=event.title).locator("a.quote").first.click()
         reader = page.locator("#reader")
+        reader.wait_for(state="visible", timeout=5000)  # the page's own click handler runs
         assert reader.is_visible()
         article = page.locator(".source.open")
         assert article.count() == 1
@@ -119,6 +120,7 @@ def test_theme_filter_text_filter_and_quotes(browser: Any, tmp_path: Path) -> No
         assert article.locator("mark.current").first.is_visible()
         assert article.locator(".text").inner_text() == source.text
         page.locator("#back").click()
+        reader.wait_for(state="hidden", timeout=5000)  # not at once: it closes on the event
         assert not reader.is_visible()
 
         assert view.messages == []
