@@ -10,6 +10,7 @@ and dashes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ __all__ = [
     "datasets",
     "events",
     "filters",
+    "index_settings",
     "make_dataset",
     "make_event",
     "make_quote",
@@ -224,3 +226,17 @@ def filters(draw: st.DrawFn) -> Filter:
         date_to=draw(st.none() | st.sampled_from(_DAYS)),
         text=separator.join(words),
     )
+
+
+@st.composite
+def index_settings(draw: st.DrawFn) -> dict[str, Any]:
+    """Thresholds of `timeline.query`'s search index (patch them in with
+    `unittest.mock.patch.multiple(query, **settings)`), from "everything a bitset" to
+    "nothing a bitset", with batches small enough that characters are first met late."""
+    return {
+        "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
+        "_MASKED_CHARS": draw(st.sampled_from([0, 2, 256])),
+        "_DATE_STEPS": draw(st.sampled_from([1, 3, 64])),
+        "_MEMO_LIMIT": draw(st.sampled_from([1, 512])),
+        "_BATCH": draw(st.sampled_from([1, 3, 2048])),
+    }

@@ -24,6 +24,7 @@ from strategies import (
     WORDS,
     datasets,
     filters,
+    index_settings,
     make_dataset,
     make_event,
 )
@@ -564,18 +565,6 @@ def _letter_events(draw: st.DrawFn, count: int) -> list[Event]:
 _queries = st.text(alphabet=_ALPHABET + "AÉSS", min_size=1, max_size=3)
 
 
-@st.composite
-def _index_settings(draw: st.DrawFn) -> dict[str, Any]:
-    """Thresholds of the index, from "everything a bitset" to "nothing a bitset"."""
-    return {
-        "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
-        "_MASKED_CHARS": draw(st.sampled_from([0, 2, 256])),
-        "_DATE_STEPS": draw(st.sampled_from([1, 3, 64])),
-        "_MEMO_LIMIT": draw(st.sampled_from([1, 512])),
-        "_BATCH": draw(st.sampled_from([1, 3, 2048])),  # characters first met later
-    }
-
-
 def _prepared(dataset: Dataset, settings_: dict[str, Any]) -> EventIndex:
     index = EventIndex(dataset)
     with patch.multiple(query, **settings_):
@@ -600,7 +589,7 @@ _DAYS = sorted(
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(0, 40).flatmap(_letter_events), _queries, _index_settings(), st.data())
+@given(st.integers(0, 40).flatmap(_letter_events), _queries, index_settings(), st.data())
 def test_typing_a_short_query_key_by_key_matches_the_reference(
     events: list[Event], word: str, settings_: dict[str, Any], data: st.DataObject
 ) -> None:
@@ -630,7 +619,7 @@ def test_typing_a_short_query_key_by_key_matches_the_reference(
 @given(
     st.integers(0, 40).flatmap(_letter_events),
     st.lists(_queries, max_size=3),
-    _index_settings(),
+    index_settings(),
     st.data(),
 )
 def test_words_and_date_ranges_match_the_reference(

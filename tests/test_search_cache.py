@@ -17,7 +17,16 @@ from unittest.mock import patch
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import DATE_POOL, SOURCE_IDS, THEMES, datasets, filters, make_dataset, make_event
+from strategies import (
+    DATE_POOL,
+    SOURCE_IDS,
+    THEMES,
+    datasets,
+    filters,
+    index_settings,
+    make_dataset,
+    make_event,
+)
 from tui_support import copy_bundled
 
 import timeline.cache
@@ -56,17 +65,6 @@ def _letter_datasets(draw: st.DrawFn) -> Dataset:
     )
 
 
-@st.composite
-def _index_settings(draw: st.DrawFn) -> dict[str, Any]:
-    """Thresholds of the index, from "everything a bitset" to "nothing a bitset"."""
-    return {
-        "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
-        "_MASKED_CHARS": draw(st.sampled_from([0, 2, 256])),
-        "_DATE_STEPS": draw(st.sampled_from([1, 3, 64])),
-        "_BATCH": draw(st.sampled_from([1, 3, 2048])),
-    }
-
-
 def _reference(dataset: Dataset, filt: Filter) -> list[str]:
     return [event.id for event in filter_events(sort_by_date(dataset.events), filt)]
 
@@ -89,7 +87,7 @@ def _round_trip(dataset: Dataset, settings_: dict[str, Any]) -> tuple[EventIndex
     st.one_of(datasets(max_events=30), _letter_datasets()),
     st.lists(filters(), max_size=4),
     _queries,
-    _index_settings(),
+    index_settings(),
 )
 def test_a_state_read_back_answers_as_the_reference(
     dataset: Dataset,
