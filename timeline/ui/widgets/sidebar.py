@@ -14,7 +14,7 @@ sidebar is its empty panel, at its full width, and it keeps whatever `show_filte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Self
 
 from rich.segment import Segment
@@ -33,7 +33,7 @@ from textual.widgets.selection_list import Selection
 
 from timeline.dates import EdtfError, parse_edtf
 from timeline.model import Dataset, Status
-from timeline.query import FacetCounts, Filter
+from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, THEME_COLOURS
@@ -129,10 +129,11 @@ or the whole line when it has no such room."""
 class FacetList(SelectionList[str]):
     """A `SelectionList` of facet values that draws each value's count as it renders.
 
-    The prompts never change; `show_counts` swaps a dict and repaints the lines on
-    screen. Replacing the prompts instead made the list re-measure every option on the
-    next frame: at 100,000 events (1,000 sources, 200 actors) that was most of the time
-    from a keystroke to its frame.
+    The prompts never change; `show_counts` swaps a mapping and repaints the lines on
+    screen, each of which looks its count up as it renders: with `LazyCounts`, only
+    the values on screen are ever counted. Replacing the prompts instead made the list
+    re-measure every option on the next frame: at 100,000 events (1,000 sources, 200
+    actors) that was most of the time from a keystroke to its frame.
 
     New counts repaint every line on screen after each filter change. A line drawn by
     `SelectionList` costs about 0.1 ms (styles looked up, check box built), so the
@@ -148,12 +149,12 @@ class FacetList(SelectionList[str]):
     def __init__(self, *selections: Selection[str], id: str | None = None) -> None:
         """A list of `selections`, every count 0 until `show_counts`."""
         super().__init__(*selections, id=id)
-        self.counts: dict[str, int] = {}
+        self.counts: Mapping[str, int] = {}
         self._parts = {}
 
-    def show_counts(self, counts: dict[str, int]) -> None:
+    def show_counts(self, counts: Mapping[str, int]) -> None:
         """Show these counts (values missing from `counts` show 0)."""
-        if counts != self.counts:
+        if not _same_counts(counts, self.counts):
             self.counts = counts
             self._counts_only = True
             try:
@@ -204,6 +205,20 @@ class FacetList(SelectionList[str]):
         room = line.crop(start, end)
         style = next(iter(room)).style if room.cell_length else None
         return (line.crop(0, start), style, line.crop(end), selection.value)
+
+
+def _same_counts(new: Mapping[str, int], old: Mapping[str, int]) -> bool:
+    """Whether `new` is known to show the same counts as `old`, without counting.
+
+    Two `LazyCounts` are the same when they count within equal results; comparing them
+    otherwise would count every value, the cost they exist to avoid. So a lazy mapping
+    against anything else is taken as new (a repaint of the lines on screen, no more).
+    """
+    if new is old:
+        return True
+    if isinstance(new, LazyCounts) or isinstance(old, LazyCounts):
+        return isinstance(new, LazyCounts) and new.same_result(old)
+    return new == old
 
 
 class FilterSidebar(VerticalScroll, can_focus=False):
@@ -405,7 +420,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         if not self.filled:
             self._pending_counts = counts
             return
-        by_facet: dict[str, dict[str, int]] = {
+        by_facet: dict[str, Mapping[str, int]] = {
             "themes": counts.themes,
             "statuses": {str(k): v for k, v in counts.statuses.items()},
             "sources": counts.sources,
