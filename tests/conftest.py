@@ -6,8 +6,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from tui_support import copy_bundled
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -23,3 +25,14 @@ def _private_cache_dir() -> Iterator[None]:
     else:
         os.environ["TIMELINE_CACHE_DIR"] = previous
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def dataset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled dataset in a temporary folder, with its own cache folder
+    (caching on), for tests of the cache entry and the files beside it."""
+    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return copy_bundled(folder)

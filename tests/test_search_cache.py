@@ -27,7 +27,6 @@ from strategies import (
     make_dataset,
     make_event,
 )
-from tui_support import copy_bundled
 
 import timeline.cache
 from timeline import query
@@ -166,15 +165,6 @@ def test_positions_past_the_end_are_dropped_not_raised() -> None:
 
 
 # -- the side file -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def dataset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    return copy_bundled(folder)
 
 
 def _saved(folder: Path) -> tuple[timeline.cache.SearchStateFile, EventIndex, bytes]:

@@ -183,15 +183,6 @@ def test_a_crafted_file_with_a_valid_checksum_cannot_break_the_timeline(
 # -- the files: where, when valid, when off ---------------------------------------------
 
 
-@pytest.fixture
-def dataset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    return copy_bundled(folder)
-
-
 def _write(folder: Path) -> tuple[SnapshotStore, EventIndex]:
     store = SnapshotStore(folder)
     stamp = store.stamp()
