@@ -15,6 +15,7 @@ from timeline.views import (
     group_keys,
     month_histogram,
     month_index,
+    month_jump,
     month_of_key,
     wrap_offsets,
 )
@@ -147,3 +148,25 @@ def test_wrap_breaks_at_spaces_and_cuts_long_words() -> None:
         "supercalifr",
         "agilistic",
     ]
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=60).map(sorted),
+    st.data(),
+    st.integers(-15, 15).filter(bool),
+)
+def test_month_jump_finds_the_nearest_shown_month_past_the_target(
+    months_of: list[int], data: st.DataObject, months: int
+) -> None:
+    # Events in date order have non-decreasing months; any subset of them may be shown.
+    flags = data.draw(st.lists(st.booleans(), min_size=len(months_of), max_size=len(months_of)))
+    shown = [i for i, keep in enumerate(flags) if keep]
+    position = data.draw(st.integers(0, len(months_of) - 1))
+    target = months_of[position] + months
+    if months > 0:
+        later = [months_of[i] for i in shown if months_of[i] >= target]
+        expected = min(later) if later else None
+    else:
+        earlier = [months_of[i] for i in shown if months_of[i] <= target]
+        expected = max(earlier) if earlier else None
+    assert month_jump(shown, months_of.__getitem__, position, months) == expected

@@ -8,9 +8,9 @@ position in `EventIndex.events`; a negative row is a heading (see `Heading`).
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from timeline.dates import MONTH_ABBR
@@ -26,6 +26,7 @@ __all__ = [
     "group_keys",
     "month_histogram",
     "month_index",
+    "month_jump",
     "month_of_key",
     "wrap_offsets",
 ]
@@ -203,6 +204,21 @@ def month_histogram(
         if first <= month <= last:
             counts[month - first] += count
     return Histogram(first, last, counts)
+
+
+def month_jump(
+    shown: Sequence[int], month: Callable[[int], int], position: int, months: int
+) -> int | None:
+    """The running month to move to from the event at `position`, `months` months on
+    (or back, if negative): the first month at or past that with a shown event, or
+    None when there is none. `shown` is in date order, so its months never decrease
+    and it can be bisected (`month` gives an event's running month)."""
+    target = month(position) + months
+    if months > 0:
+        k = bisect_left(shown, target, key=month)
+        return month(shown[k]) if k < len(shown) else None
+    k = bisect_right(shown, target, key=month)
+    return month(shown[k - 1]) if k > 0 else None
 
 
 def char_width(char: str) -> int:

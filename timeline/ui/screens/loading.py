@@ -14,7 +14,6 @@ costs milliseconds, and a hello-world app paints in about 170 ms.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -241,27 +240,20 @@ class LoadingScreen(Screen[None]):
 
     def action_jump_months(self, months: int) -> None:
         """Move to the first event `months` months on (or back) that has any."""
-        from timeline.views import month_of_key
+        from timeline.views import month_jump, month_of_key
 
         timeline, snapshot = self.timeline, self.snapshot
         if timeline is None or snapshot is None or timeline.cursor_position is None:
             return
         keys = snapshot.keys
-
-        def month(position: int) -> int:
-            return month_of_key(keys[position])
-
-        # Every event is shown and months never decrease in date order: bisect them.
-        everything = range(snapshot.count)
-        target = month(timeline.cursor_position) + months
-        if months > 0:
-            k = bisect_left(everything, target, key=month)
-            if k < snapshot.count:
-                timeline.jump_to_month(month(k))
-        else:
-            k = bisect_right(everything, target, key=month)
-            if k > 0:
-                timeline.jump_to_month(month(k - 1))
+        target = month_jump(
+            range(snapshot.count),  # every event is shown
+            lambda position: month_of_key(keys[position]),
+            timeline.cursor_position,
+            months,
+        )
+        if target is not None:
+            timeline.jump_to_month(target)
 
     def on_event_chosen(self) -> None:
         """Enter on a row: the quotes need the data (handled by name, like the app's

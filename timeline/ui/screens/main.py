@@ -8,7 +8,7 @@ counts and the header line down.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import pairwise
@@ -39,7 +39,14 @@ from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
-from timeline.views import Histogram, TimelineRows, build_rows, group_keys, month_of_key
+from timeline.views import (
+    Histogram,
+    TimelineRows,
+    build_rows,
+    group_keys,
+    month_jump,
+    month_of_key,
+)
 
 __all__ = ["MainScreen"]
 
@@ -369,17 +376,9 @@ class MainScreen(Screen[None]):
         position = timeline.cursor_position
         if position is None:
             return
-        shown, month = self.shown, self._months.__getitem__
-        # Months never decrease along date order, so the shown events can be bisected.
-        target = self._month(position) + months
-        if months > 0:
-            k = bisect_left(shown, target, key=month)
-            if k < len(shown):
-                timeline.jump_to_month(month(shown[k]))
-        else:
-            k = bisect_right(shown, target, key=month)
-            if k > 0:
-                timeline.jump_to_month(month(shown[k - 1]))
+        target = month_jump(self.shown, self._months.__getitem__, position, months)
+        if target is not None:
+            timeline.jump_to_month(target)
 
     def action_next_month(self) -> None:
         """Move to the first event of the next month that has any."""
