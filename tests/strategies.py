@@ -26,6 +26,7 @@ __all__ = [
     "WORDS",
     "datasets",
     "events",
+    "events_of_text",
     "filters",
     "index_settings",
     "make_dataset",
@@ -240,3 +241,21 @@ def index_settings(draw: st.DrawFn) -> dict[str, Any]:
         "_MEMO_LIMIT": draw(st.sampled_from([1, 512])),
         "_BATCH": draw(st.sampled_from([1, 3, 2048])),
     }
+
+
+@st.composite
+def events_of_text(draw: st.DrawFn, text: st.SearchStrategy[str], count: int) -> list[Event]:
+    """`count` events whose title, summary and quotes (0-2, from the first two sources)
+    are drawn from `text`, with at most one of the first two themes: small alphabets
+    make 1-3 character searches hit many words."""
+    return [
+        make_event(
+            f"e{i}",
+            draw(st.sampled_from(DATE_POOL)),
+            title=draw(text),
+            summary=draw(text),
+            themes=draw(st.lists(st.sampled_from(THEMES[:2]), max_size=1)),
+            quotes=draw(st.lists(st.tuples(st.sampled_from(SOURCE_IDS[:2]), text), max_size=2)),
+        )
+        for i in range(count)
+    ]

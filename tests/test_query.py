@@ -23,6 +23,7 @@ from strategies import (
     THEMES,
     WORDS,
     datasets,
+    events_of_text,
     filters,
     index_settings,
     make_dataset,
@@ -547,19 +548,8 @@ _SPACES = " \t\u00a0\x1f\n"
 _chunks = st.text(alphabet=_ALPHABET + _SPACES, max_size=12)
 
 
-@st.composite
-def _letter_events(draw: st.DrawFn, count: int) -> list[Event]:
-    return [
-        make_event(
-            f"e{i}",
-            draw(st.sampled_from(DATE_POOL)),
-            title=draw(_chunks),
-            summary=draw(_chunks),
-            themes=draw(st.lists(st.sampled_from(THEMES[:2]), max_size=1)),
-            quotes=draw(st.lists(st.tuples(st.sampled_from(SOURCE_IDS[:2]), _chunks), max_size=2)),
-        )
-        for i in range(count)
-    ]
+def _letter_events(count: int) -> st.SearchStrategy[list[Event]]:
+    return events_of_text(_chunks, count)
 
 
 _queries = st.text(alphabet=_ALPHABET + "AÉSS", min_size=1, max_size=3)

@@ -18,10 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import (
-    DATE_POOL,
-    SOURCE_IDS,
-    THEMES,
     datasets,
+    events_of_text,
     filters,
     index_settings,
     make_dataset,
@@ -44,23 +42,9 @@ _chunks = st.text(alphabet=_ALPHABET + " \t\u00a0", max_size=12)
 _queries = st.lists(st.text(alphabet=_ALPHABET + "AÉ", min_size=1, max_size=3), max_size=2)
 
 
-@st.composite
-def _letter_datasets(draw: st.DrawFn) -> Dataset:
-    count = draw(st.integers(0, 40))
-    return make_dataset(
-        [
-            make_event(
-                f"e{i}",
-                draw(st.sampled_from(DATE_POOL)),
-                title=draw(_chunks),
-                summary=draw(_chunks),
-                themes=draw(st.lists(st.sampled_from(THEMES[:2]), max_size=1)),
-                quotes=draw(
-                    st.lists(st.tuples(st.sampled_from(SOURCE_IDS[:2]), _chunks), max_size=2)
-                ),
-            )
-            for i in range(count)
-        ]
+def _letter_datasets() -> st.SearchStrategy[Dataset]:
+    return (
+        st.integers(0, 40).flatmap(lambda count: events_of_text(_chunks, count)).map(make_dataset)
     )
 
 
