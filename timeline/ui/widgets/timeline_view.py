@@ -159,8 +159,8 @@ class TimelineView(ScrollView, can_focus=True):
         color: $text-warning;
     }
     """
-    """The rows' own colours (as in `app.tcss`, which may restyle them): the loading
-    screen's preview draws them before the app's stylesheet is read."""
+    """The rows' colours, kept here rather than in `app.tcss` (which may restyle them):
+    the loading screen's preview draws rows before the app's stylesheet is read."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "timeline-view--year",
@@ -171,7 +171,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline-view--count",
         "timeline-view--empty",
     }
-    """Styled in `app.tcss`, so rows follow the Textual colour theme."""
+    """Styled in `DEFAULT_CSS` with theme variables, so rows follow the Textual colour theme."""
 
     def __init__(
         self,
