@@ -8,7 +8,6 @@ exactly what `event_search_text` gives, event by event.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.util
 import json
@@ -116,10 +115,17 @@ def _base() -> Event:
 
 
 def _event(title: str, summary: str, quotes: list[str]) -> Event:
-    return dataclasses.replace(
-        _base(),
+    base = _base()
+    return Event(
+        id=base.id,
+        date=base.date,
         title=title,
         summary=summary,
+        themes=base.themes,
+        actors=base.actors,
+        places=base.places,
+        status=base.status,
+        date_basis=base.date_basis,
         quotes=tuple(Quote("s", text, Span(0, 1, 1, 1)) for text in quotes),
     )
 

@@ -209,8 +209,20 @@ def test_a_foreign_pickle_with_a_valid_digest_builds_nothing(
     blob = entry.read_bytes()
     target = tmp_path / "pwned"
     payload = pickle.dumps(_Payload(str(target)))
-    header = blob[:44]  # magic, format, key
-    entry.write_bytes(header + hashlib.sha256(payload).digest() + payload)
+    # The skeleton replaced by the payload; the header (magic, format, key, then the
+    # skeleton's length and digest, the details' length and digest) and the details
+    # section are otherwise whole and valid.
+    at = 44
+    skeleton_length = int.from_bytes(blob[at : at + 8], "little")
+    header_end = timeline.cache._HEADER
+    entry.write_bytes(
+        blob[:at]
+        + len(payload).to_bytes(8, "little")
+        + hashlib.sha256(payload).digest()
+        + blob[at + 40 : header_end]
+        + payload
+        + blob[header_end + skeleton_length :]
+    )
     assert load_with_cache(folder) == reference
     assert not target.exists()
     assert len(loader_calls) == 2

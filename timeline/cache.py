@@ -14,16 +14,29 @@ by an old cache). Anything unusual (a FIFO, an unreadable file, a file over the 
 skips the cache and lets the loader report it. The key is computed again after a load
 and the result is stored only if nothing changed meanwhile.
 
-**The file** is `MAGIC`, the format number, the key, a SHA-256 of the payload, and the
-payload: a pickle of the `Loaded` value. It is read only if the magic, the format, the
-key and the payload's digest all match, and then with an unpickler that can build
-nothing but the dataset's own types (a fixed allowlist), so a corrupt, truncated or
-foreign file is ignored and rebuilt, never trusted. Why pickle at all: it rebuilds the
-frozen dataclasses in C far faster than any re-validation, and the cache directory is
-the user's own (`platformdirs.user_cache_dir("timeline")`, created 0700): whoever can
-write there can already run code as the user, and the allowlist keeps even such a file
-from building anything but plain data. Writes are atomic (a temporary file, then
-`os.replace`), and each dataset path keeps one entry, so the directory does not grow.
+**The file** is `MAGIC`, the format number, the key, the length and SHA-256 of the
+skeleton, the length and SHA-256 of the details section, then the skeleton and the
+details. The *skeleton* is a pickle of the `Loaded` value without the long texts: each
+event and article is pickled as a call to `model.event_from_store` /
+`model.source_from_store` with a record number, and the details store itself is a
+persistent id, never pickled. The *details section* (`timeline.details`: a binary layout
+of our own, no pickle) holds every event's summary, date basis and quotes and every
+article's text. A warm load reads only the skeleton into memory; the events and
+articles it returns read their details from the file when asked (`DetailStore`, which
+keeps the file open), so 100,000 events take about 200 MB less memory. A cold load
+returns the dataset the loader built, details in memory.
+
+The file is used only if the magic, the format, the key, both lengths and both digests
+match (the details' digest is checked a chunk at a time, so the check costs no memory),
+and the skeleton is read with an unpickler that can build nothing but the dataset's own
+types (a fixed allowlist), so a corrupt, truncated or foreign file is ignored and
+rebuilt, never trusted. Why pickle at all: it rebuilds the frozen dataclasses in C far
+faster than any re-validation, and the cache directory is the user's own
+(`platformdirs.user_cache_dir("timeline")`, created 0700): whoever can write there can
+already run code as the user, and the allowlist keeps even such a file from building
+anything but plain data. Writes are atomic (a temporary file, then `os.replace`, so an
+open entry's inode never changes under its reader), and each dataset path keeps one
+entry, so the directory does not grow.
 
 **The search index** (`EventIndex.search_state`, seconds of CPU to build at 100,000
 events) is kept beside the entry, in `<slot>.tlsearch`, written after the first build
@@ -56,6 +69,7 @@ from typing import TYPE_CHECKING, Any
 import timeline
 from timeline import dates, diagnostics, model
 from timeline.binfile import write_atomically
+from timeline.details import DetailStore, encode_details, read_at
 from timeline.model import MAX_SOURCE_BYTES, Loaded, max_events_bytes, resolve_dataset
 
 # The loader (PyYAML, the strict YAML reader) is imported only when a dataset has to be
@@ -72,24 +86,23 @@ __all__ = [
     "search_state_file",
 ]
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bumped whenever the file layout or the pickled types change (2: `Loaded` moved from
-`timeline.loader` to `timeline.model`)."""
+`timeline.loader` to `timeline.model`; 3: the skeleton and the details section)."""
 
 _MAGIC = b"TLCACHE\n"
-_HEADER = len(_MAGIC) + 4 + 32 + 32
+_HEADER = len(_MAGIC) + 4 + 32 + (8 + 32) * 2
+"""Magic, format (u32), key, skeleton length (u64) and SHA-256, details length and SHA-256."""
 _SUFFIX = ".tlcache"
+_DETAILS_ID = "details"
+"""The persistent id that stands for the entry's `DetailStore` in the skeleton."""
 
 # Every type a cache file may build. Anything else in a file makes it foreign.
 _TYPES: tuple[type, ...] = (
     Loaded,
     model.Dataset,
     model.Theme,
-    model.Source,
     model.SourceKind,
-    model.Quote,
-    model.Span,
-    model.Event,
     model.Status,
     dates.EdtfDate,
     dates.DatePoint,
@@ -97,7 +110,10 @@ _TYPES: tuple[type, ...] = (
     diagnostics.Diagnostic,
     diagnostics.Severity,
 )
-_ALLOWED = {(t.__module__, t.__qualname__): t for t in _TYPES}
+_ALLOWED: dict[tuple[str, str], Any] = {(t.__module__, t.__qualname__): t for t in _TYPES}
+_ALLOWED.update(
+    {(f.__module__, f.__qualname__): f for f in (model.event_from_store, model.source_from_store)}
+)
 
 # The modules whose code decides what a load returns: their source is part of the key.
 _CODE_MODULES = (
@@ -260,7 +276,12 @@ def slot_name(path: str | Path | None) -> str:
 
 
 class _Unpickler(pickle.Unpickler):
-    """An unpickler that builds only the dataset's own types."""
+    """An unpickler that builds only the dataset's own types, its events and articles
+    reading their details from `store`."""
+
+    def __init__(self, file: io.BytesIO, store: DetailStore) -> None:
+        super().__init__(file)
+        self._store = store
 
     def find_class(self, module: str, name: str) -> Any:
         """Resolve a class reference, refusing everything outside the allowlist."""
@@ -269,42 +290,86 @@ class _Unpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not a dataset type")
         return found
 
+    def persistent_load(self, pid: Any) -> Any:
+        """The details store, the one object the skeleton refers to by id."""
+        if pid != _DETAILS_ID:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self._store
+
 
 def _read(entry: Path, key: bytes) -> Loaded | None:
-    """The cached value for `key`, or None if there is none or it cannot be trusted."""
+    """The cached value for `key`, or None if there is none or it cannot be trusted.
+
+    Its events and articles read their details from the entry, which the returned
+    dataset's `DetailStore` keeps open.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(entry, "rb") as file:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None
-            blob = file.read()
-    except OSError:
+        fd = os.open(entry, flags)
+    except (OSError, ValueError):
         return None
+    store: DetailStore | None = None
+    value: object = None
+    try:
+        skeleton = _read_skeleton(fd, key)
+        if skeleton is not None:
+            skeleton_end = _HEADER + len(skeleton)
+            details_length = int.from_bytes(read_at(fd, 8, _HEADER - 40), "little")
+            details_digest = read_at(fd, 32, _HEADER - 32)
+            store = DetailStore.open(fd, skeleton_end, details_length, details_digest)
+            value = _unpickle(skeleton, store)
+    except Exception:  # any damage at all means "not cached": the loader runs instead
+        value = None
+    if isinstance(value, Loaded):
+        return value
+    if store is None:
+        os.close(fd)
+    else:
+        store.close()  # it owns the descriptor now
+    return None
+
+
+def _read_skeleton(fd: int, key: bytes) -> bytes | None:
+    """The skeleton of the entry open as `fd`, if its header is for `key`, its lengths
+    add up to the file's and the skeleton matches its digest; None otherwise."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size < _HEADER:
+        return None
+    header = read_at(fd, _HEADER, 0)
+    at = len(_MAGIC)
     if (
-        len(blob) < _HEADER
-        or blob[: len(_MAGIC)] != _MAGIC
-        or int.from_bytes(blob[len(_MAGIC) : len(_MAGIC) + 4], "little") != CACHE_FORMAT
-        or blob[len(_MAGIC) + 4 : len(_MAGIC) + 36] != key
+        len(header) != _HEADER
+        or header[:at] != _MAGIC
+        or int.from_bytes(header[at : at + 4], "little") != CACHE_FORMAT
+        or header[at + 4 : at + 36] != key
     ):
         return None
-    if hashlib.sha256(memoryview(blob)[_HEADER:]).digest() != blob[len(_MAGIC) + 36 : _HEADER]:
+    at += 36
+    skeleton_length = int.from_bytes(header[at : at + 8], "little")
+    details_length = int.from_bytes(header[at + 40 : at + 48], "little")
+    if _HEADER + skeleton_length + details_length != info.st_size:
         return None
-    # BytesIO over the bytes object shares its buffer (a memoryview would be copied),
-    # so the file is held once, not twice, while it is unpickled.
-    stream = io.BytesIO(blob)
-    stream.seek(_HEADER)
+    # Only the skeleton is read whole (a few megabytes per 100,000 events); the details
+    # are checked a chunk at a time by `DetailStore.open`.
+    skeleton = read_at(fd, skeleton_length, _HEADER)
+    if hashlib.sha256(skeleton).digest() != header[at + 8 : at + 40]:
+        return None
+    return skeleton
+
+
+def _unpickle(skeleton: bytes, store: DetailStore) -> object:
+    """The `Loaded` value a skeleton holds, its events and articles reading from `store`."""
+    # BytesIO over the bytes object shares its buffer (a memoryview would be copied).
+    stream = io.BytesIO(skeleton)
     # Unpickling builds a few hundred thousand objects that all survive: collection
     # passes meanwhile would only rescan them.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        value = _Unpickler(stream).load()
-    except Exception:  # any damage at all means "not cached": the loader runs instead
-        return None
+        return _Unpickler(stream, store).load()
     finally:
         if was_enabled:
             gc.enable()
-    return value if isinstance(value, Loaded) else None
 
 
 # -- writing -------------------------------------------------------------------------
@@ -313,9 +378,27 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
 def _write(folder: Path, entry: Path, key: bytes, loaded: Loaded) -> None:
     """Store `loaded` under `key` atomically; a cache that cannot be written is skipped."""
     try:
-        payload = _dumps(loaded)
-        header = _MAGIC + CACHE_FORMAT.to_bytes(4, "little") + key
-        write_atomically(entry, [header, hashlib.sha256(payload).digest(), payload], suffix=_SUFFIX)
+        skeleton = _dumps(loaded)
+        dataset = loaded.dataset
+        details = encode_details(
+            (event.details() for event in dataset.events),
+            (source.text for source in dataset.sources),
+        )
+        details_digest = hashlib.sha256()
+        for part in details:
+            details_digest.update(part)
+        header = b"".join(
+            [
+                _MAGIC,
+                CACHE_FORMAT.to_bytes(4, "little"),
+                key,
+                len(skeleton).to_bytes(8, "little"),
+                hashlib.sha256(skeleton).digest(),
+                sum(map(len, details)).to_bytes(8, "little"),
+                details_digest.digest(),
+            ]
+        )
+        write_atomically(entry, [header, skeleton, *details], suffix=_SUFFIX)
         slot = entry.name.split("-", 1)[0]
         for old in folder.glob(f"{slot}-*{_SUFFIX}"):
             if old != entry:
@@ -325,23 +408,43 @@ def _write(folder: Path, entry: Path, key: bytes, loaded: Loaded) -> None:
         return
 
 
+class _DetailsMark:
+    """Stands for the entry's details store in the skeleton (pickled as a persistent id)."""
+
+
+_DETAILS = _DetailsMark()
+
+
+class _Pickler(pickle.Pickler):
+    """Writes the skeleton: `_DETAILS` becomes a persistent id."""
+
+    def persistent_id(self, obj: Any) -> Any:
+        """`_DETAILS_ID` for the store's stand-in, None (pickle it) for anything else."""
+        return _DETAILS_ID if obj is _DETAILS else None
+
+
 def _dumps(loaded: Loaded) -> bytes:
-    """Pickle `loaded`, rebuilding each dataclass through its constructor."""
+    """Pickle the skeleton of `loaded`, rebuilding each dataclass through its constructor
+    and each event and article through `model.*_from_store` with its record number."""
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers()}
+    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, **_reducers(loaded.dataset)}
     pickler.dump(loaded)
     return buffer.getvalue()
 
 
-def _reducers() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
+def _reducers(dataset: model.Dataset) -> dict[type, Callable[[Any], tuple[Any, ...]]]:
     """How each dataclass is pickled: its class and its constructor arguments.
 
-    Equal immutable values (dates, theme and actor tuples, source ids) are shared, so
-    pickle writes each once and the loaded dataset builds (and holds) each once. They
+    Events and articles are pickled without their details, as a call that refers to
+    their record in the details section (numbered in dataset order, as `_write` writes
+    them). Equal immutable values (dates, theme and actor tuples, source ids) are shared,
+    so pickle writes each once and the loaded dataset builds (and holds) each once. They
     are frozen values, so sharing one object between events changes nothing visible.
     """
     interned: dict[object, object] = {}
+    event_records = {id(event): index for index, event in enumerate(dataset.events)}
+    source_records = {id(source): index for index, source in enumerate(dataset.sources)}
 
     def share(value: Any) -> Any:
         return interned.setdefault(value, value)
@@ -356,27 +459,42 @@ def _reducers() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
         return reduce
 
     def event(e: model.Event) -> tuple[Any, ...]:
-        return model.Event, (
+        return model.event_from_store, (
             e.id,
             share(e.date),
             e.title,
-            e.summary,
             share(e.themes),
             share(e.actors),
             share(e.places),
             e.status,
-            share(e.date_basis),
-            e.quotes,
+            share(e.source_ids),
+            _DETAILS,
+            event_records[id(e)],
         )
 
-    def quote(q: model.Quote) -> tuple[Any, ...]:
-        return model.Quote, (share(q.source_id), q.text, q.span)
+    def source(s: model.Source) -> tuple[Any, ...]:
+        return model.source_from_store, (
+            s.id,
+            s.title,
+            s.outlet,
+            share(s.published),
+            s.published_basis,
+            s.kind,
+            s.byline,
+            s.credit,
+            s.path,
+            s.body_line,
+            s.origin,
+            s.notes,
+            _DETAILS,
+            source_records[id(s)],
+        )
 
     table: dict[type, Callable[[Any], tuple[Any, ...]]] = {
         t: positional(t) for t in _TYPES if dataclasses.is_dataclass(t)
     }
     table[model.Event] = event
-    table[model.Quote] = quote
+    table[model.Source] = source
     return table
 
 

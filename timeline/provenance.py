@@ -194,9 +194,12 @@ def find_quote(article: str, quote: str) -> Match | None:
 
 def citations_of(dataset: Dataset, source_id: str) -> list[tuple[Event, Quote]]:
     """Every (event, quote) that cites the source, in the order the quotes stand in it."""
+    # `source_ids` is stored: only the events that cite the source have their quotes
+    # read (from the cache file, for a dataset read back from the cache).
     found = [
         (event, quote)
         for event in dataset.events
+        if source_id in event.source_ids
         for quote in event.quotes
         if quote.source_id == source_id
     ]

@@ -25,7 +25,7 @@ from operator import contains
 from typing import Self, TypeVar, overload
 
 from timeline.binfile import LITTLE_ENDIAN, U32, ColumnReader, le_bytes
-from timeline.model import Dataset, Event, Status
+from timeline.model import Dataset, Event, Status, detail_texts
 from timeline.text import _FOLD_TABLE, fold_case
 
 __all__ = [
@@ -125,12 +125,14 @@ def _search_text_batches(events: Sequence[Event]) -> Iterator[list[str]]:
     """`search_texts` one batch of `_BATCH` events at a time (each batch's texts)."""
     for start in range(0, len(events), _BATCH):
         batch = events[start : start + _BATCH]
+        # Read in bulk: the details of events from the cache are on disk.
+        texts = detail_texts(batch)
         parts = [
-            _PART_SEPARATOR.join([event.title, event.summary, *(q.text for q in event.quotes)])
-            for event in batch
+            _PART_SEPARATOR.join([event.title, *details])
+            for event, details in zip(batch, texts, strict=True)
         ]
         blob = _EVENT_SEPARATOR.join(parts)
-        part_separators = sum(1 + len(event.quotes) for event in batch)
+        part_separators = sum(map(len, texts))  # the summary and each quote
         if (
             blob.count(_PART_SEPARATOR) != part_separators
             or blob.count(_EVENT_SEPARATOR) != len(batch) - 1
@@ -185,7 +187,7 @@ def matches(event: Event, filt: Filter, search_text: str | None = None) -> bool:
             return False
     if filt.actors and filt.actors.isdisjoint(event.actors):
         return False
-    if filt.sources and filt.sources.isdisjoint(q.source_id for q in event.quotes):
+    if filt.sources and filt.sources.isdisjoint(event.source_ids):
         return False
     if filt.statuses and event.status not in filt.statuses:
         return False
