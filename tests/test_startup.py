@@ -4,24 +4,32 @@
 first frame without PyYAML or the loader, and the main screen paints the events before
 the sidebar's controls are mounted (`FilterSidebar.fill`, right after). These tests check
 that the deferral is invisible: same layout, keys that work at once, deep links applied.
+From the second start on, a small dataset's rows snapshot is painted as the first frame,
+in the main screen's place, and the keys pressed before the main screen reach it.
 Timings themselves live in `benchmarks/`, not here.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
 from textual.widgets import Input, SelectionList
-from tui_support import bundled, make_app
+from tui_support import bundled, make_app, screen_lines
 
+import timeline.cli
 from timeline.query import EventIndex, Filter
+from timeline.snapshot import build_snapshot
+from timeline.ui.app import TimelineApp
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
@@ -235,3 +243,182 @@ async def test_the_sidebar_fills_by_itself_right_after_start() -> None:
         await pilot.press("shift+tab")
         date_to: object = sidebar.query_one("#date-to", Input)
         assert app.focused is date_to
+
+
+# -- a small dataset with a rows snapshot: its rows are the first frame ------------------
+
+
+@pytest.fixture
+def captured_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[TimelineApp]]:
+    """The apps the CLI starts, kept instead of run (the test runs them headless), with
+    a cache folder of their own. The CLI's apps freeze the garbage collector's objects
+    and raise its thresholds: undone afterwards."""
+    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
+    apps: list[TimelineApp] = []
+    monkeypatch.setattr(TimelineApp, "run", lambda self, *a, **k: apps.append(self))
+    thresholds = gc.get_threshold()
+    try:
+        yield apps
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+async def _until_main(app: TimelineApp, pilot: Any) -> MainScreen:
+    for _ in range(200):
+        if isinstance(app.screen, MainScreen) and app.main_screen is not None:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
+    return _main(app)
+
+
+Frame = tuple[str, Any, list[str]]
+"""A painted frame: its screen's class name, its timeline's region and lines."""
+
+
+def _record_frames(monkeypatch: pytest.MonkeyPatch) -> list[Frame]:
+    frames: list[Frame] = []
+    original = App._display
+
+    def display(app: App[Any], screen: Any, renderable: Any) -> None:
+        original(app, screen, renderable)
+        if renderable is None or app._batch_count:
+            return
+        found = screen.query(TimelineView)
+        timeline_view = found.first() if found else None
+        if timeline_view is None:
+            frames.append((type(screen).__name__, None, []))
+        else:
+            frames.append(
+                (type(screen).__name__, timeline_view.region, screen_lines(timeline_view))
+            )
+
+    monkeypatch.setattr(App, "_display", display)
+    return frames
+
+
+async def test_plain_timeline_paints_the_rows_first_then_the_main_screen(
+    captured_runs: list[TimelineApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`timeline` on the bundled dataset, as the command starts it. The first frame
+    painted is the events' rows, exactly where the main screen shows them (same region,
+    same lines), and the main screen follows. The first start loads the data before the
+    app and writes the rows snapshot once its main screen is up; the next one paints
+    the rows from that snapshot and loads the data behind them."""
+    cache = Path(os.environ["TIMELINE_CACHE_DIR"])
+    for start in ("first", "warm"):
+        frames = _record_frames(monkeypatch)
+        assert timeline.cli.main([]) == 0
+        app = captured_runs[-1]
+        assert (app._loaded is not None) == (start == "first")  # handed over loaded, or not
+        async with app.run_test(size=FULL) as pilot:
+            main = await _until_main(app, pilot)
+            events = main.index.events
+            await app.workers.wait_for_complete()
+        name, region, lines = frames[0]
+        assert name == "LoadingScreen", start  # the rows' screen, before the main one
+        assert region is not None
+        assert any(events[0].title[:20] in line for line in lines), "no event shown"
+        assert sum(" src" in line for line in lines) == len(events)  # all fit at 160x50
+        # The main screen's first frame: the same rows, in the same place.
+        first_main = next(frame for frame in frames if frame[0] == "MainScreen")
+        assert first_main[1:] == (region, lines)
+        assert list(cache.glob("*.tlrows")), "no rows snapshot was written"
+
+
+def _rows_first_app(gate: threading.Event) -> TimelineApp:
+    """An app that paints the bundled rows first and loads only once `gate` is set."""
+    loaded = bundled()
+    index = EventIndex(loaded.dataset)
+    rows = build_snapshot(index.events, loaded.dataset.themes)
+
+    def load(*, progress: object = None) -> Any:
+        gate.wait(10)
+        return loaded
+
+    return TimelineApp(load=load, rows=rows, rows_stamp=b"\0" * 32)
+
+
+@pytest.mark.parametrize(
+    ("keys", "search", "themes", "cursor"),
+    [
+        (["slash", "k", "i", "s", "h"], "kish", set(), None),  # `/` moves the focus first
+        (["t", "space"], "", {"security"}, None),
+        (["j", "j", "j"], "", set(), 3),
+    ],
+)
+async def test_keys_pressed_before_the_main_screen_reach_it_in_order(
+    keys: list[str], search: str, themes: set[str], cursor: int | None
+) -> None:
+    gate = threading.Event()
+    app = _rows_first_app(gate)
+    async with app.run_test(size=FULL) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LoadingScreen"
+        preview = app.screen.query_one(TimelineView)
+        await pilot.press(*keys)
+        assert preview.cursor_position == 0  # held, not acted on by the rows' screen
+        gate.set()
+        main = await _until_main(app, pilot)
+        for _ in range(100):
+            if app._held_keys is None:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        assert main.filter.text == search
+        assert main.filter.themes == themes
+        assert main.query_one("#search", Input).value == search
+        if cursor is not None:
+            assert main.query_one(TimelineView).cursor_position == cursor
+
+
+async def test_keys_go_to_the_rows_screen_if_the_main_screen_is_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("timeline.ui.app._HOLD_KEYS_LIMIT", 0.1)
+    gate = threading.Event()
+    app = _rows_first_app(gate)
+    try:
+        async with app.run_test(size=FULL) as pilot:
+            await pilot.pause()
+            preview = app.screen.query_one(TimelineView)
+            await pilot.press("j")
+            await pilot.pause(0.3)
+            assert preview.cursor_position == 1  # the limit passed: the rows moved
+            await pilot.press("j")
+            await pilot.pause()
+            assert preview.cursor_position == 2  # and no longer held
+            gate.set()
+            main = await _until_main(app, pilot)
+            assert main.selected_event_id == main.index.events[2].id  # kept on handover
+    finally:
+        gate.set()
+
+
+def test_plain_timeline_reads_its_arguments_as_the_parser_would() -> None:
+    parsed, extras = timeline.cli.build_parser(only="open").parse_known_args(["open"])
+    assert extras == []
+    assert vars(timeline.cli._plain_open_args()) == vars(parsed)
+
+
+@pytest.mark.parametrize("size", [FULL, (149, 40), (120, 35), (100, 30), (80, 24)])
+async def test_the_rows_shown_first_sit_where_the_main_screen_shows_them(
+    size: tuple[int, int],
+) -> None:
+    """Same region and same lines before and after the handover, with and without the
+    sidebar's room and in the narrow layout, and after a resize while they show."""
+    gate = threading.Event()
+    app = _rows_first_app(gate)
+    async with app.run_test(size=FULL if size != FULL else (100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(*size)
+        await pilot.pause()
+        preview = app.screen.query_one(TimelineView)
+        before = (preview.region, screen_lines(preview))
+        gate.set()
+        main = await _until_main(app, pilot)
+        timeline_view = main.query_one(TimelineView)
+        assert (timeline_view.region, screen_lines(timeline_view)) == before
+        assert before[0].height > 5 and any(" src" in line for line in before[1])

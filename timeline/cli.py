@@ -23,10 +23,10 @@ link, clear or otherwise drive the terminal.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from timeline import __version__
@@ -37,6 +37,8 @@ from timeline.text import sanitize
 # cache modules come with the dataset it loads, and a big dataset's loading screen
 # needs none of them (nor csv, json or difflib, which only some commands use).
 if TYPE_CHECKING:
+    import argparse
+
     from timeline.diagnostics import Diagnostic
     from timeline.model import Dataset, Event, Loaded
     from timeline.query import Filter
@@ -299,16 +301,29 @@ def _run_open(args: argparse.Namespace) -> int:
         return ui.run_app_lazy(
             path, event=args.event, themes=tuple(args.themes), search=args.search or None
         )
+    # Imported here so that check/list/show never pay for loading Textual.
+    from timeline import ui
+
+    # A small dataset's rows snapshot, if current, is the first frame: its rows in the
+    # main screen's layout, with the main screen a few frames later (a hello-world
+    # app's first frame and a bit). Deep links need the data checked first.
+    rows, stamp = ui.read_rows(path)
+    if rows is not None and not (args.event or args.themes or args.search):
+        return ui.run_app_lazy(path, rows=rows, rows_stamp=stamp)
     loaded = _load_quietly(args)
     dataset = loaded.dataset
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
     event = None
     if args.event is not None:
         event = _known("event", [args.event], [e.id for e in dataset.events])[0]
-    # Imported here so that check/list/show never pay for loading Textual.
-    from timeline import ui
-
-    return ui.run_app(loaded, event=event, themes=tuple(themes), search=args.search or None)
+    return ui.run_app(
+        loaded,
+        event=event,
+        themes=tuple(themes),
+        search=args.search or None,
+        path=path,
+        rows_stamp=stamp,
+    )
 
 
 # -- check ------------------------------------------------------------------------------
@@ -768,6 +783,8 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     TUI starts without importing what the other commands' flags need (the exporters,
     the web server), which would delay its first frame.
     """
+    import argparse  # here: plain `timeline` starts the TUI without it (see `main`)
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         usage=f"{PROG} [PATH] [--event ID] [--theme T ...] [--search TEXT]\n"
@@ -801,6 +818,11 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:
+        # Plain `timeline`: the TUI on the bundled dataset, as the parser would read it
+        # (a test holds the two equal), without importing argparse or building the
+        # parser (2 ms of a first frame that should come as fast as Textual's own).
+        return _run(_plain_open_args())
     top_level = {"-h", "--help", "--version"}
     names = {_command_name(add) for add in _COMMANDS}
     if not args_list or (args_list[0] not in names | top_level):
@@ -813,6 +835,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         # argparse exits for --help/--version (0) and for usage errors (2); main returns.
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    return _run(args)
+
+
+def _plain_open_args() -> Any:
+    """The parsed arguments of plain `timeline` (no arguments at all)."""
+    return SimpleNamespace(
+        command=_DEFAULT_COMMAND, path=None, event=None, themes=[], search=None, handler=_run_open
+    )
+
+
+def _run(args: Any) -> int:
+    """Run the parsed command, turning its failures into exit codes."""
     prog = f"{PROG} {args.command}"
     try:
         code: int = args.handler(args)
@@ -857,6 +891,8 @@ def _place_late_path(
 def _subparsers_action(
     parser: argparse.ArgumentParser,
 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    import argparse
+
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return action

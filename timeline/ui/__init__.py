@@ -8,10 +8,24 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from timeline.loader import Loaded, ProgressCallback
-    from timeline.snapshot import SnapshotStore
+    from timeline.snapshot import RowsSnapshot, SnapshotStore
     from timeline.ui.app import TimelineApp
 
-__all__ = ["lazy_app", "run_app", "run_app_lazy"]
+__all__ = ["lazy_app", "read_rows", "run_app", "run_app_lazy"]
+
+
+def read_rows(path: str | Path | None) -> tuple[RowsSnapshot | None, bytes | None]:
+    """The dataset's current rows snapshot (None if it has none) and its stamp (None
+    when the files cannot have one: caching off, or no events file)."""
+    from timeline.snapshot import SnapshotStore
+
+    store = SnapshotStore(path)
+    if store.file() is None:
+        return None, None
+    stamp = store.stamp()
+    if stamp is None:
+        return None, None
+    return store.read(stamp), stamp
 
 
 def run_app(
@@ -20,16 +34,42 @@ def run_app(
     event: str | None = None,
     themes: tuple[str, ...] = (),
     search: str | None = None,
+    path: str | Path | None = None,
+    rows_stamp: bytes | None = None,
 ) -> int:
     """Run the TUI on a loaded dataset, optionally opened on an event or a filter.
 
+    Without a deep link, the first frame shows the timeline's rows alone, in the main
+    screen's place, and the main screen follows once they are painted (its modules and
+    its drawing cost more than a hello-world app's whole first frame).
+
+    `rows_stamp` is the `timeline.snapshot` stamp of the dataset at `path` (None: the
+    bundled one), taken before `loaded` was read from it: once the main screen shows, a
+    rows snapshot is written for it if none is current, so that the next start paints
+    the rows without loading first (`read_rows`, `run_app_lazy`).
     Returns the process exit code.
     """
-    from timeline.query import Filter
-    from timeline.ui.app import TimelineApp
+    from functools import partial
+
+    from timeline.query import Filter, sort_by_date
+    from timeline.snapshot import build_snapshot
+    from timeline.ui.app import _INDEX_IN_BACKGROUND, TimelineApp
 
     initial = Filter(themes=frozenset(themes), text=search or "")
-    app = TimelineApp(loaded, event=event, initial_filter=initial, freeze_gc=True)
+    rows = None
+    dataset = loaded.dataset
+    if event is None and initial.is_empty and len(dataset.events) < _INDEX_IN_BACKGROUND:
+        rows = build_snapshot(sort_by_date(dataset.events), dataset.themes)
+    snapshot = partial(_snapshot_store, path) if rows_stamp is not None else None
+    app = TimelineApp(
+        loaded,
+        event=event,
+        initial_filter=initial,
+        freeze_gc=True,
+        snapshot=snapshot,
+        rows=rows,
+        rows_stamp=rows_stamp,
+    )
     app.run()
     return app.return_code or 0
 
@@ -40,20 +80,27 @@ def run_app_lazy(
     event: str | None = None,
     themes: tuple[str, ...] = (),
     search: str | None = None,
+    rows: RowsSnapshot | None = None,
+    rows_stamp: bytes | None = None,
 ) -> int:
     """Run the TUI at once and load the dataset at `path` (None: the bundled one) in a
     thread worker, behind a loading screen with a progress bar.
 
     The dataset comes from the cache when its files are unchanged (`timeline.cache`);
     meanwhile the loading screen shows the timeline's rows from the dataset's rows
-    snapshot (`timeline.snapshot`), if it has a current one.
+    snapshot (`timeline.snapshot`), if it has a current one. Given `rows` (that
+    snapshot, read with `read_rows`, and its stamp `rows_stamp`), the first frame shows
+    them in the main screen's layout instead of a loading screen: for small datasets,
+    whose main screen then follows within a few frames.
 
     If the dataset is invalid, the app closes, the diagnostics are printed to stderr and
     the exit code is 1, as the CLI does for bad data. Returns the process exit code.
     """
     import sys
 
-    app = lazy_app(path, event=event, themes=themes, search=search)
+    app = lazy_app(
+        path, event=event, themes=themes, search=search, rows=rows, rows_stamp=rows_stamp
+    )
     app.run()
     if app.failure:
         from timeline.diagnostics import format_diagnostic
@@ -70,6 +117,8 @@ def lazy_app(
     event: str | None = None,
     themes: tuple[str, ...] = (),
     search: str | None = None,
+    rows: RowsSnapshot | None = None,
+    rows_stamp: bytes | None = None,
 ) -> TimelineApp:
     """The app `run_app_lazy` runs: it paints a loading screen, shows the rows from the
     dataset's rows snapshot if it has a current one, then loads `path` (through the
@@ -91,6 +140,8 @@ def lazy_app(
         freeze_gc=True,
         loading_label="the bundled dataset" if path is None else str(path),
         snapshot=partial(_snapshot_store, path),
+        rows=rows,
+        rows_stamp=rows_stamp,
     )
 
 

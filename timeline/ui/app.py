@@ -9,6 +9,10 @@ Given a `SnapshotStore` too, the loading screen shows the timeline's rows from t
 dataset's rows snapshot (`timeline.snapshot`) just after its first frame, while the
 worker loads the real data; the main screen then replaces it, on the same event. After
 each load whose files did not change meanwhile, the snapshot is rewritten if needed.
+
+A small dataset's rows (`rows=`: from its snapshot, or built from the data handed over)
+are the first frame by themselves, where the main screen will show them; the main
+screen follows a few frames later, and the keys pressed in between are replayed on it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widget import MountError
+from textual.widget import MountError, Widget
 
 from timeline.ui.screens.loading import LoadingScreen
 
@@ -34,13 +38,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.command import Provider
+    from textual.message_pump import MessagePump
+    from textual.screen import Screen
     from textual.timer import Timer
 
     from timeline.diagnostics import Diagnostic
     from timeline.loader import Loaded, ProgressCallback
     from timeline.model import Dataset
     from timeline.query import EventIndex, Filter
-    from timeline.snapshot import SnapshotStore
+    from timeline.snapshot import RowsSnapshot, SnapshotStore
     from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
     from timeline.ui.screens.main import MainScreen
 
@@ -66,6 +72,13 @@ worker behind the loading screen: `EventIndex` takes seconds at 100,000 events."
 
 _PROGRESS_INTERVAL = 0.1
 """Seconds between progress updates on the loading screen (at most 10 a second)."""
+
+_HOLD_KEYS_LIMIT = 2.0
+"""Seconds the keys pressed over the rows shown first are held for the main screen at
+most: if the load takes longer (a slow disk), they go to the rows' screen instead."""
+
+_NEVER_HELD = frozenset({"ctrl+q", "ctrl+c"})
+"""Keys that act at once even while the others are held: quitting must always work."""
 
 _IDLE_COLLECT = 2.0
 """Seconds without input after which a full garbage collection may run (see
@@ -118,6 +131,8 @@ class TimelineApp(App[None]):
         freeze_gc: bool = False,
         loading_label: str = "the dataset",
         snapshot: Callable[[], SnapshotStore] | None = None,
+        rows: RowsSnapshot | None = None,
+        rows_stamp: bytes | None = None,
     ) -> None:
         """Start on `loaded`, or, when it is None, on what `load` returns.
 
@@ -136,10 +151,19 @@ class TimelineApp(App[None]):
             snapshot: Gives the rows snapshot of the data `load` reads (called after the
                 first frame, so its module is not imported before it). The loading
                 screen then shows the rows from it, and each load keeps it up to date.
+            rows: The timeline's rows of a small dataset, read from its snapshot file
+                (`loaded` None) or built from `loaded`: the first frame shows them, in
+                the main screen's layout, and the main screen follows as soon as the
+                data is there. Keys pressed before it are held and replayed on it, in
+                order (`_replay_held_keys`).
+            rows_stamp: The dataset's `timeline.snapshot` stamp: the one `rows` was read
+                for, or the one taken before `loaded` was read. With `loaded`, a
+                snapshot is written for it after the main screen shows, if none is
+                current.
         """
         super().__init__()
         self._deferred_css: list[Path] = []
-        if loaded is None:
+        if loaded is None or rows is not None:
             # The stylesheet costs about 10 ms before the first frame (a hello-world app
             # paints in 170): the loading screen styles itself, and the app's styles are
             # read just after it (`_read_css`), before anything that needs them.
@@ -154,6 +178,11 @@ class TimelineApp(App[None]):
         self._initial_filter = initial_filter
         self._date_texts = date_texts
         self._freeze_gc = freeze_gc
+        if freeze_gc:
+            # Textual and the modules imported so far are there for good: out of the
+            # collector's reach from the start. Otherwise the allocations of the first
+            # frame set off a full pass over all of them (20-25 ms) just before it.
+            gc.freeze()
         if not loading_label.isprintable():
             # Only then: timeline.text is not otherwise needed before the first frame.
             from timeline.text import sanitize
@@ -162,8 +191,16 @@ class TimelineApp(App[None]):
         self._loading_label = loading_label
         self._snapshot_factory = snapshot
         self._snapshot: SnapshotStore | None = None
-        self._snapshot_good: bytes | None = None
+        from_file = rows is not None and loaded is None
+        self._snapshot_good: bytes | None = rows_stamp if from_file else None
         """The stamp for which the snapshot file is known to be whole and current."""
+        self._rows = rows
+        self._rows_stamp = rows_stamp
+        self._held_keys: list[events.Key] | None = [] if rows is not None else None
+        """Keys pressed while the rows are shown before the main screen (None: not
+        holding). The main screen gets them, in order, once it is up."""
+        self._replaying: events.Key | None = None
+        self._replay_started = False
         self.failure: tuple[Diagnostic, ...] = ()
         """Why the dataset did not load at start (the caller prints it after exit)."""
         self.dataset: Dataset | None = None
@@ -184,6 +221,15 @@ class TimelineApp(App[None]):
         # Screens are pushed over Textual's blank default one, so that each of them can
         # later be swapped out (a reload replaces the main screen whole).
         loaded, self._loaded = self._loaded, None  # a reload must not keep it alive
+        if self._rows is not None:
+            # The rows are on the default screen (`get_default_screen`): the data is
+            # loaded, or starts loading, once they are painted.
+            self._rows = None
+            if loaded is None:
+                self.call_after_refresh(self._load_behind_rows)
+            else:
+                self.call_after_refresh(self._show_behind_rows, loaded)
+            return
         if loaded is not None and len(loaded.dataset.events) < _INDEX_IN_BACKGROUND:
             from timeline.query import EventIndex
 
@@ -194,6 +240,8 @@ class TimelineApp(App[None]):
             self._report_warnings(loaded.warnings)
             self._tune_gc()
             self.call_after_refresh(self._prepare_search)
+            if self._rows_stamp is not None:
+                self.call_after_refresh(self._keep_snapshot, self._rows_stamp)
             return
         self.push_screen(LoadingScreen(self._loading_label))
         # Big data already loaded is only indexed, off the UI thread too.
@@ -202,6 +250,49 @@ class TimelineApp(App[None]):
         # loader thread holds the GIL most of the time and would hold the first frame
         # back with it.
         self.call_after_refresh(self._start_loading, load, preview=loaded is None)
+
+    def get_default_screen(self) -> Screen[None]:
+        """The first screen: with a small dataset's rows snapshot, the rows in the main
+        screen's layout (the main screen then takes its place); else Textual's blank
+        one, under the screens pushed over it."""
+        if self._rows is None:
+            return super().get_default_screen()
+        # The first frame's only screen: one pushed over the blank default costs a
+        # second screen's styles and layers (about 5 ms before the first frame).
+        return LoadingScreen(self._loading_label, rows=self._rows, event_id=self._initial_event)
+
+    def _load_behind_rows(self) -> None:
+        """Start the load, then read the stylesheet (the main screen needs it) while the
+        worker runs."""
+        if self._freeze_gc:
+            gc.freeze()  # as in `_start_loading`
+        if self._snapshot_factory is not None:
+            self._snapshot = self._snapshot_factory()
+        self._read_dataset(self._load, initial=True)
+        self._read_css()
+        self.set_timer(_HOLD_KEYS_LIMIT, self._stop_holding_keys)
+
+    async def _show_behind_rows(self, loaded: Loaded) -> None:
+        """The main screen for data handed over loaded, once its rows are painted."""
+        from timeline.query import EventIndex
+
+        self._read_css()
+        await self._show_initial(loaded, EventIndex(loaded.dataset))
+        if self._rows_stamp is not None:
+            self.call_after_refresh(self._keep_snapshot, self._rows_stamp)
+
+    def _stop_holding_keys(self) -> None:
+        """The main screen is late: the keys held so far go to the rows' screen."""
+        if self.main_screen is None and self._held_keys is not None and not self._replay_started:
+            self._replay_held_keys()
+
+    def _keep_snapshot(self, stamp: bytes) -> None:
+        """After an eager start: write the rows snapshot for the next start, if the data
+        shown is still what `stamp` describes and no current snapshot exists."""
+        if self._snapshot is None and self._snapshot_factory is not None:
+            self._snapshot = self._snapshot_factory()
+        if self.index is not None:
+            self._store_snapshot(self.index, stamp)
 
     def _read_css(self) -> None:
         """Read the stylesheet held back for the first frame (as Textual reads a
@@ -377,14 +468,24 @@ class TimelineApp(App[None]):
     async def on_dataset_loaded(self, message: DatasetLoaded) -> None:
         """Show the data the loader read: the main screen, or the reloaded data."""
         if message.initial:
-            await self._replace_loading_screen(message.loaded, message.index)
+            await self._show_initial(message.loaded, message.index)
         else:
             await self._replace_data(message.loaded, message.index)
-        self._report_warnings(message.loaded.warnings)
-        self._tune_gc()
-        self.call_after_refresh(self._prepare_search)
+            self._report_warnings(message.loaded.warnings)
+            self._tune_gc()
+            self.call_after_refresh(self._prepare_search)
         if message.stamp is not None and message.stamp != self._snapshot_good:
             self.call_after_refresh(self._store_snapshot, message.index, message.stamp)
+
+    async def _show_initial(self, loaded: Loaded, index: EventIndex) -> None:
+        """The main screen in the loading screen's place, and what follows it."""
+        await self._replace_loading_screen(loaded, index)
+        if self._held_keys is not None and not self._replay_started:
+            # After the main screen's first refresh: its timeline has the keyboard.
+            self.call_after_refresh(self._replay_held_keys)
+        self._report_warnings(loaded.warnings)
+        self._tune_gc()
+        self.call_after_refresh(self._prepare_search)
 
     async def _replace_loading_screen(self, loaded: Loaded, index: EventIndex) -> None:
         """Put the main screen in the loading screen's place, on the event the preview's
@@ -402,7 +503,12 @@ class TimelineApp(App[None]):
         if kept is not None and kept[0] is not None and loaded.dataset.has_event(kept[0]):
             event = kept[0]
         main = self._install(loaded, index, event=event)
-        await self.switch_screen(main)
+        if self.screen_stack[0] is loading:
+            # The rows-first screen is the default one, which Textual cannot swap out:
+            # the main screen goes over it (and it stays below, a few rows' worth).
+            await self.push_screen(main)
+        else:
+            await self.switch_screen(main)
         if kept is not None:
             main.call_after_refresh(self._keep_cursor_line, main, kept[1])
 
@@ -498,7 +604,42 @@ class TimelineApp(App[None]):
         """Note when the user last pressed a key or used the mouse."""
         if isinstance(event, events.InputEvent):
             self._last_input = time.monotonic()
+            if (
+                self._held_keys is not None
+                and isinstance(event, events.Key)
+                and event is not self._replaying
+                and not event.is_forwarded
+                and event.key not in _NEVER_HELD
+            ):
+                self._held_keys.append(event)
+                return
         await super().on_event(event)
+
+    # -- keys pressed before the main screen ------------------------------------------
+
+    def _replay_held_keys(self) -> None:
+        """Give the main screen the keys held while the rows were shown before it.
+
+        One key at a time, as the terminal would have sent it, each once the one before
+        has been handled all the way (`_KeyWatch`): a key can move the focus, as `/`
+        moves it to the search box once the sidebar is filled, and the next key must
+        follow it there. Keys pressed meanwhile join the end of the queue, so the order
+        is kept; holding stops when the queue is empty.
+        """
+        held = self._held_keys
+        if not held:
+            self._held_keys = None
+            return
+        self._replay_started = True
+        key = self._replaying = held.pop(0)
+        _KeyWatch(self, key, self._key_replayed)
+        self.post_message(key)
+
+    def _key_replayed(self) -> None:
+        self._replaying = None
+        # Queued behind whatever the key's action queued (a focus change): the next
+        # key goes where that left the keyboard.
+        self.call_later(self._replay_held_keys)
 
     async def _replace_data(self, loaded: Loaded, index: EventIndex) -> None:
         """Swap in reloaded data, keeping the filter and the selected event."""
@@ -598,6 +739,60 @@ class TimelineApp(App[None]):
             ("Overview strip", [("click", "Move the timeline to that month")]),
         ]  # fmt: skip
         self.push_screen(HelpScreen(sections))
+
+
+class _KeyWatch:
+    """Calls `done` once a replayed key has been handled all the way: stopped by a
+    widget, or back at the app after bubbling up from the focused widget (where the
+    app runs the key's binding), or handled by the app alone (a priority binding).
+
+    It listens to the `message_signal` each message pump publishes a message on once
+    it has processed it; a time limit covers a key that never comes back.
+    """
+
+    _LIMIT = 1.0
+    """Seconds after which the next key goes anyway."""
+
+    def __init__(self, app: TimelineApp, key: events.Key, done: Callable[[], None]) -> None:
+        """Watch `key`, which is about to be posted to `app`."""
+        self._app, self._key, self._done = app, key, done
+        self._finished = False
+        self._app_passes = 0
+        self._signals = [app.message_signal]
+        app.message_signal.subscribe(app, self._at_app, immediate=True)
+        self._timer = app.set_timer(self._LIMIT, self._finish)
+
+    def _at_app(self, message: object) -> None:
+        if message is not self._key:
+            return
+        self._app_passes += 1
+        if self._app_passes == 1:
+            # First pass: the app forwarded it to the focused widget (or a priority
+            # binding took it). Watch the way back up.
+            target = self._app.focused or self._app.screen
+            if not self._key.is_forwarded:
+                self._finish()
+                return
+            node: MessagePump | None = target
+            while isinstance(node, Widget):  # up to the screen (a Widget too), not the app
+                node.message_signal.subscribe(self._app, self._below_app, immediate=True)
+                self._signals.append(node.message_signal)
+                node = node._parent
+        else:
+            self._finish()  # back from the widgets: its binding (if any) has run
+
+    def _below_app(self, message: object) -> None:
+        if message is self._key and self._key._stop_propagation:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self._timer.stop()
+        for signal in self._signals:
+            signal.unsubscribe(self._app)
+        self._done()
 
 
 def _os_diagnostic(error: OSError) -> Diagnostic:

@@ -6,7 +6,13 @@ from typing import Any
 
 from textual.screen import Screen
 
-__all__ = ["NARROW_WIDTH", "SIDEBAR_WIDTH", "sidebar_fits", "update_width_class"]
+__all__ = [
+    "NARROW_WIDTH",
+    "SIDEBAR_WIDTH",
+    "sidebar_fits",
+    "update_width_class",
+    "width_classes",
+]
 
 NARROW_WIDTH = 110
 """Below this many columns the side panes move under the main one (the `-narrow` class),
@@ -21,6 +27,12 @@ SIDEBAR_WIDTH = 150
 def sidebar_fits(width: int) -> bool:
     """Whether the sidebar should show by default on a terminal `width` wide."""
     return width >= SIDEBAR_WIDTH
+
+
+def width_classes(width: int) -> str:
+    """The classes `update_width_class` gives a screen `width` columns wide, to pass to
+    a screen's constructor (a class set after that restyles the screen)."""
+    return "-narrow" if width < NARROW_WIDTH else ""
 
 
 def update_width_class(screen: Screen[Any], width: int) -> bool:

@@ -4,12 +4,15 @@ and what the loader thread sends to the app.
 Widgets only report what the user did; the screen decides what follows, using the core's
 pure functions. Each message carries plain values (ids, positions, a `Filter`, loaded
 data), never widgets, so tests can record and compare them.
+
+They are plain classes with an `__init__` rather than dataclasses: the timeline widget
+imports this module before the first frame, and generating the dataclasses' methods
+took about 2 ms of it. `_Fields` gives them the dataclass's `repr` and field-wise `==`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.message import Message
 
@@ -32,89 +35,150 @@ __all__ = [
 ]
 
 
-@dataclass
-class EventHighlighted(Message):
+class _Fields(Message):
+    """A message whose values are the attributes named in `_fields`."""
+
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        """`Name(field=value, ...)`, as a dataclass shows itself."""
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({values})"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same class with equal values, as dataclasses compare."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._fields)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, as a dataclass
+
+
+class EventHighlighted(_Fields):
     """The timeline's cursor moved onto an event (a position in `EventIndex.events`)."""
 
-    position: int
+    _fields = ("position",)
+
+    def __init__(self, position: int) -> None:
+        """Hold the values this message carries."""
+        self.position = position
+        super().__init__()
 
 
-@dataclass
-class EventChosen(Message):
+class EventChosen(_Fields):
     """The user pressed Enter (or clicked again) on an event: open its first quote."""
 
-    position: int
+    _fields = ("position",)
+
+    def __init__(self, position: int) -> None:
+        """Hold the values this message carries."""
+        self.position = position
+        super().__init__()
 
 
-@dataclass
-class ArticleRequested(Message):
+class ArticleRequested(_Fields):
     """The user chose one quote of an event: open its article at that excerpt."""
 
-    event_id: str
-    quote_index: int
+    _fields = ("event_id", "quote_index")
+
+    def __init__(self, event_id: str, quote_index: int) -> None:
+        """Hold the values this message carries."""
+        self.event_id = event_id
+        self.quote_index = quote_index
+        super().__init__()
 
 
-@dataclass
-class FilterEdited(Message):
+class FilterEdited(_Fields):
     """The user changed a filter control; `changes` are `Filter` fields and new values."""
 
-    changes: dict[str, Any]
+    _fields = ("changes",)
+
+    def __init__(self, changes: dict[str, Any]) -> None:
+        """Hold the values this message carries."""
+        self.changes = changes
+        super().__init__()
 
 
-@dataclass
-class ViewportChanged(Message):
+class ViewportChanged(_Fields):
     """The timeline scrolled: the running months (see `views.month_index`) on screen."""
 
-    first_month: int | None
-    last_month: int | None
+    _fields = ("first_month", "last_month")
+
+    def __init__(self, first_month: int | None, last_month: int | None) -> None:
+        """Hold the values this message carries."""
+        self.first_month = first_month
+        self.last_month = last_month
+        super().__init__()
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest viewport matters while the user scrolls fast."""
         return isinstance(message, ViewportChanged)
 
 
-@dataclass
-class MonthChosen(Message):
+class MonthChosen(_Fields):
     """The user clicked the overview strip: move the timeline to this running month."""
 
-    month: int
+    _fields = ("month",)
+
+    def __init__(self, month: int) -> None:
+        """Hold the values this message carries."""
+        self.month = month
+        super().__init__()
 
 
-@dataclass
-class SearchFinished(Message):
+class SearchFinished(_Fields):
     """A search thread finished: the events that pass `filter`."""
 
-    filter: Filter
-    result: SearchResult
+    _fields = ("filter", "result")
+
+    def __init__(self, filter: Filter, result: SearchResult) -> None:
+        """Hold the values this message carries."""
+        self.filter = filter
+        self.result = result
+        super().__init__()
 
 
-@dataclass
-class DatasetLoaded(Message):
+class DatasetLoaded(_Fields):
     """The loader thread finished: the dataset and its index, ready to show.
 
     `initial` is True for the load at start-up, False for a reload.
     """
 
-    loaded: Loaded
-    index: EventIndex
-    initial: bool
-    stamp: bytes | None = None
-    """The files' `timeline.snapshot` stamp, when they did not change during the load."""
+    _fields = ("loaded", "index", "initial", "stamp")
+
+    def __init__(
+        self, loaded: Loaded, index: EventIndex, initial: bool, stamp: bytes | None = None
+    ) -> None:
+        """Hold the values this message carries."""
+        self.loaded = loaded
+        self.index = index
+        self.initial = initial
+        self.stamp = stamp
+        """The files' `timeline.snapshot` stamp, when they did not change during the load."""
+        super().__init__()
 
 
-@dataclass
-class DatasetFailed(Message):
+class DatasetFailed(_Fields):
     """The loader thread found the dataset invalid; `diagnostics` say why."""
 
-    diagnostics: tuple[Diagnostic, ...]
-    initial: bool
+    _fields = ("diagnostics", "initial")
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...], initial: bool) -> None:
+        """Hold the values this message carries."""
+        self.diagnostics = diagnostics
+        self.initial = initial
+        super().__init__()
 
 
-@dataclass
-class LoadProgress(Message):
+class LoadProgress(_Fields):
     """The loader thread got this far (0.0 to 1.0)."""
 
-    fraction: float
+    _fields = ("fraction",)
+
+    def __init__(self, fraction: float) -> None:
+        """Hold the values this message carries."""
+        self.fraction = fraction
+        super().__init__()
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest fraction matters."""

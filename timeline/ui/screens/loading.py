@@ -10,6 +10,13 @@ The first frame is kept as light as a hello-world app's: two plain `Static`s sty
 this screen's own CSS (the app's stylesheet is read after it, see `TimelineApp`), with
 the real box, Textual's progress bar and the footer mounted just after it. Each of those
 costs milliseconds, and a hello-world app paints in about 170 ms.
+
+For a small dataset with a current snapshot (`LoadingScreen(rows=...)`, the app's
+default screen), the load takes milliseconds: the first frame is the rows alone, exactly
+where the main screen shows them (the `-main` class), and the main screen, a few frames
+later, draws the header, the sidebar, the overview strip, the quote pane and the footer
+around them without moving a row. The app holds the keys pressed in between and gives
+them to the main screen (`TimelineApp._replay_held_keys`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 if TYPE_CHECKING:
@@ -28,6 +36,16 @@ if TYPE_CHECKING:
     from timeline.ui.widgets.timeline_view import TimelineView
 
 __all__ = ["LoadingScreen"]
+
+
+class _Blank(Widget):
+    """A box that only takes its room in the layout (a plain `Widget` would show its
+    own name in it)."""
+
+    def render(self) -> str:
+        """Nothing."""
+        return ""
+
 
 _BAR_WIDTH = 32
 """As wide as Textual's `Bar`, which replaces the placeholder after the first frame."""
@@ -102,6 +120,36 @@ class LoadingScreen(Screen[None]):
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
     }
+    /* Rows painted as the first frame (-main): the timeline exactly where the main
+       screen has it (app.tcss: the header, #overview, #sidebar, #detail and the
+       footer around #timeline). The boxes around it only take their room: drawing
+       them costs milliseconds, and the main screen draws them a few frames later.
+       A test holds the timeline's region to the main screen's. */
+    LoadingScreen.-main {
+        layout: horizontal;
+        align: left top;
+        padding: 1 0;
+    }
+    LoadingScreen.-main #preview-timeline {
+        width: 3fr;
+        margin-top: 2;
+    }
+    #main-sidebar {
+        visibility: hidden;
+        width: 32;
+    }
+    #main-detail {
+        visibility: hidden;
+        width: 2fr;
+        min-width: 40;
+        max-width: 72;
+    }
+    LoadingScreen.-narrow #main-detail {
+        dock: bottom;
+        width: 100%;
+        max-width: 100%;
+        height: 40%;
+    }
     """
     """All of this screen's styles: it paints before the app's stylesheet is read."""
 
@@ -119,18 +167,40 @@ class LoadingScreen(Screen[None]):
     """The main screen's keys: month moves work on the preview; the rest wait for the
     data and say so (a key that silently did nothing would look broken)."""
 
-    def __init__(self, what: str = "the dataset") -> None:
-        """Show that `what` (a plain description, never markup) is loading."""
-        super().__init__()
+    def __init__(
+        self,
+        what: str = "the dataset",
+        *,
+        rows: RowsSnapshot | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        """Show that `what` (a plain description, never markup) is loading.
+
+        With `rows`, show them at once instead, in the main screen's layout, with the
+        cursor on `event_id` if it is there.
+        """
+        classes = None
+        if rows is not None:
+            from timeline.ui.layout import width_classes
+
+            # Given here: a class set on the screen later restyles it (about 2 ms).
+            classes = f"-main {width_classes(self.app.size.width)}"
+        super().__init__(classes=classes)
         self._what = what
         self._fraction: float | None = None
         self._bar_started = self._bar_mounted = False
         self.snapshot: RowsSnapshot | None = None
         """The rows on show, when a snapshot was found."""
         self._start_position: int | None = None
+        self._rows = rows
+        self._event_id = event_id
 
     def compose(self) -> ComposeResult:
-        """A title line, and the box drawn as one `Static` (see `show_bar`)."""
+        """A title line, and the box drawn as one `Static` (see `show_bar`); or, with
+        rows given, the main screen's layout with the rows in it."""
+        if self._rows is not None:
+            yield from self._compose_main()
+            return
         yield Static(Content(f"timeline — loading {self._what}"), id="loading-title")
         first = Content(f"Loading {self._what}…\n\n").append(
             Content.styled("━" * _BAR_WIDTH, "dim")
@@ -178,6 +248,49 @@ class LoadingScreen(Screen[None]):
             self.query_one(ProgressBar).update(total=100, progress=round(fraction * 100, 1))
 
     # -- the preview -----------------------------------------------------------------
+
+    def _compose_main(self) -> ComposeResult:
+        """The timeline where the main screen has it, between the room of the sidebar
+        (when the terminal is wide enough for it) and of the quote pane."""
+        from timeline.ui.layout import sidebar_fits
+        from timeline.ui.widgets.timeline_view import TimelineView
+
+        snapshot = self._rows
+        assert snapshot is not None
+        sidebar = _Blank(id="main-sidebar")
+        sidebar.display = sidebar_fits(self.app.size.width)
+        yield sidebar
+        yield TimelineView(snapshot, snapshot.theme_ids, id="preview-timeline")
+        yield _Blank(id="main-detail")
+
+    def on_resize(self) -> None:
+        """With rows given: keep them where the main screen would have them."""
+        if self._rows is None:
+            return
+        from timeline.ui.layout import sidebar_fits, update_width_class
+
+        width = self.size.width
+        update_width_class(self, width)
+        sidebar = self.query_one("#main-sidebar")
+        if sidebar.display != sidebar_fits(width):
+            sidebar.display = sidebar_fits(width)
+
+    def on_mount(self) -> None:
+        """Fill the composed timeline with the rows given, if any."""
+        if self._rows is None:
+            return
+        from timeline.ui.widgets.timeline_view import TimelineView
+        from timeline.views import TimelineRows
+
+        snapshot = self._rows
+        timeline = self.query_one("#preview-timeline", TimelineView)
+        rows = TimelineRows(snapshot.rows, list(range(snapshot.count)), snapshot.row_of)
+        position = snapshot.position_of(self._event_id) if self._event_id is not None else None
+        timeline.set_rows(rows, snapshot.keys, position)
+        self._start_position = timeline.cursor_position
+        # No focus() here: the screen's auto-focus gives the timeline (its only
+        # focusable widget) the keyboard as it shows, without restyling it again.
+        self.snapshot = snapshot
 
     async def show_preview(self, snapshot: RowsSnapshot, event_id: str | None = None) -> None:
         """Show the rows of `snapshot`, with the cursor on `event_id` if it is there
