@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widgets import SelectionList, Switch
 from tui_support import bundled, make_app
 
+from timeline.dates import parse_edtf
 from timeline.query import EventIndex, Filter
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.overview import OverviewStrip
@@ -277,3 +278,75 @@ def test_the_strip_histogram_is_the_core_one(data: st.DataObject, dataset: Any) 
     )
     expected = month_histogram(positions, keys, (everything.first, everything.last))
     assert _internal_histogram(screen, positions) == expected
+
+
+def _paints(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """Record, for each screen update that paints, the widgets it paints again."""
+    paints: list[set[str]] = []
+    original = Screen._compositor_refresh
+
+    def compositor_refresh(self: Screen[Any]) -> None:
+        if self._dirty_widgets:
+            paints.append({w.id or type(w).__name__ for w in self._dirty_widgets})
+        original(self)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
+    return paints
+
+
+async def test_a_date_edit_paints_the_box_with_its_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The date boxes sit in a row container. Their edit, bubbled up, reached the screen
+    # after the box's own repaint: the screen painted the box alone, and Textual, which
+    # paints at most once per update period, held the rows back by one or two periods
+    # (17-33 ms: what a date change waited for and a search did not).
+    index = EventIndex(bundled().dataset)
+    app = make_app()
+    async with app.run_test(size=FULL) as pilot:
+        screen = await _filled(pilot)
+        timeline = screen.query_one(TimelineView)
+        layouts: list[Screen[Any]] = []
+        screen.screen_layout_refresh_signal.subscribe(screen, layouts.append)
+        paints = _paints(monkeypatch)
+        box = screen.query_one("#date-from", TextBox)
+        box.value = "2023"
+        await _settle(pilot)
+        result = index.search(Filter(date_from=parse_edtf("2023").lower))
+        assert timeline.rows.positions == result.positions != list(range(len(index)))
+        assert layouts == []
+        assert paints and {"date-from", "timeline"} <= paints[0], paints
+        assert not any("date-from" in p for p in paints[1:])
+        # Typed into the box: the key that makes a date paints with its rows too.
+        box.cursor_blink = False  # a blink is a frame of its own
+        box.focus()  # focusing may lay out (the footer's keys)
+        box.value = ""
+        await _settle(pilot)
+        layouts.clear()
+        await pilot.press(*"202")  # not a date yet: shown as invalid, nothing filtered
+        await _settle(pilot)
+        assert screen.filter.date_from is None
+        paints.clear()
+        await pilot.press("3")
+        await _settle(pilot)
+        assert screen.filter.date_from == parse_edtf("2023").lower
+        assert paints and {"date-from", "timeline"} <= paints[0], paints
+        assert layouts == []
+
+
+async def test_the_match_all_switch_paints_with_the_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The switch sits in a row container too: its toggle came after its own repaint.
+    app = make_app()
+    async with app.run_test(size=FULL) as pilot:
+        screen = await _filled(pilot)
+        themes = [t.id for t in bundled().dataset.themes[:2]]
+        screen.set_filter(Filter(themes=frozenset(themes)))
+        await _settle(pilot)
+        paints = _paints(monkeypatch)
+        screen.query_one("#all-themes", Switch).toggle()
+        await _settle(pilot)
+        assert screen.filter.all_themes
+        assert paints and {"all-themes", "timeline"} <= paints[0], paints
+        assert not any("all-themes" in p for p in paints[1:])

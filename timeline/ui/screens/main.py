@@ -332,8 +332,8 @@ class MainScreen(Screen[None]):
         repaint that draws them, right after that frame, so the counts are done
         before the next key in most cases (a fixed timer after the result often
         started them just as the next key came). A time limit covers a timeline
-        that is not drawn. Small datasets keep `call_after_refresh` (the next frame
-        shows everything at once).
+        that is not drawn. Small datasets keep `call_after_refresh`, which runs right
+        after the frame showing the rows: the counts and the strip paint in the next.
         """
         if len(self.index) >= self.DEFER_WIDGETS_FROM:
             self.query_one(TimelineView).call_after_render(callback)

@@ -14,7 +14,7 @@ sidebar is its empty panel, at its full width, and it keeps whatever `show_filte
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self
 
 from rich.segment import Segment
@@ -72,6 +72,33 @@ class TextBox(Input):
     `Input.Changed` is posted, let the box go idle and paint the letter alone, one
     frame (and one or two update periods) ahead of the rows it filtered."""
 
+    def __init__(
+        self,
+        *,
+        placeholder: str = "",
+        id: str | None = None,
+        validators: Iterable[Validator] | None = None,
+        report: Callable[[Input.Changed], None] | None = None,
+    ) -> None:
+        """A box; `report` is called with each edit, from the box's own handler.
+
+        A box's own repaint reaches the screen as soon as the box is idle, so the edit
+        must be on the screen's queue before that. Bubbled up, it lost the race once it
+        had more than one hop to go (the date boxes sit in a row container): the screen
+        went idle in between and painted the box alone, and Textual's update timer then
+        held the frame with the rows back by one or two periods (17-33 ms). Reported
+        from the box's own handler, it always comes first. An edit with no `report`
+        bubbles up as usual.
+        """
+        super().__init__(placeholder=placeholder, id=id, validators=validators)
+        self._edited = report
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if self._edited is not None and event.input is self:
+            event.stop()
+            self._edited(event)
+
     def watch_virtual_size(self, size: Size) -> None:
         """Update the scroll range to the text's new width."""
         if not self.is_mounted:
@@ -80,6 +107,25 @@ class TextBox(Input):
             self.refresh(layout=True)
         else:
             self._scroll_update(size)
+
+
+class _ModeSwitch(Switch):
+    """The "match all" switch, which reports each toggle from its own handler.
+
+    It sits in a row container, so a `Changed` bubbled up to the sidebar came after the
+    switch's own repaint had reached the screen, which then painted the switch alone
+    (see `TextBox`).
+    """
+
+    def __init__(self, *, id: str, report: Callable[[Switch.Changed], None]) -> None:
+        super().__init__(value=False, id=id, animate=False)
+        self._edited = report
+
+    @on(Switch.Changed)
+    def _changed(self, event: Switch.Changed) -> None:
+        if event.switch is self:
+            event.stop()
+            self._edited(event)
 
 
 _PROMPT_CELLS = 22
@@ -296,11 +342,13 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def _controls(self) -> Iterator[Widget]:
         """Search first, then each facet, then the date range."""
         yield Label("Search", classes="sidebar-heading")
-        yield TextBox(placeholder="title, summary, quotes", id="search")
+        yield TextBox(
+            placeholder="title, summary, quotes", id="search", report=self._search_changed
+        )
         yield Horizontal(
             Label("Themes", classes="sidebar-heading"),
             Label("match all", classes="switch-label"),
-            Switch(value=False, id="all-themes", animate=False),
+            _ModeSwitch(id="all-themes", report=self._mode_changed),
             classes="sidebar-heading-row",
         )
         yield FacetList(*self._selections("themes"), id="themes")
@@ -312,8 +360,18 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         yield FacetList(*self._selections("actors"), id="actors")
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
         yield Horizontal(
-            TextBox(placeholder="from", id="date-from", validators=[EdtfValidator()]),
-            TextBox(placeholder="to", id="date-to", validators=[EdtfValidator()]),
+            TextBox(
+                placeholder="from",
+                id="date-from",
+                validators=[EdtfValidator()],
+                report=self._date_changed,
+            ),
+            TextBox(
+                placeholder="to",
+                id="date-to",
+                validators=[EdtfValidator()],
+                report=self._date_changed,
+            ),
             id="date-range",
         )
 
@@ -333,18 +391,16 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         hop behind it, the screen went idle in between and painted that repaint alone,
         and Textual's update timer then held the frame with the new rows back by one or
         two periods (17-33 ms). Sent straight, the edit is in the screen's queue before
-        it goes idle, so the control and the rows it filtered paint in one frame.
+        it goes idle, so the control and the rows it filtered paint in one frame. The
+        lists are the sidebar's children (one hop); the boxes and the switch, deeper,
+        report from their own handlers (`TextBox`, `_ModeSwitch`).
         """
         self.screen.post_message(message)
 
-    @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        event.stop()
         self._report(FilterEdited({"text": event.value}))
 
-    @on(Switch.Changed, "#all-themes")
     def _mode_changed(self, event: Switch.Changed) -> None:
-        event.stop()
         self._report(FilterEdited({"all_themes": event.value}))
 
     @on(SelectionList.SelectedChanged)
@@ -357,9 +413,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         elif facet in ("themes", "sources", "actors"):
             self._report(FilterEdited({facet: values}))
 
-    @on(Input.Changed, "#date-from, #date-to")
     def _date_changed(self, event: Input.Changed) -> None:
-        event.stop()
         text = event.value.strip()
         valid = event.validation_result is None or event.validation_result.is_valid
         if not valid:
