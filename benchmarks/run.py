@@ -712,15 +712,21 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
                 out[f"{name}_widgets"] = widget_times
                 out[f"{name}_frame"] = frames
 
+            # A focus change makes Textual's footer rebuild its keys for the new focus
+            # (10-20 ms of mounting and painting, after the next refresh). 50 ms after
+            # `focus()` that frame was often still being drawn when the first key came,
+            # which then waited for it (35-85 ms for the first theme key, 15-25 for the
+            # others). A user's `t` then space are 100 ms or more apart: let the focus
+            # settle as theirs would, so each series times its own keys.
             screen.query_one("#themes", SelectionList).focus()
-            await pilot.pause(0.05)
+            await pilot.pause(_SETTLE)
             await series("theme", ["space"] * (2 if quick else 12))
             screen.query_one("#themes", SelectionList).deselect_all()
             await pilot.pause(0.1)
 
             search = screen.query_one("#search", Input)
             search.focus()
-            await pilot.pause(0.05)
+            await pilot.pause(_SETTLE)
             handlers, cores, frames = [], [], []
             for word in _words(app, 1 if quick else 4):
                 for letter in word:
@@ -751,7 +757,7 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
             out.update(date_handler=handlers, date_core=cores, date_frame=frames)
 
             screen.query_one(TimelineView).focus()
-            await pilot.pause(0.05)
+            await pilot.pause(_SETTLE)
             page_handler, page_frame, end_frame = [], [], []
             for _ in range(2 if quick else 20):
                 seconds, frame = await key(pilot, "pagedown", pager)
@@ -779,6 +785,11 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
 
     asyncio.run(run())
     return out
+
+
+_SETTLE = 0.15
+"""Seconds to wait after moving the focus by code before a series' first key: the
+footer's rebuild for the new focus is drawn by then (see `child_browse`)."""
 
 
 def _pending(app: Any) -> bool:
