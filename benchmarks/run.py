@@ -213,6 +213,11 @@ def measure(
     browse_flags = ("--cache", "--quick") if quick else ("--cache",)
     browse = child("browse", str(folder), *browse_flags, env=cache_env, timeout=timeout)
     figures.update(browse)
+    # That first start built the search index and saved it beside the cache entry; every
+    # later start reads it instead (its memory is the steady state), so browse again.
+    again = child("browse", str(folder), *browse_flags, env=cache_env, timeout=timeout)
+    figures["browse_rss_saved"] = again["browse_rss"]
+    figures["search_ready_saved_s"] = again["search_ready_s"]
     shutil.rmtree(cache, ignore_errors=True)
     return figures
 
@@ -222,6 +227,15 @@ def table(results: list[dict[str, Any]]) -> str:
 
     def ms(value: float) -> str:
         return "–" if value != value else f"{value * 1000:,.1f}"
+
+    def ready_cell(r: dict[str, Any]) -> str:
+        return f"{s(r['search_ready_s'])}; {s(r['search_ready_saved_s'])}"
+
+    def mb(r: dict[str, Any], key: str) -> str:
+        return f"{r[key]:.0f}"
+
+    def above(r: dict[str, Any], key: str) -> str:
+        return f"{r[key] - r['hello_rss']:.0f}"
 
     def s(value: float) -> str:
         return f"{value:,.2f}"
@@ -262,7 +276,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("app main screen ready, warm cache (s)", lambda r: s(r["frame_main_warm"])),
         ("  × hello", lambda r: ratio(r["frame_main_warm"], r["hello"])),
         ("rows snapshot MB; read ms; write s", lambda r: snapshot_cell(r)),
-        ("search index ready after the main screen (s)", lambda r: s(r["search_ready_s"])),
+        ("search index ready after the main screen: built; read (s)", ready_cell),
         ("theme toggle: handler ms med/p95", lambda r: lat(r, "theme_handler")),
         ("theme toggle: core ms med/p95", lambda r: lat(r, "theme_core")),
         ("theme toggle: counts + strip, next frame, ms med/p95", lambda r: lat(r, "theme_widgets")),
@@ -281,8 +295,10 @@ def table(results: list[dict[str, Any]]) -> str:
         ("app peak RSS, cold (MB)", lambda r: f"{r['app_rss_cold']:.0f}"),
         ("app peak RSS, warm (MB)", lambda r: f"{r['app_rss_warm']:.0f}"),
         ("  warm − hello (MB)", lambda r: f"{r['app_rss_warm'] - r['hello_rss']:.0f}"),
-        ("app peak RSS after browsing, warm (MB)", lambda r: f"{r['browse_rss']:.0f}"),
-        ("  after browsing − hello (MB)", lambda r: f"{r['browse_rss'] - r['hello_rss']:.0f}"),
+        ("app peak RSS after browsing, warm, index built (MB)", lambda r: mb(r, "browse_rss")),
+        ("  after browsing − hello (MB)", lambda r: above(r, "browse_rss")),
+        ("app peak RSS after browsing, warm, index read (MB)", lambda r: mb(r, "browse_rss_saved")),
+        ("  after browsing − hello (MB)", lambda r: above(r, "browse_rss_saved")),
     ]  # fmt: skip
     head = "| figure | " + " | ".join(label(r["n"]) for r in results) + " |"
     rule = "|---|" + "---|" * len(results)
