@@ -211,6 +211,10 @@ def measure(
 
     log(f"{label(count)}: browsing")
     browse_flags = ("--cache", "--quick") if quick else ("--cache",)
+    # The warm frame runs above may have had time to build and save the search index:
+    # drop it, so that this first browse builds it, as a dataset's first start does.
+    for saved_index in cache.glob("*.tlsearch"):
+        saved_index.unlink()
     browse = child("browse", str(folder), *browse_flags, env=cache_env, timeout=timeout)
     figures.update(browse)
     # That first start built the search index and saved it beside the cache entry; every
