@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from timeline.dates import EdtfDate
 from timeline.diagnostics import Diagnostic
@@ -145,10 +145,27 @@ class DetailRef:
         return hash((id(self.reader), self.index))
 
 
-def _repr(obj: object, names: tuple[str, ...]) -> str:
-    """`Class(name=value, ...)`, as a dataclass's generated repr spells it."""
-    fields_ = ", ".join(f"{name}={getattr(obj, name)!r}" for name in names)
-    return f"{type(obj).__qualname__}({fields_})"
+class _PublicFields:
+    """What `Source` and `Event` share, whose long texts may stay on disk: the hash,
+    repr and pickling a plain dataclass would generate from its public fields
+    (`_FIELDS`), which here are partly properties."""
+
+    __slots__ = ()
+    _FIELDS: ClassVar[tuple[str, ...]]
+    id: str
+
+    def __hash__(self) -> int:
+        """The id's hash: equal values have equal ids."""
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        """As the generated dataclass repr, long texts included."""
+        fields_ = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"{type(self).__qualname__}({fields_})"
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Pickled (and copied) with its long texts, through the public constructor."""
+        return type(self), tuple(getattr(self, name) for name in self._FIELDS)
 
 
 _SOURCE_FIELDS = (
@@ -170,7 +187,7 @@ _SOURCE_METADATA = tuple(name for name in _SOURCE_FIELDS if name != "text")
 
 
 @dataclass(frozen=True, slots=True, init=False, eq=False, repr=False, match_args=False)
-class Source:
+class Source(_PublicFields):
     """One article: its metadata (from the file's front matter) and its verbatim text.
 
     `path` is relative to the dataset folder, such as `sources/yomiuri-2023-01-14.txt`.
@@ -185,6 +202,10 @@ class Source:
     read when asked for, and not kept. Equality compares every public field, text
     included; the hash is the id's, so it is consistent with equality.
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = _SOURCE_FIELDS
+    # A class that defines `__eq__` gets `__hash__ = None` unless it names one itself.
+    __hash__ = _PublicFields.__hash__
 
     id: str
     title: str
@@ -254,18 +275,6 @@ class Source:
         names = _SOURCE_METADATA if same_record else _SOURCE_FIELDS
         return all(getattr(self, n) == getattr(other, n) for n in names)
 
-    def __hash__(self) -> int:
-        """The id's hash: equal articles have equal ids."""
-        return hash(self.id)
-
-    def __repr__(self) -> str:
-        """As the generated dataclass repr, text included."""
-        return _repr(self, _SOURCE_FIELDS)
-
-    def __reduce__(self) -> tuple[type[Source], tuple[object, ...]]:
-        """Pickled (and copied) with its text, through the public constructor."""
-        return Source, tuple(getattr(self, n) for n in _SOURCE_FIELDS)
-
 
 def source_from_store(
     id: str,
@@ -330,7 +339,7 @@ _EVENT_SKELETON = ("id", "date", "title", "themes", "actors", "places", "status"
 
 
 @dataclass(frozen=True, slots=True, init=False, eq=False, repr=False, match_args=False)
-class Event:
+class Event(_PublicFields):
     """One dated event, with the quotes of every article that reports it.
 
     Built as `Event(id=..., date=..., title=..., summary=..., themes=..., actors=...,
@@ -347,6 +356,9 @@ class Event:
     YAML); the hash is the id's, so it is consistent with equality. The details are not
     dataclass fields, so `dataclasses.replace` does not apply: build a new `Event`.
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = _EVENT_FIELDS
+    __hash__ = _PublicFields.__hash__  # as in `Source`
 
     id: str
     date: EdtfDate
@@ -423,18 +435,6 @@ class Event:
             or (isinstance(mine, DetailRef) and mine == theirs)
             or (self.details() == other.details())
         )
-
-    def __hash__(self) -> int:
-        """The id's hash: equal events have equal ids."""
-        return hash(self.id)
-
-    def __repr__(self) -> str:
-        """As the generated dataclass repr, details included."""
-        return _repr(self, _EVENT_FIELDS)
-
-    def __reduce__(self) -> tuple[type[Event], tuple[object, ...]]:
-        """Pickled (and copied) with its details, through the public constructor."""
-        return Event, tuple(getattr(self, n) for n in _EVENT_FIELDS)
 
 
 def detail_texts(events: Sequence[Event]) -> list[tuple[str, ...]]:
