@@ -28,11 +28,18 @@ def _private_cache_dir() -> Iterator[None]:
 
 
 @pytest.fixture
-def dataset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh cache folder for this test (`TIMELINE_CACHE_DIR`), with caching on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(folder))
+    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def dataset_copy(tmp_path: Path, private_cache: Path) -> Path:
     """A copy of the bundled dataset in a temporary folder, with its own cache folder
     (caching on), for tests of the cache entry and the files beside it."""
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
     folder = tmp_path / "data"
     folder.mkdir()
     return copy_bundled(folder)

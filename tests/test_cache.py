@@ -61,13 +61,7 @@ def write_dataset(folder: Path, *, quote: str = QUOTE, title: str = "Harbour new
     return folder
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh cache folder per test, with caching on."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 @pytest.fixture

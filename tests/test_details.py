@@ -32,14 +32,7 @@ from timeline.model import (
     detail_texts,
 )
 
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh cache folder per test, with caching on."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _round_trip(dataset: Dataset, folder: Path) -> Loaded:
