@@ -294,23 +294,14 @@ def source_from_store(
 ) -> Source:
     """An article whose text stays in `reader` (record `index`), read when asked for.
 
-    `timeline.cache` rebuilds the articles of a cache entry with this.
+    `timeline.cache` rebuilds the articles of a cache entry with this (a few thousand at
+    most, so through the constructor; the text placeholder is replaced at once).
     """
-    source = object.__new__(Source)
-    set_ = object.__setattr__
-    set_(source, "id", id)
-    set_(source, "title", title)
-    set_(source, "outlet", outlet)
-    set_(source, "published", published)
-    set_(source, "published_basis", published_basis)
-    set_(source, "kind", kind)
-    set_(source, "byline", byline)
-    set_(source, "credit", credit)
-    set_(source, "path", path)
-    set_(source, "body_line", body_line)
-    set_(source, "origin", origin)
-    set_(source, "notes", notes)
-    set_(source, "_text", DetailRef(reader, index))
+    source = Source(
+        id, title, outlet, published, published_basis, kind, byline, credit, path,
+        "", body_line, origin, notes,
+    )  # fmt: skip
+    object.__setattr__(source, "_text", DetailRef(reader, index))
     return source
 
 
