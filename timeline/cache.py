@@ -311,11 +311,10 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
     store: DetailStore | None = None
     value: object = None
     try:
-        skeleton = _read_skeleton(fd, key)
-        if skeleton is not None:
+        found = _read_skeleton(fd, key)
+        if found is not None:
+            skeleton, details_length, details_digest = found
             skeleton_end = _HEADER + len(skeleton)
-            details_length = int.from_bytes(read_at(fd, 8, _HEADER - 40), "little")
-            details_digest = read_at(fd, 32, _HEADER - 32)
             store = DetailStore.open(fd, skeleton_end, details_length, details_digest)
             value = _unpickle(skeleton, store)
     except Exception:  # any damage at all means "not cached": the loader runs instead
@@ -329,9 +328,10 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
     return None
 
 
-def _read_skeleton(fd: int, key: bytes) -> bytes | None:
-    """The skeleton of the entry open as `fd`, if its header is for `key`, its lengths
-    add up to the file's and the skeleton matches its digest; None otherwise."""
+def _read_skeleton(fd: int, key: bytes) -> tuple[bytes, int, bytes] | None:
+    """The skeleton of the entry open as `fd`, with the details section's length and
+    SHA-256 from the header, if the header is for `key`, its lengths add up to the
+    file's and the skeleton matches its digest; None otherwise."""
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_size < _HEADER:
         return None
@@ -354,7 +354,7 @@ def _read_skeleton(fd: int, key: bytes) -> bytes | None:
     skeleton = read_at(fd, skeleton_length, _HEADER)
     if hashlib.sha256(skeleton).digest() != header[at + 8 : at + 40]:
         return None
-    return skeleton
+    return skeleton, details_length, header[at + 48 : at + 80]
 
 
 def _unpickle(skeleton: bytes, store: DetailStore) -> object:
