@@ -113,7 +113,7 @@ def _dataset_name(dataset: Dataset) -> str:
 
 def _cited_sources(dataset: Dataset, events: Sequence[Event]) -> list[Source]:
     """The sources the events quote, in dataset order (exports carry no unused article)."""
-    cited = {q.source_id for e in events for q in e.quotes}
+    cited = {source_id for e in events for source_id in e.source_ids}
     return [s for s in dataset.sources if s.id in cited]
 
 
