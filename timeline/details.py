@@ -39,8 +39,9 @@ import threading
 import weakref
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, pairwise
+from typing import Generic, TypeVar
 
 from timeline.binfile import ColumnReader, le_bytes
 from timeline.model import EventDetails, Quote, Span
@@ -54,6 +55,8 @@ _ENCODING = "utf-8"
 _ERRORS = "surrogatepass"
 _CHUNK = 1 << 20
 """How much of the section is read at a time to check its digest."""
+_Value = TypeVar("_Value")
+
 _EVENT_CACHE = 256
 """Event records kept decoded: a screen's worth and more, a few hundred kilobytes."""
 _SOURCE_CACHE = 4
@@ -145,6 +148,30 @@ def _decode_texts(data: bytes) -> tuple[str, ...]:
     return tuple(texts)
 
 
+class _Recent(Generic[_Value]):
+    """The last few records read, by record number: a small LRU, safe across threads
+    (a record is read outside the lock, so two threads may both read it once)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[int, _Value] = OrderedDict()
+
+    def get(self, index: int, read: Callable[[int], _Value]) -> _Value:
+        """Record `index`, kept or read with `read` (and then kept)."""
+        with self._lock:
+            found = self._kept.get(index)
+            if found is not None:
+                self._kept.move_to_end(index)
+                return found
+        value = read(index)
+        with self._lock:
+            self._kept[index] = value
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return value
+
+
 class DetailStore:
     """The details section of one cache entry, read a record at a time.
 
@@ -161,9 +188,8 @@ class DetailStore:
         self._event_offsets = event_offsets
         self._source_offsets = source_offsets
         self._sources_start = start + event_offsets[-1]
-        self._lock = threading.Lock()
-        self._events: OrderedDict[int, EventDetails] = OrderedDict()
-        self._sources: OrderedDict[int, str] = OrderedDict()
+        self._events: _Recent[EventDetails] = _Recent(_EVENT_CACHE)
+        self._sources: _Recent[str] = _Recent(_SOURCE_CACHE)
         self._closer = weakref.finalize(self, os.close, fd)
 
     @classmethod
@@ -227,17 +253,7 @@ class DetailStore:
         Raises `IndexError` for a record the section does not hold, `OSError` if the
         file can no longer be read.
         """
-        with self._lock:
-            found = self._events.get(index)
-            if found is not None:
-                self._events.move_to_end(index)
-                return found
-        details = _decode_event(self._record(self._start, self._event_offsets, index))
-        with self._lock:
-            self._events[index] = details
-            if len(self._events) > _EVENT_CACHE:
-                self._events.popitem(last=False)
-        return details
+        return self._events.get(index, self._read_event)
 
     def detail_texts(self, indices: Sequence[int]) -> list[tuple[str, ...]]:
         """The summary and quote texts, `(summary, *quote_texts)`, of each of these
@@ -249,18 +265,14 @@ class DetailStore:
 
     def source_text(self, index: int) -> str:
         """The text of article record `index` (`IndexError`, `OSError` as above)."""
-        with self._lock:
-            found = self._sources.get(index)
-            if found is not None:
-                self._sources.move_to_end(index)
-                return found
+        return self._sources.get(index, self._read_source)
+
+    def _read_event(self, index: int) -> EventDetails:
+        return _decode_event(self._record(self._start, self._event_offsets, index))
+
+    def _read_source(self, index: int) -> str:
         record = self._record(self._sources_start, self._source_offsets, index)
-        text = str(record, _ENCODING, _ERRORS)
-        with self._lock:
-            self._sources[index] = text
-            if len(self._sources) > _SOURCE_CACHE:
-                self._sources.popitem(last=False)
-        return text
+        return str(record, _ENCODING, _ERRORS)
 
     def _record(self, base: int, offsets: array[int], index: int) -> bytes:
         if not 0 <= index < len(offsets) - 1:
