@@ -563,6 +563,10 @@ def _prepared(dataset: Dataset, settings_: dict[str, Any]) -> EventIndex:
     return index
 
 
+_windows = st.sampled_from([1, 2, 5, 8192])
+"""`query._CHAR_WINDOW`: the characters' bitsets are joined every few events, or once."""
+
+
 def _expected(index: EventIndex, filt: Filter) -> list[int]:
     return [i for i, event in enumerate(index.events) if matches(event, filt)]
 
@@ -584,7 +588,7 @@ def test_typing_a_short_query_key_by_key_matches_the_reference(
     events: list[Event], word: str, settings_: dict[str, Any], data: st.DataObject
 ) -> None:
     dataset = make_dataset(events)
-    index = _prepared(dataset, settings_)
+    index = _prepared(dataset, {**settings_, "_CHAR_WINDOW": data.draw(_windows)})
     cold = EventIndex(dataset)  # not prepared: its first search builds the indexes
     shown = Filter(themes=data.draw(st.sampled_from([frozenset(), frozenset(THEMES[:1])])))
     result = index.search(shown)
@@ -624,7 +628,7 @@ def test_words_and_date_ranges_match_the_reference(
     date_to = data.draw(st.none() | st.sampled_from(days), label="to")
     dataset = make_dataset(events)
     filt = Filter(text=" ".join(words), date_from=date_from, date_to=date_to)
-    index = _prepared(dataset, settings_)
+    index = _prepared(dataset, {**settings_, "_CHAR_WINDOW": data.draw(_windows)})
     expected = _expected(index, filt)
     assert index.apply(filt) == expected
     assert EventIndex(dataset).apply(filt) == expected  # the unprepared paths

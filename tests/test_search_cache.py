@@ -52,17 +52,22 @@ def _reference(dataset: Dataset, filt: Filter) -> list[str]:
     return [event.id for event in filter_events(sort_by_date(dataset.events), filt)]
 
 
-def _round_trip(dataset: Dataset, settings_: dict[str, Any]) -> tuple[EventIndex, bytes]:
+def _round_trip(
+    dataset: Dataset, settings_: dict[str, Any]
+) -> tuple[EventIndex, EventIndex, bytes]:
     built = EventIndex(dataset)
     with patch.multiple(query, **settings_):
         built.prepare_search()
-    state = built.search_state()
-    assert state is not None
+        parts = built.search_state_parts()
+        assert parts is not None
+        state = b"".join(parts)
+        # The pieces are made afresh each time: a writer goes through them twice.
+        assert b"".join(parts) == state == built.search_state()
     loaded = EventIndex(dataset)
     ready_before = loaded.search_ready
     assert loaded.load_search_state(state)
     assert (ready_before, loaded.search_ready) == (False, True)
-    return loaded, state
+    return built, loaded, state
 
 
 @settings(max_examples=120, deadline=None)
@@ -71,23 +76,33 @@ def _round_trip(dataset: Dataset, settings_: dict[str, Any]) -> tuple[EventIndex
     st.lists(filters(), max_size=4),
     _queries,
     index_settings(),
+    st.sampled_from([1, 3, 1 << 18]),  # `_PIECE`: postings written a few at a time
+    st.sampled_from([1, 4, 8192]),  # `_CHAR_WINDOW`
 )
 def test_a_state_read_back_answers_as_the_reference(
     dataset: Dataset,
     filters_: list[Filter],
     words: list[str],
     settings_: dict[str, Any],
+    piece: int,
+    window: int,
 ) -> None:
-    loaded, state = _round_trip(dataset, settings_)
+    # A built index keeps each word's positions apart and a read one keeps them end to
+    # end: the two must answer alike, and as the reference does.
+    settings_ = {**settings_, "_PIECE": piece, "_CHAR_WINDOW": window}
+    built, loaded, state = _round_trip(dataset, settings_)
     for filt in [*filters_, Filter(text=" ".join(words))]:
-        assert [loaded.events[i].id for i in loaded.apply(filt)] == _reference(dataset, filt)
+        expected = _reference(dataset, filt)
+        assert [loaded.events[i].id for i in loaded.apply(filt)] == expected
+        assert [built.events[i].id for i in built.apply(filt)] == expected
     for k in range(1, len(words[0]) + 1 if words else 1):  # typed key by key, narrowing
         filt, before = Filter(text=words[0][:k]), Filter(text=words[0][: k - 1])
         # Narrow only as the UI does: when the folded term before is in the new one (a
         # combining accent typed after "a" makes "á", which does not hold "a").
         narrows = all(old in new for old, new in zip(before.terms, filt.terms, strict=False))
-        found = loaded.search(filt, loaded.search(before) if narrows else None)
-        assert [loaded.events[i].id for i in found.positions] == _reference(dataset, filt)
+        for index in (loaded, built):
+            found = index.search(filt, index.search(before) if narrows else None)
+            assert [index.events[i].id for i in found.positions] == _reference(dataset, filt)
     assert loaded.search_state() == state  # the same bytes again: nothing lost
 
 
@@ -182,6 +197,24 @@ def test_the_state_lives_beside_the_cache_entry_under_its_key(dataset_copy: Path
     # Only the entry and the state: no temporary file left behind.
     names = sorted(p.suffix for p in state_file.path.parent.iterdir())
     assert names == [".tlcache", ".tlsearch"]
+
+
+def test_the_state_is_written_from_its_pieces(dataset_copy: Path) -> None:
+    loaded = load_with_cache(dataset_copy)
+    state_file = search_state_file(loaded.dataset)
+    assert state_file is not None
+    index = EventIndex(loaded.dataset)
+    with patch.object(query, "_PIECE", 5):  # a built index's postings in many pieces
+        index.prepare_search()
+        state = index.search_state()
+        parts = index.search_state_parts()
+        assert state is not None and parts is not None
+        # Gone through twice (the digest, then the bytes), or a one-shot iterator kept.
+        for given_parts in (parts, iter(parts)):
+            state_file.path.unlink(missing_ok=True)
+            assert state_file.write(given_parts)
+            read = state_file.read()
+            assert read is not None and bytes(read) == state
 
 
 def test_a_dataset_not_from_the_cache_has_no_state_file(dataset_copy: Path) -> None:

@@ -60,9 +60,10 @@ import os
 import pickle
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -550,17 +551,25 @@ class SearchStateFile:
         # A view, not a copy: the decoded index uses the postings in place.
         return body
 
-    def write(self, state: bytes | Sequence[bytes | memoryview]) -> bool:
+    def write(self, state: bytes | Iterable[bytes | memoryview]) -> bool:
         """Store `state` (`EventIndex.search_state`, or its `search_state_parts`)
-        atomically; False if it could not be (nothing is left half-written)."""
-        parts = [state] if isinstance(state, bytes | memoryview) else list(state)
+        atomically; False if it could not be (nothing is left half-written).
+
+        The parts are gone through twice, for the header's digest and then to write
+        them: `search_state_parts` makes its big pieces afresh each time rather than
+        hold them all. A one-shot iterator is kept in a list first."""
         try:
+            if isinstance(state, bytes | memoryview):
+                parts: Iterable[bytes | memoryview] = (state,)
+            else:
+                parts = list(state) if iter(state) is state else state
             digest = hashlib.sha256()
+            length = 0
             for part in parts:
                 digest.update(part)
-            length = sum(memoryview(part).nbytes for part in parts)
+                length += memoryview(part).nbytes
             header = self._header(length, digest.digest())
-            write_atomically(self.path, [header, *parts], suffix=_SEARCH_SUFFIX)
+            write_atomically(self.path, chain([header], parts), suffix=_SEARCH_SUFFIX)
         except Exception:  # an index that cannot be stored must never fail the app
             return False
         return True

@@ -98,7 +98,10 @@ def event_search_text(event: Event) -> str:
 
 _PART_SEPARATOR = "\x00"
 _EVENT_SEPARATOR = "\x01"
-_BATCH = 2048
+_BATCH = 1024
+"""Events whose search texts are made together. One `normalize` over a batch costs far
+less than one per event, but each copy of a batch's text is about a megabyte, and a few
+are alive at once: at 2,048 they raised the index build's peak memory by 5 MB more."""
 _SPACED_SEPARATORS = tuple(
     (spaced, separator)
     for separator in (_PART_SEPARATOR, _EVENT_SEPARATOR)
@@ -133,6 +136,9 @@ def _search_text_batches(events: Sequence[Event]) -> Iterator[list[str]]:
         ]
         blob = _EVENT_SEPARATOR.join(parts)
         part_separators = sum(map(len, texts))  # the summary and each quote
+        # Each copy of a batch's text is a megabyte or more: keep no more of them alive
+        # than the step at hand needs (6 MB off the index build's peak at 100,000).
+        del texts, parts
         if (
             blob.count(_PART_SEPARATOR) != part_separators
             or blob.count(_EVENT_SEPARATOR) != len(batch) - 1
@@ -145,7 +151,11 @@ def _search_text_batches(events: Sequence[Event]) -> Iterator[list[str]]:
         for spaced, separator in _SPACED_SEPARATORS:
             if spaced in blob:  # a miss costs far less than a replace that finds nothing
                 blob = blob.replace(spaced, separator)
-        yield blob.casefold().replace(_PART_SEPARATOR, "\n").split(_EVENT_SEPARATOR)
+        blob = blob.casefold().replace(_PART_SEPARATOR, "\n")
+        searched = blob.split(_EVENT_SEPARATOR)
+        del blob
+        yield searched
+        del searched  # before the next batch's texts are read
 
 
 # Every character `str.isspace` (and so the regex `\s` that `normalize` uses) accepts,
@@ -387,7 +397,6 @@ class LazyCounts(Mapping[_K, int]):
         return f"LazyCounts({len(self._masks)} values, looked up {self._found!r})"
 
 
-"""The `array` type code of an unsigned 32-bit integer here (positions)."""
 _MASKED_CHARS = 256
 """At most this many characters get a bitset of their own (the first ones met); a rarer
 one, in a text of many scripts, is looked up through the word list like longer terms."""
@@ -397,6 +406,105 @@ _YIELD_EVERY = 64
 """Events indexed between two offers of the GIL to other threads (about a millisecond)."""
 _MEMO_LIMIT = 512
 """Term bitsets kept for reuse (1-2 characters: the costly ones to rebuild)."""
+_CHAR_WINDOW = 8192
+"""Events whose per-character flags are gathered before they join the characters'
+bitsets: each joining costs a pass over a bitset of all the events, so it is done once
+per window rather than once per (small) batch. A window's flags take a byte per event
+and character (about 2 MB at most)."""
+_PIECE = 1 << 18
+"""Positions per piece when a built index's postings are written out (1 MB)."""
+
+
+class _FlatPostings:
+    """Every word's event positions end to end in one buffer: a saved index, read back.
+
+    `data` holds native unsigned 32-bit integers (`U32`), and is used in place: reading
+    a saved index builds no object per word. Word w's positions are
+    `offsets[w]:offsets[w + 1]` (counted in positions).
+    """
+
+    __slots__ = ("data", "offsets")
+
+    def __init__(self, data: memoryview, offsets: array[int]) -> None:
+        self.data = data
+        self.offsets = offsets
+
+    def gather(self, words: Iterable[int]) -> array[int]:
+        """The positions of `words` (ids of words not in `dense`), end to end."""
+        positions: array[int] = array(U32)
+        add, data, first = positions.frombytes, self.data, self.offsets
+        for word in words:
+            add(data[first[word] * 4 : first[word + 1] * 4])  # a memcpy
+        return positions
+
+    def pieces(self) -> Iterator[bytes | memoryview]:
+        """The positions as the saved state stores them (little-endian)."""
+        if LITTLE_ENDIAN:
+            yield self.data
+        else:
+            swapped = array(U32)
+            swapped.frombytes(self.data)
+            yield le_bytes(swapped)
+
+
+class _WordPostings:
+    """Each word's event positions in an array of its own: a freshly built index.
+
+    Copying them end to end into one buffer, as a saved index holds them, would hold
+    every position twice at the end of the build (the freed small arrays are not memory
+    the one big buffer can reuse): 40 MB more at the peak, at 100,000 events. So they
+    stay as built, and are joined only piece by piece when written out.
+
+    `arrays[w]` is word w's positions (`U32`, ascending), empty for a word in `dense`.
+    """
+
+    __slots__ = ("arrays",)
+
+    def __init__(self, arrays: list[array[int]]) -> None:
+        self.arrays = arrays
+
+    @property
+    def offsets(self) -> array[int]:
+        """Where each word's positions would start end to end, and one past the end."""
+        return array("q", accumulate(map(len, self.arrays), initial=0))
+
+    def gather(self, words: Iterable[int]) -> array[int]:
+        """The positions of `words` (ids of words not in `dense`), end to end."""
+        positions: array[int] = array(U32)
+        deque(map(positions.extend, map(self.arrays.__getitem__, words)), maxlen=0)
+        return positions
+
+    def pieces(self) -> Iterator[bytes]:
+        """The positions end to end as `_FlatPostings.data` would hold them (little-
+        endian), about `_PIECE` at a time: never all of them copied at once."""
+        group: list[array[int]] = []
+        count = 0
+        for positions in self.arrays:
+            group.append(positions)
+            count += len(positions)
+            if count >= _PIECE:
+                yield self._joined(group)
+                group, count = [], 0
+        if group:
+            yield self._joined(group)
+
+    @staticmethod
+    def _joined(group: list[array[int]]) -> bytes:
+        if LITTLE_ENDIAN:
+            return b"".join(group)
+        joined = array(U32)
+        deque(map(joined.extend, group), maxlen=0)
+        return le_bytes(joined)
+
+
+def _add_flags(chars: dict[str, int], window: dict[str, list[bytes]], start: int) -> None:
+    """OR the flags gathered in `window` (one byte per event, 1 where the character is
+    in the text; the window's first event at `start`) into `chars`, and empty it."""
+    for char, kept in window.items():
+        flags = b"".join(kept)
+        if 1 in flags:
+            chars[char] |= int(flags.translate(_FLAG_TO_DIGIT)[::-1], 2) << start
+    window.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,13 +528,10 @@ class _TextIndex:
     """The distinct words, joined by newlines (which no word or term contains)."""
     starts: array[int]
     """Where each word starts in `words`, and one past the end."""
-    postings: memoryview
-    """Every word's event positions end to end, as the bytes of native unsigned 32-bit
-    integers (`U32`): one buffer rather than an array per word, so that a saved index
-    is read back without building an object per word (see `EventIndex.search_state`)."""
-    posting_starts: array[int]
-    """Where each word's positions start in `postings` (in positions), and one past the
-    end; a word in `dense` has none."""
+    postings: _FlatPostings | _WordPostings
+    """Each word's event positions (a word in `dense` has none): one buffer for a saved
+    index, read back without building an object per word (see `EventIndex.search_state`);
+    an array per word for a built one, which thereby never holds them twice."""
     dense: dict[int, int]
     """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
     than their positions, and a union of them is one OR each."""
@@ -443,8 +548,8 @@ class _TextIndex:
         alphabet: list[str] = []
         known: set[str] = set()
         chars: dict[str, int] = {}
-        seen_words = 0
-        start = 0
+        window: dict[str, list[bytes]] = {}  # each character's flags, batch by batch
+        window_start = start = seen_words = 0
         for texts in _search_text_batches(events):
             # Every (word, event) pair once, appended in C: a Python loop per word costs
             # several times more (10 million pairs at 100,000 events).
@@ -468,25 +573,28 @@ class _TextIndex:
             for char in alphabet:
                 # `in` on one character is a memchr: 100,000 texts in about 10 ms.
                 flags = bytes(map(contains, texts, repeat(char)))
-                if 1 in flags:
-                    bits = int(flags.translate(_FLAG_TO_DIGIT)[::-1], 2) << start
-                    chars[char] = chars.get(char, 0) | bits
+                if 1 in flags and char not in chars:
+                    chars[char] = 0  # in the order first met, whatever the window
+                kept = window.get(char)
+                if kept is None:  # first met in this window: not in its earlier events
+                    window[char] = kept = [bytes(start - window_start)]
+                kept.append(flags)
             start += len(texts)
+            if start - window_start >= _CHAR_WINDOW:
+                _add_flags(chars, window, window_start)
+                window_start = start
+            del texts  # before the next batch's are made
+        _add_flags(chars, window, window_start)
         offsets = array("q", accumulate((len(word) + 1 for word in by_word), initial=0))
         joined = "\n".join(by_word)
+        arrays = list(by_word.values())
+        by_word.clear()
         dense: dict[int, int] = {}
-        flat: array[int] = array(U32)
-        posting_starts = array("q", [0])
-        for word_id, positions in enumerate(by_word.values()):
+        for word_id, positions in enumerate(arrays):
             if len(positions) * _DENSE_WORD > size:
                 dense[word_id] = positions_to_mask(positions, size)
-            else:
-                flat.extend(positions)
-            posting_starts.append(len(flat))
-            del positions[:]  # freed as it is copied: the postings are never held twice
-        by_word.clear()
-        postings = memoryview(flat).cast("B")
-        return cls(size, chars, joined, offsets, postings, posting_starts, dense)
+                del positions[:]
+        return cls(size, chars, joined, offsets, _WordPostings(arrays), dense)
 
     def term_mask(self, term: str) -> int:
         """The bitset of the events whose search text holds `term` (no whitespace)."""
@@ -498,9 +606,7 @@ class _TextIndex:
         found = memo.get(term)
         if found is not None:
             return found
-        positions: array[int] = array(U32)
-        add = positions.frombytes  # a memcpy from the flat postings
-        postings, first = self.postings, self.posting_starts
+        listed: list[int] = []  # the words holding `term` that keep positions
         starts, words, dense = self.starts, self.words, self.dense
         mask = 0
         hit = words.find(term)
@@ -508,10 +614,11 @@ class _TextIndex:
             word = bisect_right(starts, hit) - 1
             bits = dense.get(word)
             if bits is None:
-                add(postings[first[word] * 4 : first[word + 1] * 4])
+                listed.append(word)
             else:
                 mask |= bits
             hit = words.find(term, starts[word + 1])  # on from the next word
+        positions = self.postings.gather(listed)
         try:
             mask |= positions_to_mask(positions, self.size)
         except IndexError:
@@ -607,23 +714,42 @@ reading it builds a few hundred objects, not one per word or event, and the post
 _STATE_COUNTS = 12
 
 
-def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryview]:
-    """`EventIndex.search_state`'s bytes, in pieces (see `SEARCH_STATE_FORMAT`)."""
+@dataclass(frozen=True, slots=True)
+class _StatePieces:
+    """A state's bytes as consecutive pieces (`EventIndex.search_state_parts`). Each
+    iteration makes them afresh, one at a time, so that writing them out never holds
+    the whole state, nor all of a built index's postings, at once."""
+
+    text: _TextIndex
+    dates: _DateIndex
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        """The pieces, in order: written end to end they are the whole state."""
+        return _encode_state(self.text, self.dates)
+
+
+def _encode_state(text: _TextIndex, dates: _DateIndex) -> Iterator[bytes | memoryview]:
+    """`EventIndex.search_state`'s bytes, in pieces made as they are reached (see
+    `SEARCH_STATE_FORMAT`)."""
     size = text.size
     width = (size + 7) // 8
     words = text.words.encode("utf-8", "surrogatepass")
     chars = "".join(text.chars)
     char_bytes = chars.encode("utf-8", "surrogatepass")
     dense_ids = array(U32, sorted(text.dense))
-    flat_n = len(text.postings) // 4
-    postings: bytes | memoryview = text.postings
-    if not LITTLE_ENDIAN:
-        swapped = array(U32)
-        swapped.frombytes(text.postings)
-        postings = le_bytes(swapped)
+    posting_starts = text.postings.offsets
+    flat_n = posting_starts[-1]
 
-    def masks(values: Iterable[int]) -> bytes:
-        return b"".join(bits.to_bytes(width, "little") for bits in values)
+    def masks(values: Iterable[int]) -> Iterator[bytes]:
+        return (bits.to_bytes(width, "little") for bits in values)
+
+    def section(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes | memoryview]:
+        length = 0
+        for piece in pieces:
+            length += len(piece)
+            yield piece
+        if length % 8:
+            yield bytes(-length % 8)
 
     counts = array(
         "q",
@@ -642,29 +768,19 @@ def _encode_state(text: _TextIndex, dates: _DateIndex) -> list[bytes | memoryvie
             0,
         ],
     )
-    sections: list[bytes | memoryview] = [
-        le_bytes(counts),
-        words,
-        le_bytes(text.starts),
-        le_bytes(text.posting_starts),
-        postings,
-        le_bytes(dense_ids),
-        masks(text.dense[word] for word in dense_ids),
-        char_bytes,
-        masks(text.chars.values()),
-        le_bytes(dates.uppers),
-        le_bytes(dates.upper_order),
-        le_bytes(dates.lowers),
-        le_bytes(dates.lower_order),
-        masks(dates.from_masks),
-        masks(dates.to_masks),
-    ]
-    padded: list[bytes | memoryview] = []
-    for section in sections:
-        padded.append(section)
-        if len(section) % 8:
-            padded.append(bytes(-len(section) % 8))
-    return padded
+    yield from section([le_bytes(counts)])
+    yield from section([words])
+    yield from section([le_bytes(text.starts)])
+    yield from section([le_bytes(posting_starts)])
+    yield from section(text.postings.pieces())
+    yield from section([le_bytes(dense_ids)])
+    yield from section(masks(text.dense[word] for word in dense_ids))
+    yield from section([char_bytes])
+    yield from section(masks(text.chars.values()))
+    for column in (dates.uppers, dates.upper_order, dates.lowers, dates.lower_order):
+        yield from section([le_bytes(column)])
+    yield from section(masks(dates.from_masks))
+    yield from section(masks(dates.to_masks))
 
 
 class _StateReader(ColumnReader):
@@ -735,8 +851,7 @@ def _decode_state(data: bytes | memoryview, size: int) -> tuple[_TextIndex, _Dat
         dict(zip(chars, char_masks, strict=True)),
         words,
         starts,
-        postings,
-        posting_starts,
+        _FlatPostings(postings, posting_starts),
         dict(zip(dense_ids, dense_masks, strict=True)),
     )
     dates = _DateIndex(size, step, uppers, upper_order, from_masks, lowers, lower_order, to_masks)
@@ -840,13 +955,15 @@ class EventIndex:
         parts = self.search_state_parts()
         return None if parts is None else b"".join(parts)
 
-    def search_state_parts(self) -> list[bytes | memoryview] | None:
-        """`search_state` as consecutive pieces, to be written one after another: the
-        postings (most of it, hundreds of megabytes at 1,000,000 events) are not copied."""
+    def search_state_parts(self) -> Iterable[bytes | memoryview] | None:
+        """`search_state` as consecutive pieces, to be written one after another; each
+        iteration yields them afresh. The postings (most of it, hundreds of megabytes
+        at 1,000,000 events) are never copied whole: a read index gives its buffer, a
+        built one its arrays joined about a megabyte at a time."""
         text, dates = self._text_index, self._date_index
         if text is None or dates is None:
             return None
-        return _encode_state(text, dates)
+        return _StatePieces(text, dates)
 
     def load_search_state(self, data: bytes | memoryview) -> bool:
         """Adopt indexes saved by `search_state`, instead of building them.
