@@ -15,7 +15,7 @@ re-exports every one of these names.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -49,6 +49,7 @@ __all__ = [
     "event_from_store",
     "max_events_bytes",
     "resolve_dataset",
+    "sort_by_date",
     "source_from_store",
 ]
 
@@ -426,6 +427,15 @@ class Event(_PublicFields):
             or (isinstance(mine, DetailRef) and mine == theirs)
             or (self.details() == other.details())
         )
+
+
+def sort_by_date(events: Iterable[Event]) -> tuple[Event, ...]:
+    """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day).
+
+    The anchor is the first day, except for an interval open at its start, which is
+    filed under its end ("by Mar 2025" sits in March 2025). Ties keep their order.
+    """
+    return tuple(sorted(events, key=lambda e: e.date.sort_key))
 
 
 def detail_texts(events: Sequence[Event]) -> list[tuple[str, ...]]:

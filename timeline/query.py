@@ -25,7 +25,7 @@ from operator import contains
 from typing import Self, TypeVar, overload
 
 from timeline.binfile import LITTLE_ENDIAN, U32, ColumnReader, le_bytes
-from timeline.model import Dataset, Event, Status, detail_texts
+from timeline.model import Dataset, Event, Status, detail_texts, sort_by_date
 from timeline.text import _FOLD_TABLE, fold_case
 
 __all__ = [
@@ -79,15 +79,6 @@ class Filter:
     def terms(self) -> tuple[str, ...]:
         """The search words, case-folded, in the order typed."""
         return tuple(fold_case(self.text).split())
-
-
-def sort_by_date(events: Iterable[Event]) -> tuple[Event, ...]:
-    """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day).
-
-    The anchor is the first day, except for an interval open at its start, which is
-    filed under its end ("by Mar 2025" sits in March 2025). Ties keep their order.
-    """
-    return tuple(sorted(events, key=lambda e: e.date.sort_key))
 
 
 def event_search_text(event: Event) -> str:
