@@ -663,12 +663,14 @@ def test_broken_dataset_exits_1_before_the_tui(
     capsys: pytest.CaptureFixture[str], tui_calls: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     folder, problem_lines = break_copy(tmp_path)
-    code, out, err = run(capsys, str(folder), "--event", bundled().dataset.events[0].id)
-    assert code == 1
-    assert tui_calls == []
-    assert out == ""
-    lines = {int(m["line"]) for m in map(DIAGNOSTIC.match, err.splitlines()) if m}
-    assert lines >= set(problem_lines)
+    # `timeline PATH` alone takes a shortcut past argparse: the same checks.
+    for flags in (["--event", bundled().dataset.events[0].id], []):
+        code, out, err = run(capsys, str(folder), *flags)
+        assert code == 1
+        assert tui_calls == []
+        assert out == ""
+        lines = {int(m["line"]) for m in map(DIAGNOSTIC.match, err.splitlines()) if m}
+        assert lines >= set(problem_lines)
 
 
 # -- the real entry points ----------------------------------------------------------------

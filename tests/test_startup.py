@@ -397,10 +397,39 @@ async def test_keys_go_to_the_rows_screen_if_the_main_screen_is_late(
         gate.set()
 
 
-def test_plain_timeline_reads_its_arguments_as_the_parser_would() -> None:
-    parsed, extras = timeline.cli.build_parser(only="open").parse_known_args(["open"])
+@pytest.mark.parametrize(
+    "argv", [[], ["data"], ["./check"], ["my data/events.yaml"], ["chec"], [""], ["é 1"]]
+)
+def test_plain_timeline_reads_its_arguments_as_the_parser_would(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`timeline` and `timeline PATH` skip argparse (milliseconds of the first frame),
+    with the very arguments the parser gives."""
+    parsed, extras = timeline.cli.build_parser(only="open").parse_known_args(["open", *argv])
     assert extras == []
-    assert vars(timeline.cli._plain_open_args()) == vars(parsed)
+    seen: list[Any] = []
+
+    def run(args: Any) -> int:
+        seen.append(args)
+        return 0
+
+    monkeypatch.setattr(timeline.cli, "_run", run)
+    monkeypatch.setattr(timeline.cli, "build_parser", _no_parser)
+    assert timeline.cli.main(argv) == 0
+    assert [vars(args) for args in seen] == [vars(parsed)]
+
+
+def _no_parser(**_: object) -> None:
+    raise AssertionError("the shortcut builds no parser")
+
+
+@pytest.mark.parametrize("argv", [["check"], ["-h"], ["--version"], ["-x"], ["a", "b"]])
+def test_anything_else_goes_through_the_parser(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timeline.cli, "build_parser", _no_parser)
+    with pytest.raises(AssertionError, match="builds no parser"):
+        timeline.cli.main(argv)
 
 
 @pytest.mark.parametrize("size", [FULL, (149, 40), (120, 35), (100, 30), (80, 24)])

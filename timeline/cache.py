@@ -4,6 +4,8 @@
 (the dataset and its warnings). The first load of a dataset runs the loader and stores
 the result; later loads of the *same bytes* read it back instead. Errors are never
 cached: a dataset that fails raises `DatasetError` from the loader every time.
+`load_storing_later` is the same load with the store left for later: the TUI's first
+frame does not wait for it.
 
 **The key** is a SHA-256 over everything the loader's result depends on: the bytes of
 `events.yaml`; the name of every entry of `sources/`, the bytes of every article the
@@ -83,6 +85,7 @@ __all__ = [
     "SearchStateFile",
     "cache_dir",
     "cache_key",
+    "load_storing_later",
     "load_with_cache",
     "search_state_file",
 ]
@@ -157,10 +160,28 @@ def load_with_cache(
     Raises:
         DatasetError: with every diagnostic, when the dataset is invalid (never cached).
     """
+    loaded, store = load_storing_later(path, progress=progress)
+    store()
+    return loaded
+
+
+def load_storing_later(
+    path: str | Path | None = None, *, progress: ProgressCallback | None = None
+) -> tuple[Loaded, Callable[[], None]]:
+    """`load_with_cache`, but a dataset that had to be loaded is stored in the cache only
+    when the returned function is called: the TUI calls it after its first frame.
+
+    The function does nothing after its first call, and nothing when the result came
+    from the cache, caching is off, or a file changed while the loader read it. It is
+    thread-safe and never raises (a cache that cannot be written is skipped).
+
+    Raises:
+        DatasetError: with every diagnostic, when the dataset is invalid (never cached).
+    """
     folder = cache_dir()
     key = cache_key(path) if folder is not None else None
     if folder is None or key is None:
-        return load_dataset(path, progress=progress)
+        return load_dataset(path, progress=progress), _nothing
     entry = folder / f"{slot_name(path)}-{key.hex()}{_SUFFIX}"
     if progress is not None:
         progress(0.0)
@@ -169,14 +190,35 @@ def load_with_cache(
         if progress is not None:
             progress(1.0)
         _remember(cached, entry, key)
-        return cached
+        return cached, _nothing
     loaded = load_dataset(path, progress=progress)
     # Store only what was loaded from the bytes the key describes: if a file changed
     # while the loader read it, the result belongs to neither version.
-    if cache_key(path) == key:
-        _write(folder, entry, key, loaded)
-        _remember(loaded, entry, key)
-    return loaded
+    if cache_key(path) != key:
+        return loaded, _nothing
+    _remember(loaded, entry, key)
+    return loaded, _StoreOnce(folder, entry, key, loaded)
+
+
+def _nothing() -> None:
+    """Nothing to store."""
+
+
+class _StoreOnce:
+    """Writes a freshly loaded dataset's cache entry on its first call (see
+    `load_storing_later`), then lets go of the data."""
+
+    def __init__(self, folder: Path, entry: Path, key: bytes, loaded: Loaded) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._job: tuple[Path, Path, bytes, Loaded] | None = (folder, entry, key, loaded)
+
+    def __call__(self) -> None:
+        with self._lock:
+            job, self._job = self._job, None
+            if job is not None:
+                _write(*job)  # never raises: a cache that cannot be written is skipped
 
 
 def load_dataset(path: str | Path | None, *, progress: ProgressCallback | None = None) -> Loaded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from timeline.loader import Loaded, ProgressCallback
@@ -36,6 +37,7 @@ def run_app(
     search: str | None = None,
     path: str | Path | None = None,
     rows_stamp: bytes | None = None,
+    store: Callable[[], None] | None = None,
 ) -> int:
     """Run the TUI on a loaded dataset, optionally opened on an event or a filter.
 
@@ -47,18 +49,28 @@ def run_app(
     bundled one), taken before `loaded` was read from it: once the main screen shows, a
     rows snapshot is written for it if none is current, so that the next start paints
     the rows without loading first (`read_rows`, `run_app_lazy`).
+
+    `store` (from `timeline.cache.load_storing_later`) writes `loaded` to the cache: it
+    is called in a thread worker once the main screen shows, or at exit at the latest.
     Returns the process exit code.
     """
     from functools import partial
 
-    from timeline.query import Filter, sort_by_date
+    from timeline.model import sort_by_date
     from timeline.snapshot import build_snapshot
     from timeline.ui.app import _INDEX_IN_BACKGROUND, TimelineApp
 
-    initial = Filter(themes=frozenset(themes), text=search or "")
+    initial = None
+    if themes or search:
+        # Only then: the query module (about 5 ms) is otherwise imported after the
+        # first frame, for the main screen.
+        from timeline.query import Filter
+
+        initial = Filter(themes=frozenset(themes), text=search or "")
     rows = None
     dataset = loaded.dataset
-    if event is None and initial.is_empty and len(dataset.events) < _INDEX_IN_BACKGROUND:
+    plain = initial is None or initial.is_empty
+    if event is None and plain and len(dataset.events) < _INDEX_IN_BACKGROUND:
         rows = build_snapshot(sort_by_date(dataset.events), dataset.themes)
     snapshot = partial(_snapshot_store, path) if rows_stamp is not None else None
     app = TimelineApp(
@@ -69,8 +81,13 @@ def run_app(
         snapshot=snapshot,
         rows=rows,
         rows_stamp=rows_stamp,
+        store=store,
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        if store is not None:
+            store()  # if the app closed before its worker did it (it runs once)
     return app.return_code or 0
 
 

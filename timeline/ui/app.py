@@ -133,6 +133,7 @@ class TimelineApp(App[None]):
         snapshot: Callable[[], SnapshotStore] | None = None,
         rows: RowsSnapshot | None = None,
         rows_stamp: bytes | None = None,
+        store: Callable[[], None] | None = None,
     ) -> None:
         """Start on `loaded`, or, when it is None, on what `load` returns.
 
@@ -160,6 +161,9 @@ class TimelineApp(App[None]):
                 for, or the one taken before `loaded` was read. With `loaded`, a
                 snapshot is written for it after the main screen shows, if none is
                 current.
+            store: Writes `loaded` to the cache (`timeline.cache.load_storing_later`):
+                called in a thread worker once the main screen shows, so that it does
+                not delay the first frame.
         """
         super().__init__()
         self._deferred_css: list[Path] = []
@@ -196,6 +200,7 @@ class TimelineApp(App[None]):
         """The stamp for which the snapshot file is known to be whole and current."""
         self._rows = rows
         self._rows_stamp = rows_stamp
+        self._store = store
         self._held_keys: list[events.Key] | None = [] if rows is not None else None
         """Keys pressed while the rows are shown before the main screen (None: not
         holding). The main screen gets them, in order, once it is up."""
@@ -218,8 +223,8 @@ class TimelineApp(App[None]):
 
     def on_mount(self) -> None:
         """Show the timeline on the data given, or a loading screen while it loads."""
-        # Screens are pushed over Textual's blank default one, so that each of them can
-        # later be swapped out (a reload replaces the main screen whole).
+        # The main screen goes over the first one (`get_default_screen`), which Textual
+        # cannot swap out, so that a reload can replace the main screen whole.
         loaded, self._loaded = self._loaded, None  # a reload must not keep it alive
         if self._rows is not None:
             # The rows are on the default screen (`get_default_screen`): the data is
@@ -242,8 +247,11 @@ class TimelineApp(App[None]):
             self.call_after_refresh(self._prepare_search)
             if self._rows_stamp is not None:
                 self.call_after_refresh(self._keep_snapshot, self._rows_stamp)
+            if self._store is not None:
+                self.call_after_refresh(self._store_loaded)
             return
-        self.push_screen(LoadingScreen(self._loading_label))
+        if not isinstance(self.screen, LoadingScreen):
+            self.push_screen(LoadingScreen(self._loading_label))
         # Big data already loaded is only indexed, off the UI thread too.
         load = self._load if loaded is None else partial(_already_loaded, loaded)
         # The preview and then the worker start once the loading screen is painted: a
@@ -253,13 +261,15 @@ class TimelineApp(App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         """The first screen: with a small dataset's rows snapshot, the rows in the main
-        screen's layout (the main screen then takes its place); else Textual's blank
-        one, under the screens pushed over it."""
-        if self._rows is None:
-            return super().get_default_screen()
+        screen's layout; while a dataset loads, the loading screen (the main screen then
+        goes over either); else Textual's blank one, under the main screen."""
         # The first frame's only screen: one pushed over the blank default costs a
         # second screen's styles and layers (about 5 ms before the first frame).
-        return LoadingScreen(self._loading_label, rows=self._rows, event_id=self._initial_event)
+        if self._rows is not None:
+            return LoadingScreen(self._loading_label, rows=self._rows, event_id=self._initial_event)
+        if self._loaded is None or len(self._loaded.dataset.events) >= _INDEX_IN_BACKGROUND:
+            return LoadingScreen(self._loading_label)
+        return super().get_default_screen()
 
     def _load_behind_rows(self) -> None:
         """Start the load, then read the stylesheet (the main screen needs it) while the
@@ -280,6 +290,15 @@ class TimelineApp(App[None]):
         await self._show_initial(loaded, EventIndex(loaded.dataset))
         if self._rows_stamp is not None:
             self.call_after_refresh(self._keep_snapshot, self._rows_stamp)
+        if self._store is not None:
+            self.call_after_refresh(self._store_loaded)
+
+    @work(thread=True, exclusive=True, group="store")
+    def _store_loaded(self) -> None:
+        """Write the data handed over to the cache, if it came with a `store`."""
+        store, self._store = self._store, None
+        if store is not None:
+            store()
 
     def _stop_holding_keys(self) -> None:
         """The main screen is late: the keys held so far go to the rows' screen."""
@@ -504,9 +523,11 @@ class TimelineApp(App[None]):
             event = kept[0]
         main = self._install(loaded, index, event=event)
         if self.screen_stack[0] is loading:
-            # The rows-first screen is the default one, which Textual cannot swap out:
-            # the main screen goes over it (and it stays below, a few rows' worth).
+            # The first screen (the rows, or the loading screen) is the default one,
+            # which Textual cannot swap out: the main screen goes over it, and it stays
+            # below, emptied (a preview's rows, a pulsing bar).
             await self.push_screen(main)
+            await loading.release()
         else:
             await self.switch_screen(main)
         if kept is not None:

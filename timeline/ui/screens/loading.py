@@ -47,36 +47,14 @@ class _Blank(Widget):
         return ""
 
 
-_BAR_WIDTH = 32
-"""As wide as Textual's `Bar`, which replaces the placeholder after the first frame."""
+class _LoadingBody(Vertical):
+    """The loading box with the progress bar (`LoadingScreen.show_bar`), and its styles
+    with and without the rows of a snapshot below it."""
 
-
-class LoadingScreen(Screen[None]):
-    """What is being read, a progress bar, and (from a snapshot) the rows meanwhile."""
-
+    SCOPED_CSS = False  # the rules name the screen's class (-preview) and its ids
     DEFAULT_CSS = """
-    LoadingScreen {
-        align: center middle;
-    }
-    #loading-title {
-        dock: top;
-        width: 100%;
-        height: 1;
-        background: $panel;
-        color: $foreground;
-        content-align: center middle;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
     #loading-body {
         align: center middle;
-    }
-    #loading {
-        width: 48;
-        height: auto;
-        padding: 1 2;
-        border: round $accent;
-        background: $panel;
     }
     #loading-line {
         height: auto;
@@ -115,6 +93,37 @@ class LoadingScreen(Screen[None]):
     LoadingScreen.-preview #loading-note {
         display: block;
     }
+    """
+
+
+_BAR_WIDTH = 32
+"""As wide as Textual's `Bar`, which replaces the placeholder after the first frame."""
+
+
+class LoadingScreen(Screen[None]):
+    """What is being read, a progress bar, and (from a snapshot) the rows meanwhile."""
+
+    DEFAULT_CSS = """
+    LoadingScreen {
+        align: center middle;
+    }
+    #loading-title {
+        dock: top;
+        width: 100%;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        content-align: center middle;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #loading {
+        width: 48;
+        height: auto;
+        padding: 1 2;
+        border: round $accent;
+        background: $panel;
+    }
     #preview-timeline {
         height: 1fr;
         overflow-x: hidden;
@@ -151,7 +160,10 @@ class LoadingScreen(Screen[None]):
         height: 40%;
     }
     """
-    """All of this screen's styles: it paints before the app's stylesheet is read."""
+    """The styles of the first frame: it paints before the app's stylesheet is read.
+    The box with the progress bar, mounted after it, brings its own (`_LoadingBody`):
+    Textual parses a widget's styles when it is first mounted, and every rule parsed
+    before the first frame delays it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "not_yet('Search')", "Search (loading)"),
@@ -219,7 +231,7 @@ class LoadingScreen(Screen[None]):
         await self.query_one("#loading").remove()
         # No total yet: the bar pulses until the loader reports how far it is.
         bar = ProgressBar(total=None, show_eta=False, id="loading-progress")
-        body = Vertical(
+        body = _LoadingBody(
             Vertical(
                 Horizontal(
                     Static(Content(f"Loading {self._what}…"), id="loading-label"),
@@ -337,6 +349,13 @@ class LoadingScreen(Screen[None]):
         if position == self._start_position:
             return None, line
         return self.snapshot.event_id(position), line
+
+    async def release(self) -> None:
+        """Let go of what is shown (the rows, the bar): the app calls this once the main
+        screen is over this one for good, as the default screen stays below it."""
+        self.snapshot = None
+        self._rows = None
+        await self.remove_children()
 
     # -- keys ------------------------------------------------------------------------
 
