@@ -551,13 +551,8 @@ def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
     The app starts exactly as the `timeline` command starts it (`timeline.cli.main`,
     imports included): only `App.run` is redirected to the headless driver.
     """
-    from textual.app import App
-
     clock = FrameClock()
-    clock.install()
     marks: dict[str, float] = {}
-
-    original = App.run
 
     def run(app: Any, *args: Any, **kwargs: Any) -> None:
         def on_frame() -> None:
@@ -573,13 +568,49 @@ def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
         clock.on_frame = on_frame
         original(app, headless=True, size=SIZE)
 
-    App.run = run  # type: ignore[method-assign,assignment]
+    original: Callable[..., None] = lambda *args, **kwargs: None  # noqa: E731
+
+    def patch(module: Any) -> None:
+        nonlocal original
+        original = module.App.run
+        module.App.run = run
+        clock.install()
+
+    # `timeline` imports Textual only once it knows it opens the TUI, and may have work
+    # running meanwhile (`timeline.prefill`): the app is patched when Textual arrives,
+    # so that the imports happen in the real command's order.
+    _after_import("textual.app", patch)
     from timeline.cli import main as timeline_main
 
     code = timeline_main([] if "--bundled" in flags else [folder])
     if "main" not in marks:
         raise RuntimeError(f"timeline exited with {code} before showing events")
     return marks
+
+
+def _after_import(name: str, callback: Callable[[Any], None]) -> None:
+    """Call `callback(module)` right after the module `name` is first imported."""
+    import importlib.util
+
+    class Hook:
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            loader = spec.loader if spec is not None else None
+            if loader is None:
+                return spec
+            exec_module = loader.exec_module
+
+            def exec_and_call(module: Any) -> None:
+                exec_module(module)
+                callback(module)
+
+            loader.exec_module = exec_and_call  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, Hook())
 
 
 class Timer:
