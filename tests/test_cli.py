@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import timeline.prefill
 import timeline.ui
 from timeline.cli import main
 from timeline.dates import day_number
@@ -583,8 +584,10 @@ def test_hostile_usage_error_is_sanitised(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.fixture
 def tui_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace the TUI with a recorder: the tests never start Textual."""
+    """Replace the TUI with a recorder: the tests never start Textual. The CLI loads
+    in-process, as with one core (`timeline.prefill` has tests of its own)."""
     calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(timeline.prefill.Prefill, "start", lambda path: None)
 
     def fake_run_app(loaded: Loaded, **kwargs: Any) -> int:
         calls.append({"loaded": loaded, **kwargs})

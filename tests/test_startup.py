@@ -27,6 +27,7 @@ from textual.widgets import Input, SelectionList
 from tui_support import bundled, make_app, screen_lines
 
 import timeline.cli
+import timeline.prefill
 from timeline.query import EventIndex, Filter
 from timeline.snapshot import build_snapshot
 from timeline.ui.app import TimelineApp
@@ -306,7 +307,10 @@ async def test_plain_timeline_paints_the_rows_first_then_the_main_screen(
     painted is the events' rows, exactly where the main screen shows them (same region,
     same lines), and the main screen follows. The first start loads the data before the
     app and writes the rows snapshot once its main screen is up; the next one paints
-    the rows from that snapshot and loads the data behind them."""
+    the rows from that snapshot and loads the data behind them. (This is the first
+    start on one core; with two, a child process writes the snapshot before the first
+    frame instead: see test_prefill.py.)"""
+    monkeypatch.setattr(timeline.prefill.Prefill, "start", lambda path: None)
     cache = Path(os.environ["TIMELINE_CACHE_DIR"])
     for start in ("first", "warm"):
         frames = _record_frames(monkeypatch)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from timeline.diagnostics import Diagnostic
     from timeline.model import Dataset, Event, Loaded
     from timeline.query import Filter
+    from timeline.snapshot import RowsSnapshot
 
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -308,7 +309,10 @@ def _run_open(args: argparse.Namespace) -> int:
     # main screen's layout, with the main screen a few frames later (a hello-world
     # app's first frame and a bit). Deep links need the data checked first.
     rows, stamp = ui.read_rows(path)
-    if rows is not None and not (args.event or args.themes or args.search):
+    plain = not (args.event or args.themes or args.search)
+    if rows is None and stamp is not None and plain:
+        rows, stamp = _rows_from_prefill(path, stamp)
+    if rows is not None and plain:
         return ui.run_app_lazy(path, rows=rows, rows_stamp=stamp)
     loaded, store = _load_quietly(args)
     dataset = loaded.dataset
@@ -325,6 +329,23 @@ def _run_open(args: argparse.Namespace) -> int:
         rows_stamp=stamp,
         store=store,
     )
+
+
+def _rows_from_prefill(path: Path | None, stamp: bytes) -> tuple[RowsSnapshot | None, bytes | None]:
+    """The first start of a small dataset: a child process loads and checks it (and
+    writes its rows snapshot) while this one imports Textual, then the start goes on
+    from the snapshot as later ones do. `(None, stamp)` when that did not work out:
+    the caller loads in-process, printing any diagnostics (`timeline.prefill`)."""
+    from timeline import ui
+    from timeline.prefill import Prefill
+
+    prefill = Prefill.start(path)
+    if prefill is None:
+        return None, stamp
+    ui.preload()
+    if not prefill.wait():
+        return None, stamp
+    return ui.read_rows(path)
 
 
 # -- check ------------------------------------------------------------------------------
