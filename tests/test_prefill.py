@@ -176,3 +176,29 @@ def test_invalid_data_still_prints_every_diagnostic_before_any_tui(
     assert out == ""
     assert "events.yaml:" in err
     assert "error [" in err
+
+
+def test_ctrl_c_while_textual_loads_leaves_no_child(
+    dataset_copy: Path,
+    tui: list[tuple[str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started: list[Prefill] = []
+    original = Prefill.start
+
+    def start(path: str | Path | None) -> Prefill | None:
+        prefill = original(path)
+        assert prefill is not None
+        started.append(prefill)
+        return prefill
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Prefill, "start", start)
+    monkeypatch.setattr(timeline.ui, "preload", interrupted)
+    assert cli_main([str(dataset_copy)]) == 130
+    [prefill] = started
+    assert prefill._process.poll() is not None  # stopped and reaped
+    assert tui == []

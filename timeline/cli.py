@@ -342,7 +342,11 @@ def _rows_from_prefill(path: Path | None, stamp: bytes) -> tuple[RowsSnapshot | 
     prefill = Prefill.start(path)
     if prefill is None:
         return None, stamp
-    ui.preload()
+    try:
+        ui.preload()
+    except BaseException:  # Ctrl+C while Textual loads: leave no child behind
+        prefill.stop()
+        raise
     if not prefill.wait():
         return None, stamp
     return ui.read_rows(path)
