@@ -19,7 +19,7 @@ from test_cache import QUOTE, write_dataset
 import timeline.cache
 from timeline import provenance
 from timeline.cache import load_with_cache
-from timeline.details import DetailStore
+from timeline.details import DetailsChanged, DetailStore
 from timeline.loader import load_dataset
 from timeline.model import (
     Dataset,
@@ -296,3 +296,33 @@ def test_events_and_sources_pickle_and_copy_with_their_details(tmp_path: Path) -
             assert clone == value
     clone = pickle.loads(pickle.dumps(lazy.events[0]))
     assert not isinstance(clone._details, DetailRef)
+
+
+def test_a_cache_file_cut_short_in_use_is_named_in_a_clear_error(tmp_path: Path) -> None:
+    events = [make_event("a", summary="first"), make_event("b", summary="second " * 50)]
+    lazy = _round_trip(make_dataset(events), tmp_path / "cache")
+    entry = tmp_path / "cache" / "entry.tlcache"
+    assert lazy.dataset.events[0].summary == "first"  # read (and kept) while whole
+    os.truncate(entry, entry.stat().st_size - 10)
+    with pytest.raises(DetailsChanged) as raised:
+        _ = lazy.dataset.events[1].summary
+    assert raised.value.filename == str(entry)
+    assert "cut short" in str(raised.value)
+    with pytest.raises(DetailsChanged):
+        detail_texts(lazy.dataset.events)
+
+
+def test_a_record_overwritten_in_place_fails_as_changed_not_as_garbage(
+    tmp_path: Path,
+) -> None:
+    lazy = _round_trip(make_dataset([make_event("a", summary="s" * 40)]), tmp_path / "cache")
+    store = _store_of(lazy.dataset)
+    entry = tmp_path / "cache" / "entry.tlcache"
+    # The record's head: a summary length far past the record's end.
+    with open(entry, "r+b") as file:
+        file.seek(store._start)
+        file.write((1 << 30).to_bytes(4, "little"))
+    with pytest.raises(DetailsChanged):
+        store.event_details(0)
+    with pytest.raises(DetailsChanged):
+        store.detail_texts([0])

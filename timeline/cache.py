@@ -358,7 +358,9 @@ def _read(entry: Path, key: bytes) -> Loaded | None:
         if found is not None:
             skeleton, details_length, details_digest = found
             skeleton_end = _HEADER + len(skeleton)
-            store = DetailStore.open(fd, skeleton_end, details_length, details_digest)
+            store = DetailStore.open(
+                fd, skeleton_end, details_length, details_digest, path=str(entry)
+            )
             value = _unpickle(skeleton, store)
     except Exception:  # any damage at all means "not cached": the loader runs instead
         value = None

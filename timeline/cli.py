@@ -893,6 +893,15 @@ def _run(args: Any) -> int:
         # `timeline list | head`: the reader left; not an error worth a traceback.
         _silence_stdout()
         return EXIT_OK
+    except OSError as error:
+        from timeline.details import DetailsChanged
+        from timeline.diagnostics import format_diagnostic
+
+        if not isinstance(error, DetailsChanged):
+            raise
+        # The cache file was cut short while this command read from it.
+        print(format_diagnostic(error.diagnostic()), file=sys.stderr)
+        return EXIT_PROBLEMS
     return code
 
 

@@ -44,9 +44,10 @@ from itertools import accumulate, pairwise
 from typing import Generic, TypeVar
 
 from timeline.binfile import ColumnReader, le_bytes
+from timeline.diagnostics import Diagnostic, Severity
 from timeline.model import EventDetails, Quote, Span
 
-__all__ = ["DetailStore", "encode_details", "read_at"]
+__all__ = ["DetailStore", "DetailsChanged", "encode_details", "read_at"]
 
 _COUNTS = struct.Struct("<QQ")
 _EVENT_HEAD = struct.Struct("<IiI")
@@ -172,6 +173,25 @@ class _Recent(Generic[_Value]):
         return value
 
 
+class DetailsChanged(OSError):
+    """A record no longer reads back as it was written: the cache file was cut short or
+    overwritten in place while a dataset read from it was in use. (`timeline.cache`
+    only ever replaces an entry whole, which an open store never sees.) Its `filename`
+    is the cache file, when the store knows it."""
+
+    def diagnostic(self) -> Diagnostic:
+        """The error as the app and the CLI report it: reading again from the dataset's
+        files (the damaged entry no longer matches its digest) is the way out."""
+        return Diagnostic(
+            file=str(self.filename or "the dataset cache"),
+            line=1,
+            column=1,
+            severity=Severity.ERROR,
+            code="cache-changed",
+            message=f"{self.strerror}; run timeline again to read the dataset afresh",
+        )
+
+
 class DetailStore:
     """The details section of one cache entry, read a record at a time.
 
@@ -180,10 +200,17 @@ class DetailStore:
     """
 
     def __init__(
-        self, fd: int, start: int, event_offsets: array[int], source_offsets: array[int]
+        self,
+        fd: int,
+        start: int,
+        event_offsets: array[int],
+        source_offsets: array[int],
+        path: str | None = None,
     ) -> None:
-        """A store over `fd`, whose records start at byte `start` (see `open`)."""
+        """A store over `fd` (the file at `path`, for messages), whose records start at
+        byte `start` (see `open`)."""
         self._fd = fd
+        self.path = path
         self._start = start
         self._event_offsets = event_offsets
         self._source_offsets = source_offsets
@@ -193,8 +220,11 @@ class DetailStore:
         self._closer = weakref.finalize(self, os.close, fd)
 
     @classmethod
-    def open(cls, fd: int, start: int, length: int, digest: bytes) -> DetailStore:
-        """Check and open the section of `length` bytes at `start` in the file `fd`.
+    def open(
+        cls, fd: int, start: int, length: int, digest: bytes, path: str | None = None
+    ) -> DetailStore:
+        """Check and open the section of `length` bytes at `start` in the file `fd` (the
+        file at `path`, named in `DetailsChanged` errors).
 
         The section's SHA-256 must be `digest`, and its offsets must describe records
         that fit in it. On success the store owns `fd`; on failure (`ValueError`, or
@@ -226,7 +256,7 @@ class DetailStore:
                 raise ValueError("the details offsets are not in order")
         if event_offsets[-1] + source_offsets[-1] != records:
             raise ValueError("the details records do not fill the section")
-        return cls(fd, start + _COUNTS.size + offsets_size, event_offsets, source_offsets)
+        return cls(fd, start + _COUNTS.size + offsets_size, event_offsets, source_offsets, path)
 
     @property
     def event_count(self) -> int:
@@ -250,8 +280,8 @@ class DetailStore:
     def event_details(self, index: int) -> EventDetails:
         """The summary, date basis and quotes of event record `index`.
 
-        Raises `IndexError` for a record the section does not hold, `OSError` if the
-        file can no longer be read.
+        Raises `IndexError` for a record the section does not hold, `DetailsChanged` if
+        the file changed since it was opened, `OSError` if it can no longer be read.
         """
         return self._events.get(index, self._read_event)
 
@@ -261,18 +291,31 @@ class DetailStore:
         nor added to the recent records, and no `Quote` objects are built."""
         record = self._record
         start, offsets = self._start, self._event_offsets
-        return [_decode_texts(record(start, offsets, index)) for index in indices]
+        try:
+            return [_decode_texts(record(start, offsets, index)) for index in indices]
+        except (ValueError, struct.error) as error:
+            raise self._changed("an event record no longer decodes") from error
 
     def source_text(self, index: int) -> str:
         """The text of article record `index` (`IndexError`, `OSError` as above)."""
         return self._sources.get(index, self._read_source)
 
     def _read_event(self, index: int) -> EventDetails:
-        return _decode_event(self._record(self._start, self._event_offsets, index))
+        record = self._record(self._start, self._event_offsets, index)
+        try:
+            return _decode_event(record)
+        except (ValueError, struct.error) as error:  # UnicodeDecodeError is a ValueError
+            raise self._changed(f"event record {index} no longer decodes") from error
 
     def _read_source(self, index: int) -> str:
         record = self._record(self._sources_start, self._source_offsets, index)
-        return str(record, _ENCODING, _ERRORS)
+        try:
+            return str(record, _ENCODING, _ERRORS)
+        except ValueError as error:
+            raise self._changed(f"article record {index} no longer decodes") from error
+
+    def _changed(self, what: str) -> DetailsChanged:
+        return DetailsChanged(0, f"{what}: the cache file changed while in use", self.path)
 
     def _record(self, base: int, offsets: array[int], index: int) -> bytes:
         if not 0 <= index < len(offsets) - 1:
@@ -280,7 +323,7 @@ class DetailStore:
         start, end = offsets[index], offsets[index + 1]
         data = read_at(self._fd, end - start, base + start)
         if len(data) != end - start:
-            raise OSError(f"details record {index} is cut short: the cache file changed")
+            raise self._changed(f"details record {index} is cut short")
         return data
 
 

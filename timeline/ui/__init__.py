@@ -94,7 +94,7 @@ def run_app(
     finally:
         if store is not None:
             store()  # if the app closed before its worker did it (it runs once)
-    return app.return_code or 0
+    return _exit_code(app)
 
 
 def run_app_lazy(
@@ -116,16 +116,23 @@ def run_app_lazy(
     them in the main screen's layout instead of a loading screen: for small datasets,
     whose main screen then follows within a few frames.
 
-    If the dataset is invalid, the app closes, the diagnostics are printed to stderr and
-    the exit code is 1, as the CLI does for bad data. Returns the process exit code.
+    If the dataset is invalid (or its cache file changes under it), the app closes, the
+    diagnostics are printed to stderr and the exit code is 1, as the CLI does for bad
+    data. Returns the process exit code.
     """
-    import sys
-
     app = lazy_app(
         path, event=event, themes=themes, search=search, rows=rows, rows_stamp=rows_stamp
     )
     app.run()
+    return _exit_code(app)
+
+
+def _exit_code(app: TimelineApp) -> int:
+    """The exit code of an app that has closed, once what ended it is printed: the
+    diagnostics of data that could not be loaded or read (`TimelineApp.failure`)."""
     if app.failure:
+        import sys
+
         from timeline.diagnostics import format_diagnostic
 
         for diagnostic in app.failure:

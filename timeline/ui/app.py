@@ -694,6 +694,28 @@ class TimelineApp(App[None]):
             )
         )
 
+    def _handle_exception(self, error: Exception) -> None:
+        """End the app with a diagnostic, not a traceback, when the dataset's cache file
+        changed under it (`timeline.details.DetailsChanged`): the caller prints it, and
+        the next start rebuilds the entry. Everything else goes to Textual as before.
+
+        Textual routes every unhandled error here, a worker's (wrapped in `WorkerFailed`)
+        included: a private hook, like the others this app relies on (textual < 9).
+        """
+        from textual.worker import WorkerFailed
+
+        from timeline.details import DetailsChanged
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if not isinstance(cause, DetailsChanged):
+            super()._handle_exception(error)
+            return
+        self.failure = (cause.diagnostic(),)
+        self.exit(return_code=1)
+        # As Textual ends the app on any other error: the handler's message loop has
+        # stopped, so waiting for the exit message to be processed could hang.
+        self._close_messages_no_wait()
+
     def action_reload(self) -> None:
         """Read the dataset from disk again."""
         if self.main_screen is None:
