@@ -44,7 +44,7 @@ from itertools import accumulate, pairwise
 from typing import Generic, TypeVar
 
 from timeline.binfile import ColumnReader, le_bytes
-from timeline.diagnostics import Diagnostic, Severity
+from timeline.diagnostics import Diagnostic, file_error
 from timeline.model import EventDetails, Quote, Span
 
 __all__ = ["DetailStore", "DetailsChanged", "encode_details", "read_at"]
@@ -182,13 +182,10 @@ class DetailsChanged(OSError):
     def diagnostic(self) -> Diagnostic:
         """The error as the app and the CLI report it: reading again from the dataset's
         files (the damaged entry no longer matches its digest) is the way out."""
-        return Diagnostic(
-            file=str(self.filename or "the dataset cache"),
-            line=1,
-            column=1,
-            severity=Severity.ERROR,
-            code="cache-changed",
-            message=f"{self.strerror}; run timeline again to read the dataset afresh",
+        return file_error(
+            str(self.filename or "the dataset cache"),
+            "cache-changed",
+            f"{self.strerror}; run timeline again to read the dataset afresh",
         )
 
 

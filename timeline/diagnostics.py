@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from timeline.text import sanitize
 
-__all__ = ["DatasetError", "Diagnostic", "Severity", "format_diagnostic"]
+__all__ = ["DatasetError", "Diagnostic", "Severity", "file_error", "format_diagnostic"]
 
 
 class Severity(StrEnum):
@@ -48,6 +48,12 @@ class Diagnostic:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def file_error(file: str, code: str, message: str) -> Diagnostic:
+    """An error about a file as a whole (it vanished, cannot be read, changed while in
+    use), reported at its first line."""
+    return Diagnostic(file, 1, 1, Severity.ERROR, code, message)
 
 
 def format_diagnostic(diagnostic: Diagnostic) -> str:

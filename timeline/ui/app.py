@@ -840,13 +840,6 @@ class _KeyWatch:
 
 def _os_diagnostic(error: OSError) -> Diagnostic:
     """A diagnostic for a dataset that could not be read at all (removed, unreadable)."""
-    from timeline.diagnostics import Diagnostic, Severity
+    from timeline.diagnostics import file_error
 
-    return Diagnostic(
-        file=str(error.filename or "dataset"),
-        line=1,
-        column=1,
-        severity=Severity.ERROR,
-        code="READ",
-        message=error.strerror or str(error),
-    )
+    return file_error(str(error.filename or "dataset"), "read-error", error.strerror or str(error))
