@@ -64,7 +64,7 @@ def run_app(
 
     from timeline.model import sort_by_date
     from timeline.snapshot import build_snapshot
-    from timeline.ui.app import _INDEX_IN_BACKGROUND, TimelineApp
+    from timeline.ui.app import TimelineApp, _shown_at_once
 
     initial = None
     if themes or search:
@@ -76,7 +76,7 @@ def run_app(
     rows = None
     dataset = loaded.dataset
     plain = initial is None or initial.is_empty
-    if event is None and plain and len(dataset.events) < _INDEX_IN_BACKGROUND:
+    if event is None and plain and _shown_at_once(loaded):
         rows = build_snapshot(sort_by_date(dataset.events), dataset.themes)
     snapshot = partial(_snapshot_store, path) if rows_stamp is not None else None
     app = TimelineApp(

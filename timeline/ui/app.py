@@ -235,7 +235,7 @@ class TimelineApp(App[None]):
             else:
                 self.call_after_refresh(self._show_behind_rows, loaded)
             return
-        if loaded is not None and len(loaded.dataset.events) < _INDEX_IN_BACKGROUND:
+        if loaded is not None and _shown_at_once(loaded):
             from timeline.query import EventIndex
 
             # on_mount runs inside Textual's start-up batch: a screen pushed here is laid
@@ -250,8 +250,7 @@ class TimelineApp(App[None]):
             if self._store is not None:
                 self.call_after_refresh(self._store_loaded)
             return
-        if not isinstance(self.screen, LoadingScreen):
-            self.push_screen(LoadingScreen(self._loading_label))
+        # The loading screen is already up: it is the first screen (`get_default_screen`).
         # Big data already loaded is only indexed, off the UI thread too.
         load = self._load if loaded is None else partial(_already_loaded, loaded)
         # The preview and then the worker start once the loading screen is painted: a
@@ -267,7 +266,7 @@ class TimelineApp(App[None]):
         # second screen's styles and layers (about 5 ms before the first frame).
         if self._rows is not None:
             return LoadingScreen(self._loading_label, rows=self._rows, event_id=self._initial_event)
-        if self._loaded is None or len(self._loaded.dataset.events) >= _INDEX_IN_BACKGROUND:
+        if self._loaded is None or not _shown_at_once(self._loaded):
             return LoadingScreen(self._loading_label)
         return super().get_default_screen()
 
@@ -836,6 +835,12 @@ class _KeyWatch:
         for signal in self._signals:
             signal.unsubscribe(self._app)
         self._done()
+
+
+def _shown_at_once(loaded: Loaded) -> bool:
+    """Whether data handed over loaded is small enough to index on the UI thread and
+    show the main screen at once; bigger data is indexed behind the loading screen."""
+    return len(loaded.dataset.events) < _INDEX_IN_BACKGROUND
 
 
 def _os_diagnostic(error: OSError) -> Diagnostic:
