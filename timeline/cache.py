@@ -55,7 +55,6 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import dataclasses
-import gc
 import hashlib
 import io
 import os
@@ -73,6 +72,7 @@ import timeline
 from timeline import dates, diagnostics, model
 from timeline.binfile import write_atomically
 from timeline.details import DetailStore, encode_details, read_at
+from timeline.gcpause import paused_gc
 from timeline.model import MAX_SOURCE_BYTES, Loaded, max_events_bytes, resolve_dataset
 
 # The loader (PyYAML, the strict YAML reader) is imported only when a dataset has to be
@@ -406,15 +406,9 @@ def _unpickle(skeleton: bytes, store: DetailStore) -> object:
     """The `Loaded` value a skeleton holds, its events and articles reading from `store`."""
     # BytesIO over the bytes object shares its buffer (a memoryview would be copied).
     stream = io.BytesIO(skeleton)
-    # Unpickling builds a few hundred thousand objects that all survive: collection
-    # passes meanwhile would only rescan them.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # Unpickling builds a few hundred thousand objects that all survive.
+    with paused_gc():
         return _Unpickler(stream, store).load()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- writing -------------------------------------------------------------------------

@@ -984,23 +984,18 @@ def _load_quietly(args: argparse.Namespace) -> tuple[Loaded, Callable[[], None]]
     Also returns what stores the data in the cache if it was not there: the TUI calls
     it once its first frame is out (1 ms for the bundled dataset, 30 ms at 1,000 events).
     """
-    import gc
-
     from timeline.cache import load_storing_later
     from timeline.diagnostics import DatasetError
+    from timeline.gcpause import paused_gc
 
-    # The loader's objects all survive (the TUI freezes them): collection passes during
-    # the load would only scan them again, about 2 ms before the first frame.
-    enabled = gc.isenabled()
-    gc.disable()
+    # The loader pauses the collector only for the parse: this covers its imports too
+    # (what they make survives, and the TUI freezes it), about 1 ms before the first frame.
     try:
-        return load_storing_later(_dataset_path(args))
+        with paused_gc():
+            return load_storing_later(_dataset_path(args))
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _print_diagnostics(

@@ -124,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] != _package_file():
         return 3
     path = args[1] if len(args) > 1 else None
-    import gc
-
     from timeline.cache import cache_dir, load_with_cache
     from timeline.diagnostics import DatasetError
+    from timeline.gcpause import paused_gc
     from timeline.model import sort_by_date
     from timeline.snapshot import SnapshotStore
 
@@ -137,16 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     stamp = store.stamp()
     if stamp is None:
         return 4
-    # Everything the loader makes is kept: collecting would only scan it again.
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        loaded = load_with_cache(path)
+        with paused_gc():  # as the CLI loads in-process (`cli._load_quietly`)
+            loaded = load_with_cache(path)
     except DatasetError:
         return 1  # the parent loads again and prints every diagnostic
-    finally:
-        if enabled:
-            gc.enable()
     if store.stamp() != stamp:
         return 5  # a file changed while it was read: the snapshot would not match it
     dataset = loaded.dataset

@@ -10,7 +10,6 @@ them to it.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import unicodedata
@@ -25,6 +24,7 @@ from operator import contains
 from typing import Self, TypeVar, overload
 
 from timeline.binfile import LITTLE_ENDIAN, U32, ColumnReader, le_bytes
+from timeline.gcpause import paused_gc
 from timeline.model import Dataset, Event, Status, detail_texts, sort_by_date
 from timeline.text import _FOLD_TABLE, fold_case
 
@@ -879,13 +879,8 @@ class EventIndex:
     def __post_init__(self) -> None:
         # Building the index makes a few hundred thousand objects that all survive:
         # collection passes meanwhile would only rescan them (and the whole dataset).
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             self._build()
-        finally:
-            if was_enabled:
-                gc.enable()
 
     def _build(self) -> None:
         self.events = sort_by_date(self.dataset.events)
