@@ -387,7 +387,10 @@ async def test_a_deep_linked_event_is_selected_in_the_preview(dataset_copy: Path
         await _wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         main = app.screen
         assert isinstance(main, MainScreen)
-        await _wait_for(pilot, lambda: main.selected_event_id is not None)
+        # Pushed is not yet composed: its timeline may not be there for a moment.
+        await _wait_for(
+            pilot, lambda: bool(main.query(TimelineView)) and main.selected_event_id is not None
+        )
         assert main.selected_event_id == index.events[7].id
         await pilot.pause()
 
