@@ -684,3 +684,22 @@ async def test_date_range_and_status_filters(index: EventIndex) -> None:
         await pilot.pause()
         assert app.screen.query_one("#date-to", Input).has_class("-invalid")
         assert app.screen.query_one(TimelineView).rows.positions == expected
+
+
+async def test_a_highlight_queued_by_an_earlier_result_never_shows_beside_no_events() -> None:
+    """Typed fast, one key's result (events, so its cursor's highlight is queued) can be
+    followed by one with none before that highlight is handled: the quote pane must then
+    say that no event is selected, not show the stale event beside "0 of 25"."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        pane = main.query_one(DetailPane)
+        assert pane.event is not None
+        main.set_filter(main.filter.but(text="kishida"))  # its highlight is queued
+        main.set_filter(main.filter.but(text="kishida zzzz"))  # nothing matches
+        await pilot.pause()
+        assert main.query_one(TimelineView).cursor_position is None
+        assert pane.event is None
+        assert "No event selected" in [pane.render_line(y).text.strip() for y in range(3)]

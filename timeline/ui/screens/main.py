@@ -319,6 +319,10 @@ class MainScreen(Screen[None]):
 
     @on(EventHighlighted)
     def _event_highlighted(self, message: EventHighlighted) -> None:
+        if self.query_one(TimelineView).cursor_position != message.position:
+            # Queued before a newer result moved the cursor (or left no events): that
+            # result has already said what the panes show.
+            return
         event = self.index.events[message.position]
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._month(message.position))
