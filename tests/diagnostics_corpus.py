@@ -165,7 +165,8 @@ CODES: dict[str, str] = {
     "duplicate-key": "A key given twice in the same mapping; the message says where the "
     "first one is.",
     "too-deep": "Nesting deeper than 64 levels (a dataset needs about 5). Checked while "
-    "reading, so a nesting bomb is refused at once.",
+    "reading, so a nesting bomb is refused at once; where libyaml's own cap of 1,000 flow "
+    "levels stops a run of `[` first, it is reported with this code at libyaml's position.",
     "empty": "The file is empty, or holds only comments.",
     "wrong-type": "A value of the wrong shape: a list where text is expected, text where a "
     "list is expected, a top level that is not a mapping, …",

@@ -35,8 +35,9 @@ __all__ = [
 ]
 
 MAX_DEPTH = 64
-_SHARE_UP_TO = 40
 """The deepest nesting of mappings and sequences accepted. A dataset needs about 5."""
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; a dataset needs about 5"
+_SHARE_UP_TO = 40
 
 # libyaml's C parser when PyYAML was built with it (it nearly always is), else pure Python.
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -319,12 +320,7 @@ def parse_strict(
                 if isinstance(node, YMap | YSeq):
                     stack.append([node, _NO_KEY, is_key])
                     if len(stack) > MAX_DEPTH:
-                        error(
-                            at.line,
-                            at.column,
-                            "too-deep",
-                            f"nesting deeper than {MAX_DEPTH} levels; a dataset needs about 5",
-                        )
+                        error(at.line, at.column, "too-deep", _TOO_DEEP)
                         return None
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 closed = stack.pop()
@@ -383,6 +379,11 @@ def parse_strict(
             # libyaml puts the end of a file without a final newline on a line after it.
             line, column = last_line, len(text) - text.rfind("\n")
         problem = exc.problem or "invalid YAML"
+        if "nesting depth" in problem:
+            # libyaml from 0.2.6 caps flow nesting itself and may stop there before our
+            # own cap sees the events: the same refusal, so the same code.
+            error(line + line_offset, column, "too-deep", _TOO_DEEP)
+            return None
         lines = text.split("\n", line)
         source_line = lines[line - 1] if line <= len(lines) else ""
         if "escape" in problem:
