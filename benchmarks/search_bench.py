@@ -3,11 +3,10 @@
     python benchmarks/search_bench.py /tmp/tlb/d100000            # a dataset folder
     python benchmarks/search_bench.py --size 100k --work /tmp/tlb/work --reps 7
 
-The dataset is loaded through `timeline.cache.load_with_cache` (so the second run reads
-the cache), or generated first by `benchmarks/run.py`'s rule when `--size` is given. The
-index is built, its search structures are prepared as the app does in a background
-thread (`EventIndex.prepare_search`, timed), the loaded data is frozen out of the
-collector's reach (as the app's `gc.freeze()` does), and then:
+The dataset is opened through `timeline.store.open_dataset` as the TUI opens it (so the
+second run reads the store), or generated first by `benchmarks/run.py`'s rule when
+`--size` is given. The index is built, its search structures are prepared as the app
+does in a background thread (`EventIndex.prepare_search`, timed), and then:
 
 - each of a few 5-letter words from the titles is typed one key at a time: the first
   key searches within the unfiltered result, each later key narrows the previous result
@@ -26,7 +25,6 @@ imports this file.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib.util
 import resource
 import statistics
@@ -169,11 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         parser.error("give a dataset path or --size")
 
-    from timeline.cache import load_with_cache
+    from timeline.store import open_dataset
 
     before = rss_mb()
     start = time.perf_counter()
-    loaded = load_with_cache(path)
+    loaded = open_dataset(path, details=False)
     loaded_at = time.perf_counter()
     index = EventIndex(loaded.dataset)
     indexed_at = time.perf_counter()
@@ -183,8 +181,6 @@ def main(argv: list[str] | None = None) -> int:
     prepare_cpu = time.process_time() - cpu
     prepared_at = time.perf_counter()
     after_prepare = rss_mb()
-    gc.collect()
-    gc.freeze()  # as the app does once the data is loaded
     print(
         f"{len(index):,} events from {path}\n"
         f"load {loaded_at - start:.2f} s, index {indexed_at - loaded_at:.2f} s, "

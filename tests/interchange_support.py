@@ -60,7 +60,7 @@ def make_event(
     actors: tuple[str, ...] = ("Someone",),
     places: tuple[str, ...] = ("Somewhere",),
 ) -> Event:
-    return Event(
+    return Event.new(
         id=event_id,
         date=parse_edtf(date),
         title=title,

@@ -114,7 +114,7 @@ def make_event(
     quotes: Iterable[Quote | tuple[str, str]] = (),
 ) -> Event:
     """An event; `quotes` may be `Quote`s or `(source_id, text)` pairs."""
-    return Event(
+    return Event.new(
         id=event_id,
         date=parse_edtf(date),
         title=event_id if title is None else title,

@@ -116,7 +116,7 @@ def _base() -> Event:
 
 def _event(title: str, summary: str, quotes: list[str]) -> Event:
     base = _base()
-    return Event(
+    return Event.new(
         id=base.id,
         date=base.date,
         title=title,

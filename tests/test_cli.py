@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-import timeline.prefill
 import timeline.ui
 from timeline.cli import main
 from timeline.dates import day_number
@@ -584,16 +583,20 @@ def test_hostile_usage_error_is_sanitised(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.fixture
 def tui_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace the TUI with a recorder: the tests never start Textual. The CLI loads
-    in-process, as with one core (`timeline.prefill` has tests of its own)."""
+    """Replace the TUI with a recorder: the tests never start Textual. Each call records
+    the app's arguments, with `loaded` the data it starts on (handed over checked, or
+    loaded from the store its preview rows come from); `how` says which."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(timeline.prefill.Prefill, "start", lambda path: None)
 
-    def fake_run_app(loaded: Loaded, **kwargs: Any) -> int:
-        calls.append({"loaded": loaded, **kwargs})
-        return 0
+    def fake_make_app(path: Any, **kwargs: Any) -> None:
+        loaded, preview = kwargs.pop("loaded", None), kwargs.pop("preview", None)
+        how = "checked" if loaded is not None else "store" if preview is not None else "lazy"
+        if preview is not None:
+            loaded = preview.loaded()
+        calls.append({"path": path, "loaded": loaded, "how": how, **kwargs})
 
-    monkeypatch.setattr(timeline.ui, "run_app", fake_run_app)
+    monkeypatch.setattr(timeline.ui, "make_app", fake_make_app)
+    monkeypatch.setattr(timeline.ui, "run_app", lambda app: 0)
     return calls
 
 
@@ -603,7 +606,8 @@ def test_no_command_opens_the_tui_on_the_bundled_dataset(
     code, _, _ = run(capsys)
     assert code == 0
     [call] = tui_calls
-    assert call["loaded"].dataset.events == bundled().dataset.events
+    dataset = call["loaded"].dataset
+    assert tuple(map(dataset.full, dataset.events)) == bundled().dataset.events
     assert (call["event"], call["themes"], call["search"]) == (None, (), None)
 
 
@@ -699,25 +703,35 @@ def test_a_large_events_file_opens_the_tui_at_once_and_loads_behind_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("TIMELINE_NO_CACHE", "1")  # no store, whose rows would come first
     folder = write_dataset(tmp_path / "big", event_yaml())
-    lazy_calls: list[tuple[Any, dict[str, Any]]] = []
-
-    def fake_run_app_lazy(path: Any, **kwargs: Any) -> int:
-        lazy_calls.append((path, kwargs))
-        return 0
-
-    monkeypatch.setattr(timeline.ui, "run_app_lazy", fake_run_app_lazy)
     size = (folder / "events.yaml").stat().st_size
     monkeypatch.setattr(timeline.cli, "LAZY_OPEN_BYTES", size + 1)
     assert run(capsys, str(folder))[0] == 0
-    assert (len(tui_calls), len(lazy_calls)) == (1, 0)  # under the threshold: eager
+    assert [c["how"] for c in tui_calls] == ["checked"]  # under the threshold: eager
 
     monkeypatch.setattr(timeline.cli, "LAZY_OPEN_BYTES", size)
     assert run(capsys, str(folder), "--event", "harbour-pact", "--search", "pact")[0] == 0
-    [(path, kwargs)] = lazy_calls
-    assert Path(path) == folder
-    assert kwargs == {"event": "harbour-pact", "themes": (), "search": "pact"}
-    assert len(tui_calls) == 1
+    call = tui_calls[1]
+    assert (call["how"], Path(call["path"])) == ("lazy", folder)
+    assert (call["event"], call["themes"], call["search"]) == ("harbour-pact", (), "pact")
+
+
+def test_a_fresh_store_opens_the_tui_on_its_rows(
+    capsys: pytest.CaptureFixture[str], tui_calls: list[dict[str, Any]], dataset_copy: Path
+) -> None:
+    assert run(capsys, str(dataset_copy))[0] == 0  # the first start writes the store
+    assert run(capsys, str(dataset_copy), "--theme", "space")[0] == 0
+    assert [c["how"] for c in tui_calls] == ["checked", "store"]
+    first, second = (c["loaded"].dataset for c in tui_calls)
+    assert tuple(map(second.full, second.events)) == tuple(map(first.full, first.events))
+    assert tui_calls[1]["themes"] == ("space",)
+    # Unknown deep links are usage errors before any TUI, from the store as from the data.
+    code, _, err = run(capsys, str(dataset_copy), "--theme", "spac")
+    assert code == 2 and "spac" in err
+    code, _, err = run(capsys, str(dataset_copy), "--event", "nope")
+    assert code == 2 and "nope" in err
+    assert len(tui_calls) == 2
 
 
 @pytest.mark.parametrize("path", ["x" * 5000, "a\x00b"])

@@ -65,12 +65,12 @@ def _long_dataset() -> Loaded:
         quotes.append(Quote("s", text, Span(start, start + len(text), 4, start - 6)))
     long_summary = " ".join(f"word{i}" for i in range(500))
     events_ = (
-        Event(
+        Event.new(
             id="long", date=parse_edtf("2024-01-02"), title="A long event",
             summary=long_summary, themes=("t",), actors=("Someone",), places=(),
             status=Status.OCCURRED, date_basis=None, quotes=tuple(quotes),
         ),
-        Event(
+        Event.new(
             id="short", date=parse_edtf("2024-02-03"), title="A short event",
             summary="Short.", themes=("t",), actors=(), places=("Here",),
             status=Status.PLANNED, date_basis=None, quotes=(quotes[0],),

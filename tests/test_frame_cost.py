@@ -27,15 +27,10 @@ from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar, TextBox, count_text
 from timeline.ui.widgets.timeline_view import EventRows, TimelineView
-from timeline.views import Histogram, group_keys, month_histogram
+from timeline.views import MonthIndex, group_keys, month_histogram
 
 FULL = (170, 45)
 """Wide enough for the sidebar to show at start."""
-
-
-def _internal_histogram(screen: MainScreen, positions: list[int]) -> Histogram:
-    """The screen's own histogram of `positions` (the one private access in this file)."""
-    return screen._histogram(positions)
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch, cls: type, name: str) -> Counter[str]:
@@ -267,8 +262,8 @@ async def test_large_datasets_count_right_after_the_rows_frame(
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), dataset=datasets(max_events=40))
 def test_the_strip_histogram_is_the_core_one(data: st.DataObject, dataset: Any) -> None:
+    """`MonthIndex`, which the screen draws the strip from, is `month_histogram`, fast."""
     index = EventIndex(dataset)
-    screen = MainScreen(dataset, index)
     keys = group_keys(index.events)
     everything = month_histogram(range(len(index)), keys)
     positions = sorted(
@@ -277,7 +272,7 @@ def test_the_strip_histogram_is_the_core_one(data: st.DataObject, dataset: Any) 
         else set()
     )
     expected = month_histogram(positions, keys, (everything.first, everything.last))
-    assert _internal_histogram(screen, positions) == expected
+    assert MonthIndex(keys).histogram(positions) == expected
 
 
 def _paints(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:

@@ -1,37 +1,36 @@
-"""Start-up: what the first frame waits for, and that what comes after it still works.
+"""Start-up: one screen from the first frame, rows from the store, keys that work at once.
 
-`timeline` with no arguments (the bundled dataset, from a warm cache) must reach its
-first frame without PyYAML or the loader, and the main screen paints the events before
-the sidebar's controls are mounted (`FilterSidebar.fill`, right after). These tests check
-that the deferral is invisible: same layout, keys that work at once, deep links applied.
-From the second start on, a small dataset's rows snapshot is painted as the first frame,
-in the main screen's place, and the keys pressed before the main screen reach it.
-Timings themselves live in `benchmarks/`, not here.
+`timeline` on a dataset with a fresh store reaches its first frame without PyYAML or the
+loader: the main screen shows the store's rows while the data loads from it, then fills
+in place. A small dataset without a store is checked (and stored) before the TUI starts,
+so the next start is warm however soon this one ends. Timings live in `benchmarks/`.
 """
 
 from __future__ import annotations
 
-import gc
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
 from textual.widgets import Input, SelectionList
-from tui_support import bundled, make_app, screen_lines
+from tui_support import bundled, make_app
 
 import timeline.cli
-import timeline.prefill
+from timeline.model import Loaded, ProgressCallback
 from timeline.query import EventIndex, Filter
-from timeline.snapshot import build_snapshot
+from timeline.store import Store, open_dataset, store_path
 from timeline.ui.app import TimelineApp
+from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.main import MainScreen
+from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
 
@@ -41,7 +40,7 @@ FULL = (160, 50)
 
 
 def _run_python(code: str, cache: Path) -> dict[str, Any]:
-    """Run `code` in a fresh interpreter with its own cache folder; it prints JSON."""
+    """Run `code` in a fresh interpreter with its own store folder; it prints JSON."""
     env = {**os.environ, "TIMELINE_CACHE_DIR": str(cache)}
     env.pop("TIMELINE_NO_CACHE", None)
     done = subprocess.run(
@@ -61,11 +60,14 @@ _WARM_START = """
 import json, sys
 import timeline.cli
 after_cli = sorted(sys.modules)
-from timeline.cache import load_with_cache
-loaded = load_with_cache(None)
+from timeline.store import Store, open_dataset, store_path
+store = Store.open(store_path(None), None)
+rows = None if store is None else [store.rows().event_id(n) for n in range(3)]
+loaded = open_dataset(None, details=False)
 print(json.dumps({
     "after_cli": after_cli,
     "after_load": sorted(sys.modules),
+    "rows": rows,
     "events": [e.id for e in loaded.dataset.events],
     "warnings": len(loaded.warnings),
 }))
@@ -73,16 +75,18 @@ print(json.dumps({
 
 
 def test_a_warm_start_imports_neither_pyyaml_nor_the_loader(tmp_path: Path) -> None:
-    cold = _run_python(_WARM_START, tmp_path)  # fills the cache: the loader runs
-    assert "yaml" in cold["after_load"]
+    cold = _run_python(_WARM_START, tmp_path)  # writes the store: the loader runs
+    assert "yaml" in cold["after_load"] and cold["rows"] is None
     warm = _run_python(_WARM_START, tmp_path)
-    # The same dataset, read back from the cache without the YAML stack.
+    # The same dataset, read back from the store without the YAML stack.
     assert warm["events"] == cold["events"] == [e.id for e in bundled().dataset.events]
     assert warm["warnings"] == cold["warnings"]
+    in_date_order = [e.id for e in EventIndex(bundled().dataset).events]
+    assert warm["rows"] == in_date_order[:3]
     for module in ("yaml", "timeline.loader", "timeline.strictyaml", "timeline.provenance"):
         assert module not in warm["after_load"], module
     # The CLI itself imports only what every command needs.
-    for module in ("timeline.cache", "timeline.query", "textual", "rich", "csv", "difflib"):
+    for module in ("timeline.store", "timeline.query", "textual", "rich", "csv", "difflib"):
         assert module not in warm["after_cli"], module
 
 
@@ -109,41 +113,111 @@ def _main(app: App[Any]) -> MainScreen:
     return screen
 
 
-async def test_the_first_frame_shows_the_events_and_the_sidebar_keeps_its_place(
-    monkeypatch: pytest.MonkeyPatch,
+def test_quitting_at_once_still_leaves_a_warm_start(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At the first frame the rows are there and the sidebar is its empty panel, at the
-    width it keeps once the controls are mounted: nothing moves."""
-    first: list[tuple[bool, int, Any, Any]] = []
-    original = App._display
+    """A start that ends at once (the app never even runs) has written the store: what
+    makes the next start warm never waits for the TUI to live long enough."""
+    started: list[TimelineApp] = []
+    monkeypatch.setattr(TimelineApp, "run", lambda self, *a, **k: started.append(self))
+    db = store_path(dataset_copy)
+    assert db is not None
+    for count in range(1, 4):
+        assert timeline.cli.main([str(dataset_copy)]) == 0
+        assert len(started) == count
+        assert Store.open(db, dataset_copy) is not None  # the next start is warm
 
-    def display(app: App[Any], screen: Any, renderable: Any) -> None:
-        original(app, screen, renderable)
-        painted = renderable is not None and not app._batch_count
-        if painted and not first and isinstance(screen, MainScreen):
-            sidebar = screen.query_one(FilterSidebar)
-            timeline = screen.query_one(TimelineView)
-            rows = len(timeline.rows.rows)
-            first.append((sidebar.filled, rows, sidebar.region, timeline.region))
 
-    monkeypatch.setattr(App, "_display", display)
-    app = make_app()
-    async with app.run_test(size=FULL) as pilot:
-        await pilot.pause()
-        main = _main(app)
-        sidebar = main.query_one(FilterSidebar)
-        assert first, "no frame was painted"
-        filled_then, rows_then, sidebar_then, timeline_then = first[0]
-        assert not filled_then  # the controls came after the first frame ...
-        assert rows_then > 0  # ... which already showed the events
-        await sidebar.fill()
-        await pilot.pause()
-        assert sidebar.filled
-        assert sidebar.query_one("#search", Input)
-        assert len(sidebar.query(FacetList)) == 4
-        # Same place and size before and after: the layout did not jump.
-        assert sidebar.region == sidebar_then
-        assert main.query_one(TimelineView).region == timeline_then
+def _gated_store_app(
+    folder: Path, **kwargs: Any
+) -> tuple[TimelineApp, threading.Event, list[Loaded]]:
+    """An app on `folder`'s fresh store whose data load waits for the returned gate."""
+    open_dataset(folder)  # writes the store
+    db = store_path(folder)
+    assert db is not None
+    store = Store.open(db, folder)
+    assert store is not None
+    rows = store.rows()
+    gate = threading.Event()
+    delivered: list[Loaded] = []
+    original = rows.loaded
+
+    def slow(*, progress: ProgressCallback | None = None) -> Loaded:
+        gate.wait(10)
+        delivered.append(original(progress=progress))
+        return delivered[-1]
+
+    rows.loaded = slow  # type: ignore[method-assign]
+    return TimelineApp(load=open_dataset, preview=rows, **kwargs), gate, delivered
+
+
+async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
+    dataset_copy: Path,
+) -> None:
+    app, gate, _ = _gated_store_app(dataset_copy)
+    index = EventIndex(bundled().dataset)
+    try:
+        async with app.run_test(size=FULL) as pilot:
+            main = _main(app)  # the one screen, from the start
+            timeline_view = main.query_one(TimelineView)
+            assert timeline_view.rows.positions == list(range(len(index)))
+            assert not timeline_view.loading
+            waiting = [main.query_one(w) for w in (FilterSidebar, OverviewStrip, DetailPane)]
+            assert all(widget.loading for widget in waiting)
+            await pilot.press("j", "j", "j")
+            assert main.selected_event_id == index.events[3].id
+            await pilot.press("slash", *"japan")
+            assert main.query_one("#search", Input).value == "japan"
+            gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.screen is main
+            assert not any(widget.loading for widget in waiting)
+            # The search typed meanwhile is applied, the cursor kept where it could be.
+            assert main.filter.text == "japan"
+            assert timeline_view.rows.positions == index.apply(Filter(text="japan"))
+            assert main.query_one(DetailPane).event is not None
+    finally:
+        gate.set()
+
+
+async def test_enter_on_a_store_row_opens_the_article_once_the_data_is_in(
+    dataset_copy: Path,
+) -> None:
+    app, gate, _ = _gated_store_app(dataset_copy)
+    index = EventIndex(bundled().dataset)
+    wanted = next(n for n, e in enumerate(index.events) if e.quotes)
+    try:
+        async with app.run_test(size=FULL) as pilot:
+            await pilot.press(*"j" * wanted, "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen)  # nothing to open yet, nothing lost
+            gate.set()
+            await app.workers.wait_for_complete()
+            for _ in range(50):
+                if isinstance(app.screen, ArticleScreen):
+                    break
+                await pilot.pause(0.02)
+            await pilot.pause()
+            assert isinstance(app.screen, ArticleScreen)
+            assert app.screen.event.id == index.events[wanted].id
+    finally:
+        gate.set()
+
+
+async def test_a_deep_linked_event_is_selected_on_the_store_rows(dataset_copy: Path) -> None:
+    index = EventIndex(bundled().dataset)
+    app, gate, _ = _gated_store_app(dataset_copy, event=index.events[7].id)
+    try:
+        async with app.run_test(size=FULL) as pilot:
+            await pilot.pause()
+            assert _main(app).selected_event_id == index.events[7].id
+            gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert _main(app).selected_event_id == index.events[7].id
+    finally:
+        gate.set()
 
 
 def _skip_first_fill(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,12 +225,14 @@ def _skip_first_fill(monkeypatch: pytest.MonkeyPatch) -> None:
     sidebar is still empty when the test presses its first key."""
     original = FilterSidebar.fill
     skipped: set[int] = set()
+    data: dict[int, Any] = {}
 
-    async def fill(self: FilterSidebar) -> None:
+    async def fill(self: FilterSidebar, dataset: Any = None) -> None:
         if id(self) not in skipped:
             skipped.add(id(self))
+            data[id(self)] = dataset
             return
-        await original(self)
+        await original(self, dataset or data[id(self)])
 
     monkeypatch.setattr(FilterSidebar, "fill", fill)
 
@@ -173,9 +249,6 @@ async def test_slash_before_the_sidebar_is_filled_still_reaches_the_search(
         await pilot.press("slash")
         search = main.query_one("#search", Input)
         assert app.focused is search
-        await pilot.pause()
-        # Focused once placed: the sidebar did not scroll to where the box was not yet.
-        assert main.query_one(FilterSidebar).scroll_y == 0
         await pilot.press(*"summit")
         await pilot.pause()
         assert main.filter.text == "summit"
@@ -192,7 +265,16 @@ async def test_t_before_the_sidebar_is_filled_still_reaches_the_themes(
     async with app.run_test(size=FULL) as pilot:
         await pilot.pause()
         main = _main(app)
+        sidebar = main.query_one(FilterSidebar)
+
+        async def fill_soon() -> None:
+            await asyncio.sleep(0.05)  # after `t` was pressed
+            await sidebar.fill()
+
+        filling = asyncio.create_task(fill_soon())
         await pilot.press("t")
+        await filling
+        await pilot.pause()
         themes = main.query_one("#themes", SelectionList)
         assert app.focused is themes
         await pilot.press("space")
@@ -220,9 +302,9 @@ async def test_deep_links_reach_the_sidebar_filled_after_the_first_frame(
         sidebar = main.query_one(FilterSidebar)
         assert not sidebar.filled
         assert main.date_texts == ("2023", "2024-12")
+        assert main.query_one("#search", Input).value == "japan"  # there from the start
         await sidebar.fill()
         await pilot.pause()
-        assert main.query_one("#search", Input).value == "japan"
         assert main.query_one("#themes", SelectionList).selected == [theme]
         assert main.date_texts == ("2023", "2024-12")
         assert main.filter == wanted  # showing it did not report edits back up
@@ -239,166 +321,26 @@ async def test_the_sidebar_fills_by_itself_right_after_start() -> None:
         assert sidebar.filled
         # The controls sit in the focus chain where they always were: Shift+Tab from
         # the timeline goes back to the sidebar's last box.
-        timeline: object = _main(app).query_one(TimelineView)
-        assert app.focused is timeline
+        timeline_view: object = _main(app).query_one(TimelineView)
+        assert app.focused is timeline_view
         await pilot.press("shift+tab")
         date_to: object = sidebar.query_one("#date-to", Input)
         assert app.focused is date_to
 
 
-# -- a small dataset with a rows snapshot: its rows are the first frame ------------------
-
-
-@pytest.fixture
-def captured_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[TimelineApp]]:
-    """The apps the CLI starts, kept instead of run (the test runs them headless), with
-    a cache folder of their own. The CLI's apps freeze the garbage collector's objects
-    and raise its thresholds: undone afterwards."""
-    monkeypatch.setenv("TIMELINE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("TIMELINE_NO_CACHE", raising=False)
-    apps: list[TimelineApp] = []
-    monkeypatch.setattr(TimelineApp, "run", lambda self, *a, **k: apps.append(self))
-    thresholds = gc.get_threshold()
-    try:
-        yield apps
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
-
-
-async def _until_main(app: TimelineApp, pilot: Any) -> MainScreen:
-    for _ in range(200):
-        if isinstance(app.screen, MainScreen) and app.main_screen is not None:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-    return _main(app)
-
-
-Frame = tuple[str, Any, list[str]]
-"""A painted frame: its screen's class name, its timeline's region and lines."""
-
-
-def _record_frames(monkeypatch: pytest.MonkeyPatch) -> list[Frame]:
-    frames: list[Frame] = []
-    original = App._display
-
-    def display(app: App[Any], screen: Any, renderable: Any) -> None:
-        original(app, screen, renderable)
-        if renderable is None or app._batch_count:
-            return
-        found = screen.query(TimelineView)
-        timeline_view = found.first() if found else None
-        if timeline_view is None:
-            frames.append((type(screen).__name__, None, []))
-        else:
-            frames.append(
-                (type(screen).__name__, timeline_view.region, screen_lines(timeline_view))
-            )
-
-    monkeypatch.setattr(App, "_display", display)
-    return frames
-
-
-async def test_plain_timeline_paints_the_rows_first_then_the_main_screen(
-    captured_runs: list[TimelineApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`timeline` on the bundled dataset, as the command starts it. The first frame
-    painted is the events' rows, exactly where the main screen shows them (same region,
-    same lines), and the main screen follows. The first start loads the data before the
-    app and writes the rows snapshot once its main screen is up; the next one paints
-    the rows from that snapshot and loads the data behind them. (This is the first
-    start on one core; with two, a child process writes the snapshot before the first
-    frame instead: see test_prefill.py.)"""
-    monkeypatch.setattr(timeline.prefill.Prefill, "start", lambda path: None)
-    cache = Path(os.environ["TIMELINE_CACHE_DIR"])
-    for start in ("first", "warm"):
-        frames = _record_frames(monkeypatch)
-        assert timeline.cli.main([]) == 0
-        app = captured_runs[-1]
-        assert (app._loaded is not None) == (start == "first")  # handed over loaded, or not
-        async with app.run_test(size=FULL) as pilot:
-            main = await _until_main(app, pilot)
-            events = main.index.events
-            await app.workers.wait_for_complete()
-        name, region, lines = frames[0]
-        assert name == "LoadingScreen", start  # the rows' screen, before the main one
-        assert region is not None
-        assert any(events[0].title[:20] in line for line in lines), "no event shown"
-        assert sum(" src" in line for line in lines) == len(events)  # all fit at 160x50
-        # The main screen's first frame: the same rows, in the same place.
-        first_main = next(frame for frame in frames if frame[0] == "MainScreen")
-        assert first_main[1:] == (region, lines)
-        assert list(cache.glob("*.tlrows")), "no rows snapshot was written"
-
-
-def _rows_first_app(gate: threading.Event) -> TimelineApp:
-    """An app that paints the bundled rows first and loads only once `gate` is set."""
-    loaded = bundled()
-    index = EventIndex(loaded.dataset)
-    rows = build_snapshot(index.events, loaded.dataset.themes)
-
-    def load(*, progress: object = None) -> Any:
-        gate.wait(10)
-        return loaded
-
-    return TimelineApp(load=load, rows=rows, rows_stamp=b"\0" * 32)
-
-
-@pytest.mark.parametrize(
-    ("keys", "search", "themes", "cursor"),
-    [
-        (["slash", "k", "i", "s", "h"], "kish", set(), None),  # `/` moves the focus first
-        (["t", "space"], "", {"security"}, None),
-        (["j", "j", "j"], "", set(), 3),
-    ],
-)
-async def test_keys_pressed_before_the_main_screen_reach_it_in_order(
-    keys: list[str], search: str, themes: set[str], cursor: int | None
-) -> None:
-    gate = threading.Event()
-    app = _rows_first_app(gate)
+async def test_a_reload_fills_the_same_screen_in_place(dataset_copy: Path) -> None:
+    loaded = open_dataset(dataset_copy, details=False)
+    app = TimelineApp(loaded, load=lambda progress=None: open_dataset(dataset_copy, details=False))
     async with app.run_test(size=FULL) as pilot:
         await pilot.pause()
-        assert type(app.screen).__name__ == "LoadingScreen"
-        preview = app.screen.query_one(TimelineView)
-        await pilot.press(*keys)
-        assert preview.cursor_position == 0  # held, not acted on by the rows' screen
-        gate.set()
-        main = await _until_main(app, pilot)
-        for _ in range(100):
-            if app._held_keys is None:
-                break
-            await pilot.pause(0.02)
+        main = _main(app)
+        await pilot.press("j", "j", "j", "j")
+        chosen = main.selected_event_id
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.filter.text == search
-        assert main.filter.themes == themes
-        assert main.query_one("#search", Input).value == search
-        if cursor is not None:
-            assert main.query_one(TimelineView).cursor_position == cursor
-
-
-async def test_keys_go_to_the_rows_screen_if_the_main_screen_is_late(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("timeline.ui.app._HOLD_KEYS_LIMIT", 0.1)
-    gate = threading.Event()
-    app = _rows_first_app(gate)
-    try:
-        async with app.run_test(size=FULL) as pilot:
-            await pilot.pause()
-            preview = app.screen.query_one(TimelineView)
-            await pilot.press("j")
-            await pilot.pause(0.3)
-            assert preview.cursor_position == 1  # the limit passed: the rows moved
-            await pilot.press("j")
-            await pilot.pause()
-            assert preview.cursor_position == 2  # and no longer held
-            gate.set()
-            main = await _until_main(app, pilot)
-            assert main.selected_event_id == main.index.events[2].id  # kept on handover
-    finally:
-        gate.set()
+        assert app.screen is main and main.selected_event_id == chosen
+        assert main.dataset is not loaded.dataset  # the new data, on the same screen
 
 
 @pytest.mark.parametrize(
@@ -434,24 +376,3 @@ def test_anything_else_goes_through_the_parser(
     monkeypatch.setattr(timeline.cli, "build_parser", _no_parser)
     with pytest.raises(AssertionError, match="builds no parser"):
         timeline.cli.main(argv)
-
-
-@pytest.mark.parametrize("size", [FULL, (149, 40), (120, 35), (100, 30), (80, 24)])
-async def test_the_rows_shown_first_sit_where_the_main_screen_shows_them(
-    size: tuple[int, int],
-) -> None:
-    """Same region and same lines before and after the handover, with and without the
-    sidebar's room and in the narrow layout, and after a resize while they show."""
-    gate = threading.Event()
-    app = _rows_first_app(gate)
-    async with app.run_test(size=FULL if size != FULL else (100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.resize_terminal(*size)
-        await pilot.pause()
-        preview = app.screen.query_one(TimelineView)
-        before = (preview.region, screen_lines(preview))
-        gate.set()
-        main = await _until_main(app, pilot)
-        timeline_view = main.query_one(TimelineView)
-        assert (timeline_view.region, screen_lines(timeline_view)) == before
-        assert before[0].height > 5 and any(" src" in line for line in before[1])

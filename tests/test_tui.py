@@ -6,7 +6,6 @@ job is to show exactly what the core computes.
 
 from __future__ import annotations
 
-import gc
 import threading
 from functools import partial
 from itertools import pairwise
@@ -17,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, ProgressBar, SelectionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from tui_support import (
     HOSTILE_QUOTE,
     HOSTILE_TITLE,
@@ -39,7 +38,6 @@ from timeline.ui.messages import EventHighlighted, FilterEdited
 from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.diagnostics import DiagnosticsScreen
 from timeline.ui.screens.help import HelpScreen
-from timeline.ui.screens.loading import LoadingScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.article_view import ArticleView
 from timeline.ui.widgets.detail_pane import DetailPane
@@ -581,15 +579,18 @@ async def test_lazy_start_paints_first_then_shows_the_timeline(index: EventIndex
     app = TimelineApp(load=slow_load, event=index.events[4].id)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, LoadingScreen)
+        main = app.screen
+        assert isinstance(main, MainScreen)  # the one screen, from the first frame
+        waiting = [main.query_one(w) for w in (FilterSidebar, DetailPane, TimelineView)]
+        assert all(widget.loading for widget in waiting)
         assert halfway.wait(10)
         await pilot.pause(0.1)
-        bar = app.screen.query_one(ProgressBar)
-        assert (bar.total, bar.progress) == (100, 50)
+        assert app.sub_title == "loading… 50%"
         gate.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
+        assert app.screen is main
+        assert not any(widget.loading for widget in waiting)
         timeline = app.screen.query_one(TimelineView)
         assert timeline.rows.positions == list(range(len(index)))
         assert timeline.cursor_position == 4
@@ -610,24 +611,10 @@ async def test_lazy_start_on_an_invalid_dataset_exits_with_its_diagnostics(
     assert app.failure and all(d.file for d in app.failure)
 
 
-async def test_freeze_gc_after_loading() -> None:
-    before = gc.get_freeze_count()
-    app = TimelineApp(load=lambda progress=None: bundled(), freeze_gc=True)
-    try:
-        async with app.run_test(size=WIDE) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert isinstance(app.screen, MainScreen)
-            assert gc.get_freeze_count() > before
-            assert gc.isenabled()
-    finally:
-        gc.unfreeze()
-
-
-async def test_big_data_handed_over_is_indexed_behind_the_loading_screen(
+async def test_big_data_handed_over_is_indexed_in_a_worker(
     monkeypatch: pytest.MonkeyPatch, index: EventIndex
 ) -> None:
-    monkeypatch.setattr("timeline.ui.app._INDEX_IN_BACKGROUND", 0)
+    monkeypatch.setattr("timeline.ui.app._INDEX_ON_THE_UI_THREAD", 0)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await app.workers.wait_for_complete()

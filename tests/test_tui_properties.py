@@ -44,7 +44,7 @@ def _dataset(title: str, summary: str, actor: str, quote_text: str, label: str) 
         path="sources/s.txt", text=body, body_line=3,
     )  # fmt: skip
     quote = Quote("s", quote_text, Span(start, start + len(quote_text), 4, 1))
-    event = Event(
+    event = Event.new(
         id="e", date=parse_edtf("2024-01-02"), title=title, summary=summary,
         themes=("t",), actors=(actor,), places=(label,), status=Status.PLANNED,
         date_basis=summary, quotes=(quote,),

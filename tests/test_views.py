@@ -22,7 +22,7 @@ from timeline.views import (
 
 
 def _event(event_id: str, date: str) -> Event:
-    return Event(
+    return Event.new(
         id=event_id,
         date=parse_edtf(date),
         title=event_id,

@@ -67,7 +67,7 @@ def hostile_dataset(trap: Path | None = None) -> Loaded:
         body_line=5,
     )
     quote = Quote("evil", HOSTILE_QUOTE, Span(start, start + len(HOSTILE_QUOTE), 6, 1))
-    event = Event(
+    event = Event.new(
         id="evil-event",
         date=parse_edtf("2024-01-02"),
         title=HOSTILE_TITLE,

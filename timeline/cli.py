@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from timeline.diagnostics import Diagnostic
     from timeline.model import Dataset, Event, Loaded
     from timeline.query import Filter
-    from timeline.snapshot import RowsSnapshot
 
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -146,14 +145,14 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
 
     A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
     (exit 1) is raised; its warnings are printed to stderr too. A path that does not
-    exist is a `UsageError` (exit 2). An unchanged dataset comes from the cache
-    (`timeline.cache`: the same result, warnings included, without parsing again).
+    exist is a `UsageError` (exit 2). An unchanged dataset comes from its store
+    (`timeline.store`: the same result, warnings included, without parsing again).
     """
-    from timeline.cache import load_with_cache
     from timeline.diagnostics import DatasetError, format_diagnostic
+    from timeline.store import open_dataset
 
     try:
-        loaded = load_with_cache(_dataset_path(args))
+        loaded = open_dataset(_dataset_path(args))
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
@@ -288,68 +287,46 @@ def _add_open_parser(subparsers: _Subparsers) -> None:
 
 
 LAZY_OPEN_BYTES = 4 << 20
-"""Events files at least this big (about 4,000 events) open the TUI at once and load
-behind its progress bar; smaller ones load first, so their errors print before it."""
+"""Without a fresh store, events files at least this big (about 4,000 events) open the
+TUI at once and load in it; smaller ones load first, so their errors print before it."""
 
 
 def _run_open(args: argparse.Namespace) -> int:
-    path = _dataset_path(args)
-    if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
-        from timeline import ui
-
-        # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
-        # --event or --theme is reported inside the app, which cannot know them sooner.
-        return ui.run_app_lazy(
-            path, event=args.event, themes=tuple(args.themes), search=args.search or None
-        )
     # Imported here so that check/list/show never pay for loading Textual.
     from timeline import ui
+    from timeline.store import Store, store_path
 
-    # A small dataset's rows snapshot, if current, is the first frame: its rows in the
-    # main screen's layout, with the main screen a few frames later (a hello-world
-    # app's first frame and a bit). Deep links need the data checked first.
-    rows, stamp = ui.read_rows(path)
-    plain = not (args.event or args.themes or args.search)
-    if rows is None and stamp is not None and plain:
-        rows, stamp = _rows_from_prefill(path, stamp)
-    if rows is not None and plain:
-        return ui.run_app_lazy(path, rows=rows, rows_stamp=stamp)
-    loaded, store = _load_quietly(args)
+    path = _dataset_path(args)
+    db = store_path(path)
+    store = Store.open(db, path) if db is not None else None
+    if store is not None:
+        # A fresh store: its rows are the first frame, the data loads from it behind them.
+        rows = store.rows()
+        themes = _known("theme", args.themes, rows.theme_ids)
+        event = args.event
+        if event is not None and rows.position_of(event) is None:
+            event = _known("event", [event], store.event_ids())[0]
+        app = ui.make_app(
+            path, preview=rows, event=event, themes=tuple(themes), search=args.search or None
+        )
+        return ui.run_app(app)
+    if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
+        # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
+        # --event or --theme is reported inside the app, which cannot know them sooner.
+        app = ui.make_app(
+            path, event=args.event, themes=tuple(args.themes), search=args.search or None
+        )
+        return ui.run_app(app)
+    loaded = _load_quietly(path)
     dataset = loaded.dataset
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
     event = None
     if args.event is not None:
         event = _known("event", [args.event], [e.id for e in dataset.events])[0]
-    return ui.run_app(
-        loaded,
-        event=event,
-        themes=tuple(themes),
-        search=args.search or None,
-        path=path,
-        rows_stamp=stamp,
-        store=store,
+    app = ui.make_app(
+        path, loaded=loaded, event=event, themes=tuple(themes), search=args.search or None
     )
-
-
-def _rows_from_prefill(path: Path | None, stamp: bytes) -> tuple[RowsSnapshot | None, bytes | None]:
-    """The first start of a small dataset: a child process loads and checks it (and
-    writes its rows snapshot) while this one imports Textual, then the start goes on
-    from the snapshot as later ones do. `(None, stamp)` when that did not work out:
-    the caller loads in-process, printing any diagnostics (`timeline.prefill`)."""
-    from timeline import ui
-    from timeline.prefill import Prefill
-
-    prefill = Prefill.start(path)
-    if prefill is None:
-        return None, stamp
-    try:
-        ui.preload()
-    except BaseException:  # Ctrl+C while Textual loads: leave no child behind
-        prefill.stop()
-        raise
-    if not prefill.wait():
-        return None, stamp
-    return ui.read_rows(path)
+    return ui.run_app(app)
 
 
 # -- check ------------------------------------------------------------------------------
@@ -893,15 +870,6 @@ def _run(args: Any) -> int:
         # `timeline list | head`: the reader left; not an error worth a traceback.
         _silence_stdout()
         return EXIT_OK
-    except OSError as error:
-        from timeline.details import DetailsChanged
-        from timeline.diagnostics import format_diagnostic
-
-        if not isinstance(error, DetailsChanged):
-            raise
-        # The cache file was cut short while this command read from it.
-        print(format_diagnostic(error.diagnostic()), file=sys.stderr)
-        return EXIT_PROBLEMS
     return code
 
 
@@ -978,21 +946,15 @@ def _file_size(path: Path | None) -> int:
         return 0  # the loader reports it, with the other problems
 
 
-def _load_quietly(args: argparse.Namespace) -> tuple[Loaded, Callable[[], None]]:
-    """Load for the TUI: errors are printed before it starts, warnings are left to it.
-
-    Also returns what stores the data in the cache if it was not there: the TUI calls
-    it once its first frame is out (1 ms for the bundled dataset, 30 ms at 1,000 events).
-    """
-    from timeline.cache import load_storing_later
+def _load_quietly(path: Path | None) -> Loaded:
+    """Load for the TUI, through the store (written before the TUI starts, so the next
+    start is warm however soon this one ends): errors are printed before the TUI starts,
+    warnings are left to it."""
     from timeline.diagnostics import DatasetError
-    from timeline.gcpause import paused_gc
+    from timeline.store import open_dataset
 
-    # The loader pauses the collector only for the parse: this covers its imports too
-    # (what they make survives, and the TUI freezes it), about 1 ms before the first frame.
     try:
-        with paused_gc():
-            return load_storing_later(_dataset_path(args))
+        return open_dataset(path, details=False)
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None

@@ -12,8 +12,9 @@ and needs no `datetime`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 __all__ = [
     "MAX_DAY",
@@ -88,8 +89,7 @@ def _days_in_month(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-@dataclass(frozen=True, slots=True)
-class DatePoint:
+class DatePoint(msgspec.Struct, frozen=True, gc=False):
     """One EDTF date, such as `2023-01-13`, `2023-05~`, `201X` or `2001-21` (a season).
 
     `month`, `day` and `season` are None where the date does not give them. `lower` and
@@ -107,8 +107,7 @@ class DatePoint:
     upper: int
 
 
-@dataclass(frozen=True, slots=True)
-class EdtfDate:
+class EdtfDate(msgspec.Struct, frozen=True, gc=False):
     """A parsed EDTF level 0/1 string: one date, or an interval of two.
 
     For an interval, `start` or `end` is None when that side is open (`..`) or unknown

@@ -805,7 +805,7 @@ class _Loader:
         if self._errors() > errors_before:
             return None
         assert event_id and date and title and summary and status
-        return Event(
+        return Event.new(
             id=event_id,
             date=date,
             title=title,
@@ -938,7 +938,7 @@ class _Loader:
             d.severity is Severity.ERROR for d in diagnostics[reported:]
         ):
             return None
-        return Event(
+        return Event.new(
             id=event_id,
             date=date,
             title=title,

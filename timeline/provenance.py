@@ -194,13 +194,14 @@ def find_quote(article: str, quote: str) -> Match | None:
 
 def citations_of(dataset: Dataset, source_id: str) -> list[tuple[Event, Quote]]:
     """Every (event, quote) that cites the source, in the order the quotes stand in it."""
-    # `source_ids` is stored: only the events that cite the source have their quotes
-    # read (from the cache file, for a dataset read back from the cache).
+    # `source_ids` is always in memory: only the events that cite the source have their
+    # details read (from the store, for events loaded without them).
     found = [
-        (event, quote)
+        (full, quote)
         for event in dataset.events
         if source_id in event.source_ids
-        for quote in event.quotes
+        for full in (dataset.full(event),)
+        for quote in full.quotes
         if quote.source_id == source_id
     ]
     found.sort(key=lambda pair: (pair[1].span.start, pair[1].span.end))

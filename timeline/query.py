@@ -16,7 +16,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, compress, islice, repeat
@@ -25,7 +25,7 @@ from typing import Self, TypeVar, overload
 
 from timeline.binfile import LITTLE_ENDIAN, U32, ColumnReader, le_bytes
 from timeline.gcpause import paused_gc
-from timeline.model import Dataset, Event, Status, detail_texts, sort_by_date
+from timeline.model import Dataset, Event, Status, sort_by_date
 from timeline.text import _FOLD_TABLE, fold_case
 
 __all__ = [
@@ -100,7 +100,15 @@ _SPACED_SEPARATORS = tuple(
 )
 
 
-def search_texts(events: Sequence[Event]) -> list[str]:
+DetailTexts = Callable[[Sequence[Event]], list[tuple[str, ...]]]
+"""`Dataset.detail_texts`: the summary and quote texts of events, read in bulk."""
+
+
+def _in_memory(events: Sequence[Event]) -> list[tuple[str, ...]]:
+    return [(e.summary, *(q.text for q in e.quotes)) for e in events]
+
+
+def search_texts(events: Sequence[Event], details: DetailTexts = _in_memory) -> list[str]:
     """`event_search_text` of every event, computed in batches: the same strings, faster.
 
     Normalising 400,000 short strings one by one costs seconds at 100,000 events; one
@@ -110,17 +118,17 @@ def search_texts(events: Sequence[Event]) -> list[str]:
     itself is done one event at a time instead.
     """
     texts: list[str] = []
-    for batch in _search_text_batches(events):
+    for batch in _search_text_batches(events, details):
         texts.extend(batch)
     return texts
 
 
-def _search_text_batches(events: Sequence[Event]) -> Iterator[list[str]]:
+def _search_text_batches(events: Sequence[Event], details: DetailTexts) -> Iterator[list[str]]:
     """`search_texts` one batch of `_BATCH` events at a time (each batch's texts)."""
     for start in range(0, len(events), _BATCH):
         batch = events[start : start + _BATCH]
-        # Read in bulk: the details of events from the cache are on disk.
-        texts = detail_texts(batch)
+        # Read in bulk: the details of events loaded without them are in the store.
+        texts = details(batch)
         parts = [
             _PART_SEPARATOR.join([event.title, *details])
             for event, details in zip(batch, texts, strict=True)
@@ -530,7 +538,7 @@ class _TextIndex:
     """Bitsets of short terms already asked for: typing or deleting back to one is free."""
 
     @classmethod
-    def build(cls, events: Sequence[Event]) -> _TextIndex:
+    def build(cls, events: Sequence[Event], details: DetailTexts) -> _TextIndex:
         """Index the search texts of `events` (in their order), batch by batch."""
         size = len(events)
         by_word: defaultdict[str, array[int]] = defaultdict(partial(array, U32))
@@ -541,7 +549,7 @@ class _TextIndex:
         chars: dict[str, int] = {}
         window: dict[str, list[bytes]] = {}  # each character's flags, batch by batch
         window_start = start = seen_words = 0
-        for texts in _search_text_batches(events):
+        for texts in _search_text_batches(events, details):
             # Every (word, event) pair once, appended in C: a Python loop per word costs
             # several times more (10 million pairs at 100,000 events).
             for position, text in enumerate(texts, start):
@@ -928,7 +936,7 @@ class EventIndex:
             if self._date_index is None:
                 self._date_index = _DateIndex.build(self._lower, self._upper)
             if self._text_index is None:
-                self._text_index = _TextIndex.build(self.events)
+                self._text_index = _TextIndex.build(self.events, self.dataset.detail_texts)
 
     @property
     def search_ready(self) -> bool:

@@ -8,11 +8,8 @@ counts and the header line down.
 from __future__ import annotations
 
 import asyncio
-from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import pairwise
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -21,9 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, SelectionList, Static
 
-from timeline.model import Dataset
+from timeline.model import Dataset, Event
 from timeline.query import EventIndex, Filter, SearchResult
 from timeline.ui.layout import sidebar_fits, update_width_class
 from timeline.ui.messages import (
@@ -38,15 +36,18 @@ from timeline.ui.messages import (
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
-from timeline.ui.widgets.timeline_view import TimelineView
+from timeline.ui.widgets.timeline_view import RowSource, TimelineView
 from timeline.views import (
     Histogram,
+    MonthIndex,
     TimelineRows,
     build_rows,
     group_keys,
     month_jump,
-    month_of_key,
 )
+
+if TYPE_CHECKING:
+    from timeline.store import StoredRows
 
 __all__ = ["MainScreen"]
 
@@ -93,36 +94,29 @@ class MainScreen(Screen[None]):
 
     def __init__(
         self,
-        dataset: Dataset,
-        index: EventIndex,
         *,
+        data: tuple[Dataset, EventIndex] | None = None,
+        preview: StoredRows | None = None,
         event: str | None = None,
         initial_filter: Filter | None = None,
         date_texts: tuple[str, str] | None = None,
     ) -> None:
-        """Show `dataset` (indexed by `index`), opened on `event` and `initial_filter`."""
+        """Show `data` (a dataset and its index), or until it comes (`show_data`), the
+        rows of `preview`; opened on `event` and `initial_filter`."""
         super().__init__()
-        self.dataset = dataset
-        self.index = index
-        self._keys = group_keys(index.events)
-        # The running month of every event, through a table of the few distinct keys:
-        # per-keystroke work then reads a list instead of decoding 100,000 keys.
-        month_of = {key: month_of_key(key) for key in set(self._keys)}
-        self._months = list(map(month_of.__getitem__, self._keys))
-        self._span = (min(month_of.values()), max(month_of.values())) if month_of else (0, 0)
-        # The first position of every month of the span (and one past the last): the
-        # events of a month are a run in date order, so a result's histogram is a
-        # bisection per month instead of a look-up per shown event.
-        first_month, last_month = self._span
-        starts = [len(self._months)] * (last_month - first_month + 2)
-        for position in range(len(self._months) - 1, -1, -1):
-            starts[self._months[position] - first_month] = position
-        for month in range(len(starts) - 2, -1, -1):
-            starts[month] = min(starts[month], starts[month + 1])
-        self._month_starts = starts
-        self._all_histogram = self._histogram(range(len(index)))
+        self._mounted = False
+        self.dataset: Dataset | None = None
+        """The dataset shown, once it is in."""
+        self.index: EventIndex | None = None
+        """Its index, once it is in."""
+        self._data = data
+        self._preview = preview
+        self._open_when_in: str | None = None
+        self._keys: Sequence[int] = preview.keys if preview is not None else ()
+        self._months = MonthIndex(())
+        self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
-        self._result: SearchResult = index.search(Filter())
+        self._result = SearchResult(list(range(len(self._keys))), (1 << len(self._keys)) - 1)
         self.shown_filter = Filter()
         """The filter whose result is on screen (behind `filter` while a search runs)."""
         self._facets_pending = False
@@ -138,16 +132,20 @@ class MainScreen(Screen[None]):
         """Sidebar | overview over timeline | quote pane, between header and footer."""
         yield Header()
         with Horizontal(id="body"):
-            yield FilterSidebar(self.dataset, id="sidebar")
+            yield FilterSidebar(id="sidebar")
             with Vertical(id="centre"):
                 yield OverviewStrip(id="overview")
-                yield TimelineView(
-                    self.index.events, [t.id for t in self.dataset.themes], id="timeline"
-                )
-            yield DetailPane(self.dataset, id="detail")
+                rows: Sequence[Event] | RowSource = ()
+                theme_ids: list[str] = []
+                if self._data is not None:
+                    rows, theme_ids = self._data[1].events, [t.id for t in self._data[0].themes]
+                elif self._preview is not None:
+                    rows, theme_ids = self._preview, self._preview.theme_ids
+                yield TimelineView(rows, theme_ids, id="timeline")
+            yield DetailPane(id="detail")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         """Show every event (or the deep-linked filter and event), with the timeline focused."""
         width = self.app.size.width
         update_width_class(self, width)
@@ -157,21 +155,80 @@ class MainScreen(Screen[None]):
         initial = self._initial_filter
         if initial != Filter():
             self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
-        # Set without the watcher: the one refresh below shows it.
+        # Set without the watcher: the data's first result shows it.
         self.set_reactive(MainScreen.filter, initial)
-        self._refresh_result()
         self.query_one(TimelineView).focus()
+        self._mounted = True
+        data, self._data = self._data, None
+        if data is not None:
+            await self.show_data(*data)
+            return
+        for widget in self._waiting_widgets():
+            widget.loading = True
+        if self._preview is not None and initial.is_empty:
+            self._show_preview(self._preview)
+        else:
+            self.query_one(TimelineView).loading = True
+
+    def _waiting_widgets(self) -> tuple[Widget, ...]:
+        """What shows a loading state until the data is in."""
+        return (
+            self.query_one(FilterSidebar),
+            self.query_one(OverviewStrip),
+            self.query_one(DetailPane),
+        )
+
+    def _show_preview(self, preview: StoredRows) -> None:
+        """Every event's row from the store, before the data is in."""
+        timeline = self.query_one(TimelineView)
+        rows = build_rows(range(len(preview)), preview.keys)
+        timeline.set_rows(rows, preview.keys, None)
         if self._initial_event is not None:
-            if self.dataset.has_event(self._initial_event):
-                self.select_event(self._initial_event)
+            position = preview.position_of(self._initial_event)
+            if position is not None:
+                timeline.select_position(position)
+        self._show_count_line(f"{len(preview):,} events · loading…")
+
+    def show_progress(self, fraction: float) -> None:
+        """Say how far the loader has come, while the data is not in."""
+        if self.index is None:
+            self._show_count_line(f"loading… {fraction:.0%}")
+
+    async def show_data(self, dataset: Dataset, index: EventIndex) -> None:
+        """Show `dataset` (indexed by `index`), in place of what is shown: the store's
+        rows, or the data before a reload. The filter and the selected event stay."""
+        if not self._mounted:
+            self._data = (dataset, index)  # loaded before the screen was: shown on mount
+            return
+        timeline = self.query_one(TimelineView)
+        selected = self.selected_event_id
+        self.dataset, self.index = dataset, index
+        self._preview = None
+        self._keys = group_keys(index.events)
+        self._months = MonthIndex(self._keys)
+        self._all_histogram = self._months.histogram(range(len(index)))
+        self._all_rows = None
+        timeline.set_source(index.events)
+        timeline.set_theme_ids([t.id for t in dataset.themes])
+        if selected is not None:
+            self._pending_position = index.position_of(selected)
+        self.query_one(DetailPane).dataset = dataset
+        sidebar = self.query_one(FilterSidebar)
+        for widget in (*self._waiting_widgets(), timeline):
+            widget.loading = False
+        self._refresh_result()
+        initial, self._initial_event = self._initial_event, None
+        if initial is not None:
+            if dataset.has_event(initial):
+                self.select_event(initial)
             else:
                 self.notify("No event has that id.", severity="warning", timeout=4)
-        # The sidebar's controls cost more than the rest of the screen: the first frame
-        # shows the events without them, in the sidebar's empty panel (same width). Two
-        # refreshes on: a screen pushed during the app's start-up batch has its first
-        # refresh's frame dropped by Textual, and the controls must come after the frame
-        # that reaches the terminal.
-        self.call_after_refresh(self.call_after_refresh, self.query_one(FilterSidebar).fill)
+        chosen, self._open_when_in = self._open_when_in, None
+        if chosen is not None and dataset.has_event(chosen):
+            self.call_after_refresh(self.open_article, chosen, 0)
+        # The sidebar's controls cost more than the rest of the screen: they follow the
+        # frame that shows the events.
+        self.call_after_refresh(sidebar.fill, dataset)
 
     def on_resize(self) -> None:
         """Switch between the wide and the narrow layout."""
@@ -192,6 +249,8 @@ class MainScreen(Screen[None]):
         if shown.but(text="") == new.but(text="") and new.terms and _narrows(shown, new):
             within = self._result  # one more letter typed: only re-check what matched
         index = self.index
+        if index is None:
+            return  # the data's first result shows it
         if new.terms and len(index) >= self.BACKGROUND_SEARCH and not index.search_ready:
             self._search_in_background(new, within)
         else:
@@ -200,7 +259,9 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="search")
     def _search_in_background(self, filt: Filter, within: SearchResult | None) -> None:
         """Search off the UI thread (the core is pure); the newest search wins."""
-        self.post_message(SearchFinished(filt, self.index.search(filt, within)))
+        index = self.index
+        if index is not None:
+            self.post_message(SearchFinished(filt, index.search(filt, within)))
 
     @on(SearchFinished)
     def _search_finished(self, message: SearchFinished) -> None:
@@ -211,7 +272,11 @@ class MainScreen(Screen[None]):
     def selected_event_id(self) -> str | None:
         """The id of the event under the timeline's cursor."""
         position = self.query_one(TimelineView).cursor_position
-        return None if position is None else self.index.events[position].id
+        if position is None:
+            return None
+        if self.index is not None:
+            return self.index.events[position].id
+        return self._preview.event_id(position) if self._preview is not None else None
 
     @property
     def date_texts(self) -> tuple[str, str]:
@@ -225,6 +290,7 @@ class MainScreen(Screen[None]):
 
     def _refresh_result(self, within: SearchResult | None = None) -> None:
         """Search now, on this thread, and show the result."""
+        assert self.index is not None
         self._show_result(self.filter, self.index.search(self.filter, within))
 
     def _show_result(self, filt: Filter, result: SearchResult) -> None:
@@ -234,10 +300,12 @@ class MainScreen(Screen[None]):
         if keep is None:
             keep = timeline.cursor_position
         self._pending_position = None
+        index = self.index
+        assert index is not None
         self._result = result
         self.shown_filter = filt
         shown = result.positions
-        everything = len(shown) == len(self.index)
+        everything = len(shown) == len(index)
         if everything:
             # Clearing a filter is common and the full rows never change: build them once.
             if self._all_rows is None:
@@ -246,7 +314,7 @@ class MainScreen(Screen[None]):
         else:
             rows = build_rows(shown, self._keys)
         timeline.set_rows(rows, self._keys, keep)
-        total = len(self.index)
+        total = len(index)
         self._show_count_line(f"{len(shown):,} of {total:,} events")
         # The sidebar's counts and the strip's histogram follow one frame later: at
         # 100,000 events they cost about as much as the rest together, and the rows are
@@ -261,7 +329,7 @@ class MainScreen(Screen[None]):
 
     def _show_facets(self) -> None:
         """Show the counts and the histogram of the result on screen."""
-        if not self._facets_pending:
+        if not self._facets_pending or self.index is None:
             return  # shown already (by the timeline's repaint, or the time limit)
         self._facets_pending = False
         if self._facets_timer is not None:
@@ -276,7 +344,7 @@ class MainScreen(Screen[None]):
         self._counts_stale = not sidebar.display
         if not self._counts_stale:
             sidebar.show_counts(self.index.lazy_counts(self._result))
-        histogram = self._all_histogram if everything else self._histogram(shown)
+        histogram = self._all_histogram if everything else self._months.histogram(shown)
         self.query_one(OverviewStrip).show_histogram(histogram)
 
     def _show_count_line(self, text: str) -> None:
@@ -323,7 +391,13 @@ class MainScreen(Screen[None]):
             # Queued before a newer result moved the cursor (or left no events): that
             # result has already said what the panes show.
             return
-        event = self.index.events[message.position]
+        if self.index is None or self.dataset is None:
+            return  # the quote pane shows the event once the data is in
+        try:
+            event = self.dataset.full(self.index.events[message.position])
+        except OSError as error:
+            self.notify(f"Could not read this event's quotes: {error}", severity="error")
+            event = None
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._month(message.position))
 
@@ -339,7 +413,7 @@ class MainScreen(Screen[None]):
         that is not drawn. Small datasets keep `call_after_refresh`, which runs right
         after the frame showing the rows: the counts and the strip paint in the next.
         """
-        if len(self.index) >= self.DEFER_WIDGETS_FROM:
+        if self.index is not None and len(self.index) >= self.DEFER_WIDGETS_FROM:
             self.query_one(TimelineView).call_after_render(callback)
             if self._facets_timer is None:
                 self._facets_timer = self.set_timer(self.AFTER_FRAME, callback)
@@ -358,29 +432,14 @@ class MainScreen(Screen[None]):
         self.query_one(TimelineView).jump_to_month(message.month)
 
     def _month(self, position: int) -> int:
-        return self._months[position]
-
-    def _histogram(self, positions: Sequence[int]) -> Histogram:
-        """Events per month at `positions` (ascending), over the whole dataset's span so
-        the strip's scale stays put while filtering (`views.month_histogram`)."""
-        first, last = self._span
-        months = last - first + 1
-        if len(positions) > months:
-            # Many events: count each month's run by bisection (about 0.1 ms for 30
-            # years, against 3-5 ms to look up 100,000 months).
-            cuts = [bisect_left(positions, start) for start in self._month_starts]
-            return Histogram(first, last, [b - a for a, b in pairwise(cuts)])
-        counts = [0] * months
-        for month, count in Counter(map(self._months.__getitem__, positions)).items():
-            counts[month - first] = count
-        return Histogram(first, last, counts)
+        return self._months.months[position]
 
     def _jump_months(self, months: int) -> None:
         timeline = self.query_one(TimelineView)
         position = timeline.cursor_position
-        if position is None:
+        if position is None or self.index is None:
             return
-        target = month_jump(self.shown, self._months.__getitem__, position, months)
+        target = month_jump(self.shown, self._months.months.__getitem__, position, months)
         if target is not None:
             timeline.jump_to_month(target)
 
@@ -402,6 +461,9 @@ class MainScreen(Screen[None]):
 
     def select_event(self, event_id: str) -> None:
         """Put the cursor on an event, clearing the filters if they hide it."""
+        if self.index is None:
+            self._initial_event = event_id  # selected once the data is in
+            return
         position = self.index.position_of(event_id)
         if position is None:
             return
@@ -416,9 +478,15 @@ class MainScreen(Screen[None]):
 
     @on(EventChosen)
     def _event_chosen(self, message: EventChosen) -> None:
-        event = self.index.events[message.position]
-        if event.quotes:
-            self.open_article(event.id, 0)
+        event_id = self.selected_event_id
+        if self.index is None:
+            self._open_when_in = event_id  # chosen on the store's rows: opened once in
+        elif (
+            event_id is not None
+            and self.dataset is not None
+            and self.dataset.event(event_id).source_ids
+        ):
+            self.open_article(event_id, 0)
 
     @on(ArticleRequested)
     def _article_requested(self, message: ArticleRequested) -> None:
@@ -428,20 +496,27 @@ class MainScreen(Screen[None]):
         """Open the article screen at one quote of one event."""
         from timeline.ui.screens.article import ArticleScreen  # not needed to start
 
-        event = self.dataset.event(event_id)
+        dataset = self.dataset
+        if dataset is None:
+            return
+        try:
+            event = dataset.full(dataset.event(event_id))
+        except OSError as error:
+            self.notify(f"Could not read this event's quotes: {error}", severity="error")
+            return
 
         def returned(target: str | None) -> None:
             if target is not None:
                 self.select_event(target)
 
-        self.app.push_screen(ArticleScreen(self.dataset, event, quote_index), returned)
+        self.app.push_screen(ArticleScreen(dataset, event, quote_index), returned)
 
     # -- actions ---------------------------------------------------------------------
 
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = show
-        if show and self._counts_stale:
+        if show and self._counts_stale and self.index is not None:
             self._counts_stale = False
             sidebar.show_counts(self.index.lazy_counts(self._result))
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
@@ -450,8 +525,7 @@ class MainScreen(Screen[None]):
     async def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
         self._show_sidebar(True)
-        await self.query_one(FilterSidebar).ready()  # pressed before it was filled: wait
-        self.query_one("#search", Input).focus()
+        self.query_one("#search", Input).focus()  # there from the start, unlike the rest
 
     async def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""

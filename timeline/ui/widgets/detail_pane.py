@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from timeline.dates import describe
-from timeline.model import Dataset, Event
+from timeline.model import Dataset, Event, Source, Theme
 from timeline.text import sanitize
 from timeline.ui.messages import ArticleRequested
 from timeline.views import wrap_offsets
@@ -102,9 +102,10 @@ class DetailPane(ScrollView, can_focus=True):
     """The scroll bar always shows: one that came and went with the event's length
     would ask for a layout of the screen each time."""
 
-    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
+    def __init__(self, dataset: Dataset | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._dataset = dataset
+        self.dataset = dataset
+        """The dataset whose events are shown (set once it is loaded)."""
         self._event: Event | None = None
         self._cursor: int | None = None
         self._width = 0
@@ -145,6 +146,14 @@ class DetailPane(ScrollView, can_focus=True):
         self._cursor = 0 if event is not None and event.quotes else None
         self._rewrap(force=True)
         self.scroll_to(0, 0, animate=False)
+
+    def _theme(self, theme_id: str) -> Theme:
+        assert self.dataset is not None  # an event is shown only once the data is in
+        return self.dataset.theme(theme_id)
+
+    def _source(self, source_id: str) -> Source:
+        assert self.dataset is not None
+        return self.dataset.source(source_id)
 
     # -- wrapping --------------------------------------------------------------------
 
@@ -217,7 +226,7 @@ class DetailPane(ScrollView, can_focus=True):
         labels = []
         for theme_id in event.themes:
             try:
-                labels.append(self._dataset.theme(theme_id).label)
+                labels.append(self._theme(theme_id).label)
             except KeyError:
                 labels.append(theme_id)
         return {
@@ -232,7 +241,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
         quote = event.quotes[index]
-        source = self._dataset.source(quote.source_id)
+        source = self._source(quote.source_id)
         indent = " " * _QUOTE_INDENT
         inner = max(1, width - _QUOTE_INDENT)
         where = f"{source.path}:{quote.span.line}:{quote.span.column}"

@@ -4,10 +4,10 @@ The sidebar owns no filter state. It reports each edit up as a `FilterEdited` me
 the screen, which holds the one `Filter`, pushes values and counts back down with
 `show_filter` and `show_counts`.
 
-Its controls are mounted by `fill`, which the screen calls once its first frame is up:
-three inputs, a switch and four selection lists (with their styles) cost more than the
-rest of the screen together, and the user first looks at the events. Until then the
-sidebar is its empty panel, at its full width, and it keeps whatever `show_filter` and
+The search box is there from the start, so typing a search works before the data is
+in; the other controls are mounted by `fill`, once the screen has the data and has shown
+its events: three inputs, a switch and four selection lists cost more than the rest of
+the screen together. Until then the sidebar keeps whatever `show_filter` and
 `show_counts` are given, to show them as soon as the controls are there.
 """
 
@@ -270,10 +270,9 @@ def _same_counts(new: Mapping[str, int], old: Mapping[str, int]) -> bool:
 class FilterSidebar(VerticalScroll, can_focus=False):
     """Every filter control, with counts that follow the current result."""
 
-    def __init__(self, dataset: Dataset, *, id: str | None = None) -> None:
-        """The sidebar for `dataset`, empty until `fill` mounts its controls."""
+    def __init__(self, *, id: str | None = None) -> None:
+        """The sidebar: the search box at once, the rest once `fill` has the data."""
         super().__init__(id=id)
-        self._dataset = dataset
         self._fill_started = False
         self._filled = asyncio.Event()
         self._placed = False
@@ -281,38 +280,43 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._pending_filter: tuple[Filter, tuple[str, str] | None] | None = None
         self._pending_counts: FacetCounts | None = None
         self._pending_dates = ("", "")
-        self._theme_ids = [theme.id for theme in dataset.themes]
-        self._labels: dict[str, dict[str, str]] = {
-            "themes": {t.id: t.label for t in dataset.themes},
-            "statuses": {str(s): f"{STATUS_MARKERS[s]} {s}" for s in Status},
-            "sources": {s.id: s.outlet for s in dataset.sources},
-            "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
-        }
-        self._colours = {
-            theme: THEME_COLOURS[i % len(THEME_COLOURS)] for i, theme in enumerate(self._theme_ids)
-        }
+        self._labels: dict[str, dict[str, str]] = {}
+        self._colours: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
-        """Nothing at first: `fill` mounts the controls after the screen's first frame."""
-        return iter(())
+        """The search box, which needs no data: typing into it works from the start."""
+        yield Label("Search", classes="sidebar-heading")
+        yield TextBox(
+            placeholder="title, summary, quotes", id="search", report=self._search_changed
+        )
 
     @property
     def filled(self) -> bool:
         """Whether the controls are mounted (and show the current filter)."""
         return self._filled.is_set()
 
-    async def fill(self) -> None:
-        """Mount the controls, showing what the screen asked for meanwhile.
+    async def fill(self, dataset: Dataset | None = None) -> None:
+        """Mount the controls for `dataset`, showing what the screen asked for meanwhile.
 
-        Safe to call any number of times: later calls wait for the first to finish, so
-        an action that needs a control can `await sidebar.fill()` first.
+        Safe to call any number of times: later calls (and a call without a dataset)
+        wait for the first to finish, so whatever needs a control can wait for it.
         """
-        if self._fill_started:
+        if self._fill_started or dataset is None:
             await self._filled.wait()
             return
         self._fill_started = True
+        theme_ids = [theme.id for theme in dataset.themes]
+        self._labels = {
+            "themes": {t.id: t.label for t in dataset.themes},
+            "statuses": {str(s): f"{STATUS_MARKERS[s]} {s}" for s in Status},
+            "sources": {s.id: s.outlet for s in dataset.sources},
+            "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
+        }
+        self._colours = {
+            theme: THEME_COLOURS[i % len(THEME_COLOURS)] for i, theme in enumerate(theme_ids)
+        }
         await self.mount_all(self._controls())
-        if not self.children:
+        if len(self.children) <= 2:
             return  # the app is closing: Textual mounts nothing then
         self._filled.set()
         if self._pending_filter is not None:
@@ -329,7 +333,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         counts as not shown, so the sidebar would scroll for nothing. Call it from
         another task than the sidebar's (a key binding's action is one).
         """
-        await self.fill()
+        await self._filled.wait()
         if self._placed:
             return
         search = self.query_one("#search", Input)
@@ -340,11 +344,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._placed = True  # later, the sidebar may well be scrolled: do not wait again
 
     def _controls(self) -> Iterator[Widget]:
-        """Search first, then each facet, then the date range."""
-        yield Label("Search", classes="sidebar-heading")
-        yield TextBox(
-            placeholder="title, summary, quotes", id="search", report=self._search_changed
-        )
+        """Each facet, then the date range (below the search box)."""
         yield Horizontal(
             Label("Themes", classes="sidebar-heading"),
             Label("match all", classes="switch-label"),
@@ -429,6 +429,10 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def show_filter(self, filt: Filter, date_texts: tuple[str, str] | None = None) -> None:
         """Make every control show `filt`, without reporting those changes back up."""
+        search = self.query_one("#search", Input)
+        if search.value != filt.text:
+            with self.prevent(Input.Changed):
+                search.value = filt.text
         if not self.filled:
             if self._pending_filter is not None and date_texts is None:
                 date_texts = self._pending_filter[1]  # an earlier call's boxes still hold
@@ -436,11 +440,8 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             if date_texts is not None:
                 self._pending_dates = date_texts
             return
-        search = self.query_one("#search", Input)
         switch = self.query_one("#all-themes", Switch)
         with self.prevent(Input.Changed, Switch.Changed, SelectionList.SelectedChanged):
-            if search.value != filt.text:
-                search.value = filt.text
             switch.value = filt.all_themes
             wanted: dict[str, Iterable[Any]] = {
                 "themes": filt.themes,

@@ -4,8 +4,8 @@ A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds one
 ints (`TimelineRows`) and renders only the lines on screen, so swapping in a new filter
 result costs the same at 100 or 100,000 events.
 
-What a row shows comes from a `RowSource`: the loaded events (`EventRows`) on the main
-screen, or a `timeline.snapshot.RowsSnapshot` while the dataset is still loading.
+What a row shows comes from a `RowSource`: the loaded events (`EventRows`), or the
+dataset's store (`timeline.store.StoredRows`) while the dataset is still loading.
 """
 
 from __future__ import annotations
@@ -159,8 +159,7 @@ class TimelineView(ScrollView, can_focus=True):
         color: $text-warning;
     }
     """
-    """The rows' colours, kept here rather than in `app.tcss` (which may restyle them):
-    the loading screen's preview draws rows before the app's stylesheet is read."""
+    """The rows' colours, with the widget (`app.tcss` may restyle them)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "timeline-view--year",
@@ -188,10 +187,8 @@ class TimelineView(ScrollView, can_focus=True):
         source = events if isinstance(events, RowSource) else EventRows(events)
         self._source: RowSource = source
         self._marker_slots = min(_MAX_MARKERS, source.marker_slots)
-        self._theme_colour = {
-            theme: Style(color=THEME_COLOURS[i % len(THEME_COLOURS)])
-            for i, theme in enumerate(theme_ids)
-        }
+        self._theme_colour: dict[str, Style] = {}
+        self.set_theme_ids(theme_ids)
         self._rows = _EMPTY_ROWS
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
@@ -204,6 +201,21 @@ class TimelineView(ScrollView, can_focus=True):
         self._after_render: list[Callable[[], None]] = []
 
     # -- data in ---------------------------------------------------------------------
+
+    def set_theme_ids(self, theme_ids: Sequence[str]) -> None:
+        """The themes in vocabulary order, which pick the marker colours."""
+        self._theme_colour = {
+            theme: Style(color=THEME_COLOURS[i % len(THEME_COLOURS)])
+            for i, theme in enumerate(theme_ids)
+        }
+
+    def set_source(self, events: Sequence[Event] | RowSource) -> None:
+        """Draw rows from `events` from now on (the same events, in the same order, as
+        the rows shown: the loaded data in place of the store's preview)."""
+        self._source = events if isinstance(events, RowSource) else EventRows(events)
+        self._marker_slots = min(_MAX_MARKERS, self._source.marker_slots)
+        self._strips.clear()
+        self.refresh()
 
     @property
     def rows(self) -> TimelineRows:

@@ -1,0 +1,674 @@
+"""The dataset store: a validated dataset kept in one SQLite database, so that a second
+start skips YAML parsing and quote checks.
+
+`open_dataset(path)` is the one way the CLI and the TUI open a dataset. It returns what
+`timeline.loader.load_dataset(path)` returns (the dataset and its warnings), from the
+store when the dataset's files are unchanged, else from the loader, and then writes the
+store for the next time. A dataset with errors is never stored: the loader raises
+`DatasetError` every time.
+
+**Where**: one database per dataset path, `<cache dir>/<16 hex digits>.sqlite`, in
+`platformdirs.user_cache_dir("timeline")` (`TIMELINE_CACHE_DIR` moves it,
+`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in docs/store.md;
+`sqlite3 FILE .schema` shows them.
+
+**Fresh or not** is decided as `git` and `make` do: the size, modification time and
+inode of the events file and of every entry of `sources/` must be what the store
+recorded; a file whose numbers disagree (or were recorded within a second or two of
+its last change, when the clock cannot be trusted) is hashed, and only a SHA-256 that
+differs makes the store stale. The package's code, the Python version and the size
+limit are recorded too. A store that is stale, of another `user_version`, damaged,
+foreign or not a regular file of the user's is rebuilt, never trusted.
+
+**Writing** happens in one transaction (SQLite's own journal makes it all or nothing;
+nothing else is written beside it), and only for data read from files that did not
+change while the loader read them.
+
+**Reading** is read-only. A reader keeps one read transaction open for as long as it
+holds the dataset, so the details it reads later (by event id, when an event is shown)
+always belong to the events it loaded, even if another process wants to rebuild the
+store meanwhile: that writer waits briefly, then goes on without storing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import stat
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote as url_quote
+
+import msgspec
+
+import timeline
+from timeline.dates import EdtfDate, describe, parse_edtf
+from timeline.diagnostics import Diagnostic, Severity
+from timeline.model import (
+    MAX_SOURCE_BYTES,
+    Dataset,
+    Event,
+    EventDetails,
+    Loaded,
+    Quote,
+    Source,
+    SourceKind,
+    Span,
+    Status,
+    Theme,
+    max_events_bytes,
+    resolve_dataset,
+    sort_by_date,
+)
+from timeline.text import sanitize
+from timeline.views import group_keys
+
+if TYPE_CHECKING:
+    from timeline.model import ProgressCallback
+
+__all__ = [
+    "STORE_VERSION",
+    "Store",
+    "StoreError",
+    "StoredRows",
+    "open_dataset",
+    "store_dir",
+    "store_path",
+]
+
+STORE_VERSION = 1
+"""`PRAGMA user_version` of the layout below; bumped whenever it changes."""
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER,
+    sha256 BLOB) WITHOUT ROWID;
+CREATE TABLE themes (position INTEGER PRIMARY KEY, id TEXT, label TEXT, description TEXT);
+CREATE TABLE sources (position INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT,
+    outlet TEXT, published TEXT, published_basis TEXT, kind TEXT, byline TEXT,
+    credit TEXT, path TEXT, text TEXT, body_line INTEGER, origin TEXT, notes TEXT);
+CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, date TEXT,
+    title TEXT, themes TEXT, actors TEXT, places TEXT, status TEXT, source_ids TEXT,
+    summary TEXT, date_basis TEXT, rank INTEGER UNIQUE, heading INTEGER);
+CREATE TABLE quotes (event INTEGER, position INTEGER, source_id TEXT, text TEXT,
+    start INTEGER, "end" INTEGER, line INTEGER, "column" INTEGER,
+    PRIMARY KEY (event, position)) WITHOUT ROWID;
+CREATE TABLE warnings (position INTEGER PRIMARY KEY, file TEXT, line INTEGER,
+    "column" INTEGER, code TEXT, message TEXT, hint TEXT);
+"""
+
+_RACY_NS = 2_000_000_000
+"""A file changed this close to the moment its numbers were recorded may change again
+within the same clock tick: its numbers prove nothing, and it is hashed instead."""
+_BUSY_SECONDS = 0.2
+"""How long a writer waits for a reader's lock before it goes on without storing."""
+_CHUNK = 1 << 20
+
+
+class StoreError(OSError):
+    """The store could not be read after it was opened (a disk error)."""
+
+
+# -- where ---------------------------------------------------------------------------
+
+
+def store_dir() -> Path | None:
+    """The folder of the stores, or None when the store is turned off.
+
+    `TIMELINE_NO_CACHE=1` turns it off; `TIMELINE_CACHE_DIR` overrides the default,
+    `platformdirs.user_cache_dir("timeline")`.
+    """
+    if os.environ.get("TIMELINE_NO_CACHE", "") not in ("", "0"):
+        return None
+    configured = os.environ.get("TIMELINE_CACHE_DIR", "")
+    if configured:
+        return Path(configured)
+    import platformdirs  # only here: most commands never need it
+
+    return Path(platformdirs.user_cache_dir("timeline"))
+
+
+def store_path(path: str | Path | None) -> Path | None:
+    """The store of the dataset at `path` (None: the bundled one), or None when off."""
+    folder = store_dir()
+    if folder is None:
+        return None
+    root, events_file = resolve_dataset(path)
+    identity = f"{os.path.abspath(root)}\0{os.path.abspath(events_file)}"
+    name = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return folder / f"{name}.sqlite"
+
+
+# -- the one entry point ---------------------------------------------------------------
+
+
+def open_dataset(
+    path: str | Path | None = None,
+    *,
+    details: bool = True,
+    progress: ProgressCallback | None = None,
+) -> Loaded:
+    """Load a dataset as `timeline.loader.load_dataset` does, from its store when fresh.
+
+    Args:
+        path: A dataset folder, its events file, or None for the bundled dataset.
+        details: Whether the events come with their details in memory. Without, they are
+            read from the store when asked (`Dataset.full`): what the TUI does, so that a
+            big dataset takes a fraction of the memory.
+        progress: Called now and then with the fraction done (0.0 to 1.0).
+
+    Raises:
+        DatasetError: with every diagnostic, when the dataset is invalid (never stored).
+    """
+    db = store_path(path)
+    store = Store.open(db, path) if db is not None else None
+    if store is not None:
+        loaded = store.loaded(details=details)
+        if details:
+            store.close()
+        return loaded
+    from timeline.loader import load_dataset  # only now: PyYAML and the loader
+
+    before = file_stamps(path)
+    loaded = load_dataset(path, progress=progress)
+    if db is None or before is None:
+        return loaded
+    if not save(db, path, loaded, before) or details:
+        return loaded
+    store = Store.open(db, path)
+    return store.loaded(details=False) if store is not None else loaded
+
+
+# -- freshness -------------------------------------------------------------------------
+
+FileStamp = tuple[int, int, int]
+"""A file's size, modification time (ns) and inode."""
+
+
+def file_stamps(path: str | Path | None) -> dict[str, FileStamp] | None:
+    """The numbers of every file the loader's result depends on, by path; None when
+    one is unusual (missing, not a regular file, over its size limit): the loader will
+    say what is wrong."""
+    root, events_file = resolve_dataset(path)
+    stamps: dict[str, FileStamp] = {}
+
+    def add(name: str, file: str, limit: int) -> bool:
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return False
+        stamps[name] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        return True
+
+    try:
+        if not add(os.path.abspath(events_file), str(events_file), max_events_bytes()):
+            return None
+        sources = root / "sources"
+        if not sources.is_dir():
+            return stamps
+        for entry in os.scandir(sources):
+            name = f"sources/{entry.name}"
+            if entry.is_symlink():
+                # The loader accepts a link only if it stays inside sources/.
+                name += " -> " + os.path.realpath(entry.path)
+            if not entry.name.endswith(".txt") or entry.name.startswith("."):
+                stamps[name] = (-1, -1, -1)  # never read, but its name counts
+            elif not add(name, entry.path, MAX_SOURCE_BYTES):
+                return None
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return stamps
+
+
+def _sha256(file: str) -> bytes | None:
+    digest = hashlib.sha256()
+    try:
+        with open(file, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _file_of(root: Path, name: str) -> str:
+    """The file a stamp's name stands for."""
+    if name.startswith("sources/"):
+        return str(root / name.split(" -> ", 1)[0])
+    return name
+
+
+@cache
+def _code_digest() -> str:
+    """What the loaded result depends on besides the files: this code, Python, limits."""
+    digest = hashlib.sha256()
+    package = Path(timeline.__file__).parent
+    for file in sorted(package.rglob("*.py")):
+        if "ui" not in file.relative_to(package).parts[:1]:
+            digest.update(file.read_bytes())
+    extra = f"{timeline.__version__}\0{sys.version}\0{MAX_SOURCE_BYTES}\0{STORE_VERSION}"
+    digest.update(extra.encode())
+    return digest.hexdigest()
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def save(db: Path, path: str | Path | None, loaded: Loaded, before: dict[str, FileStamp]) -> bool:
+    """Write `loaded` to the store `db` in one transaction, if the files it was loaded
+    from (`before`: their numbers before the load) are unchanged; whether it was written.
+    Never raises: a store that cannot be written is skipped."""
+    root = resolve_dataset(path)[0]
+    hashes = {}
+    for name, numbers in before.items():
+        hashes[name] = _sha256(_file_of(root, name)) if numbers[0] >= 0 else b""
+    if file_stamps(path) != before or None in hashes.values():
+        return False  # changed while read: the result belongs to neither version
+    try:
+        db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _safe_folder(db.parent):
+            return False
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        if not _regular_and_mine(db):
+            return False
+        try:
+            _write(db, loaded, before, hashes)
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):
+                return False  # locked by a reader, or the disk is full: skip
+            db.unlink()  # damaged or foreign: start afresh
+            _write(db, loaded, before, hashes)
+    except (OSError, sqlite3.Error):
+        return False
+    return True
+
+
+def _write(
+    db: Path, loaded: Loaded, stamps: dict[str, FileStamp], hashes: dict[str, bytes | None]
+) -> None:
+    connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        old = connection.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')"
+            " AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for kind, name in old:
+            if kind == "table":
+                connection.execute(f'DROP TABLE "{name}"')
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        _insert(connection, loaded, stamps, hashes)
+        connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.close()
+
+
+def _insert(
+    connection: sqlite3.Connection,
+    loaded: Loaded,
+    stamps: dict[str, FileStamp],
+    hashes: dict[str, bytes | None],
+) -> None:
+    dataset = loaded.dataset
+    meta = {
+        "code": _code_digest(),
+        "root": dataset.root,
+        "max_bytes": max_events_bytes(),
+        "written_ns": time.time_ns(),
+    }
+    connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+    connection.executemany(
+        "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+        ((name, *numbers, hashes[name]) for name, numbers in stamps.items()),
+    )
+    connection.executemany(
+        "INSERT INTO themes VALUES (?, ?, ?, ?)",
+        ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
+    )
+    connection.executemany(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
+             s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes)
+            for n, s in enumerate(dataset.sources)
+        ),
+    )  # fmt: skip
+    encode = msgspec.json.encode
+    in_date_order = sort_by_date(dataset.events)
+    rank = {event.id: n for n, event in enumerate(in_date_order)}
+    headings = dict(zip(rank, group_keys(in_date_order), strict=True))
+    connection.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (n, e.id, e.date.text, e.title, encode(e.themes), encode(e.actors),
+             encode(e.places), str(e.status), encode(e.source_ids), e.summary, e.date_basis,
+             rank[e.id], headings[e.id])
+            for n, e in enumerate(dataset.events)
+        ),
+    )  # fmt: skip
+    connection.executemany(
+        "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (n, k, q.source_id, q.text, q.span.start, q.span.end, q.span.line, q.span.column)
+            for n, e in enumerate(dataset.events)
+            for k, q in enumerate(e.quotes)
+        ),
+    )
+    connection.executemany(
+        "INSERT INTO warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (n, d.file, d.line, d.column, d.code, d.message, d.hint)
+            for n, d in enumerate(loaded.warnings)
+        ),
+    )
+
+
+def _safe_folder(folder: Path) -> bool:
+    """Whether `folder` is the user's own and no one else can write to it."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022
+
+
+def _regular_and_mine(db: Path) -> bool:
+    """Whether `db` is a regular file (not a link, FIFO or device) of the user's."""
+    try:
+        info = os.lstat(db)
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISREG(info.st_mode) and mine
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+class Store:
+    """A fresh store, open read-only inside one read transaction (see the module's
+    docstring): the dataset it holds, and the details of its events by id."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()  # one connection, used from workers and the UI
+
+    @classmethod
+    def open(cls, db: Path, path: str | Path | None) -> Store | None:
+        """The store `db` of the dataset at `path`, if it is fresh; else None."""
+        if not _regular_and_mine(db) or not _safe_folder(db.parent):
+            return None
+        try:
+            connection = sqlite3.connect(
+                f"file:{url_quote(str(db))}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error:
+            return None
+        try:
+            connection.execute("BEGIN")
+            verdict = _fresh(connection, path)
+            if verdict is not None and verdict:
+                # Files proved unchanged by their hashes: record their numbers now, so
+                # that the next start trusts them without hashing.
+                connection.execute("COMMIT")
+                _record_numbers(db, verdict)
+                connection.execute("BEGIN")
+                verdict = _fresh(connection, path)
+            if verdict is not None:
+                return cls(connection)
+        except sqlite3.Error:
+            pass
+        connection.close()
+        return None
+
+    def close(self) -> None:
+        """End the read transaction and close the database."""
+        with self._lock:
+            self._connection.close()
+
+    def event_ids(self) -> list[str]:
+        """Every event's id, in date order."""
+        return [event_id for (event_id,) in self._query("SELECT id FROM events ORDER BY rank")]
+
+    def rows(self) -> StoredRows:
+        """What each timeline row shows, read as it is drawn: the first frame's rows."""
+        keys = [key for (key,) in self._query("SELECT heading FROM events ORDER BY rank")]
+        themes = [theme for (theme,) in self._query("SELECT id FROM themes ORDER BY position")]
+        return StoredRows(self, keys, themes)
+
+    def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        try:
+            with self._lock:
+                return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"the dataset store could not be read: {error}") from error
+
+    def loaded(self, *, details: bool) -> Loaded:
+        """The stored dataset and its warnings; its events' details in memory or not."""
+        dates: dict[str, EdtfDate] = {}
+
+        def date(text: str) -> EdtfDate:
+            found = dates.get(text)
+            if found is None:
+                found = dates[text] = parse_edtf(text)
+            return found
+
+        decode = msgspec.json.decode
+        strings = tuple[str, ...]
+        root = self._query("SELECT value FROM meta WHERE key = 'root'")[0][0]
+        themes = tuple(
+            Theme(*row)
+            for row in self._query("SELECT id, label, description FROM themes ORDER BY position")
+        )
+        sources = tuple(
+            Source(
+                id=r[0], title=r[1], outlet=r[2], published=date(r[3]), published_basis=r[4],
+                kind=SourceKind(r[5]), byline=r[6], credit=r[7], path=r[8], text=r[9],
+                body_line=r[10], origin=r[11], notes=r[12],
+            )
+            for r in self._query(
+                "SELECT id, title, outlet, published, published_basis, kind, byline, credit,"
+                " path, text, body_line, origin, notes FROM sources ORDER BY position"
+            )
+        )  # fmt: skip
+        quotes = self._all_quotes() if details else {}
+        statuses = {str(s): s for s in Status}
+        events = tuple(
+            Event(
+                id=r[0], date=date(r[1]), title=r[2], themes=decode(r[3], type=strings),
+                actors=decode(r[4], type=strings), places=decode(r[5], type=strings),
+                status=statuses[r[6]], source_ids=decode(r[7], type=strings),
+                details=EventDetails(r[8], r[9], quotes.get(r[10], ())) if details else None,
+            )
+            for r in self._query(
+                "SELECT id, date, title, themes, actors, places, status, source_ids"
+                + (", summary, date_basis, position" if details else "")
+                + " FROM events ORDER BY position"
+            )
+        )  # fmt: skip
+        warnings = tuple(
+            Diagnostic(r[0], r[1], r[2], Severity.WARNING, r[3], r[4], r[5])
+            for r in self._query(
+                'SELECT file, line, "column", code, message, hint FROM warnings ORDER BY position'
+            )
+        )
+        dataset = Dataset(root, themes, sources, events, store=None if details else self)
+        return Loaded(dataset, warnings)
+
+    def _all_quotes(self) -> dict[int, tuple[Quote, ...]]:
+        found: dict[int, list[Quote]] = {}
+        for r in self._query(
+            'SELECT event, source_id, text, start, "end", line, "column" FROM quotes'
+            " ORDER BY event, position"
+        ):
+            found.setdefault(r[0], []).append(Quote(r[1], r[2], Span(r[3], r[4], r[5], r[6])))
+        return {event: tuple(quotes) for event, quotes in found.items()}
+
+    def event_details(self, event_id: str) -> EventDetails:
+        """The summary, date basis and quotes of the event with this id."""
+        rows = self._query(
+            "SELECT summary, date_basis, position FROM events WHERE id = ?", (event_id,)
+        )
+        if not rows:
+            raise StoreError(f"the dataset store has no event {event_id!r}")
+        summary, date_basis, position = rows[0]
+        quotes = self._query(
+            'SELECT source_id, text, start, "end", line, "column" FROM quotes'
+            " WHERE event = ? ORDER BY position",
+            (position,),
+        )
+        found = tuple(Quote(r[0], r[1], Span(r[2], r[3], r[4], r[5])) for r in quotes)
+        return EventDetails(summary, date_basis, found)
+
+    def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
+        """`(summary, *quote_texts)` for each of these events, in order."""
+        wanted = {event_id: n for n, event_id in enumerate(event_ids)}
+        texts: list[list[str]] = [[] for _ in event_ids]
+        positions: dict[int, int] = {}
+        for event_id, position, summary in self._query(
+            "SELECT id, position, summary FROM events ORDER BY position"
+        ):
+            n = wanted.get(event_id)
+            if n is not None:
+                positions[position] = n
+                texts[n].append(summary)
+        for event, text in self._query("SELECT event, text FROM quotes ORDER BY event, position"):
+            n = positions.get(event)
+            if n is not None:
+                texts[n].append(text)
+        return [tuple(t) for t in texts]
+
+
+def _fresh(connection: sqlite3.Connection, path: str | Path | None) -> dict[str, FileStamp] | None:
+    """Whether the store open on `connection` holds the dataset at `path` as it is now:
+    None if not, else the files whose numbers changed though their bytes did not."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version != STORE_VERSION:
+        return None
+    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    if meta.get("code") != _code_digest() or meta.get("max_bytes") != max_events_bytes():
+        return None
+    stamps = file_stamps(path)
+    if stamps is None:
+        return None
+    recorded = {
+        row[0]: (tuple(row[1:4]), row[4])
+        for row in connection.execute("SELECT path, size, mtime_ns, inode, sha256 FROM files")
+    }
+    if recorded.keys() != stamps.keys():
+        return None
+    written = meta.get("written_ns", 0)
+    root = resolve_dataset(path)[0]
+    renumbered = {}
+    for name, numbers in stamps.items():
+        old_numbers, digest = recorded[name]
+        if numbers[0] < 0 or (numbers == old_numbers and numbers[1] < written - _RACY_NS):
+            continue  # a name only (it is there, as recorded), or numbers to trust
+        if numbers[0] != old_numbers[0] or _sha256(_file_of(root, name)) != digest:
+            return None
+        renumbered[name] = numbers
+    return renumbered
+
+
+def _record_numbers(db: Path, stamps: dict[str, FileStamp]) -> None:
+    """Record new numbers for files whose bytes were proved unchanged (best effort)."""
+    try:
+        connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
+                ((*numbers, name) for name, numbers in stamps.items()),
+            )
+            connection.execute(
+                "UPDATE meta SET value = ? WHERE key = 'written_ns'", (time.time_ns(),)
+            )
+            connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+class StoredRows:
+    """The timeline's rows from the store, before the dataset is loaded: a
+    `timeline.ui.widgets.timeline_view.RowSource`, with the heading key of every event
+    (`keys`) and its id, by position in date order. Rows are read a page at a time, as
+    they are drawn."""
+
+    _PAGE = 128
+
+    def __init__(self, store: Store, keys: list[int], theme_ids: list[str]) -> None:
+        self.store = store
+        self.keys = keys
+        """`timeline.views.group_keys` of the events, in date order."""
+        self.theme_ids = theme_ids
+        """The theme vocabulary, in order."""
+        self._rows: dict[int, tuple[str, tuple[str, str, Status, tuple[str, ...], int]]] = {}
+        self._slots: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def loaded(self, *, progress: ProgressCallback | None = None) -> Loaded:
+        """The stored dataset, its events without their details (a `Loader`)."""
+        return self.store.loaded(details=False)
+
+    @property
+    def marker_slots(self) -> int:
+        """The most themes any event has."""
+        if self._slots is None:
+            found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
+            self._slots = found[0][0] or 0
+        return self._slots
+
+    def _row(self, position: int) -> tuple[str, tuple[str, str, Status, tuple[str, ...], int]]:
+        row = self._rows.get(position)
+        if row is None:
+            if len(self._rows) > 32 * self._PAGE:
+                self._rows.clear()  # only what was on screen recently
+            first = position - position % self._PAGE
+            strings = tuple[str, ...]
+            decode = msgspec.json.decode
+            for r in self.store._query(
+                "SELECT rank, id, date, title, status, themes, json_array_length(source_ids)"
+                " FROM events WHERE rank >= ? AND rank < ?",
+                (first, first + self._PAGE),
+            ):
+                fields = (describe(parse_edtf(r[2])), sanitize(r[3]), Status(r[4]),
+                          decode(r[5], type=strings), r[6])  # fmt: skip
+                self._rows[r[0]] = (r[1], fields)
+            row = self._rows[position]
+        return row
+
+    def timeline_row(self, position: int) -> tuple[str, str, Status, tuple[str, ...], int]:
+        """Date label, title, status, theme ids and source count of the row."""
+        return self._row(position)[1]
+
+    def event_id(self, position: int) -> str:
+        """The id of the event at `position`."""
+        return self._row(position)[0]
+
+    def position_of(self, event_id: str) -> int | None:
+        """The position of the event with this id, if there is one."""
+        found = self.store._query("SELECT rank FROM events WHERE id = ?", (event_id,))
+        return found[0][0] if found else None
