@@ -336,10 +336,10 @@ def test_list_json_carries_the_events(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0
     for record in json.loads(out):
         event = bundled().dataset.event(record["id"])
-        assert record["date"] == event.date.text
+        assert record["date"]["edtf"] == event.date.text
         assert record["title"] == event.title
         assert record["themes"] == list(event.themes)
-        assert [q["quote"] for q in record["quotes"]] == [q.text for q in event.quotes]
+        assert [q["text"] for q in record["quotes"]] == [q.text for q in event.quotes]
 
 
 def test_list_plain_is_the_default_when_piped(
@@ -363,7 +363,28 @@ def test_list_csv(capsys: pytest.CaptureFixture[str], index: EventIndex) -> None
     assert code == 0
     assert [r["id"] for r in rows] == [e.id for e in expected]
     assert [r["title"] for r in rows] == [e.title for e in expected]
-    assert [r["sources"] for r in rows] == [";".join(e.source_ids) for e in expected]
+    assert [r["sources"] for r in rows] == ["\n".join(e.source_ids) for e in expected]
+    assert out.endswith("\r\n")  # RFC 4180 row ends
+
+
+@pytest.mark.parametrize(
+    "flags", [[], ["--theme", "space"], ["--search", "summit", "--to", "2023"]]
+)
+def test_list_and_export_give_the_same_record_per_event(
+    capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    _, listed, _ = run(capsys, "list", "--format", "json", *flags)
+    _, exported, _ = run(capsys, "export", "--format", "json", *flags)
+    records = json.loads(listed)
+    assert records == json.loads(exported)["events"]
+    assert 0 < len(records) <= len(bundled().dataset.events)
+    assert bool(flags) == (len(records) < len(bundled().dataset.events))  # the filters hold
+
+    _, listed, _ = run(capsys, "list", "--format", "csv", *flags)
+    _, exported, _ = run(capsys, "export", "--format", "csv", *flags)
+    assert listed == exported  # same header, rows, list separator and line ends
+    rows = list(csv.DictReader(io.StringIO(listed, newline="")))
+    assert [row["id"] for row in rows] == [record["id"] for record in records]
 
 
 def test_list_table(
@@ -420,11 +441,14 @@ def test_show_json_spans_match_the_source_text(capsys: pytest.CaptureFixture[str
         assert len(record["quotes"]) == len(event.quotes)
         for q in record["quotes"]:
             source = dataset.source(q["source"])
-            excerpt = source.text[q["start"] : q["end"]]
-            assert normalize(excerpt) == normalize(q["quote"])
+            span = q["span"]
+            excerpt = source.text[span["start"] : span["end"]]
+            assert normalize(excerpt) == normalize(q["text"])
             # The line:col points into the file at the same excerpt.
-            path = (root / q["path"]) if (root / q["path"]).exists() else root.parent / q["path"]
-            assert located_text(path, q["line"], q["column"], len(excerpt)) == excerpt
+            path = (
+                root / source.path if (root / source.path).exists() else root.parent / source.path
+            )
+            assert located_text(path, span["line"], span["column"], len(excerpt)) == excerpt
 
 
 def test_show_unknown_event_suggests_close_ids(capsys: pytest.CaptureFixture[str]) -> None:
@@ -535,7 +559,8 @@ def test_hostile_text_is_shown_literally_and_sanitised(
     folder = hostile_folder(tmp_path)
     code, out, err = run(capsys, *argv, str(folder))
     assert code == 0, err
-    assert_safe(out + err)
+    # CSV rows end in CRLF (RFC 4180): a CR right before the LF moves nothing on screen.
+    assert_safe(out.replace("\r\n", "\n") + err)
     for markup in HOSTILE_MARKUP:
         assert markup in out
     assert "😄" not in out

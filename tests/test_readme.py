@@ -1,4 +1,5 @@
-"""The README's data-format example is a real dataset: it loads, and its quote is proved."""
+"""The README's examples are real: the data-format example loads and its quote is proved,
+and the event record and CSV header it documents are the ones the commands write."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+from timeline.interchange.export import CSV_COLUMNS, event_record
 from timeline.loader import bundled_dataset_path, load_dataset
 from timeline.text import normalize
 
@@ -45,3 +47,22 @@ def test_the_front_matter_example_names_every_source_field() -> None:
         front = path.read_text("utf-8").split("---\n")[1]
         used |= {line.split(":", 1)[0] for line in front.splitlines() if re.match(r"\w+:", line)}
     assert used <= keys
+
+
+def _keys(value: object) -> list[str]:
+    """Every key of a JSON value, depth first, the first item standing for each list."""
+    if isinstance(value, list):
+        return _keys(value[0]) if value else []
+    if not isinstance(value, dict):
+        return []
+    return [part for key, item in value.items() for part in (key, *_keys(item))]
+
+
+def test_the_record_example_names_every_field_of_a_record() -> None:
+    record = event_record(load_dataset().dataset.events[0])
+    documented = re.findall(r'"(\w+)"', _yaml_block_after("#### The event record"))
+    assert documented == _keys(record)
+
+
+def test_the_documented_csv_header_is_the_real_one() -> None:
+    assert f"`{', '.join(CSV_COLUMNS)}`" in README.read_text(encoding="utf-8")

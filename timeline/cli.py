@@ -55,7 +55,6 @@ __all__ = [
     "add_path_argument",
     "build_parser",
     "dumps_json",
-    "event_as_dict",
     "filter_from_args",
     "load_for_command",
     "main",
@@ -205,47 +204,6 @@ def selected_events(args: argparse.Namespace, loaded: Loaded) -> list[Event]:
     # One pass of the reference filter: building an EventIndex only pays off when the
     # same dataset is filtered again and again (the TUI).
     return filter_events(sort_by_date(loaded.dataset.events), filt)
-
-
-def event_as_dict(event: Event, dataset: Dataset) -> dict[str, Any]:
-    """A JSON-ready form of an event, its quotes located in their articles.
-
-    Values are the data as it is (not sanitised): `dumps_json` escapes what a terminal
-    could act on. Each quote gives its source's path, 1-based line and column in that
-    file, and the character span in the article body.
-    """
-    from timeline.dates import describe
-
-    quotes = []
-    for quote in event.quotes:
-        source = dataset.source(quote.source_id)
-        quotes.append(
-            {
-                "source": source.id,
-                "path": source.path,
-                "line": quote.span.line,
-                "column": quote.span.column,
-                "start": quote.span.start,
-                "end": quote.span.end,
-                "quote": quote.text,
-                "outlet": source.outlet,
-                "title": source.title,
-                "published": source.published.text,
-            }
-        )
-    return {
-        "id": event.id,
-        "date": event.date.text,
-        "date_display": describe(event.date),
-        "date_basis": event.date_basis,
-        "title": event.title,
-        "summary": event.summary,
-        "status": str(event.status),
-        "themes": list(event.themes),
-        "actors": list(event.actors),
-        "places": list(event.places),
-        "quotes": quotes,
-    }
 
 
 # Characters JSON may carry raw but a terminal may act on (C1 controls such as CSI, DEL)
@@ -399,7 +357,7 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
         help="list events in date order, filtered",
         description="List the events that pass the filters, in date order. On a terminal "
         "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
-        "status, themes (comma-separated) and title.",
+        "status, themes (comma-separated) and title. json and csv give the records of `export`.",
     )
     add_path_argument(parser)
     add_filter_arguments(parser)
@@ -411,14 +369,18 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
 
 
 def _run_list(args: argparse.Namespace) -> int:
+    from timeline.interchange.export import csv_text, event_record
+
     loaded = load_for_command(args)
     events = selected_events(args, loaded)
     dataset = loaded.dataset
     fmt = args.format or ("table" if sys.stdout.isatty() else "plain")
     if fmt == "json":
-        print(dumps_json([event_as_dict(event, dataset) for event in events]))
+        print(dumps_json([event_record(event) for event in events]))
     elif fmt == "csv":
-        sys.stdout.write(_events_csv(events))
+        # Export's CSV, but each value sanitised so the file is safe to `cat`; the line
+        # breaks between list items stay.
+        sys.stdout.write(csv_text(events, lambda value: sanitize(value, keep_newlines=True)))
     elif fmt == "table":
         _print_table(events, len(dataset.events))
     else:
@@ -426,41 +388,6 @@ def _run_list(args: argparse.Namespace) -> int:
             cells = (event.date.text, event.id, str(event.status), ",".join(event.themes))
             print("\t".join(sanitize(cell) for cell in (*cells, event.title)))
     return EXIT_OK
-
-
-_CSV_COLUMNS = (
-    "id", "date", "date_display", "status", "title", "themes", "actors", "places",
-    "sources", "summary", "date_basis",
-)  # fmt: skip
-
-
-def _events_csv(events: Iterable[Event]) -> str:
-    """CSV with one row per event; lists are `;`-joined and every value sanitised, so the
-    file is safe to `cat` (a hostile title cannot reach the terminal as escapes)."""
-    import csv
-    import io
-
-    from timeline.dates import describe
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    for event in events:
-        row = (
-            event.id,
-            event.date.text,
-            describe(event.date),
-            str(event.status),
-            event.title,
-            ";".join(event.themes),
-            ";".join(event.actors),
-            ";".join(event.places),
-            ";".join(event.source_ids),
-            event.summary,
-            event.date_basis or "",
-        )
-        writer.writerow([sanitize(value) for value in row])
-    return out.getvalue()
 
 
 def _print_table(events: Sequence[Event], total: int) -> None:
@@ -530,7 +457,9 @@ def _run_show(args: argparse.Namespace) -> int:
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
     event = dataset.event(event_id)
     if args.format == "json":
-        print(dumps_json(event_as_dict(event, dataset)))
+        from timeline.interchange.export import event_record
+
+        print(dumps_json(event_record(event)))
         return EXIT_OK
     lines = [sanitize(event.title), f"  id      {sanitize(event.id)}"]
     lines.append(f"  date    {sanitize(describe(event.date))}  ({sanitize(event.date.text)})")

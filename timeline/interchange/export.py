@@ -5,6 +5,7 @@ string. Every format is built from the model alone, so what the TUI shows and wh
 the terminal cannot disagree. Text that people will read (Markdown, iCalendar, HTML) goes
 through `sanitize`, so control characters and bidi overrides are shown, not obeyed; the
 data formats (JSON, CSV, TimelineJS) keep the text exactly as it is in the dataset.
+`event_record` is an event as every command writes it: `list` and `show` too.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import io
 import json
 import re
 from base64 import b64encode
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import PurePath
+from typing import Any
 
 from timeline.dates import (
     MAX_DAY,
@@ -36,9 +38,12 @@ from timeline.query import sort_by_date
 from timeline.text import sanitize, sanitize_keeping_offsets
 
 __all__ = [
+    "CSV_COLUMNS",
     "FORMATS",
     "ExportError",
     "Format",
+    "csv_text",
+    "event_record",
     "export",
     "timelinejs_document",
 ]
@@ -92,7 +97,7 @@ def export(
     if chosen is Format.JSON:
         return _json(dataset, ordered)
     if chosen is Format.CSV:
-        return _csv(dataset, ordered)
+        return csv_text(ordered)
     if chosen is Format.MARKDOWN:
         return _markdown(dataset, ordered)
     if chosen is Format.ICS:
@@ -177,6 +182,41 @@ def _date_json(date: EdtfDate) -> dict[str, object]:
     }
 
 
+def event_record(event: Event) -> dict[str, Any]:
+    """An event as every command writes it: an item of the JSON export's `events`, and
+    one `timeline list`/`show --format json` record; `csv_text` flattens it to a row.
+
+    The text is the data as it is (not sanitised). `date` holds the EDTF text, the date
+    as shown, its precision and qualifiers and its first and last days (`YYYY-MM-DD`, None
+    at an open end); each quote its source id, text and span (`start`/`end` in the
+    article text, `line`/`column` in the file).
+    """
+    return {
+        "id": event.id,
+        "date": _date_json(event.date),
+        "title": event.title,
+        "summary": event.summary,
+        "themes": list(event.themes),
+        "actors": list(event.actors),
+        "places": list(event.places),
+        "status": str(event.status),
+        "date_basis": event.date_basis,
+        "quotes": [
+            {
+                "source": q.source_id,
+                "text": q.text,
+                "span": {
+                    "start": q.span.start,
+                    "end": q.span.end,
+                    "line": q.span.line,
+                    "column": q.span.column,
+                },
+            }
+            for q in event.quotes
+        ],
+    }
+
+
 def _json(dataset: Dataset, events: Sequence[Event]) -> str:
     document = {
         "format": "timeline-export",
@@ -203,33 +243,7 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
             }
             for s in _cited_sources(dataset, events)
         ],
-        "events": [
-            {
-                "id": e.id,
-                "date": _date_json(e.date),
-                "title": e.title,
-                "summary": e.summary,
-                "themes": list(e.themes),
-                "actors": list(e.actors),
-                "places": list(e.places),
-                "status": str(e.status),
-                "date_basis": e.date_basis,
-                "quotes": [
-                    {
-                        "source": q.source_id,
-                        "text": q.text,
-                        "span": {
-                            "start": q.span.start,
-                            "end": q.span.end,
-                            "line": q.span.line,
-                            "column": q.span.column,
-                        },
-                    }
-                    for q in e.quotes
-                ],
-            }
-            for e in events
-        ],
+        "events": [event_record(e) for e in events],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -255,33 +269,41 @@ CSV_COLUMNS = (
 """The CSV header. List fields hold one value per line inside their cell."""
 
 
-def _csv(dataset: Dataset, events: Sequence[Event]) -> str:
-    del dataset  # every column comes from the event itself
+def csv_text(events: Iterable[Event], cell: Callable[[str], str] | None = None) -> str:
+    """The CSV export: `CSV_COLUMNS`, then each event's `event_record` as one row.
+
+    Rows end in CRLF (RFC 4180, the csv module's default). `cell`, if given, rewrites
+    every value: `timeline list` sanitises them.
+    """
     out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        row = _csv_row(event_record(event))
+        writer.writerow(row if cell is None else [cell(value) for value in row])
+    return out.getvalue()
+
+
+def _csv_row(record: dict[str, Any]) -> list[str]:
     # Lists go one item per line inside a quoted cell: any separator character could occur
     # in a name, a newline in a name is far less likely, and spreadsheets show it well.
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in events:
-        writer.writerow(
-            [
-                e.id,
-                e.date.text,
-                describe(e.date),
-                _iso(e.date.lower) or "",
-                _iso(e.date.upper) or "",
-                e.title,
-                e.summary,
-                "\n".join(e.themes),
-                "\n".join(e.actors),
-                "\n".join(e.places),
-                str(e.status),
-                e.date_basis or "",
-                "\n".join(e.source_ids),
-                "\n".join(f"{q.source_id}: {q.text}" for q in e.quotes),
-            ]
-        )
-    return out.getvalue()
+    date, quotes = record["date"], record["quotes"]
+    return [
+        record["id"],
+        date["edtf"],
+        date["display"],
+        date["earliest"] or "",
+        date["latest"] or "",
+        record["title"],
+        record["summary"],
+        "\n".join(record["themes"]),
+        "\n".join(record["actors"]),
+        "\n".join(record["places"]),
+        record["status"],
+        record["date_basis"] or "",
+        "\n".join(dict.fromkeys(q["source"] for q in quotes)),
+        "\n".join(f"{q['source']}: {q['text']}" for q in quotes),
+    ]
 
 
 # -- Markdown ------------------------------------------------------------------------
