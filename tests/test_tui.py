@@ -416,6 +416,7 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         assert "[i]basis[/i]" in meta
         quote_prompt = " ".join(lines[row] for row in detail.quote_rows(0))
         assert f"“{sanitize(HOSTILE_QUOTE)}”" in quote_prompt
+        await screen.query_one(FilterSidebar).fill()  # filled right after the rows: wait
         sidebar_text = " ".join(
             str(option.prompt)
             for facet in ("#themes", "#actors", "#sources")

@@ -522,10 +522,12 @@ class MainScreen(Screen[None]):
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
             self.query_one(TimelineView).focus()
 
-    async def action_focus_search(self) -> None:
+    def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
         self._show_sidebar(True)
-        self.query_one("#search", Input).focus()  # there from the start, unlike the rest
+        # At once, not queued as `focus()` would be: the letters typed right after `/`
+        # are already queued behind it, and must reach the box, not the timeline.
+        self.set_focus(self.query_one("#search", Input), scroll_visible=False)
 
     async def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""
