@@ -24,6 +24,7 @@ from strategies import (
     index_settings,
     make_dataset,
     make_event,
+    patch_index,
 )
 
 import timeline.cache
@@ -31,7 +32,7 @@ from timeline import query
 from timeline.cache import load_with_cache, search_state_file
 from timeline.loader import load_dataset
 from timeline.model import Dataset, Event
-from timeline.query import EventIndex, Filter, filter_events, sort_by_date
+from timeline.query import EventIndex, Filter, filter_events, sort_by_date, text_index
 
 # -- the state itself --------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ def _round_trip(
     dataset: Dataset, settings_: dict[str, Any]
 ) -> tuple[EventIndex, EventIndex, bytes]:
     built = EventIndex(dataset)
-    with patch.multiple(query, **settings_):
+    with patch_index(settings_):
         built.prepare_search()
         parts = built.search_state_parts()
         assert parts is not None
@@ -135,7 +136,7 @@ def test_damaged_bytes_never_make_a_search_raise(flips: list[tuple[int, int]]) -
     # anyway (made by hand): it may answer wrongly, but it must never raise or hang.
     dataset = make_dataset(_events(40))
     built = EventIndex(dataset)
-    with patch.multiple(query, _DENSE_WORD=4):
+    with patch_index({"_DENSE_WORD": 4}):
         built.prepare_search()
     state = bytearray(built.search_state() or b"")
     for at, value in flips:
@@ -149,7 +150,7 @@ def test_damaged_bytes_never_make_a_search_raise(flips: list[tuple[int, int]]) -
 def test_positions_past_the_end_are_dropped_not_raised() -> None:
     dataset = make_dataset(_events(20))
     built = EventIndex(dataset)
-    with patch.multiple(query, _DENSE_WORD=1):  # no word dense: all as positions
+    with patch_index({"_DENSE_WORD": 1}):  # no word dense: all as positions
         built.prepare_search()
     state = bytearray(built.search_state() or b"")
     # Every event holds "summit": its postings are 0..19 somewhere in the file. Point
@@ -204,7 +205,7 @@ def test_the_state_is_written_from_its_pieces(dataset_copy: Path) -> None:
     state_file = search_state_file(loaded.dataset)
     assert state_file is not None
     index = EventIndex(loaded.dataset)
-    with patch.object(query, "_PIECE", 5):  # a built index's postings in many pieces
+    with patch_index({"_PIECE": 5}):  # a built index's postings in many pieces
         index.prepare_search()
         state = index.search_state()
         parts = index.search_state_parts()
@@ -295,7 +296,7 @@ async def _run_until_main(folder: Path) -> tuple[bool, int]:
     from timeline.ui.screens.main import MainScreen
 
     builds: list[int] = []
-    original = query._TextIndex.build.__func__  # type: ignore[attr-defined]
+    original = text_index.TextIndex.build.__func__  # type: ignore[attr-defined]
 
     def counted(cls: type, events: Any) -> Any:
         builds.append(len(events))
@@ -310,7 +311,7 @@ async def _run_until_main(folder: Path) -> tuple[bool, int]:
             ready_at_main.append(app.index.search_ready)
         return bool(ready_at_main)
 
-    with patch.object(query._TextIndex, "build", classmethod(counted)):
+    with patch.object(text_index.TextIndex, "build", classmethod(counted)):
         async with app.run_test(size=SMALL) as pilot:
             await _wait_for(pilot, main_is_up, seconds=20)
             await pilot.pause(0.1)  # time for the search worker to start

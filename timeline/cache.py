@@ -629,9 +629,10 @@ class SearchStateFile:
 
 @cache
 def _query_digest() -> bytes:
-    """A digest of the index's code, query.py: a changed build is never hidden by an
-    old file (the text folding and date rules are already in the content key)."""
-    return hashlib.sha256((Path(timeline.__file__).parent / "query.py").read_bytes()).digest()
+    """A digest of the index's code, the query package: a changed build is never hidden
+    by an old file (the text folding and date rules are already in the content key)."""
+    code = sorted((Path(timeline.__file__).parent / "query").glob("*.py"))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in code)).digest()
 
 
 def search_state_file(dataset: model.Dataset) -> SearchStateFile | None:
