@@ -1,15 +1,18 @@
-"""The search index saved beside the dataset's cache entry (`EventIndex.search_state`,
-`timeline.cache.SearchStateFile`) and read back by the app on a warm start.
+"""The search index as plain tables (`EventIndex.search_tables`), kept beside the
+dataset's cache entry (`EventIndex.search_state`, `timeline.cache.SearchStateFile`) and
+read back by the app on a warm start.
 
-A state read back must answer every filter exactly as the reference `filter_events`
-does; a damaged, truncated, foreign or stale file must be refused (never trusted, never
-a crash) and the index built instead; nothing is written when caching is off; and the
-app must have search ready when its main screen first shows on a second start.
+An index loaded from its tables must answer every filter exactly as the reference
+`filter_events` does; damaged tables, and a damaged, truncated, foreign or stale file,
+must be refused (never trusted, never a crash) and the index built instead; nothing is
+written when caching is off; and the app must have search ready when its main screen
+first shows on a second start.
 """
 
 from __future__ import annotations
 
 import os
+from array import array
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -32,9 +35,16 @@ from timeline import query
 from timeline.cache import load_with_cache, search_state_file
 from timeline.loader import load_dataset
 from timeline.model import Dataset, Event
-from timeline.query import EventIndex, Filter, filter_events, sort_by_date, text_index
+from timeline.query import (
+    EventIndex,
+    Filter,
+    SearchTables,
+    filter_events,
+    sort_by_date,
+    text_index,
+)
 
-# -- the state itself --------------------------------------------------------------------
+# -- the tables -----------------------------------------------------------------------
 
 # Short words from a small alphabet (accents, case folds, CJK, a decomposed accent), so
 # that 1-3 character queries hit many words and the dense and per-character paths run.
@@ -53,22 +63,19 @@ def _reference(dataset: Dataset, filt: Filter) -> list[str]:
     return [event.id for event in filter_events(sort_by_date(dataset.events), filt)]
 
 
-def _round_trip(
-    dataset: Dataset, settings_: dict[str, Any]
-) -> tuple[EventIndex, EventIndex, bytes]:
+def _round_trip(dataset: Dataset, settings_: dict[str, Any]) -> tuple[EventIndex, EventIndex]:
     built = EventIndex(dataset)
+    assert built.search_tables() is None  # not prepared yet
     with patch_index(settings_):
         built.prepare_search()
-        parts = built.search_state_parts()
-        assert parts is not None
-        state = b"".join(parts)
-        # The pieces are made afresh each time: a writer goes through them twice.
-        assert b"".join(parts) == state == built.search_state()
+    tables = built.search_tables()
+    assert tables is not None and tables.size == len(dataset.events)
     loaded = EventIndex(dataset)
     ready_before = loaded.search_ready
-    assert loaded.load_search_state(state)
+    assert loaded.load_search_tables(tables)
     assert (ready_before, loaded.search_ready) == (False, True)
-    return built, loaded, state
+    assert loaded.search_tables() == tables  # the same tables again: nothing lost
+    return built, loaded
 
 
 @settings(max_examples=120, deadline=None)
@@ -77,21 +84,16 @@ def _round_trip(
     st.lists(filters(), max_size=4),
     _queries,
     index_settings(),
-    st.sampled_from([1, 3, 1 << 18]),  # `_PIECE`: postings written a few at a time
     st.sampled_from([1, 4, 8192]),  # `_CHAR_WINDOW`
 )
-def test_a_state_read_back_answers_as_the_reference(
+def test_an_index_loaded_from_its_tables_answers_as_the_reference(
     dataset: Dataset,
     filters_: list[Filter],
     words: list[str],
     settings_: dict[str, Any],
-    piece: int,
     window: int,
 ) -> None:
-    # A built index keeps each word's positions apart and a read one keeps them end to
-    # end: the two must answer alike, and as the reference does.
-    settings_ = {**settings_, "_PIECE": piece, "_CHAR_WINDOW": window}
-    built, loaded, state = _round_trip(dataset, settings_)
+    built, loaded = _round_trip(dataset, {**settings_, "_CHAR_WINDOW": window})
     for filt in [*filters_, Filter(text=" ".join(words))]:
         expected = _reference(dataset, filt)
         assert [loaded.events[i].id for i in loaded.apply(filt)] == expected
@@ -104,7 +106,6 @@ def test_a_state_read_back_answers_as_the_reference(
         for index in (loaded, built):
             found = index.search(filt, index.search(before) if narrows else None)
             assert [index.events[i].id for i in found.positions] == _reference(dataset, filt)
-    assert loaded.search_state() == state  # the same bytes again: nothing lost
 
 
 def _events(count: int, word: str = "summit") -> list[Event]:
@@ -114,26 +115,136 @@ def _events(count: int, word: str = "summit") -> list[Event]:
     ]
 
 
-def test_a_state_is_refused_for_other_events_and_when_cut_short() -> None:
+def _table_events(count: int) -> list[Event]:
+    return [
+        make_event(f"e{i}", title=f"the {i}", summary="summit café" if i % 2 else "")
+        for i in range(count)
+    ]
+
+
+def _tables(count: int = 20) -> SearchTables:
+    built = EventIndex(make_dataset(_table_events(count)))
+    with patch_index({"_DENSE_WORD": 2}):  # "the" (in every event) dense, the rest not
+        built.prepare_search()
+    tables = built.search_tables()
+    assert tables is not None and tables.dense and tables.chars
+    return tables
+
+
+def _positions(tables: SearchTables, word: str) -> list[int]:
+    return array("I", tables.positions[list(tables.words).index(word)]).tolist()
+
+
+def _damaged(tables: SearchTables, damage: str) -> SearchTables:
+    """`tables` with one thing wrong of the kind `damage` names."""
+    words, positions = list(tables.words), list(tables.positions)
+    dense, chars = dict(tables.dense), dict(tables.chars)
+    summit = words.index("summit")
+    dense_word, dense_bits = next(iter(dense.items()))
+    char, char_bits = next(iter(chars.items()))
+    every = array("I", range(tables.size))
+    if damage == "descending":
+        positions[summit] = array("I", reversed(every)).tobytes()
+    elif damage == "repeated":
+        positions[summit] = array("I", [0, 1, 1, 2]).tobytes()
+    elif damage == "past the end":
+        positions[summit] = array("I", [*every, tables.size]).tobytes()
+    elif damage == "not whole positions":
+        positions[summit] += b"\0"
+    elif damage == "a word short":
+        del words[-1]
+    elif damage == "a dense word past the end":
+        dense[len(words)] = dense_bits
+    elif damage == "a dense word with positions":
+        positions[dense_word] = every.tobytes()
+    elif damage == "a bitset a byte short":
+        chars[char] = char_bits[:-1]
+    elif damage == "a bitset past the end":
+        dense[dense_word] = (1 << tables.size | 1).to_bytes(len(dense_bits), "little")
+    elif damage == "two characters":
+        chars[char * 2] = chars.pop(char)
+    elif damage == "a newline in a word":
+        words[summit] = "sum\nmit"
+    elif damage == "not a word":
+        words[summit] = 7  # type: ignore[call-overload]
+    elif damage == "not bytes":
+        positions[summit] = list(every)  # type: ignore[call-overload]
+    else:
+        raise AssertionError(damage)
+    return SearchTables(tables.size, words, positions, dense, chars)
+
+
+_DAMAGES = [
+    "descending",
+    "repeated",
+    "past the end",
+    "not whole positions",
+    "a word short",
+    "a dense word past the end",
+    "a dense word with positions",
+    "a bitset a byte short",
+    "a bitset past the end",
+    "two characters",
+    "a newline in a word",
+    "not a word",
+    "not bytes",
+]
+
+
+@pytest.mark.parametrize("damage", _DAMAGES)
+def test_damaged_tables_are_refused(damage: str) -> None:
+    tables = _tables()
+    index = EventIndex(make_dataset(_table_events(20)))
+    assert not index.load_search_tables(_damaged(tables, damage))
+    assert not index.search_ready
+    assert index.load_search_tables(tables)  # and the whole tables are taken
+    odd = list(range(1, 20, 2))
+    assert _positions(tables, "summit") == odd
+    assert index.apply(Filter(text="summit")) == odd
+    assert index.apply(Filter(text="th")) == list(range(20))
+
+
+def test_tables_are_refused_for_another_number_of_events() -> None:
+    tables = _tables(20)
+    for count in (19, 21):
+        index = EventIndex(make_dataset(_table_events(count)))
+        assert not index.load_search_tables(tables)
+        assert not index.search_ready
+
+
+def test_tables_of_no_events() -> None:
+    built = EventIndex(make_dataset([]))
+    built.prepare_search()
+    tables = built.search_tables()
+    assert tables == SearchTables(0, [], [], {}, {})
+    loaded = EventIndex(make_dataset([]))
+    assert loaded.load_search_tables(tables)
+    assert loaded.apply(Filter(text="a")) == []
+
+
+def test_the_bytes_for_the_cache_read_back_and_refuse_damage() -> None:
+    # `search_state` and `load_search_state` carry the tables through the side file.
     dataset = make_dataset(_events(50))
     built = EventIndex(dataset)
+    assert built.search_state() is None and built.search_state_parts() is None
     built.prepare_search()
     state = built.search_state()
-    assert state is not None
-    assert EventIndex(make_dataset(_events(49))).search_state() is None  # not prepared
+    assert state is not None and list(built.search_state_parts() or []) == [state]
+    loaded = EventIndex(dataset)
+    assert loaded.load_search_state(memoryview(state))  # as `SearchStateFile.read` gives it
+    assert loaded.search_tables() == built.search_tables()
     assert not EventIndex(make_dataset(_events(49))).load_search_state(state)
-    for cut in [*range(0, 200), *range(len(state) - 64, len(state))]:
+    for cut in [*range(0, 200, 7), *range(len(state) - 64, len(state))]:
         index = EventIndex(dataset)
         assert not index.load_search_state(state[:cut])
         assert not index.search_ready
-    assert not EventIndex(dataset).load_search_state(state + bytes(8))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4))
 def test_damaged_bytes_never_make_a_search_raise(flips: list[tuple[int, int]]) -> None:
-    # The file's SHA-256 catches damage before this; this is a state that passed it
-    # anyway (made by hand): it may answer wrongly, but it must never raise or hang.
+    # The file's SHA-256 catches damage before this; these are bytes that passed it
+    # anyway (made by hand): they may answer wrongly, but must never raise or hang.
     dataset = make_dataset(_events(40))
     built = EventIndex(dataset)
     with patch_index({"_DENSE_WORD": 4}):
@@ -145,23 +256,6 @@ def test_damaged_bytes_never_make_a_search_raise(flips: list[tuple[int, int]]) -
     if index.load_search_state(bytes(state)):
         for text in ("s", "su", "summit", "é", "the alliance", "9"):
             index.apply(Filter(text=text, date_from=738000, date_to=739000))
-
-
-def test_positions_past_the_end_are_dropped_not_raised() -> None:
-    dataset = make_dataset(_events(20))
-    built = EventIndex(dataset)
-    with patch_index({"_DENSE_WORD": 1}):  # no word dense: all as positions
-        built.prepare_search()
-    state = bytearray(built.search_state() or b"")
-    # Every event holds "summit": its postings are 0..19 somewhere in the file. Point
-    # one of them past the end.
-    needle = b"".join(i.to_bytes(4, "little") for i in range(20))
-    at = bytes(state).find(needle)
-    assert at > 0
-    state[at + 4 * 19 : at + 4 * 20] = (10**6).to_bytes(4, "little")
-    index = EventIndex(dataset)
-    assert index.load_search_state(bytes(state))
-    assert index.apply(Filter(text="summit")) == list(range(19))
 
 
 # -- the side file -----------------------------------------------------------------------
@@ -205,17 +299,16 @@ def test_the_state_is_written_from_its_pieces(dataset_copy: Path) -> None:
     state_file = search_state_file(loaded.dataset)
     assert state_file is not None
     index = EventIndex(loaded.dataset)
-    with patch_index({"_PIECE": 5}):  # a built index's postings in many pieces
-        index.prepare_search()
-        state = index.search_state()
-        parts = index.search_state_parts()
-        assert state is not None and parts is not None
-        # Gone through twice (the digest, then the bytes), or a one-shot iterator kept.
-        for given_parts in (parts, iter(parts)):
-            state_file.path.unlink(missing_ok=True)
-            assert state_file.write(given_parts)
-            read = state_file.read()
-            assert read is not None and bytes(read) == state
+    index.prepare_search()
+    state = index.search_state()
+    parts = index.search_state_parts()
+    assert state is not None and parts is not None
+    # Gone through twice (the digest, then the bytes), or a one-shot iterator kept.
+    for given_parts in (parts, iter(parts)):
+        state_file.path.unlink(missing_ok=True)
+        assert state_file.write(given_parts)
+        read = state_file.read()
+        assert read is not None and bytes(read) == state
 
 
 def test_a_dataset_not_from_the_cache_has_no_state_file(dataset_copy: Path) -> None:

@@ -19,7 +19,7 @@ from timeline.query.filter import (
     matches,
 )
 from timeline.query.index import SEARCH_STATE_FORMAT, EventIndex, SearchResult
-from timeline.query.text_index import search_texts
+from timeline.query.text_index import SearchTables, search_texts
 
 __all__ = [
     "SEARCH_STATE_FORMAT",
@@ -28,6 +28,7 @@ __all__ = [
     "Filter",
     "LazyCounts",
     "SearchResult",
+    "SearchTables",
     "event_search_text",
     "facet_counts",
     "filter_events",

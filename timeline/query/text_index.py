@@ -12,19 +12,18 @@ import unicodedata
 from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, islice, repeat
-from operator import contains
+from operator import contains, lt
 
-from timeline.binfile import LITTLE_ENDIAN, U32, le_bytes
 from timeline.model import Event, detail_texts
 from timeline.query.counts import flags_to_mask, positions_to_mask
 from timeline.query.filter import event_search_text
 from timeline.text import _FOLDS
 
-__all__ = ["TextIndex", "search_texts"]
+__all__ = ["SearchTables", "TextIndex", "search_texts"]
 
 _PART_SEPARATOR = "\x00"
 _EVENT_SEPARATOR = "\x01"
@@ -130,90 +129,32 @@ _CHAR_WINDOW = 8192
 bitsets: each joining costs a pass over a bitset of all the events, so it is done once
 per window rather than once per (small) batch. A window's flags take a byte per event
 and character (about 2 MB at most)."""
-_PIECE = 1 << 18
-"""Positions per piece when a built index's postings are written out (1 MB)."""
 
 
-class _FlatPostings:
-    """Every word's event positions end to end in one buffer: a saved index, read back.
+@dataclass(frozen=True, slots=True)
+class SearchTables:
+    """A text index (`TextIndex`) as plain values, for a store to keep between runs:
+    `EventIndex.search_tables` gives them, `EventIndex.load_search_tables` takes them.
 
-    `data` holds native unsigned 32-bit integers (`U32`), and is used in place: reading
-    a saved index builds no object per word. Word w's positions are
-    `offsets[w]:offsets[w + 1]` (counted in positions).
+    A bitset is the little-endian bytes, `(size + 7) // 8` of them, of an int whose bit i
+    stands for the event at position i in date order. Only what costs much to rebuild is
+    here: loading rebuilds the date index and the words' lookup offsets.
     """
 
-    __slots__ = ("data", "offsets")
-
-    def __init__(self, data: memoryview, offsets: array[int]) -> None:
-        self.data = data
-        self.offsets = offsets
-
-    def gather(self, words: Iterable[int]) -> array[int]:
-        """The positions of `words` (ids of words not in `dense`), end to end."""
-        positions: array[int] = array(U32)
-        add, data, first = positions.frombytes, self.data, self.offsets
-        for word in words:
-            add(data[first[word] * 4 : first[word + 1] * 4])  # a memcpy
-        return positions
-
-    def pieces(self) -> Iterator[bytes | memoryview]:
-        """The positions as the saved state stores them (little-endian)."""
-        if LITTLE_ENDIAN:
-            yield self.data
-        else:
-            swapped = array(U32)
-            swapped.frombytes(self.data)
-            yield le_bytes(swapped)
-
-
-class _WordPostings:
-    """Each word's event positions in an array of its own: a freshly built index.
-
-    Copying them end to end into one buffer, as a saved index holds them, would hold
-    every position twice at the end of the build (the freed small arrays are not memory
-    the one big buffer can reuse): 40 MB more at the peak, at 100,000 events. So they
-    stay as built, and are joined only piece by piece when written out.
-
-    `arrays[w]` is word w's positions (`U32`, ascending), empty for a word in `dense`.
-    """
-
-    __slots__ = ("arrays",)
-
-    def __init__(self, arrays: list[array[int]]) -> None:
-        self.arrays = arrays
-
-    @property
-    def offsets(self) -> array[int]:
-        """Where each word's positions would start end to end, and one past the end."""
-        return array("q", accumulate(map(len, self.arrays), initial=0))
-
-    def gather(self, words: Iterable[int]) -> array[int]:
-        """The positions of `words` (ids of words not in `dense`), end to end."""
-        positions: array[int] = array(U32)
-        deque(map(positions.extend, map(self.arrays.__getitem__, words)), maxlen=0)
-        return positions
-
-    def pieces(self) -> Iterator[bytes]:
-        """The positions end to end as `_FlatPostings.data` would hold them (little-
-        endian), about `_PIECE` at a time: never all of them copied at once."""
-        group: list[array[int]] = []
-        count = 0
-        for positions in self.arrays:
-            group.append(positions)
-            count += len(positions)
-            if count >= _PIECE:
-                yield self._joined(group)
-                group, count = [], 0
-        if group:
-            yield self._joined(group)
-
-    @staticmethod
-    def _joined(group: list[array[int]]) -> bytes:
-        if LITTLE_ENDIAN:
-            return b"".join(group)
-        joined = array(U32)
-        deque(map(joined.extend, group), maxlen=0)
-        return le_bytes(joined)
+    size: int
+    """How many events were indexed."""
+    words: Sequence[str]
+    """The distinct words of the events' search texts."""
+    positions: Sequence[bytes]
+    """For each word, the positions of the events that hold it: the bytes of an
+    `array("I")` (this machine's byte order), strictly ascending; empty for a word in
+    `dense`."""
+    dense: Mapping[int, bytes]
+    """Word (its index in `words`) -> bitset of its events, for the words in many events
+    (such as "the"): fewer bytes than their positions, and far quicker to read back."""
+    chars: Mapping[str, bytes]
+    """Character -> bitset of the events whose search text holds it (rebuilding these
+    takes the texts, and so the whole build)."""
 
 
 def _add_flags(chars: dict[str, int], window: dict[str, list[bytes]], start: int) -> None:
@@ -228,7 +169,8 @@ def _add_flags(chars: dict[str, int], window: dict[str, list[bytes]], start: int
 
 @dataclass(frozen=True, slots=True)
 class TextIndex:
-    """Where each search term occurs, built once by `EventIndex.prepare_search`.
+    """Where each search term occurs, built once by `EventIndex.prepare_search` (or read
+    back from its `SearchTables`).
 
     A term holds no whitespace (`Filter.terms` splits on it), so it occurs in a search
     text exactly when it occurs in one of the text's words (`str.split()`). The index
@@ -247,10 +189,9 @@ class TextIndex:
     """The distinct words, joined by newlines (which no word or term contains)."""
     starts: array[int]
     """Where each word starts in `words`, and one past the end."""
-    postings: _FlatPostings | _WordPostings
-    """Each word's event positions (a word in `dense` has none): one buffer for a saved
-    index, read back without building an object per word (see `EventIndex.search_state`);
-    an array per word for a built one, which thereby never holds them twice."""
+    postings: list[bytes]
+    """Each word's event positions, as in `SearchTables.positions` (empty for a word in
+    `dense`): immutable, so a loaded index uses the stored bytes in place."""
     dense: dict[int, int]
     """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
     than their positions, and a union of them is one OR each."""
@@ -261,7 +202,7 @@ class TextIndex:
     def build(cls, events: Sequence[Event]) -> TextIndex:
         """Index the search texts of `events` (in their order), batch by batch."""
         size = len(events)
-        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, U32))
+        by_word: defaultdict[str, array[int]] = defaultdict(partial(array, "I"))
         word_postings = by_word.__getitem__
         append = array.append
         alphabet: list[str] = []
@@ -304,16 +245,56 @@ class TextIndex:
                 window_start = start
             del texts  # before the next batch's are made
         _add_flags(chars, window, window_start)
-        offsets = array("q", accumulate((len(word) + 1 for word in by_word), initial=0))
-        joined = "\n".join(by_word)
-        arrays = list(by_word.values())
+        words, starts = _joined(by_word)
+        # Each word's array is let go as its bytes are made: no position is held twice.
+        pending = deque(by_word.values())
         by_word.clear()
+        postings: list[bytes] = []
         dense: dict[int, int] = {}
-        for word_id, positions in enumerate(arrays):
+        while pending:
+            positions = pending.popleft()
             if len(positions) * _DENSE_WORD > size:
-                dense[word_id] = positions_to_mask(positions, size)
-                del positions[:]
-        return cls(size, chars, joined, offsets, _WordPostings(arrays), dense)
+                dense[len(postings)] = positions_to_mask(positions, size)
+                postings.append(b"")
+            else:
+                postings.append(positions.tobytes())
+        return cls(size, chars, words, starts, postings, dense)
+
+    @classmethod
+    def from_tables(cls, tables: SearchTables) -> TextIndex:
+        """The index that `tables` hold.
+
+        Raises ValueError (TypeError for a value of the wrong type) unless every
+        position is below `tables.size` and each word's are strictly ascending, every
+        bitset is one of `size` bits, each dense word is a word without positions, and
+        each masked character is one character.
+        """
+        size = tables.size
+        postings = list(tables.positions)
+        dense = {word: _bitset(bits, size) for word, bits in tables.dense.items()}
+        chars = {char: _bitset(bits, size) for char, bits in tables.chars.items()}
+        if (
+            len(tables.words) != len(postings)
+            or any(len(char) != 1 for char in chars)
+            or any(not 0 <= word < len(postings) or postings[word] for word in dense)
+            or not all(_ascending_below(positions, size) for positions in postings)
+        ):
+            raise ValueError("not the tables of a whole text index")
+        words, starts = _joined(tables.words)
+        if words.count("\n") != max(len(postings) - 1, 0):
+            raise ValueError("a word holds a newline")  # `words` could not be split again
+        return cls(size, chars, words, starts, postings, dense)
+
+    def tables(self) -> SearchTables:
+        """This index as plain values (sharing its bytes: they never change)."""
+        width = (self.size + 7) // 8
+        return SearchTables(
+            self.size,
+            self.words.split("\n") if self.postings else [],
+            self.postings,
+            {word: bits.to_bytes(width, "little") for word, bits in self.dense.items()},
+            {char: bits.to_bytes(width, "little") for char, bits in self.chars.items()},
+        )
 
     def term_mask(self, term: str) -> int:
         """The bitset of the events whose search text holds `term` (no whitespace)."""
@@ -337,16 +318,32 @@ class TextIndex:
             else:
                 mask |= bits
             hit = words.find(term, starts[word + 1])  # on from the next word
-        positions = self.postings.gather(listed)
-        try:
-            mask |= positions_to_mask(positions, self.size)
-        except IndexError:
-            # Only a loaded state made by hand (its digest checked out) can hold a
-            # position past the end; checking 10 million on loading would cost more than
-            # the load. Such positions match nothing rather than crash the search.
-            mask |= positions_to_mask([p for p in positions if p < self.size], self.size)
+        positions = array("I")
+        deque(map(positions.frombytes, map(self.postings.__getitem__, listed)), maxlen=0)
+        mask |= positions_to_mask(positions, self.size)
         if len(term) <= 2:
             if len(memo) >= _MEMO_LIMIT:
                 memo.clear()  # one step, safe from any thread; the next ones refill it
             memo[term] = mask
         return mask
+
+
+def _joined(words: Collection[str]) -> tuple[str, array[int]]:
+    """`words` joined by newlines, and where each starts (`TextIndex.words`, `starts`)."""
+    return "\n".join(words), array("q", accumulate((len(w) + 1 for w in words), initial=0))
+
+
+def _bitset(data: bytes, size: int) -> int:
+    """The bitset `data` holds; ValueError unless it is one of `size` bits."""
+    bits = int.from_bytes(data, "little")
+    if len(data) != (size + 7) // 8 or bits >> size:
+        raise ValueError("not a bitset of the events")
+    return bits
+
+
+def _ascending_below(data: bytes, size: int) -> bool:
+    """Whether `data` holds positions (`array("I")`) strictly ascending and below `size`."""
+    positions = memoryview(data).cast("I").tolist()  # TypeError unless whole items
+    return not positions or (
+        positions[-1] < size and all(map(lt, positions, islice(positions, 1, None)))
+    )
