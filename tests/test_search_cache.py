@@ -145,8 +145,8 @@ def _damaged(tables: SearchTables, damage: str) -> SearchTables:
     every = array("I", range(tables.size))
     if damage == "descending":
         positions[summit] = array("I", reversed(every)).tobytes()
-    elif damage == "repeated":
-        positions[summit] = array("I", [0, 1, 1, 2]).tobytes()
+    elif damage == "out of order":
+        positions[summit] = array("I", [1, 5, 3, 7]).tobytes()
     elif damage == "past the end":
         positions[summit] = array("I", [*every, tables.size]).tobytes()
     elif damage == "not whole positions":
@@ -176,7 +176,7 @@ def _damaged(tables: SearchTables, damage: str) -> SearchTables:
 
 _DAMAGES = [
     "descending",
-    "repeated",
+    "out of order",
     "past the end",
     "not whole positions",
     "a word short",

@@ -54,10 +54,10 @@ class DateIndex:
         return cls(
             size,
             step,
-            array("q", (upper[i] for i in upper_order)),
+            array("q", map(upper.__getitem__, upper_order)),
             upper_order,
             from_masks,
-            array("q", (lower[i] for i in lower_order)),
+            array("q", map(lower.__getitem__, lower_order)),
             lower_order,
             to_masks,
         )

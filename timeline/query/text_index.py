@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, islice, repeat
-from operator import contains, lt
+from operator import contains
 
 from timeline.model import Event, detail_texts
 from timeline.query.counts import flags_to_mask, positions_to_mask
@@ -147,8 +147,7 @@ class SearchTables:
     """The distinct words of the events' search texts."""
     positions: Sequence[bytes]
     """For each word, the positions of the events that hold it: the bytes of an
-    `array("I")` (this machine's byte order), strictly ascending; empty for a word in
-    `dense`."""
+    `array("I")` (this machine's byte order), ascending; empty for a word in `dense`."""
     dense: Mapping[int, bytes]
     """Word (its index in `words`) -> bitset of its events, for the words in many events
     (such as "the"): fewer bytes than their positions, and far quicker to read back."""
@@ -265,7 +264,7 @@ class TextIndex:
         """The index that `tables` hold.
 
         Raises ValueError (TypeError for a value of the wrong type) unless every
-        position is below `tables.size` and each word's are strictly ascending, every
+        position is below `tables.size` and each word's are in ascending order, every
         bitset is one of `size` bits, each dense word is a word without positions, and
         each masked character is one character.
         """
@@ -342,8 +341,8 @@ def _bitset(data: bytes, size: int) -> int:
 
 
 def _ascending_below(data: bytes, size: int) -> bool:
-    """Whether `data` holds positions (`array("I")`) strictly ascending and below `size`."""
+    """Whether `data` holds positions (`array("I")`) in ascending order, below `size`."""
     positions = memoryview(data).cast("I").tolist()  # TypeError unless whole items
-    return not positions or (
-        positions[-1] < size and all(map(lt, positions, islice(positions, 1, None)))
-    )
+    # A sort of sorted data is one pass in C, half the cost of comparing pair by pair;
+    # a position listed twice (which it lets through) only sets its bit twice.
+    return positions == sorted(positions) and (not positions or positions[-1] < size)
