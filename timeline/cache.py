@@ -43,7 +43,7 @@ entry, so the directory does not grow.
 **The search index** (`EventIndex.search_state`, seconds of CPU to build at 100,000
 events) is kept beside the entry, in `<slot>.tlsearch`, written after the first build
 (`SearchStateFile`). Its header holds the magic, `query.SEARCH_STATE_FORMAT`, the entry's
-content key, a digest of the query module's source, the body's length and its SHA-256:
+content key, a digest of the query package's source, the body's length and its SHA-256:
 it is read only for the very data the key describes, built by the same code, and whole;
 anything else is ignored and the index is built again.
 
