@@ -216,7 +216,7 @@ def test_tables_of_no_events() -> None:
     built = EventIndex(make_dataset([]))
     built.prepare_search()
     tables = built.search_tables()
-    assert tables == SearchTables(0, [], [], {}, {})
+    assert tables == SearchTables(0, [], (), {}, {})
     loaded = EventIndex(make_dataset([]))
     assert loaded.load_search_tables(tables)
     assert loaded.apply(Filter(text="a")) == []

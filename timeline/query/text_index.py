@@ -290,7 +290,7 @@ class TextIndex:
         return SearchTables(
             self.size,
             self.words.split("\n") if self.postings else [],
-            self.postings,
+            tuple(self.postings),
             {word: bits.to_bytes(width, "little") for word, bits in self.dense.items()},
             {char: bits.to_bytes(width, "little") for char, bits in self.chars.items()},
         )
