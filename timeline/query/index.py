@@ -143,8 +143,8 @@ class EventIndex:
     def search_state(self) -> bytes | None:
         """`search_tables` as bytes, for `load_search_state` (None until prepared).
 
-        `marshal` makes and reads only plain values (strings, bytes, ints, tuples,
-        dicts), and `load_search_tables` checks what it reads.
+        `marshal`, unlike pickle, runs no code as it reads, and `load_search_tables`
+        checks every value it reads back.
         """
         t = self.search_tables()
         if t is None:
