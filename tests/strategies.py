@@ -10,13 +10,15 @@ and dashes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import strategies as st
 
 from timeline.dates import day_number, parse_edtf
 from timeline.model import Dataset, Event, Quote, Source, SourceKind, Span, Status, Theme
-from timeline.query import Filter
+from timeline.query import Filter, date_index, text_index
 
 __all__ = [
     "ACTORS",
@@ -33,6 +35,7 @@ __all__ = [
     "make_event",
     "make_quote",
     "make_source",
+    "patch_index",
 ]
 
 THEMES = ("security", "economy", "space", "climate", "trade")
@@ -232,7 +235,7 @@ def filters(draw: st.DrawFn) -> Filter:
 @st.composite
 def index_settings(draw: st.DrawFn) -> dict[str, Any]:
     """Thresholds of `timeline.query`'s search index (patch them in with
-    `unittest.mock.patch.multiple(query, **settings)`), from "everything a bitset" to
+    `patch_index(settings)`), from "everything a bitset" to
     "nothing a bitset", with batches small enough that characters are first met late."""
     return {
         "_DENSE_WORD": draw(st.sampled_from([1, 2, 32, 10**9])),
@@ -259,3 +262,17 @@ def events_of_text(draw: st.DrawFn, text: st.SearchStrategy[str], count: int) ->
         )
         for i in range(count)
     ]
+
+
+def patch_index(settings: dict[str, Any]) -> ExitStack:
+    """A context that patches the search index's module constants (`index_settings`, or
+    any others) into the `timeline.query` modules that define them."""
+    stack = ExitStack()
+    found: set[str] = set()
+    for module in (text_index, date_index):
+        mine = {name: value for name, value in settings.items() if hasattr(module, name)}
+        if mine:
+            stack.enter_context(patch.multiple(module, **mine))
+            found |= mine.keys()
+    assert found == settings.keys(), f"no such setting: {settings.keys() - found}"
+    return stack

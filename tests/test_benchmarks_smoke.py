@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from timeline import query
 from timeline.loader import load_dataset
 from timeline.model import Event, Quote, Span
+from timeline.query import text_index
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
@@ -144,11 +145,11 @@ def test_search_texts_across_batches() -> None:
         _event(f" Title {i}\n", "A “quoted”  summary\u2003here ", [f"q{i}", " ", "x\x00y"])
         if i % 700 == 0
         else _event(f"Title {i}", "Plain — summary", [f"quote {i} ’s"])
-        for i in range(query._BATCH * 2 + 5)
+        for i in range(text_index._BATCH * 2 + 5)
     ]
     assert query.search_texts(events) == [query.event_search_text(e) for e in events]
 
 
 def test_the_whitespace_list_is_every_unicode_space() -> None:
     every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
-    assert set(query._OTHER_WHITESPACE) == every - {" "}
+    assert set(text_index._OTHER_WHITESPACE) == every - {" "}

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from hypothesis import assume, given, settings
@@ -28,9 +27,9 @@ from strategies import (
     index_settings,
     make_dataset,
     make_event,
+    patch_index,
 )
 
-from timeline import query
 from timeline.dates import MAX_DAY, MIN_DAY, day_number, parse_edtf
 from timeline.model import Dataset, Event, Status
 from timeline.query import (
@@ -557,14 +556,14 @@ _queries = st.text(alphabet=_ALPHABET + "AÉSS", min_size=1, max_size=3)
 
 def _prepared(dataset: Dataset, settings_: dict[str, Any]) -> EventIndex:
     index = EventIndex(dataset)
-    with patch.multiple(query, **settings_):
+    with patch_index(settings_):
         index.prepare_search()
     assert index.search_ready
     return index
 
 
 _windows = st.sampled_from([1, 2, 5, 8192])
-"""`query._CHAR_WINDOW`: the characters' bitsets are joined every few events, or once."""
+"""`text_index._CHAR_WINDOW`: the characters' bitsets are joined every few events, or once."""
 
 
 def _expected(index: EventIndex, filt: Filter) -> list[int]:
@@ -592,7 +591,7 @@ def test_typing_a_short_query_key_by_key_matches_the_reference(
     cold = EventIndex(dataset)  # not prepared: its first search builds the indexes
     shown = Filter(themes=data.draw(st.sampled_from([frozenset(), frozenset(THEMES[:1])])))
     result = index.search(shown)
-    with patch.multiple(query, _MEMO_LIMIT=settings_["_MEMO_LIMIT"]):
+    with patch_index({"_MEMO_LIMIT": settings_["_MEMO_LIMIT"]}):
         for k in range(1, len(word) + 1):
             filt = shown.but(text=word[:k])
             expected = _expected(index, filt)

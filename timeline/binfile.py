@@ -1,8 +1,8 @@
 """The pieces the cache's binary files share: little-endian columns and atomic writes.
 
-The cache entry (`timeline.cache`), the rows snapshot (`timeline.snapshot`) and the saved
-search index (`timeline.query`) each store `array` columns in little-endian order, read
-them back with bounds checks, and replace their file whole or not at all.
+The cache entry (`timeline.cache`) and the rows snapshot (`timeline.snapshot`) each store
+`array` columns in little-endian order, read them back with bounds checks, and replace
+their file whole or not at all.
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ from timeline.model import (
     resolve_dataset,
     sort_by_date,
 )
+from timeline.query.text_index import SearchTables
 from timeline.text import sanitize
 from timeline.views import group_keys
 
@@ -102,6 +103,9 @@ CREATE TABLE quotes (event INTEGER, position INTEGER, source_id TEXT, text TEXT,
     PRIMARY KEY (event, position)) WITHOUT ROWID;
 CREATE TABLE warnings (position INTEGER PRIMARY KEY, file TEXT, line INTEGER,
     "column" INTEGER, code TEXT, message TEXT, hint TEXT);
+CREATE TABLE search_words (position INTEGER PRIMARY KEY, word TEXT, events BLOB,
+    dense BLOB);
+CREATE TABLE search_chars (char TEXT PRIMARY KEY, events BLOB) WITHOUT ROWID;
 """
 
 _RACY_NS = 2_000_000_000
@@ -325,6 +329,7 @@ def _insert(
 ) -> None:
     dataset = loaded.dataset
     meta = {
+        "generation": os.urandom(8).hex(),
         "code": _code_digest(),
         "root": dataset.root,
         "max_bytes": max_events_bytes(),
@@ -404,9 +409,11 @@ class Store:
     """A fresh store, open read-only inside one read transaction (see the module's
     docstring): the dataset it holds, and the details of its events by id."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, db: Path, connection: sqlite3.Connection) -> None:
+        self._db = db
         self._connection = connection
         self._lock = threading.Lock()  # one connection, used from workers and the UI
+        self._generation = self._query("SELECT value FROM meta WHERE key = 'generation'")
 
     @classmethod
     def open(cls, db: Path, path: str | Path | None) -> Store | None:
@@ -433,7 +440,7 @@ class Store:
                 connection.execute("BEGIN")
                 verdict = _fresh(connection, path)
             if verdict is not None:
-                return cls(connection)
+                return cls(db, connection)
         except sqlite3.Error:
             pass
         connection.close()
@@ -460,6 +467,46 @@ class Store:
                 return self._connection.execute(sql, parameters).fetchall()
         except sqlite3.Error as error:
             raise StoreError(f"the dataset store could not be read: {error}") from error
+
+    def search_tables(self) -> SearchTables | None:
+        """The search index saved for this data (`save_search_tables`), if any."""
+        size = self._query("SELECT value FROM meta WHERE key = 'search_size'")
+        if not size:
+            return None
+        words: list[str] = []
+        positions: list[bytes] = []
+        dense: dict[int, bytes] = {}
+        for n, word, events, bits in self._query(
+            "SELECT position, word, events, dense FROM search_words ORDER BY position"
+        ):
+            words.append(word)
+            positions.append(events)
+            if bits is not None:
+                dense[n] = bits
+        chars = dict(self._query("SELECT char, events FROM search_chars"))
+        return SearchTables(size[0][0], words, positions, dense, chars)
+
+    def save_search_tables(self, tables: SearchTables) -> bool:
+        """Keep the search index built for this data, so the next start need not build
+        it; whether it was written (never raises).
+
+        The write needs this reader's lock released for a moment: if another process
+        rebuilt the store in that moment, this store no longer holds the events loaded
+        from it, and reading details from it raises `StoreError` from then on.
+        """
+        with self._lock:
+            try:
+                self._connection.execute("COMMIT")
+                written = _write_search_tables(self._db, self._generation, tables)
+                self._connection.execute("BEGIN")
+                now = self._connection.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'"
+                ).fetchall()
+            except sqlite3.Error:
+                return False
+            if now != self._generation:
+                self._connection.close()  # another dataset's now: every read fails
+            return written
 
     def loaded(self, *, details: bool) -> Loaded:
         """The stored dataset and its warnings; its events' details in memory or not."""
@@ -555,6 +602,37 @@ class Store:
             if n is not None:
                 texts[n].append(text)
         return [tuple(t) for t in texts]
+
+
+def _write_search_tables(db: Path, generation: list[Any], tables: SearchTables) -> bool:
+    try:
+        connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        if connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchall() != (
+            generation
+        ):
+            connection.execute("ROLLBACK")
+            return False  # rebuilt by another process: these tables are not its index
+        connection.execute("DELETE FROM search_words")
+        connection.execute("DELETE FROM search_chars")
+        connection.executemany(
+            "INSERT INTO search_words VALUES (?, ?, ?, ?)",
+            (
+                (n, word, events, tables.dense.get(n))
+                for n, (word, events) in enumerate(zip(tables.words, tables.positions, strict=True))
+            ),
+        )
+        connection.executemany("INSERT INTO search_chars VALUES (?, ?)", tables.chars.items())
+        connection.execute("INSERT OR REPLACE INTO meta VALUES ('search_size', ?)", (tables.size,))
+        connection.execute("COMMIT")
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+    return True
 
 
 def _fresh(connection: sqlite3.Connection, path: str | Path | None) -> dict[str, FileStamp] | None:

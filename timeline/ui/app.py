@@ -184,6 +184,7 @@ class TimelineApp(App[None]):
         try:
             loaded = load(progress=progress if initial else None)
             index = EventIndex(loaded.dataset)
+            _adopt_saved_search(index)
         except DatasetError as error:
             self.post_message(DatasetFailed(error.diagnostics, initial=initial))
             return
@@ -229,10 +230,16 @@ class TimelineApp(App[None]):
     @work(thread=True, exclusive=True, group="prepare-search")
     def _prepare_search(self) -> None:
         """Make the search index ready off the UI thread once the events are on screen
-        (seconds of CPU at 100,000 events)."""
+        (seconds of CPU at 100,000 events), and keep it in the store for next time."""
+        from timeline.store import Store
+
         index = self.index
-        if index is not None:
-            index.prepare_search()
+        if index is None or index.search_ready:
+            return
+        index.prepare_search()
+        store, tables = index.dataset.store, index.search_tables()
+        if isinstance(store, Store) and tables is not None:
+            store.save_search_tables(tables)
 
     def action_reload(self) -> None:
         """Read the dataset from disk again."""
@@ -298,6 +305,17 @@ class TimelineApp(App[None]):
             ("Overview strip", [("click", "Move the timeline to that month")]),
         ]  # fmt: skip
         self.push_screen(HelpScreen(sections))
+
+
+def _adopt_saved_search(index: EventIndex) -> None:
+    """Give `index` the search index its store keeps, if it keeps one (in a worker)."""
+    from timeline.store import Store
+
+    store = index.dataset.store
+    if isinstance(store, Store):
+        tables = store.search_tables()
+        if tables is not None:
+            index.load_search_tables(tables)
 
 
 def _already_loaded(loaded: Loaded, *, progress: ProgressCallback | None = None) -> Loaded:

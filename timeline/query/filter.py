@@ -1,0 +1,129 @@
+"""What the user asked to see (`Filter`), and the plain rule it is judged by.
+
+`matches` and `filter_events` are the reference implementation: a loop over the events,
+simple enough to be obviously right. `EventIndex` answers the same questions fast, and
+property tests hold it to these.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Self
+
+from timeline.model import Event, Status
+from timeline.text import fold_case
+
+__all__ = [
+    "FacetCounts",
+    "Filter",
+    "event_search_text",
+    "facet_counts",
+    "filter_events",
+    "matches",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """What the user asked to see. The empty `Filter()` matches every event.
+
+    Within a facet, values are alternatives (any actor of `actors`); across facets, all
+    must hold. Themes match any of `themes`, or all of them when `all_themes` is set.
+    `date_from`/`date_to` are day numbers (`timeline.dates.day_number`) and an event
+    counts when its EDTF bounds overlap them. `text` is split into words, each of which
+    must occur, case-insensitively, in the title, summary or a quote.
+    """
+
+    themes: frozenset[str] = frozenset()
+    all_themes: bool = False
+    actors: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    statuses: frozenset[Status] = frozenset()
+    date_from: int | None = None
+    date_to: int | None = None
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the filter lets every event through."""
+        return self == Filter(all_themes=self.all_themes)
+
+    def but(self, **changes: object) -> Self:
+        """A copy with the given fields replaced (the value itself never changes)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The search words, case-folded, in the order typed."""
+        return tuple(fold_case(self.text).split())
+
+
+def event_search_text(event: Event) -> str:
+    """The case-folded text that free-text search looks in: title, summary and quotes."""
+    parts = [event.title, event.summary, *(q.text for q in event.quotes)]
+    return "\n".join(fold_case(part) for part in parts)
+
+
+def matches(event: Event, filt: Filter, search_text: str | None = None) -> bool:
+    """Whether one event passes the filter (the reference rule all fast paths follow)."""
+    if filt.themes:
+        if filt.all_themes:
+            if not filt.themes.issubset(event.themes):
+                return False
+        elif filt.themes.isdisjoint(event.themes):
+            return False
+    if filt.actors and filt.actors.isdisjoint(event.actors):
+        return False
+    if filt.sources and filt.sources.isdisjoint(event.source_ids):
+        return False
+    if filt.statuses and event.status not in filt.statuses:
+        return False
+    if filt.date_from is not None and event.date.upper < filt.date_from:
+        return False
+    if filt.date_to is not None and event.date.lower > filt.date_to:
+        return False
+    terms = filt.terms
+    if terms:
+        haystack = event_search_text(event) if search_text is None else search_text
+        return all(term in haystack for term in terms)
+    return True
+
+
+def filter_events(events: Iterable[Event], filt: Filter) -> list[Event]:
+    """The events that pass `filt`, in the order given."""
+    return [event for event in events if matches(event, filt)]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCounts:
+    """How many of a set of events carry each theme, actor, source and status.
+
+    Each mapping holds the values carried by at least one of the events; `counts` and
+    `facet_counts` give dicts, `EventIndex.lazy_counts` gives `LazyCounts` for the big
+    facets.
+    """
+
+    themes: Mapping[str, int]
+    actors: Mapping[str, int]
+    sources: Mapping[str, int]
+    statuses: Mapping[Status, int]
+    total: int
+
+
+def facet_counts(events: Iterable[Event]) -> FacetCounts:
+    """Count themes, actors, sources and statuses over `events`."""
+    themes: Counter[str] = Counter()
+    actors: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    statuses: Counter[Status] = Counter()
+    total = 0
+    for event in events:
+        total += 1
+        # Each event counts once per value, even if a value is listed twice.
+        themes.update(dict.fromkeys(event.themes).keys())
+        actors.update(dict.fromkeys(event.actors).keys())
+        sources.update(event.source_ids)
+        statuses[event.status] += 1
+    return FacetCounts(dict(themes), dict(actors), dict(sources), dict(statuses), total)
