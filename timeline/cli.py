@@ -646,8 +646,10 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
         "serve",
         help="serve the TUI in a web browser (textual-serve)",
         description="Serve the TUI to web browsers through textual-serve: each browser tab "
-        "gets its own session. Listens on loopback only unless --host says otherwise; "
-        "anyone who can reach the port can use the app. Needs no internet.",
+        "gets its own session. Listens on loopback only unless --host says otherwise. Only "
+        "the printed URL gets in: it carries a random token for this run, and requests "
+        "naming another host or coming from another site's page are refused. Needs no "
+        "internet.",
     )
     add_path_argument(parser)
     parser.add_argument(
@@ -655,25 +657,31 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     parser.add_argument(
-        "--url", help="the address browsers use, if not http://HOST:PORT (behind a proxy)"
+        "--url",
+        help="the address browsers use, if not http://HOST:PORT (behind a proxy, or "
+        "when binding 0.0.0.0); requests naming any other address are refused",
     )
     parser.set_defaults(handler=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from timeline.interchange.serve import ServeUnavailableError, is_loopback, run_server
+    from timeline.interchange.serve import Gate, ServeUnavailableError, is_loopback, run_server
 
     load_for_command(args)  # a broken dataset fails here, with its diagnostics
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 1–65535")
+    try:
+        gate = Gate.serving(args.host, args.port, args.url)
+    except ValueError as error:
+        raise UsageError(f"--url {sanitize(args.url)}: {error}") from None
     if not is_loopback(args.host):
         print(
-            f"warning: listening on {sanitize(args.host)}: anyone who can reach this port "
-            "can use the app",
+            f"warning: listening on {sanitize(args.host)}: anyone who sees the URL (its "
+            "token) or the unencrypted traffic can use the app",
             file=sys.stderr,
         )
     try:
-        run_server(args.path, host=args.host, port=args.port, url=args.url)
+        run_server(args.path, gate, host=args.host, port=args.port, url=args.url)
     except ServeUnavailableError as error:
         print(f"{PROG} serve: error: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
