@@ -108,6 +108,7 @@ def test_the_gate_lets_this_servers_own_requests_through(
      (LOOPBACK, "evil.example", None, "Host"), (LOOPBACK, None, None, "Host None"),
      (LOOPBACK, "127.0.0.1:8001", None, "Host"), (LOOPBACK, "127.0.0.1", None, "Host"),
      (LOOPBACK, "127.0.0.1:80x", None, "Host"), (LOOPBACK, "[::1", None, "Host"),
+     (LOOPBACK, "evil.example@127.0.0.1:8000", None, "Host"),
      (LOOPBACK, "127.0.0.1:8000", "http://evil.example", "Origin 'http://evil.example'"),
      (LOOPBACK, "127.0.0.1:8000", "null", "Origin"),
      (LOOPBACK, "127.0.0.1:8000", "https://127.0.0.1:8000", "Origin"),

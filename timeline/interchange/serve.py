@@ -114,13 +114,16 @@ def public_url(host: str, port: int) -> str:
 
 def _split(url: str) -> tuple[str, str, int | None] | None:
     """`(scheme, host, port)` of a URL, the host in lower case without brackets and the
-    port None if not given; None if it names no host or a port that is not one."""
+    port None if not given; None if it names no host, a port that is not one, or a user
+    (`evil@127.0.0.1` must not pass for `127.0.0.1`)."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return None
-    return (parts.scheme, parts.hostname, port) if parts.hostname else None
+    if not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname, port
 
 
 @dataclass(frozen=True)
