@@ -147,6 +147,8 @@ class MainScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         """Show every event (or the deep-linked filter and event), with the timeline focused."""
+        if not self.query(TimelineView):
+            return  # the app closed while the screen was being mounted: nothing to show
         width = self.app.size.width
         update_width_class(self, width)
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
