@@ -171,3 +171,75 @@ def test_export_to_a_device_writes_straight_to_it() -> None:
     result = _timeline("export", "--format", "csv", "-o", "/dev/stdout")
     assert result.returncode == 0
     assert result.stdout.startswith("id,date,")
+
+
+# -- import -----------------------------------------------------------------------------
+
+TIMELINE = {
+    "title": {"text": {"headline": "A timeline"}},
+    "events": [
+        {
+            "start_date": {"year": "2023", "month": "1", "day": "13"},
+            "text": {"headline": f"Slide {n}", "text": "<p>What happened.</p>"},
+            "media": {"caption": f"A caption long enough to quote, number {n}.", "credit": "AP"},
+        }
+        for n in range(20)
+    ],
+}
+
+
+@pytest.fixture
+def timeline_json(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "timeline.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(TIMELINE))
+    return path
+
+
+def _imports_cleanly(source: Path, target: Path) -> None:
+    result = _timeline("import", "timelinejs", str(source), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert _timeline("check", str(target)).returncode == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
+    tmp_path: Path, timeline_json: Path, sig: signal.Signals
+) -> None:
+    target = tmp_path / "out" / "imported"
+    code, err = _interrupted(sig, "import", "timelinejs", str(timeline_json), "-o", str(target))
+    assert not target.exists()
+    leftovers = [p.name for p in target.parent.iterdir()]
+    if sig == signal.SIGINT:
+        assert (code, leftovers) == (130, [])
+        assert "Traceback" not in err
+    else:  # after kill -9 the hidden half folder stays, and is never taken for the dataset
+        assert code == -signal.SIGKILL
+        (leftover,) = leftovers
+        assert leftover.startswith(".imported.") and leftover.endswith(".part")
+        assert _timeline("check", str(target)).returncode == 2
+    _imports_cleanly(timeline_json, target)
+
+
+def test_an_import_past_the_size_limit_leaves_nothing_and_can_be_retried(
+    tmp_path: Path, timeline_json: Path
+) -> None:
+    target = tmp_path / "out" / "imported"
+    argv = ("import", "timelinejs", str(timeline_json), "-o", str(target))
+    result = _timeline(*argv, limit=1_000)
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert list(target.parent.iterdir()) == []
+    _imports_cleanly(timeline_json, target)
+
+
+def test_an_import_never_replaces_a_folder_with_something_in_it(
+    tmp_path: Path, timeline_json: Path
+) -> None:
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    result = _timeline("import", "timelinejs", str(timeline_json), "-o", str(target))
+    assert result.returncode == 2 and "is not empty" in result.stderr
+    assert _contents(target) == {"notes.txt": b"mine"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "mine"]

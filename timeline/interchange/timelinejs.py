@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from timeline.atomic import new_folder, write_atomically
 from timeline.dates import EdtfError, from_day_number, parse_edtf
 
 __all__ = [
@@ -555,21 +556,23 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
 def write_dataset(conversion: Conversion, directory: Path) -> list[Path]:
     """Write a conversion as a dataset folder and return the files written.
 
-    The folder may exist only if it is empty, so an import never overwrites a dataset.
+    The folder may exist only if it is empty, so an import never overwrites a dataset. It
+    is built under a temporary name beside `directory` and appears only when complete
+    (`timeline.atomic.new_folder`), so an interrupted import leaves nothing in the way of
+    trying again.
 
     Raises:
         TimelineJSError: the folder exists and is not empty, or is not a folder.
+        OSError: the folder cannot be written; nothing was left behind.
     """
     if directory.exists():
         if not directory.is_dir():
             raise TimelineJSError(f"{directory} exists and is not a folder")
         if any(directory.iterdir()):
             raise TimelineJSError(f"{directory} is not empty; choose a new folder")
-    (directory / "sources").mkdir(parents=True, exist_ok=True)
-    written = [directory / "events.yaml"]
-    written[0].write_text(conversion.events_yaml, encoding="utf-8")
-    for relative, text in conversion.sources.items():
-        path = directory / relative
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    files = {"events.yaml": conversion.events_yaml, **conversion.sources}
+    with new_folder(directory) as building:
+        (building / "sources").mkdir()
+        for relative, text in files.items():
+            write_atomically(building / relative, text)
+    return [directory / relative for relative in files]
