@@ -611,7 +611,10 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         conversion = import_timelinejs(data, origin=source.name)
     except TimelineJSError as error:
-        print(f"{sanitize(args.file)}: error: {sanitize(str(error))}", file=sys.stderr)
+        from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+
+        where = (args.file, error.line, error.column, Severity.ERROR, error.code, str(error))
+        print(format_diagnostic(Diagnostic(*where)), file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
     folder = Path(args.directory)
     try:
