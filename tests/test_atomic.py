@@ -40,6 +40,20 @@ def test_a_link_is_kept_and_the_file_it_leads_to_replaced(tmp_path: Path) -> Non
     assert (tmp_path / "real.txt").read_text() == "new"
 
 
+def test_a_file_that_may_not_be_written_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "kept.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    # As root every file is writable, so the test stands in for a user who may not.
+    monkeypatch.setattr(atomic.os, "access", lambda path, mode: False)
+    with pytest.raises(PermissionError):
+        write_atomically(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.json"]
+
+
 def test_a_device_is_written_straight_to() -> None:
     write_atomically("/dev/null", "anything")  # no temporary file beside it in /dev
 

@@ -15,6 +15,7 @@ Every command that writes a file or a folder does it through this module:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -33,8 +34,8 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
     straight to: it has no contents to lose.
 
     Raises:
-        OSError: the file cannot be written (the folder is missing or read-only, the disk
-            is full); the old file is unchanged and no temporary file is left.
+        OSError: the file cannot be written (it or its folder is read-only or missing, the
+            disk is full); the old file is unchanged and no temporary file is left.
         UnicodeEncodeError: `data` holds a lone surrogate; nothing was written.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -47,6 +48,9 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
             stream.write(payload)
         return
     target = os.path.realpath(path)
+    if mode is not None and not os.access(target, os.W_OK):
+        # Writing in place would be refused; replacing the file must be too.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
     folder, name = os.path.split(target)
     # mkstemp makes the file 0600: a new export may hold what its author has not
     # published yet, so nobody else reads it until they say so.
