@@ -137,7 +137,13 @@ def test_import_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     bad.write_text('{"events": [{"start_date": {"year": "soon"}}]}')
     code, _, err = _run(capsys, "import", "timelinejs", str(bad), "-o", str(tmp_path / "out"))
     assert code == 1
-    assert "events[0].start_date.year: 'soon' is not a number" in err
+    message = "events[0].start_date.year: 'soon' is not a number"
+    assert err == f"{bad}:1:37: error [bad-date] {message}\n"
+    bad.write_text('{"events": [],\n "eras": 5}')  # a TypeError once
+    code, _, err = _run(capsys, "import", "timelinejs", str(bad), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert err == f"{bad}:2:10: error [wrong-type] eras: expected a list, got int\n"
+    assert not (tmp_path / "out").exists()
     code, _, err = _run(capsys, "import", "timelinejs", str(tmp_path / "missing.json"), "-o", "x")
     assert code == 2 and "cannot read" in err
     code, _, err = _run(capsys, "import", "csv", str(bad), "-o", "x")

@@ -4,11 +4,15 @@ and an export followed by an import keeps the events, dates and themes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
+from strategies import make_dataset, make_event
 
 from timeline.dates import Precision
 from timeline.diagnostics import DatasetError, format_diagnostic
@@ -172,27 +176,56 @@ def test_plain_timelinejs_fields_alone_keep_dates_to_their_precision(
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "message", "code", "column"),
     [
-        (b"\xff\xfe", "not UTF-8"),
-        ("{", "line 1, column 2: not JSON"),
-        ("[]", "top level must be an object"),
-        ('{"title": {}}', "no 'events' list"),
-        ('{"events": [{"text": {}}]}', r"events\[0\].start_date: a slide needs a start date"),
-        ('{"events": [{"start_date": {"year": "ab"}}]}', r"events\[0\].start_date.year: 'ab'"),
-        ('{"events": [{"start_date": {"year": 2023, "month": 13}}]}', "13 is not a month"),
-        ('{"events": [{"start_date": {"year": 2023, "month": 2, "day": 30}}]}', "has no day 30"),
-        (
-            '{"events": [{"start_date": {"year": 2024}, "end_date": {"year": 2023}}]}',
-            "ends before it starts",
-        ),
-        ('{"events": [{"start_date": {"year": 2023, "day": 3}}]}', "day is given without"),
-        ("[" * 100_000, "nested too deeply|not JSON"),
+        (b"\xff\xfe", "not UTF-8", "encoding", 1),
+        ("{", "not JSON", "json-syntax", 2),
+        ("[]", "top level must be an object", "wrong-type", 1),
+        ('{"title": {}}', "no 'events' list", "missing-key", 1),
+        ('{"events": 5}', "events: expected a list, got int", "wrong-type", 12),
+        ('{"events": [{"text": {}}]}', r"events\[0\].start_date: a slide needs a start date",
+         "missing-key", 13),
+        ('{"events": [{"start_date": {"year": "ab"}}]}', r"events\[0\].start_date.year: 'ab'",
+         "bad-date", 37),
+        ('{"events": [{"start_date": {"year": [1]}}]}', "year: expected a number, got list",
+         "wrong-type", 37),
+        ('{"events": [{"start_date": {"year": 2023, "month": 13}}]}', "13 is not a month",
+         "bad-date", 52),
+        ('{"events": [{"start_date": {"year": 2023, "month": 2, "day": 30}}]}', "has no day 30",
+         "bad-date", 13),
+        ('{"events": [{"start_date": {"year": 2024}, "end_date": {"year": 2023}}]}',
+         "ends before it starts", "bad-date", 13),
+        ('{"events": [{"start_date": {"year": 2023, "day": 3}}]}', "day is given without",
+         "bad-date", 28),
+        ("[" * 100_000, "nested too deeply|not JSON", "too-deep|json-syntax", None),
+        # Eras are not imported, but a value that is not a list of eras is still wrong.
+        ('{"events": [], "eras": 5}', "eras: expected a list, got int", "wrong-type", 24),
+        ('{"events": [], "eras": true}', "eras: expected a list, got bool", "wrong-type", 24),
+        ('{"events": [], "eras": 1.5}', "eras: expected a list, got float", "wrong-type", 24),
+        # No UTF-8 file can hold a lone surrogate: it is reported where it is.
+        ('{"events": [{"text": {"headline": "a\\ud800"}}]}',
+         r"events\[0\].text.headline: a lone surrogate", "encoding", 35),
+        ('{"events": [], "x": {"\\udfff": ""}}', "lone surrogate", "encoding", 32),
     ],
-)
-def test_bad_input_is_a_clear_error(data: str | bytes, message: str) -> None:
-    with pytest.raises(TimelineJSError, match=message):
+)  # fmt: skip
+def test_bad_input_is_a_clear_error(
+    data: str | bytes, message: str, code: str, column: int | None
+) -> None:
+    with pytest.raises(TimelineJSError, match=message) as raised:
         import_timelinejs(data)
+    assert re.fullmatch(code, raised.value.code)
+    assert raised.value.line == 1
+    if column is not None:
+        assert raised.value.column == column
+
+
+def test_an_error_is_located_on_its_own_line() -> None:
+    document = {"events": [{"start_date": {"year": 2020}}, {"start_date": {"month": "x"}}]}
+    with pytest.raises(TimelineJSError) as raised:
+        import_timelinejs(json.dumps(document, indent=2))
+    # Line 10 of the indented text is `"month": "x"`; its value starts at column 18.
+    assert (raised.value.line, raised.value.column) == (10, 18)
+    assert str(raised.value).startswith("events[1].start_date.month:")
 
 
 def test_import_never_overwrites_a_folder(tmp_path: Path) -> None:
@@ -230,3 +263,50 @@ def test_hostile_text_stays_data(tmp_path: Path) -> None:
     # Every scalar was written quoted: a YAML 1.1 reader sees the same strings.
     data = yaml.safe_load((tmp_path / "imported" / "events.yaml").read_text())
     assert data["events"][0]["title"] == event.title
+
+
+# Words of any text but controls, joined by single spaces (HTML, and so TimelineJS,
+# collapses runs of ASCII white space): no-break and other Unicode spaces included.
+_WORD = st.text(
+    st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=" "),
+    min_size=1,
+)
+_TITLE = st.lists(_WORD, min_size=1, max_size=4).map(" ".join).filter(str.strip)
+
+
+@given(_TITLE, _TITLE)
+@example("Kishida\u00a0and Biden", "A\u00a0\u00a0summit, 13\u202fJan\u3000& <b>more</b>")
+def test_titles_and_summaries_survive_export_then_import(title: str, summary: str) -> None:
+    event = make_event("e1", title=title, summary=summary)
+    document = export(make_dataset([event]), [event], "timelinejs")
+    (imported,) = yaml.safe_load(import_timelinejs(document).events_yaml)["events"]
+    assert (imported["title"], imported["summary"]) == (title, summary)
+
+
+_KEYS = [
+    "events", "eras", "title", "text", "headline", "start_date", "end_date", "year", "month",
+    "day", "display_date", "media", "url", "caption", "credit", "group", "unique_id",
+    "timeline", "date", "themes", "status", "actors", "places", "date_basis", "id", "label",
+    "description",
+]  # fmt: skip
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats()
+_JSON = st.recursive(
+    _SCALARS | st.text(st.characters(exclude_categories=())),  # lone surrogates too
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["events", "eras", "title", "timeline"]), _JSON))
+@example({"events": [], "eras": 5})
+@example({"events": [{"start_date": {"year": 1}, "text": {"headline": "\ud800"}}]})
+def test_any_json_imports_or_is_a_clear_error(document: dict[str, Any]) -> None:
+    try:
+        conversion = import_timelinejs(json.dumps(document))
+    except TimelineJSError as error:
+        assert error.code and error.line >= 1 and error.column >= 1
+        return
+    for text in (conversion.events_yaml, *conversion.sources.values()):
+        text.encode("utf-8")  # every file can be written

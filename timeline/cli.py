@@ -540,6 +540,8 @@ def _run_export(args: argparse.Namespace) -> int:
 
     _check_raw(args, args.format)
     loaded = load_for_command(args)
+    if args.output is not None:
+        _refuse_to_overwrite_the_dataset(args)
     events = selected_events(args, loaded)
     try:
         text = export(loaded.dataset, events, args.format, raw=args.raw)
@@ -555,10 +557,46 @@ def _run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_file(path: Path, text: str) -> None:
+def _refuse_to_overwrite_the_dataset(args: argparse.Namespace) -> None:
+    """A usage error when `-o` is the events file being exported or a file in its
+    `sources/`, by any name: links and `..` resolved, hard links compared by inode."""
+    import os
+
+    from timeline.model import resolve_dataset
+
+    root, events_file = resolve_dataset(_dataset_path(args))
+    target = os.path.realpath(args.output)
+    sources = os.path.realpath(root / "sources")
+    hit = target == os.path.realpath(events_file) or target.startswith(sources + os.sep)
+    if not hit and os.path.isfile(target):
+        try:
+            with os.scandir(sources) as entries:
+                dataset_files: list[str | Path] = [events_file, *(e.path for e in entries)]
+        except OSError:
+            dataset_files = [events_file]
+        hit = any(_same_file(target, file) for file in dataset_files)
+    if hit:
+        raise UsageError(
+            f"-o {sanitize(args.output)}: that is a file of the dataset being exported; "
+            "write the export somewhere else"
+        )
+
+
+def _same_file(a: str, b: str | Path) -> bool:
+    import os
+
     try:
-        # newline="" keeps the file's own line ends (iCalendar needs CRLF).
-        path.write_text(text, encoding="utf-8", newline="")
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _write_file(path: Path, text: str) -> None:
+    from timeline.atomic import write_atomically
+
+    try:
+        # All or nothing: a full disk or Ctrl+C leaves the old file as it was.
+        write_atomically(path, text)
     except OSError as error:
         raise UsageError(f"cannot write '{sanitize(str(path))}': {error.strerror}") from None
 
@@ -592,7 +630,10 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         conversion = import_timelinejs(data, origin=source.name)
     except TimelineJSError as error:
-        print(f"{sanitize(args.file)}: error: {sanitize(str(error))}", file=sys.stderr)
+        from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+
+        where = (args.file, error.line, error.column, Severity.ERROR, error.code, str(error))
+        print(format_diagnostic(Diagnostic(*where)), file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
     folder = Path(args.directory)
     try:

@@ -106,7 +106,7 @@ def export(
     if chosen is Format.ICS:
         return _ics(dataset, ordered, now or datetime.now(UTC))
     if chosen is Format.TIMELINEJS:
-        return json.dumps(timelinejs_document(dataset, ordered), ensure_ascii=False, indent=2)
+        return _json_text(timelinejs_document(dataset, ordered))
     return _html(dataset, ordered)
 
 
@@ -248,7 +248,18 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
         ],
         "events": [event_record(e) for e in events],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return _json_text(document) + "\n"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_text(value: object) -> str:
+    r"""JSON with readable Unicode, except that a lone surrogate (a folder or file name
+    that is not UTF-8) is written as its `\udcff` escape: the same JSON, which unlike the
+    bare character can be written as UTF-8 (it only occurs inside strings)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 # -- CSV -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from timeline.atomic import new_folder, write_atomically
 from timeline.dates import EdtfError, from_day_number, parse_edtf
 
 __all__ = [
@@ -51,8 +52,20 @@ MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
 class TimelineJSError(ValueError):
-    """The input is not a TimelineJS3 document this importer can convert; the message
-    says where (`events[3].start_date.year`) and why."""
+    """The input is not a TimelineJS3 document this importer can convert.
+
+    The message says where (`events[3].start_date.year`, also in `where`) and why;
+    `code` is the diagnostic code (`wrong-type`, `bad-date`, `encoding`, … as `timeline
+    check` uses them, and `json-syntax`); `import_timelinejs` sets `line` and `column`
+    (1-based) to where the value is in the JSON text.
+    """
+
+    def __init__(self, message: str, *, where: str = "", code: str = "wrong-type") -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.code = code
+        self.line = 1
+        self.column = 1
 
 
 # -- HTML to plain text --------------------------------------------------------------
@@ -137,8 +150,35 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
+def _flat(text: str) -> str:
+    """Text on one line: line breaks become spaces. Other white space was collapsed by
+    `html_to_text` as HTML does, so a no-break space stays one."""
+    return re.sub(r" *\n+ *", " ", text)
+
+
 def _one_line(fragment: str) -> str:
-    return " ".join(html_to_text(fragment).split())
+    return _flat(html_to_text(fragment))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(document: object) -> str | None:
+    """Where (`events[2].text.headline`) the first string holding a lone surrogate is,
+    key or value; None if there is none."""
+    stack: list[tuple[str, object]] = [("", document)]
+    while stack:  # not recursive: a deep document cannot exhaust the stack
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return where
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                place = f"{where}.{key}" if where else key
+                stack += [(place, item), (place, key)]
+        elif isinstance(value, list):
+            stack += reversed([(f"{where}[{n}]", item) for n, item in enumerate(value)])
+    return None
 
 
 # -- the conversion ------------------------------------------------------------------
@@ -205,15 +245,21 @@ def _part(parts: Mapping[str, Any], key: str, where: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | str | float):
-        raise TimelineJSError(f"{where}.{key}: expected a number, got {type(value).__name__}")
+        raise TimelineJSError(
+            f"expected a number, got {type(value).__name__}", where=f"{where}.{key}"
+        )
     if isinstance(value, float):
         if not value.is_integer():
-            raise TimelineJSError(f"{where}.{key}: {value!r} is not a whole number")
+            raise TimelineJSError(
+                f"{value!r} is not a whole number", where=f"{where}.{key}", code="bad-date"
+            )
         return int(value)
     try:
         return int(str(value).strip())
     except ValueError:
-        raise TimelineJSError(f"{where}.{key}: {str(value)[:40]!r} is not a number") from None
+        raise TimelineJSError(
+            f"{str(value)[:40]!r} is not a number", where=f"{where}.{key}", code="bad-date"
+        ) from None
 
 
 def _edtf_year(year: int) -> str:
@@ -227,22 +273,28 @@ def _edtf_point(parts: object, where: str) -> str | None:
     if parts is None or parts == "" or parts == {}:
         return None
     if not isinstance(parts, Mapping):
-        raise TimelineJSError(f"{where}: expected an object with year, month and day")
+        raise TimelineJSError("expected an object with year, month and day", where=where)
     year = _part(parts, "year", where)
     month = _part(parts, "month", where)
     day = _part(parts, "day", where)
     if year is None:
         if month is not None or day is not None:
-            raise TimelineJSError(f"{where}: a month or day is given without a year")
+            raise TimelineJSError(
+                "a month or day is given without a year", where=where, code="bad-date"
+            )
         return None
     if month is None and day is not None:
-        raise TimelineJSError(f"{where}: a day is given without a month")
+        raise TimelineJSError("a day is given without a month", where=where, code="bad-date")
     if month is not None and not 1 <= month <= 12:
-        raise TimelineJSError(f"{where}.month: {month} is not a month (1–12)")
+        raise TimelineJSError(
+            f"{month} is not a month (1–12)", where=f"{where}.month", code="bad-date"
+        )
     text = _edtf_year(year)
     if month is not None:
         if abs(year) > 9999:
-            raise TimelineJSError(f"{where}: a year beyond ±9999 cannot have a month")
+            raise TimelineJSError(
+                "a year beyond ±9999 cannot have a month", where=where, code="bad-date"
+            )
         text += f"-{month:02d}"
         if day is not None:
             text += f"-{day:02d}"
@@ -252,13 +304,17 @@ def _edtf_point(parts: object, where: str) -> str | None:
 def _edtf(slide: Mapping[str, Any], where: str) -> str:
     start = _edtf_point(slide.get("start_date"), f"{where}.start_date")
     if start is None:
-        raise TimelineJSError(f"{where}.start_date: a slide needs a start date with a year")
+        raise TimelineJSError(
+            "a slide needs a start date with a year",
+            where=f"{where}.start_date",
+            code="missing-key",
+        )
     end = _edtf_point(slide.get("end_date"), f"{where}.end_date")
     text = start if end is None or end == start else f"{start}/{end}"
     try:
         parse_edtf(text)
     except EdtfError as error:
-        raise TimelineJSError(f"{where}: {error}") from None
+        raise TimelineJSError(str(error), where=where, code="bad-date") from None
     return text
 
 
@@ -331,8 +387,22 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
     if not isinstance(document, Mapping):
         raise TimelineJSError("the top level must be an object with an 'events' list")
     slides = document.get("events")
+    if slides is None:
+        raise TimelineJSError("the top level has no 'events' list", code="missing-key")
     if not isinstance(slides, list):
-        raise TimelineJSError("the top level has no 'events' list")
+        raise TimelineJSError(f"expected a list, got {type(slides).__name__}", where="events")
+    eras = document.get("eras")
+    if not isinstance(eras, list | None):
+        raise TimelineJSError(f"expected a list, got {type(eras).__name__}", where="eras")
+    surrogate = _lone_surrogate(document)
+    if surrogate is not None:
+        # No UTF-8 file can hold one, and guessing what it stood for would change the text.
+        raise TimelineJSError(
+            "a lone surrogate escape (half of a UTF-16 pair, such as \\ud800) is not text; "
+            "fix or remove it",
+            where=surrogate,
+            code="encoding",
+        )
     themes = _Themes()
     _declared_themes(document, themes)
     event_ids: set[str] = set()
@@ -345,7 +415,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
     for n, slide in enumerate(slides):
         where = f"events[{n}]"
         if not isinstance(slide, Mapping):
-            raise TimelineJSError(f"{where}: expected an object")
+            raise TimelineJSError("expected an object", where=where)
         event, line = _event(slide, where, n, themes, event_ids, notes)
         lines.append(line)
         caption, quote, credit, note = _media(slide, n)
@@ -356,7 +426,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
         elif note:
             media_notes.append(note)
         events.append(event)
-    if any(isinstance(item, Mapping) for item in document.get("eras") or []):
+    if any(isinstance(item, Mapping) for item in eras or []):
         notes.append("eras are not imported (the dataset has no eras)")
 
     sources: dict[str, str] = {}
@@ -426,10 +496,9 @@ def _event(
     text = slide.get("text")
     text = text if isinstance(text, Mapping) else {}
     headline = _one_line(_string(text.get("headline")))
-    # Paragraphs join into one line; a no-break space in the text stays as it is.
-    summary = re.sub(r" *\n+ *", " ", html_to_text(_string(text.get("text"))))
+    summary = _one_line(_string(text.get("text")))  # paragraphs join into one line
     display = _one_line(_string(slide.get("display_date")))
-    title = headline or summary[:120] or f"Untitled slide {n + 1}"
+    title = next((t for t in (headline, summary[:120]) if t.strip()), f"Untitled slide {n + 1}")
 
     unique = _string(slide.get("unique_id")).strip()
     if not _ID.match(unique):
@@ -453,7 +522,7 @@ def _event(
         "id": event_id,
         "date": date,
         "title": title,
-        "summary": summary or title,
+        "summary": summary if summary.strip() else title,
         "themes": event_themes,
         "actors": _string_list(extra.get("actors")) or [],
         "places": _string_list(extra.get("places")) or [],
@@ -475,8 +544,8 @@ def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     credit = _one_line(_string(media.get("credit")))
     caption = html_to_text(_string(media.get("caption")))
     quoted = html_to_text(url) if url.lower().startswith("<blockquote") else ""
-    quote = " ".join((quoted or caption).split("\n\n", 1)[0].split())
-    if quoted and quote in " ".join(caption.split()):
+    quote = _flat((quoted or caption).split("\n\n", 1)[0])
+    if quoted and quote in _flat(caption):
         quoted = ""  # the caption already holds the quote: once keeps it unambiguous
     text = "\n\n".join(part for part in (quoted, caption) if part)
     note = f"Slide {n + 1}: the media"
@@ -532,44 +601,104 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
     """Parse TimelineJS3 JSON (bytes are read as UTF-8, a BOM is fine) and convert it.
 
     Raises:
-        TimelineJSError: the input is too large, not UTF-8, not JSON, or not a timeline.
+        TimelineJSError: the input is too large, not UTF-8, not JSON, or not a timeline;
+            its `line` and `column` say where.
     """
     if isinstance(data, bytes):
         if len(data) > MAX_INPUT_BYTES:
-            raise TimelineJSError(f"the file is larger than {MAX_INPUT_BYTES:,} bytes")
+            raise TimelineJSError(
+                f"the file is larger than {MAX_INPUT_BYTES:,} bytes", code="too-large"
+            )
         try:
-            data = data.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise TimelineJSError(f"byte {error.start}: the file is not UTF-8") from None
+            failure = TimelineJSError(f"byte {error.start}: the file is not UTF-8", code="encoding")
+            failure.line = data.count(b"\n", 0, error.start) + 1
+            failure.column = error.start - data.rfind(b"\n", 0, error.start)
+            raise failure from None
+    else:
+        text = data
     try:
-        document = json.loads(data)
+        document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise TimelineJSError(
-            f"line {error.lineno}, column {error.colno}: not JSON ({error.msg})"
-        ) from None
+        failure = TimelineJSError(f"not JSON ({error.msg})", code="json-syntax")
+        failure.line, failure.column = error.lineno, error.colno
+        raise failure from None
     except RecursionError:
-        raise TimelineJSError("the JSON is nested too deeply") from None
-    return convert(document, origin=origin)
+        raise TimelineJSError("the JSON is nested too deeply", code="too-deep") from None
+    try:
+        return convert(document, origin=origin)
+    except TimelineJSError as error:
+        offset = _offset(text, error.where)
+        error.line = text.count("\n", 0, offset) + 1
+        error.column = offset - text.rfind("\n", 0, offset)
+        raise
+
+
+def _offset(text: str, where: str) -> int:
+    """Where the value at `where` (`events[3].start_date.year`) starts in the JSON text,
+    or the innermost value on the way there that can be found (0 for the top level)."""
+    decoder = json.JSONDecoder()
+    offset = _space(text, 0)
+    for step in re.findall(r"\[\d+\]|[^.\[\]]+", where):
+        try:
+            offset = _child(decoder, text, offset, step)
+        except (LookupError, ValueError):  # not there as written: this is as near as it gets
+            break
+    return offset
+
+
+def _child(decoder: json.JSONDecoder, text: str, at: int, step: str) -> int:
+    """Where the member `step` (a key, or `[n]`) of the object or array at `at` starts."""
+    index = int(step[1:-1]) if step.startswith("[") else None
+    if text[at] != ("{" if index is None else "["):
+        raise LookupError(step)
+    found, n = None, 0
+    at = _space(text, at + 1)
+    while text[at] not in "]}":
+        if index is None:
+            key, at = decoder.raw_decode(text, at)
+            at = _space(text, _space(text, at) + 1)  # past the colon
+            if key == step:
+                found = at  # the last one counts, as in json.loads
+        elif n == index:
+            return at
+        at = _space(text, decoder.raw_decode(text, at)[1])
+        if text[at] == ",":
+            at = _space(text, at + 1)
+        n += 1
+    if found is None:
+        raise LookupError(step)
+    return found
+
+
+def _space(text: str, at: int) -> int:
+    """The first offset from `at` that is not JSON white space."""
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
 
 
 def write_dataset(conversion: Conversion, directory: Path) -> list[Path]:
     """Write a conversion as a dataset folder and return the files written.
 
-    The folder may exist only if it is empty, so an import never overwrites a dataset.
+    The folder may exist only if it is empty, so an import never overwrites a dataset. It
+    is built under a temporary name beside `directory` and appears only when complete
+    (`timeline.atomic.new_folder`), so an interrupted import leaves nothing in the way of
+    trying again.
 
     Raises:
         TimelineJSError: the folder exists and is not empty, or is not a folder.
+        OSError: the folder cannot be written; nothing was left behind.
     """
     if directory.exists():
         if not directory.is_dir():
             raise TimelineJSError(f"{directory} exists and is not a folder")
         if any(directory.iterdir()):
             raise TimelineJSError(f"{directory} is not empty; choose a new folder")
-    (directory / "sources").mkdir(parents=True, exist_ok=True)
-    written = [directory / "events.yaml"]
-    written[0].write_text(conversion.events_yaml, encoding="utf-8")
-    for relative, text in conversion.sources.items():
-        path = directory / relative
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    files = {"events.yaml": conversion.events_yaml, **conversion.sources}
+    with new_folder(directory) as building:
+        (building / "sources").mkdir()
+        for relative, text in files.items():
+            write_atomically(building / relative, text)
+    return [directory / relative for relative in files]

@@ -1,0 +1,116 @@
+"""`timeline.atomic`: a write is all of the new file or all of the old one, whatever fails
+on the way; a folder appears whole or not at all. (Real signals and size limits against
+the commands are in test_faults.py.)"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from timeline import atomic
+from timeline.atomic import new_folder, write_atomically
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_file_is_private_and_an_old_one_keeps_its_mode(tmp_path: Path) -> None:
+    new = tmp_path / "new.json"
+    write_atomically(new, "é\r\n")
+    assert new.read_bytes() == "é\r\n".encode()  # UTF-8, line ends as given
+    assert _mode(new) == 0o600
+    old = tmp_path / "old.json"
+    old.write_text("old")
+    old.chmod(0o640)
+    write_atomically(old, b"new")
+    assert (old.read_bytes(), _mode(old)) == (b"new", 0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "old.json"]
+
+
+def test_a_link_is_kept_and_the_file_it_leads_to_replaced(tmp_path: Path) -> None:
+    (tmp_path / "real.txt").write_text("old")
+    (tmp_path / "link.txt").symlink_to("real.txt")
+    write_atomically(tmp_path / "link.txt", "new")
+    assert (tmp_path / "link.txt").is_symlink()
+    assert (tmp_path / "real.txt").read_text() == "new"
+
+
+def test_a_file_that_may_not_be_written_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "kept.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    # As root every file is writable, so the test stands in for a user who may not.
+    monkeypatch.setattr(atomic.os, "access", lambda path, mode: False)
+    with pytest.raises(PermissionError):
+        write_atomically(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.json"]
+
+
+def test_a_device_is_written_straight_to() -> None:
+    write_atomically("/dev/null", "anything")  # no temporary file beside it in /dev
+
+
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()]
+)
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    real_write = os.write
+
+    def write_half_then_fail(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data[: len(data) // 2]))
+        raise failure
+
+    monkeypatch.setattr(atomic.os, "write", write_half_then_fail)
+    with pytest.raises(type(failure)):
+        write_atomically(target, "new " * 1000)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_folder_appears_only_when_complete(tmp_path: Path) -> None:
+    target = tmp_path / "parent" / "dataset"
+    with new_folder(target) as building:
+        write_atomically(building / "events.yaml", "x")
+        assert not target.exists()
+        assert building.parent == target.parent and building.name.startswith(".dataset.")
+    assert [p.name for p in target.iterdir()] == ["events.yaml"]
+    assert [p.name for p in target.parent.iterdir()] == ["dataset"]
+
+
+def test_an_empty_folder_is_replaced_and_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "dataset"
+    target.mkdir(mode=0o751)
+    with new_folder(target) as building:
+        write_atomically(building / "a.txt", "a")
+    assert (target / "a.txt").read_text() == "a"
+    assert _mode(target) == 0o751
+
+
+def test_a_failed_folder_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), new_folder(tmp_path / "dataset") as building:
+        write_atomically(building / "events.yaml", "half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_filled_meanwhile_is_never_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "dataset"
+    with pytest.raises(OSError) as raised, new_folder(target) as building:
+        write_atomically(building / "events.yaml", "imported")
+        target.mkdir()
+        (target / "mine.txt").write_text("mine")
+    assert raised.value.errno in (errno.ENOTEMPTY, errno.EEXIST)
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"]
+    assert [p.name for p in target.iterdir()] == ["mine.txt"]

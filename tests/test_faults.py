@@ -1,0 +1,245 @@
+"""Faults while writing, against the real commands: an export or import that is
+interrupted (SIGINT, `kill -9`), hits a size limit (`ulimit -f`, as a full disk does), or
+is aimed at the dataset it reads never loses what was there. See docs/faults.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tui_support import copy_bundled
+
+from timeline.cli import main
+
+# The store is off: these tests are about the files the commands write, not its cache.
+ENV = {**os.environ, "TIMELINE_NO_CACHE": "1"}
+
+SLOW_WRITES = """
+import os, sys, time
+
+real_write = os.write
+
+def slow_write(fd, data):
+    written = real_write(fd, data[: max(1, len(data) // 2)])  # half of it is written...
+    sys.stderr.write("WRITING\\n")
+    sys.stderr.flush()
+    time.sleep(60)  # ...when the test's signal arrives
+    return written
+
+os.write = slow_write
+from timeline.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""`timeline ARGS` whose file writes stop halfway, say so on stderr, and wait."""
+
+
+def _size_limit(size: int) -> Callable[[], None]:
+    def limit() -> None:
+        # A write past the limit fails with EFBIG, as one on a full disk does with ENOSPC;
+        # ignored, SIGXFSZ would otherwise kill the process instead.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+def _timeline(*argv: str | bytes, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "timeline", *argv],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        preexec_fn=None if limit is None else _size_limit(limit),
+        timeout=120,
+        check=False,
+    )
+
+
+def _interrupted(sig: signal.Signals, *argv: str) -> tuple[int, str]:
+    """Run `timeline ARGS`, send `sig` while it is halfway through writing a file, and
+    return its exit code and stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITES, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first == "WRITING\n", first + process.stderr.read()
+        process.send_signal(sig)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return process.returncode, err
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    return copy_bundled(folder)
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+# -- export -o ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "ds/events.yaml",
+        "ds/sources/yomiuri-2023-01-14-summit-report.txt",
+        "ds/sources/new.txt",  # a file that would join the dataset's articles
+        "ds/sources/../events.yaml",
+        "events-link.yaml",  # a symbolic link to the events file
+        "events-hard.yaml",  # a hard link to it: only the inode says so
+    ],
+)
+def test_export_onto_the_dataset_it_reads_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, dataset: Path, target: str
+) -> None:
+    (tmp_path / "events-link.yaml").symlink_to(dataset / "events.yaml")
+    os.link(dataset / "events.yaml", tmp_path / "events-hard.yaml")
+    before = _contents(dataset)
+    code = main(["export", str(dataset), "--format", "json", "-o", str(tmp_path / target)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "a file of the dataset being exported" in err
+    assert _contents(dataset) == before
+    assert main(["check", str(dataset)]) == 0
+
+
+def test_export_past_the_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("the previous export")
+    result = _timeline("export", "--format", "json", "-o", str(target), limit=20_000)
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == "the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary left
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+def test_an_export_interrupted_while_writing_keeps_the_old_file(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("the previous export")
+    code, err = _interrupted(sig, "export", "--format", "json", "-o", str(target))
+    assert target.read_text() == "the previous export"
+    others = [p.name for p in tmp_path.iterdir() if p != target]
+    if sig == signal.SIGINT:
+        assert (code, others) == (130, [])
+        assert "Traceback" not in err
+    else:  # nothing runs after kill -9: at most the hidden temporary stays behind
+        assert code == -signal.SIGKILL
+        assert all(name.startswith(".out.json.") for name in others)
+
+
+@pytest.mark.parametrize("fmt", ["json", "timelinejs"])
+def test_export_of_a_folder_whose_name_is_not_utf8(tmp_path: Path, fmt: str) -> None:
+    folder = os.fsencode(tmp_path) + b"/ds\xff"
+    os.mkdir(folder)
+    copy_bundled(Path(os.fsdecode(folder)))
+    target = tmp_path / "out.json"
+    target.write_text("the previous export")
+    result = _timeline("export", folder, "--format", fmt, "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    # The name's byte is written as the escape JSON has for it, and reads back the same.
+    document = json.loads(target.read_bytes())
+    name = document["name"] if fmt == "json" else document["title"]["text"]["headline"]
+    assert name == "ds\udcff"
+
+
+def test_export_to_a_device_writes_straight_to_it() -> None:
+    result = _timeline("export", "--format", "csv", "-o", "/dev/stdout")
+    assert result.returncode == 0
+    assert result.stdout.startswith("id,date,")
+
+
+# -- import -----------------------------------------------------------------------------
+
+TIMELINE = {
+    "title": {"text": {"headline": "A timeline"}},
+    "events": [
+        {
+            "start_date": {"year": "2023", "month": "1", "day": "13"},
+            "text": {"headline": f"Slide {n}", "text": "<p>What happened.</p>"},
+            "media": {"caption": f"A caption long enough to quote, number {n}.", "credit": "AP"},
+        }
+        for n in range(20)
+    ],
+}
+
+
+@pytest.fixture
+def timeline_json(tmp_path: Path) -> Path:
+    path = tmp_path / "in" / "timeline.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(TIMELINE))
+    return path
+
+
+def _imports_cleanly(source: Path, target: Path) -> None:
+    result = _timeline("import", "timelinejs", str(source), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert _timeline("check", str(target)).returncode == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
+    tmp_path: Path, timeline_json: Path, sig: signal.Signals
+) -> None:
+    target = tmp_path / "out" / "imported"
+    code, err = _interrupted(sig, "import", "timelinejs", str(timeline_json), "-o", str(target))
+    assert not target.exists()
+    leftovers = [p.name for p in target.parent.iterdir()]
+    if sig == signal.SIGINT:
+        assert (code, leftovers) == (130, [])
+        assert "Traceback" not in err
+    else:  # after kill -9 the hidden half folder stays, and is never taken for the dataset
+        assert code == -signal.SIGKILL
+        (leftover,) = leftovers
+        assert leftover.startswith(".imported.") and leftover.endswith(".part")
+        assert _timeline("check", str(target)).returncode == 2
+    _imports_cleanly(timeline_json, target)
+
+
+def test_an_import_past_the_size_limit_leaves_nothing_and_can_be_retried(
+    tmp_path: Path, timeline_json: Path
+) -> None:
+    target = tmp_path / "out" / "imported"
+    argv = ("import", "timelinejs", str(timeline_json), "-o", str(target))
+    result = _timeline(*argv, limit=1_000)
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert list(target.parent.iterdir()) == []
+    _imports_cleanly(timeline_json, target)
+
+
+def test_an_import_never_replaces_a_folder_with_something_in_it(
+    tmp_path: Path, timeline_json: Path
+) -> None:
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    result = _timeline("import", "timelinejs", str(timeline_json), "-o", str(target))
+    assert result.returncode == 2 and "is not empty" in result.stderr
+    assert _contents(target) == {"notes.txt": b"mine"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "mine"]

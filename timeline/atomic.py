@@ -1,0 +1,116 @@
+"""Writing files so that nothing already there is ever lost: all of the new, or all of the old.
+
+Every command that writes a file or a folder does it through this module:
+
+* `write_atomically(path, data)` writes a file beside the target under a temporary name,
+  flushes it to the disk, then renames it over the target. A full disk, a size limit,
+  Ctrl+C or an error while writing leaves the old file as it was and no temporary
+  behind; even `kill -9` or a power cut leaves the old file whole (and at most a hidden
+  `.NAME.*.tmp` beside it).
+* `new_folder(path)` builds a folder under a temporary name beside `path` and renames it
+  into place only once everything in it is written, so an interrupted import leaves no
+  half dataset, and trying again works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["new_folder", "write_atomically"]
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Replace the file at `path` with `data` (text is written as UTF-8, line ends as given).
+
+    The file keeps its mode if it exists (0600 if new); a link is followed, so the file
+    it leads to is replaced and the link kept. A device or pipe (`/dev/stdout`) is written
+    straight to: it has no contents to lose.
+
+    Raises:
+        OSError: the file cannot be written (it or its folder is read-only or missing, the
+            disk is full); the old file is unchanged and no temporary file is left.
+        UnicodeEncodeError: `data` holds a lone surrogate; nothing was written.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with open(path, "wb") as stream:
+            stream.write(payload)
+        return
+    target = os.path.realpath(path)
+    if mode is not None and not os.access(target, os.W_OK):
+        # Writing in place would be refused; replacing the file must be too.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+    folder, name = os.path.split(target)
+    # mkstemp makes the file 0600: a new export may hold what its author has not
+    # published yet, so nobody else reads it until they say so.
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, stat.S_IMODE(mode))
+            view = memoryview(payload)
+            while view:  # os.write may write less than asked (a signal, a pipe)
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:  # Ctrl+C too: the temporary goes, the old file stays
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
+
+
+@contextlib.contextmanager
+def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Build a new folder at `path`: the block fills the folder it is given, which appears
+    at `path` only when the block completes.
+
+    `path` may be missing (its parents are made; the new folder is 0700) or an empty
+    folder (it is replaced, keeping its mode). Until the end the folder is a hidden
+    `.NAME.*.part` beside `path`; if the block fails or is interrupted, that is removed
+    and `path` is as it was. Write into it with `write_atomically`, so that every file
+    is on the disk before the folder is renamed.
+
+    Raises:
+        OSError: the folder cannot be made, or `path` is no longer missing or empty when
+            the block completes (`ENOTEMPTY`, `ENOTDIR`); nothing was left behind.
+    """
+    target = Path(os.path.abspath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        yield temporary
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        _sync_folder(temporary)
+        # rename(2) replaces an empty folder and refuses any other, so a folder that
+        # filled up meanwhile is never overwritten.
+        os.rename(temporary, target)
+    except BaseException:  # Ctrl+C too: no half folder is left to block a second try
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: str | os.PathLike[str]) -> None:
+    """Put a folder's new entries on the disk, so a rename survives a power cut."""
+    # Some file systems cannot open or sync a folder; the file itself is synced already.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
