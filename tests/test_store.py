@@ -335,3 +335,15 @@ def test_data_changed_while_it_loads_is_not_stored(
     monkeypatch.setattr(timeline.loader, "load_dataset", racing)
     open_dataset(dataset_copy)
     assert Store.open(_db(dataset_copy), dataset_copy) is None
+
+
+def test_a_folder_name_that_is_not_utf8_loads_without_a_store(
+    tmp_path: Path, private_cache: Path
+) -> None:
+    from tui_support import copy_bundled
+
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))  # Latin-1, not UTF-8
+    folder.mkdir()
+    copy_bundled(folder)
+    assert _full(open_dataset(folder, details=False)) == timeline.loader.load_dataset(folder)
+    assert Store.open(_db(folder), folder) is None  # SQLite text cannot hold that name

@@ -289,8 +289,8 @@ def save(db: Path, path: str | Path | None, loaded: Loaded, before: dict[str, Fi
                 return False  # locked by a reader, or the disk is full: skip
             db.unlink()  # damaged or foreign: start afresh
             _write(db, loaded, before, hashes)
-    except (OSError, sqlite3.Error):
-        return False
+    except (OSError, sqlite3.Error, UnicodeError):
+        return False  # UnicodeError: a path that is not UTF-8, which SQLite text cannot hold
     return True
 
 
