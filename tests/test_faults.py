@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tui_support import copy_bundled
@@ -243,3 +244,66 @@ def test_an_import_never_replaces_a_folder_with_something_in_it(
     assert result.returncode == 2 and "is not empty" in result.stderr
     assert _contents(target) == {"notes.txt": b"mine"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "mine"]
+
+
+# -- the environment: locale, closed streams, hostile values, no terminal -----------------
+
+
+def _timeline(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "timeline", *args],
+        capture_output=kwargs.pop("capture_output", True),
+        text=True,
+        timeout=60,
+        env={**ENV, **(env or {})},
+        **kwargs,
+    )
+
+
+ASCII = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--format", "csv"],
+        ["list", "--format", "table"],
+        ["show", "summit-2023-01-13-washington"],
+        ["export", "--format", "markdown"],
+        ["export", "--format", "json"],
+    ],
+)
+def test_an_ascii_locale_gets_escapes_not_a_traceback(args: list[str]) -> None:
+    done = _timeline(*args, env=ASCII)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout.isascii()
+    if args[-1] == "json":
+        json.loads(done.stdout)  # the escapes JSON itself understands: the same text
+
+
+def test_closed_streams_end_quietly_with_the_usual_codes() -> None:
+    def close(fd: int) -> Any:
+        return lambda: os.close(fd)
+
+    listed = _timeline("list", preexec_fn=close(1))
+    assert listed.returncode == 0 and listed.stderr == ""
+    missing = _timeline("show", "nope", preexec_fn=close(2))
+    assert missing.returncode == 2 and missing.stdout == ""  # the error is not on stdout
+    checked = _timeline("check", "/nonexistent", preexec_fn=close(1))
+    assert checked.returncode == 2
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1", "0", "1e9", "٣"])
+def test_a_hostile_size_limit_is_a_usage_error(value: str) -> None:
+    done = _timeline("check", env={"TIMELINE_MAX_BYTES": value})
+    assert done.returncode == 2
+    assert "TIMELINE_MAX_BYTES" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_tui_without_a_terminal_exits_at_once() -> None:
+    done = _timeline("--search", "", stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert "needs a terminal" in done.stderr and done.stdout == ""
+    dumb = _timeline(env={"TERM": "dumb"}, stdin=subprocess.DEVNULL)
+    assert dumb.returncode == 2

@@ -23,6 +23,7 @@ from textual.widgets import Input, SelectionList
 from tui_support import bundled, make_app
 
 import timeline.cli
+import timeline.ui
 from timeline.model import Loaded, ProgressCallback
 from timeline.query import EventIndex, Filter
 from timeline.store import Store, open_dataset, store_path
@@ -59,6 +60,7 @@ def _run_python(code: str, cache: Path) -> dict[str, Any]:
 _WARM_START = """
 import json, sys
 import timeline.cli
+import timeline.ui
 after_cli = sorted(sys.modules)
 from timeline.store import Store, open_dataset, store_path
 store = Store.open(store_path(None), None)
@@ -119,7 +121,7 @@ def test_quitting_at_once_still_leaves_a_warm_start(
     """A start that ends at once (the app never even runs) has written the store: what
     makes the next start warm never waits for the TUI to live long enough."""
     started: list[TimelineApp] = []
-    monkeypatch.setattr(TimelineApp, "run", lambda self, *a, **k: started.append(self))
+    monkeypatch.setattr(timeline.ui, "run_app", lambda app: started.append(app) or 0)
     db = store_path(dataset_copy)
     assert db is not None
     for count in range(1, 4):

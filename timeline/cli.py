@@ -817,6 +817,11 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
+    _prepare_streams()
+    problem = _environment_problem()
+    if problem is not None:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         # Plain `timeline`: the TUI on the bundled dataset, as the parser would read it
@@ -839,6 +844,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits for --help/--version (0) and for usage errors (2); main returns.
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     return _run(args)
+
+
+def _prepare_streams() -> None:
+    """Make printing safe whatever the environment: a stream the shell closed (`>&-`)
+    is a sink, so a command still runs and exits with its own code; and a stream whose
+    encoding cannot show every character (an ASCII locale) shows the others as
+    backslash escapes instead of failing with `UnicodeEncodeError`."""
+    import io
+    import os
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper) and not _is_utf(stream.encoding):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _environment_problem() -> str | None:
+    """What is wrong with the environment variables the commands read, if anything."""
+    import os
+
+    limit = os.environ.get("TIMELINE_MAX_BYTES")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
+        return (
+            f"TIMELINE_MAX_BYTES must be a whole number of bytes, from 1 to 2**62 - 1 "
+            f"(it is {sanitize(limit)!r})"
+        )
+    return None
+
+
+def _is_utf(encoding: str | None) -> bool:
+    return (encoding or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
 
 def _plain_open_args(path: str | None = None) -> Any:

@@ -52,11 +52,23 @@ def make_app(
 def run_app(app: TimelineApp) -> int:
     """Run the app and return the process exit code. If the dataset turned out invalid
     (or unreadable) at start, the app closes, its diagnostics are printed to stderr and
-    the code is 1, as the CLI does for bad data."""
+    the code is 1, as the CLI does for bad data. Without a terminal that can draw it
+    (no tty, or `TERM=dumb`), it does not start: a message, and exit code 2."""
+    import os
+    import sys
+
+    served = "TEXTUAL_DRIVER" in os.environ  # textual-serve's sessions talk over pipes
+    terminal = all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+    if not served and (not terminal or os.environ.get("TERM") == "dumb"):
+        print(
+            "timeline: error: the TUI needs a terminal that can draw it (this one is "
+            f"{'dumb' if terminal else 'not a terminal'}); for text output use "
+            "`timeline list`, `timeline show ID` or `timeline export`",
+            file=sys.stderr,
+        )
+        return 2
     app.run()
     if app.failure:
-        import sys
-
         from timeline.diagnostics import format_diagnostic
 
         for diagnostic in app.failure:
