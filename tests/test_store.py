@@ -222,11 +222,16 @@ def test_a_store_that_is_not_a_regular_file_of_the_user_is_never_opened(
     assert Store.open(db, dataset_copy) is None
 
 
-def test_a_shared_folder_is_not_used(dataset_copy: Path, private_cache: Path) -> None:
+def test_a_shared_folder_is_not_used_and_said_so_once(
+    dataset_copy: Path, private_cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     private_cache.mkdir(mode=0o700)
     private_cache.chmod(0o777)  # anyone could plant a store here
-    open_dataset(dataset_copy)
+    for _ in range(3):
+        assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
     assert not list(private_cache.iterdir())
+    said = capsys.readouterr().err
+    assert said.count("not using the store folder") == 1 and str(private_cache) in said
 
 
 def test_no_cache_turns_the_store_off(

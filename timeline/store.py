@@ -389,7 +389,22 @@ def _safe_folder(folder: Path) -> bool:
     except OSError:
         return False
     mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022
+    if stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022:
+        return True
+    if folder not in _REFUSED:
+        # Anyone who can write there could plant a store that `list` would show while
+        # `check` says ok. Said once: the data still loads, only slower.
+        _REFUSED.add(folder)
+        print(
+            f"timeline: not using the store folder {sanitize(str(folder))}: it must be "
+            "yours and writable by no one else (the data is read without it)",
+            file=sys.stderr,
+        )
+    return False
+
+
+_REFUSED: set[Path] = set()
+"""Store folders refused in this process, so that each is reported once."""
 
 
 def _regular_and_mine(db: Path) -> bool:
