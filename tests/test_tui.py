@@ -29,7 +29,7 @@ from tui_support import (
 
 from timeline.dates import parse_edtf
 from timeline.loader import Loaded, ProgressCallback, load_dataset
-from timeline.model import Status
+from timeline.model import Dataset, Event, Status
 from timeline.provenance import citations_of
 from timeline.query import EventIndex, Filter
 from timeline.text import normalize, sanitize, sanitize_keeping_offsets
@@ -224,6 +224,29 @@ async def test_enter_opens_the_article_with_the_quote_highlighted(index: EventIn
         assert normalize(view.highlighted_text) == normalize(quote.text)
         # The excerpt's first line is on screen.
         top = int(view.scroll_offset.y)
+        assert top <= view.line_of(quote.span.start) < top + view.size.height
+
+
+async def test_a_huge_title_leaves_the_quote_in_view_at_80x24() -> None:
+    dataset = bundled().dataset
+    first = EventIndex(dataset).events[0]
+    huge = Event.new(
+        id=first.id, date=first.date, title="Very long title " * 6_000, summary=first.summary,
+        themes=first.themes, actors=first.actors, places=first.places, status=first.status,
+        date_basis=first.date_basis, quotes=first.quotes,
+    )  # fmt: skip
+    events = tuple(huge if e.id == first.id else e for e in dataset.events)
+    loaded = Loaded(Dataset(dataset.root, dataset.themes, dataset.sources, events), ())
+    app = make_app(loaded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        view = screen.query_one(ArticleView)
+        assert view.size.height >= 8  # the article keeps most of the screen
+        top = int(view.scroll_offset.y)
+        quote = huge.quotes[0]
         assert top <= view.line_of(quote.span.start) < top + view.size.height
 
 

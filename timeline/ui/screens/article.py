@@ -86,7 +86,7 @@ class ArticleScreen(Screen[str | None]):
         head = self.query_one("#article-head", Static)
         head.update(
             Content.assemble(
-                (sanitize(source.title), "bold"),
+                (_clipped(sanitize(source.title)), "bold"),
                 "\n",
                 (
                     f"{sanitize(source.outlet)} · {describe(source.published)} · "
@@ -96,7 +96,7 @@ class ArticleScreen(Screen[str | None]):
                 "\n",
                 (
                     f"Quote {self._quote_index + 1} of {len(event.quotes)} for: "
-                    f"{sanitize(event.title)}  (line {quote.span.line}, "
+                    f"{_clipped(sanitize(event.title))}  (line {quote.span.line}, "
                     f"column {quote.span.column})",
                     "$text-accent",
                 ),
@@ -167,3 +167,12 @@ class ArticleScreen(Screen[str | None]):
         """Jump to the event that cites the chosen excerpt."""
         message.stop()
         self.dismiss(self._citation_ids[message.option_index])
+
+
+_TITLE_LIMIT = 160
+"""Characters of a title shown above the article: two lines at most on most terminals,
+so that a very long title never pushes the quote out of view."""
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= _TITLE_LIMIT else text[: _TITLE_LIMIT - 1] + "…"
