@@ -347,6 +347,36 @@ async def test_overview_click_moves_the_timeline(index: EventIndex) -> None:
         assert position is not None and position >= len(index) - 3
 
 
+async def test_a_click_moves_the_cursor_and_a_double_click_opens_the_event(
+    index: EventIndex,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        main = app.screen
+        timeline = main.query_one(TimelineView)
+        rows, top = timeline.rows.rows, int(timeline.scroll_offset.y)
+        shown = range(top, min(len(rows), top + timeline.size.height))
+        heading = next(r for r in shown if rows[r] < 0)
+        target = next(
+            r
+            for r in shown
+            if rows[r] >= 0 and r != timeline.cursor_row and index.events[rows[r]].quotes
+        )
+        before = timeline.cursor_row
+        await pilot.click(timeline, offset=(2, heading - top))
+        assert timeline.cursor_row == before  # headings are not events
+        await pilot.click(timeline, offset=(2, target - top))
+        assert timeline.cursor_row == target
+        assert isinstance(app.screen, MainScreen)
+        await pilot.double_click(timeline, offset=(2, target - top))
+        article = app.screen
+        assert isinstance(article, ArticleScreen)
+        assert article.event is index.events[rows[target]]
+        # The double click was the timeline's alone: Textual's own would select all.
+        assert timeline not in main.selections
+
+
 async def test_messages_flow_up_from_the_widgets() -> None:
     app = make_app()
     seen: list[object] = []

@@ -296,8 +296,8 @@ class DetailPane(ScrollView, can_focus=True):
         if self._event is not None and self._cursor is not None:
             self.post_message(ArticleRequested(self._event.id, self._cursor))
 
-    async def _on_click(self, event: events.Click) -> None:
-        """A click on a quote's lines opens its article; anywhere else does nothing."""
+    def on_click(self, event: events.Click) -> None:
+        """A click on a quote's lines opens its article; any other is left to Textual."""
         y = event.get_content_offset_capture(self).y
         if not 0 <= y < self.scrollable_content_region.height:
             return

@@ -342,10 +342,14 @@ class TimelineView(ScrollView, can_focus=True):
         if position is not None:
             self.post_message(EventChosen(position))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        """A click on an event moves the cursor to it; a second click opens it."""
         row = event.y + self.scroll_offset.y
         if not (0 <= row < len(self._rows.rows)) or self._rows.rows[row] < 0:
             return
+        # Handled here: Textual's default would also select all the text on a double click.
+        event.stop()
+        event.prevent_default()
         if row == self._cursor and event.chain >= 2:
             self.action_choose()
         else:
