@@ -8,6 +8,7 @@ and that every cache still shows the current state (styles, focus, counts, curso
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -276,16 +277,37 @@ def test_the_strip_histogram_is_the_core_one(data: st.DataObject, dataset: Any) 
 
 
 def _paints(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
-    """Record, for each screen update that paints, the widgets it paints again."""
+    """Record, for each frame that paints, which of the timeline, the text boxes and the
+    switches it paints again.
+
+    A widget draws its content (`render_line`, or `render` for a switch) only when it
+    was asked to repaint; otherwise its lines come from Textual's cache. A frame draws
+    everything it paints in one go, so the draws between two turns of the event loop
+    are one frame's.
+    """
     paints: list[set[str]] = []
-    original = Screen._compositor_refresh
+    loop = asyncio.get_running_loop()
+    in_frame = [False]
 
-    def compositor_refresh(self: Screen[Any]) -> None:
-        if self._dirty_widgets:
-            paints.append({w.id or type(w).__name__ for w in self._dirty_widgets})
-        original(self)
+    def end_frame() -> None:
+        in_frame[0] = False
 
-    monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
+    def spy(cls: type, name: str) -> None:
+        original = getattr(cls, name)
+
+        def drawn(self: Any, *args: Any) -> Any:
+            if not in_frame[0]:
+                in_frame[0] = True
+                paints.append(set())
+                loop.call_soon(end_frame)
+            paints[-1].add(self.id or type(self).__name__)
+            return original(self, *args)
+
+        monkeypatch.setattr(cls, name, drawn)
+
+    spy(TimelineView, "render_line")
+    spy(TextBox, "render_line")
+    spy(Switch, "render")
     return paints
 
 
@@ -301,10 +323,12 @@ async def test_a_date_edit_paints_the_box_with_its_rows(
     async with app.run_test(size=FULL) as pilot:
         screen = await _filled(pilot)
         timeline = screen.query_one(TimelineView)
+        box = screen.query_one("#date-from", TextBox)
+        box.scroll_visible(animate=False)  # below the lists: only a box on screen paints
+        await _settle(pilot)
         layouts: list[Screen[Any]] = []
         screen.screen_layout_refresh_signal.subscribe(screen, layouts.append)
         paints = _paints(monkeypatch)
-        box = screen.query_one("#date-from", TextBox)
         box.value = "2023"
         await _settle(pilot)
         result = index.search(Filter(date_from=parse_edtf("2023").lower))

@@ -182,7 +182,7 @@ def test_bash_completion_completes_commands_formats_and_flags(
             'printf "%s\\n" "${COMPREPLY[@]}"\n'
         )
         done = subprocess.run(["bash", "-c", probe], capture_output=True, text=True,
-                              timeout=30, check=False)  # fmt: skip
+                              timeout=30, check=False, cwd=tmp_path)  # fmt: skip
         return done.stdout.split()
 
     assert set(complete("ex")) == {"export"}
@@ -191,6 +191,13 @@ def test_bash_completion_completes_commands_formats_and_flags(
         "json", "csv", "markdown", "ics", "timelinejs", "html",
     }  # fmt: skip
     assert "--match-all-themes" in complete("export", "--ma")
+    # PATH, FILE and -o FILE complete names on disk; -o DIR only folders.
+    (tmp_path / "tl.json").write_text("{}")
+    (tmp_path / "tl-folder").mkdir()
+    assert set(complete("import", "timelinejs", "tl")) == {"tl.json", "tl-folder"}
+    assert set(complete("import", "timelinejs", "tl.json", "-o", "tl")) == {"tl-folder"}
+    assert "tl.json" in complete("export", "--format", "json", "-o", "tl")
+    assert "tl.json" in complete("check", "tl")
 
 
 def test_serve_refuses_a_bad_port_and_a_broken_dataset(

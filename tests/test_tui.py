@@ -10,6 +10,7 @@ import threading
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
@@ -22,6 +23,7 @@ from tui_support import (
     HOSTILE_TITLE,
     bundled,
     copy_bundled,
+    drawn_segments,
     hostile_dataset,
     make_app,
     screen_lines,
@@ -368,6 +370,36 @@ async def test_overview_click_moves_the_timeline(index: EventIndex) -> None:
         assert position is not None and position >= len(index) - 3
 
 
+async def test_a_click_moves_the_cursor_and_a_double_click_opens_the_event(
+    index: EventIndex,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        main = app.screen
+        timeline = main.query_one(TimelineView)
+        rows, top = timeline.rows.rows, int(timeline.scroll_offset.y)
+        shown = range(top, min(len(rows), top + timeline.size.height))
+        heading = next(r for r in shown if rows[r] < 0)
+        target = next(
+            r
+            for r in shown
+            if rows[r] >= 0 and r != timeline.cursor_row and index.events[rows[r]].quotes
+        )
+        before = timeline.cursor_row
+        await pilot.click(timeline, offset=(2, heading - top))
+        assert timeline.cursor_row == before  # headings are not events
+        await pilot.click(timeline, offset=(2, target - top))
+        assert timeline.cursor_row == target
+        assert isinstance(app.screen, MainScreen)
+        await pilot.double_click(timeline, offset=(2, target - top))
+        article = app.screen
+        assert isinstance(article, ArticleScreen)
+        assert article.event is index.events[rows[target]]
+        # The double click was the timeline's alone: Textual's own would select all.
+        assert timeline not in main.selections
+
+
 async def test_messages_flow_up_from_the_widgets() -> None:
     app = make_app()
     seen: list[object] = []
@@ -391,13 +423,11 @@ def _click_actions(app: App[None]) -> list[str]:
     """Every `@click` action in what the screen draws now.
 
     Clickable markup becomes an `@click` entry in a segment's style meta; that is what a
-    click obeys. (Reading the compositor's strips is private API, kept to this helper.)
+    click obeys.
     """
-    strips = app.screen._compositor.render_strips()
     return [
         str(segment.style.meta["@click"])
-        for strip in strips
-        for segment in strip
+        for segment in drawn_segments(app.screen)
         if segment.style is not None and "@click" in segment.style.meta
     ]
 
@@ -526,12 +556,22 @@ async def test_command_palette_jumps_to_an_event(index: EventIndex) -> None:
         assert app.screen.query_one(TimelineView).cursor_position == len(index) - 2
 
 
-async def test_unknown_deep_link_event_opens_on_the_first_event(index: EventIndex) -> None:
+async def test_unknown_deep_link_event_opens_on_the_first_event(
+    index: EventIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(event="no-such-event")
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: Any) -> None:
+        said.append(message)
+        notify(message, **kwargs)
+
+    monkeypatch.setattr(app, "notify", record)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert app.screen.query_one(TimelineView).cursor_position == 0
-        assert any("No event has that id" in str(n.message) for n in app._notifications)
+        assert any("No event has that id" in message for message in said)
 
 
 def _retitle(events_yaml: Path, event_title: str, new_title: str) -> None:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.app import App
 from textual.widgets import SelectionList
+from tui_support import drawn_segments
 
 from timeline.dates import parse_edtf
 from timeline.loader import Loaded
@@ -57,11 +58,10 @@ def _squash(text: str) -> str:
 
 
 def _drawn(app: App[None]) -> list[tuple[str, dict[str, object]]]:
-    # What the terminal would receive, segment by segment (private API, this one place).
+    # What the terminal would receive, segment by segment.
     return [
         (segment.text, dict(segment.style.meta) if segment.style else {})
-        for strip in app.screen._compositor.render_strips()
-        for segment in strip
+        for segment in drawn_segments(app.screen)
     ]
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import shutil
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from rich.segment import Segment
+from textual.geometry import Region
+from textual.screen import Screen
 
 from timeline.dates import parse_edtf
 from timeline.loader import Loaded, bundled_dataset_path, load_dataset
@@ -27,6 +32,18 @@ def make_app(loaded: Loaded | None = None, **kwargs: object) -> TimelineApp:
 def screen_lines(widget: TimelineView) -> list[str]:
     """The text of every line the widget shows right now."""
     return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+def drawn_segments(screen: Screen[Any]) -> list[Segment]:
+    """Every segment the widgets on `screen` draw now, from each widget's own
+    `render_lines`: what the screen's frame is put together from."""
+    return [
+        segment
+        for widget in screen.query("*")
+        if widget.region  # on screen: shown, and not scrolled or clipped out of view
+        for strip in widget.render_lines(Region(0, 0, *widget.outer_size))
+        for segment in strip
+    ]
 
 
 def copy_bundled(folder: Path) -> Path:

@@ -24,6 +24,7 @@ link, clear or otherwise drive the terminal.
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,6 +50,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PROBLEMS",
     "EXIT_USAGE",
+    "PATH_ARGUMENTS",
     "CommandFailed",
     "UsageError",
     "add_filter_arguments",
@@ -85,16 +87,22 @@ class CommandFailed(Exception):
 
 # -- shared pieces for commands ---------------------------------------------------------
 
+PATH_ARGUMENTS: weakref.WeakKeyDictionary[argparse.Action, str] = weakref.WeakKeyDictionary()
+"""Every argument added that names a file ("file") or a folder ("directory"): shell
+completion offers names from the disk for these. Kept as each is added, since argparse
+keeps a parser's list of arguments private."""
+
 
 def add_path_argument(parser: argparse.ArgumentParser) -> None:
     """Add the optional `PATH` positional (a dataset folder or an events file)."""
-    parser.add_argument(
+    path = parser.add_argument(
         "path",
         nargs="?",
         metavar="PATH",
         help="a dataset folder (events.yaml and sources/) or an events file; "
         "default: the bundled dataset",
     )
+    PATH_ARGUMENTS[path] = "file"
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -529,7 +537,8 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     )
     add_path_argument(parser)
     parser.add_argument("--format", choices=FORMATS, required=True, help="the file format")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    output = parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    PATH_ARGUMENTS[output] = "file"
     _add_raw_argument(parser)
     add_filter_arguments(parser)
     parser.set_defaults(handler=_run_export)
@@ -611,11 +620,12 @@ def _add_import_parser(subparsers: _Subparsers) -> None:
         "become quoted sources. The result is checked like `timeline check`.",
     )
     parser.add_argument("kind", choices=("timelinejs",), help="the input format")
-    parser.add_argument("file", metavar="FILE", help="the TimelineJS3 JSON file")
-    parser.add_argument(
+    source = parser.add_argument("file", metavar="FILE", help="the TimelineJS3 JSON file")
+    folder = parser.add_argument(
         "-o", "--output", dest="directory", metavar="DIR", required=True,
         help="the dataset folder to create (it must not exist, or be empty)",
     )  # fmt: skip
+    PATH_ARGUMENTS.update({source: "file", folder: "directory"})
     parser.set_defaults(handler=_run_import)
 
 
@@ -800,6 +810,7 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands", prog=PROG
     )
+    _COMMANDS_ACTION[parser] = subparsers
     for add in _COMMANDS:
         if only is None or _command_name(add) == only:
             add(subparsers)
@@ -930,15 +941,15 @@ def _place_late_path(
     subparser.error(f"unrecognized arguments: {' '.join(extras)}")
 
 
-def _subparsers_action(
-    parser: argparse.ArgumentParser,
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    import argparse
+_COMMANDS_ACTION: weakref.WeakKeyDictionary[argparse.ArgumentParser, _Subparsers] = (
+    weakref.WeakKeyDictionary()
+)
+"""The commands' action of each parser `build_parser` made: argparse keeps a parser's
+actions private, so it is kept here as `add_subparsers` returns it."""
 
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    raise AssertionError("build_parser always adds the commands")  # pragma: no cover
+
+def _subparsers_action(parser: argparse.ArgumentParser) -> _Subparsers:
+    return _COMMANDS_ACTION[parser]
 
 
 def _dataset_path(args: argparse.Namespace) -> Path | None:

@@ -25,6 +25,7 @@ from textual.strip import Strip
 from timeline.dates import describe
 from timeline.model import Dataset, Event, Source, Theme
 from timeline.text import sanitize
+from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import ArticleRequested
 from timeline.views import wrap_offsets
 
@@ -177,14 +178,8 @@ class DetailPane(ScrollView, can_focus=True):
         # Never shorter than the pane: a scroll bar with nothing to scroll then draws as
         # an empty track rather than one thumb from top to bottom.
         height = max(len(self._lines), self.scrollable_content_region.height)
-        size = Size(self._width, height)
-        if size != self.virtual_size:
-            # Assigning `virtual_size` would lay the whole screen out again though only
-            # this pane's scroll range changed: set it quietly and update the scroll bar
-            # as a layout would (as `TimelineView.set_rows` does). The bar is always
-            # shown (`overflow-y: scroll` in app.tcss), so it never asks for a layout.
-            self.set_reactive(DetailPane.virtual_size, size)
-            self._scroll_update(size)
+        # The bar is always shown (`overflow-y: scroll`), so it never asks for a layout.
+        set_virtual_size_quietly(self, Size(self._width, height))
         self.refresh()
 
     def _build(self, width: int) -> tuple[list[_Line], list[range]]:
@@ -305,8 +300,8 @@ class DetailPane(ScrollView, can_focus=True):
         if self._event is not None and self._cursor is not None:
             self.post_message(ArticleRequested(self._event.id, self._cursor))
 
-    async def _on_click(self, event: events.Click) -> None:
-        """A click on a quote's lines opens its article; anywhere else does nothing."""
+    def on_click(self, event: events.Click) -> None:
+        """A click on a quote's lines opens its article; any other is left to Textual."""
         y = event.get_content_offset_capture(self).y
         if not 0 <= y < self.scrollable_content_region.height:
             return

@@ -24,7 +24,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.geometry import Region, Size
-from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
@@ -35,6 +34,7 @@ from timeline.dates import EdtfError, parse_edtf
 from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
+from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, THEME_COLOURS
 
@@ -60,17 +60,25 @@ class TextBox(Input):
 
     `Input` sets its `virtual_size` (the width of its text) at every keystroke, and
     `Widget.virtual_size` asks for a layout of the whole screen, which also redraws
-    every scroll bar on it: 6-8 ms before a search's rows could be drawn at 160x50.
-    The sidebar's boxes have a fixed size, so here the new width only updates the
-    box's scroll range, as that layout would have (a box sized by its text, `width:
-    auto`, still asks for the layout).
+    every scroll bar on it, before a search's rows could be drawn. The sidebar's boxes
+    have a fixed size, so here the new width only updates the box's scroll range, as
+    that layout would have (a box sized by its text, `width: auto`, is still laid out
+    by `Input` itself).
     """
 
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False)
-    """As `Widget.virtual_size` (the same stored value), but not laying out. Nor
-    repainting: the new value repaints the box just after. Repainting here, before
-    `Input.Changed` is posted, let the box go idle and paint the letter alone, one
-    frame (and one or two update periods) ahead of the rows it filtered."""
+    @property
+    def virtual_size(self) -> Size:
+        """As `Widget.virtual_size`, but set without a layout or a repaint.
+
+        The new value repaints the box just after. Repainting here, before
+        `Input.Changed` is posted, let the box go idle and paint the letter alone, one
+        frame (and one or two update periods) ahead of the rows it filtered.
+        """
+        return Widget.virtual_size.__get__(self, TextBox)
+
+    @virtual_size.setter
+    def virtual_size(self, size: Size) -> None:
+        set_virtual_size_quietly(self, size)
 
     def __init__(
         self,
@@ -98,15 +106,6 @@ class TextBox(Input):
         if self._edited is not None and event.input is self:
             event.stop()
             self._edited(event)
-
-    def watch_virtual_size(self, size: Size) -> None:
-        """Update the scroll range to the text's new width."""
-        if not self.is_mounted:
-            return
-        if self.styles.auto_dimensions:
-            self.refresh(layout=True)
-        else:
-            self._scroll_update(size)
 
 
 class _ModeSwitch(Switch):

@@ -26,6 +26,7 @@ from textual.strip import Strip
 from timeline.dates import describe
 from timeline.model import Event, Status
 from timeline.text import sanitize
+from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
 from timeline.views import Heading, TimelineRows, month_of_key
 
@@ -239,14 +240,7 @@ class TimelineView(ScrollView, can_focus=True):
         else on the first event at or after where it was."""
         self._rows = rows
         self._keys = keys
-        size = Size(self.size.width, len(rows.rows))
-        if size != self.virtual_size:
-            # Assigning `virtual_size` lays the whole screen out again (about 25 ms at
-            # 160x50 and 100,000 events) though only this list's scroll range changed:
-            # set it quietly and update the scroll bars, as a layout would. (A scroll
-            # bar that appears or goes still asks for a layout itself.)
-            self.set_reactive(TimelineView.virtual_size, size)
-            self._scroll_update(size)
+        set_virtual_size_quietly(self, Size(self.size.width, len(rows.rows)))
         target: int | None = None
         if keep is not None:
             target = rows.row_for_position(keep)
@@ -354,10 +348,14 @@ class TimelineView(ScrollView, can_focus=True):
         if position is not None:
             self.post_message(EventChosen(position))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        """A click on an event moves the cursor to it; a second click opens it."""
         row = event.y + self.scroll_offset.y
         if not (0 <= row < len(self._rows.rows)) or self._rows.rows[row] < 0:
             return
+        # Handled here: Textual's default would also select all the text on a double click.
+        event.stop()
+        event.prevent_default()
         if row == self._cursor and event.chain >= 2:
             self.action_choose()
         else:

@@ -1,0 +1,79 @@
+"""`timeline.ui.compat` against the installed Textual: what each workaround relies on.
+
+A failure here after a Textual upgrade means a private part of Textual changed under
+`compat` (or the public way became cheap enough to use instead): fix `compat`, or drop
+the workaround.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from timeline.ui.compat import set_virtual_size_quietly
+
+
+class _Lines(ScrollView):
+    DEFAULT_CSS = "_Lines { height: 10; overflow-x: hidden; overflow-y: auto; }"
+
+    def render_line(self, y: int) -> Strip:
+        return Strip.blank(self.size.width)
+
+
+class _LinesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield _Lines()
+
+
+def _layouts(screen: Screen[Any]) -> list[Screen[Any]]:
+    seen: list[Screen[Any]] = []
+    screen.screen_layout_refresh_signal.subscribe(screen, seen.append)
+    return seen
+
+
+def test_textual_still_has_the_private_scroll_update() -> None:
+    assert callable(getattr(Widget, "_scroll_update", None)), (
+        "Textual no longer has Widget._scroll_update: timeline.ui.compat needs a new way "
+        "to update the scroll bars"
+    )
+
+
+async def test_the_public_assignment_still_lays_the_screen_out() -> None:
+    # The reason for the workaround: if this fails, assign `virtual_size` instead.
+    app = _LinesApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        lines = app.query_one(_Lines)
+        await pilot.pause()
+        layouts = _layouts(app.screen)
+        lines.virtual_size = Size(40, 500)
+        await pilot.pause()
+        assert layouts
+
+
+async def test_a_quiet_virtual_size_scrolls_as_a_layout_would() -> None:
+    app = _LinesApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        lines = app.query_one(_Lines)
+        set_virtual_size_quietly(lines, Size(40, 500))
+        await pilot.pause()  # the scroll bar showing up asks for its own layout
+        layouts = _layouts(app.screen)
+        set_virtual_size_quietly(lines, Size(40, 300))
+        await pilot.pause()
+        assert layouts == []
+        assert lines.virtual_size == Size(40, 300)
+        bar = lines.vertical_scrollbar
+        assert (bar.window_virtual_size, bar.window_size) == (300, lines.size.height)
+        lines.scroll_end(animate=False, immediate=True)
+        assert lines.scroll_offset.y == 300 - lines.size.height
+        # Shrunk below the offset: the offset is brought back into the new range.
+        set_virtual_size_quietly(lines, Size(40, 50))
+        await pilot.pause()
+        assert layouts == []
+        assert bar.window_virtual_size == 50
+        assert lines.scroll_offset.y == 50 - lines.size.height
