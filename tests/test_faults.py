@@ -249,7 +249,7 @@ def test_an_import_never_replaces_a_folder_with_something_in_it(
 # -- the environment: locale, closed streams, hostile values, no terminal -----------------
 
 
-def _timeline(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> Any:
+def _run_cli(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> Any:
     return subprocess.run(
         [sys.executable, "-m", "timeline", *args],
         capture_output=kwargs.pop("capture_output", True),
@@ -275,7 +275,7 @@ ASCII = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIO
     ],
 )
 def test_an_ascii_locale_gets_escapes_not_a_traceback(args: list[str]) -> None:
-    done = _timeline(*args, env=ASCII)
+    done = _run_cli(*args, env=ASCII)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and done.stdout.isascii()
     if args[-1] == "json":
@@ -286,24 +286,24 @@ def test_closed_streams_end_quietly_with_the_usual_codes() -> None:
     def close(fd: int) -> Any:
         return lambda: os.close(fd)
 
-    listed = _timeline("list", preexec_fn=close(1))
+    listed = _run_cli("list", preexec_fn=close(1))
     assert listed.returncode == 0 and listed.stderr == ""
-    missing = _timeline("show", "nope", preexec_fn=close(2))
+    missing = _run_cli("show", "nope", preexec_fn=close(2))
     assert missing.returncode == 2 and missing.stdout == ""  # the error is not on stdout
-    checked = _timeline("check", "/nonexistent", preexec_fn=close(1))
+    checked = _run_cli("check", "/nonexistent", preexec_fn=close(1))
     assert checked.returncode == 2
 
 
 @pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1", "0", "1e9", "٣"])
 def test_a_hostile_size_limit_is_a_usage_error(value: str) -> None:
-    done = _timeline("check", env={"TIMELINE_MAX_BYTES": value})
+    done = _run_cli("check", env={"TIMELINE_MAX_BYTES": value})
     assert done.returncode == 2
     assert "TIMELINE_MAX_BYTES" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_tui_without_a_terminal_exits_at_once() -> None:
-    done = _timeline("--search", "", stdin=subprocess.DEVNULL)
+    done = _run_cli("--search", "", stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert "needs a terminal" in done.stderr and done.stdout == ""
-    dumb = _timeline(env={"TERM": "dumb"}, stdin=subprocess.DEVNULL)
+    dumb = _run_cli(env={"TERM": "dumb"}, stdin=subprocess.DEVNULL)
     assert dumb.returncode == 2
