@@ -513,7 +513,7 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         published = checks.date(node.value_at["published"], fields["published"])
     if fields["kind"] is not None:
         value = fields["kind"]
-        kind = checks.choice(_KINDS, value, node.value_at["kind"], f"kind {value!r}")
+        kind = checks.choice(_KINDS, value, node.value_at["kind"], "kind")
     if source_id is None or not fields["title"] or not fields["outlet"]:
         return None
     if published is None or kind is None:
@@ -619,9 +619,6 @@ class _Checks:
         what: str,
     ) -> None:
         """Report unknown keys (with a suggestion) and missing required ones."""
-        keys = node.key_at.keys()
-        if keys <= allowed and len(keys & required) == len(required):
-            return  # nearly every mapping: nothing to report
         for key in node.key_at:
             if key == "<<":
                 self.error(
@@ -667,27 +664,29 @@ class _Checks:
                 + (f' (write ["{value}"])' if isinstance(value, str) else ""),
             )
             return ()
-        found = [item for item in value.items if type(item) is str and item.strip()]
-        if len(found) < len(value.items):
-            for item, item_at in zip(value.items, value.item_at, strict=True):
-                if isinstance(item, str) and not item.strip():
-                    self.error(item_at, "empty-value", f"an entry of '{key}' of {what} is empty")
-                elif not isinstance(item, str):
-                    message = f"each of '{key}' of {what} must be text, not {_kind(item)}"
-                    self.error(item_at, "wrong-type", message)
+        found: list[str] = []
+        for item, item_at in zip(value.items, value.item_at, strict=True):
+            if type(item) is str and item.strip():
+                found.append(item)
+            elif isinstance(item, str):
+                self.error(item_at, "empty-value", f"an entry of '{key}' of {what} is empty")
+            else:
+                message = f"each of '{key}' of {what} must be text, not {_kind(item)}"
+                self.error(item_at, "wrong-type", message)
         return tuple(found)
 
     def choice(
-        self, members: dict[str, _Choice], value: str, at: Located, named: str
+        self, members: dict[str, _Choice], value: str, at: Located, name: str, of: str = ""
     ) -> _Choice | None:
         """The member whose value is `value`, or None after reporting that there is none
-        (`named` starts the message: "kind 'x'", "status 'x' of …")."""
+        (the message starts "`name` 'value'", then " of `of`" if given)."""
         member = members.get(value)
         if member is None:
             self.error(
                 at,
                 "bad-value",
-                f"{named} is not one of {', '.join(members)}{did_you_mean(value, members)}",
+                f"{name} {value!r}{f' of {of}' if of else ''} is not one of "
+                f"{', '.join(members)}{did_you_mean(value, members)}",
             )
         return member
 
@@ -765,8 +764,7 @@ def _date(events: _Events, value: str, node: YMap, what: str) -> EdtfDate | None
 
 
 def _status(events: _Events, value: str, node: YMap, what: str) -> Status | None:
-    at = node.value_at["status"]
-    return events.checks.choice(_STATUSES, value, at, f"status {value!r} of {what}")
+    return events.checks.choice(_STATUSES, value, node.value_at["status"], "status", what)
 
 
 def _themes(
@@ -804,6 +802,7 @@ _FIELDS = (
 becomes `quotes`)."""
 _KEY_SET = frozenset(field.key for field in _FIELDS)
 _REQUIRED = tuple(field.key for field in _FIELDS if field.required)
+_REQUIRED_SET = frozenset(_REQUIRED)
 
 
 class _Events:
@@ -823,12 +822,18 @@ class _Events:
         what = f"event '{raw_id}'" if isinstance(raw_id, str) else f"event {number}"
         checks = self.checks
         reported = len(checks.diagnostics)
-        checks.keys(node, _KEY_SET, _REQUIRED, what)
+        keys = node.key_at.keys()
+        if not (keys <= _KEY_SET and keys >= _REQUIRED_SET):  # else nothing to report
+            checks.keys(node, _KEY_SET, _REQUIRED, what)
+        items = node.items
         values: list[Any] = []
         for key, required, shape, convert in _FIELDS:
             value: Any
             if shape == "text":
-                value = checks.text(node, key, what, required)
+                value = items.get(key)
+                # Plain text is taken as it is, without a call: most values are.
+                if type(value) is not str or not value.strip():
+                    value = checks.text(node, key, what, required)
             elif shape == "texts":
                 value = checks.texts(node, key, what)
             else:
@@ -934,11 +939,14 @@ class _Citations:
                 f"not {_kind(item)}",
             )
             return None
-        checks.keys(item, _CITATION_KEY_SET, _CITATION_KEYS, citation)
+        keys = item.key_at
+        if len(keys) != 2 or "source" not in keys or "quote" not in keys:
+            # Exactly `source` and `quote` (nearly every citation) is nothing to report.
+            checks.keys(item, _CITATION_KEY_SET, _CITATION_KEYS, citation)
         source_id = checks.text(item, "source", citation)
-        if "quote" not in item.key_at:
+        if "quote" not in keys:
             return None
-        at = item.value_at.get("quote", item.key_at["quote"])
+        at = item.value_at.get("quote", keys["quote"])
         text = item.items.get("quote")
         if isinstance(text, YMap | YSeq):
             checks.error(

@@ -41,6 +41,8 @@ _SHARE_UP_TO = 40
 
 # libyaml's C parser when PyYAML was built with it (it nearly always is), else pure Python.
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# `Located(line, column)` runs a Python-level `__new__`; a large file makes millions.
+_new_located = tuple.__new__
 
 
 class Located(NamedTuple):
@@ -237,7 +239,7 @@ class _Tree:
         stack = self.stack
         first_line = self.first_line
         scalar_event = yaml.ScalarEvent
-        new_located = tuple.__new__
+        new_located = _new_located
         # Not sys.intern: ids and dates are unique, and a table of them all is slow.
         shared: dict[str, str] = {}
         share = shared.setdefault
@@ -307,7 +309,7 @@ class _Tree:
         """A scalar, mapping or sequence starts: add it to its parent (or make it the
         root); False when it nests too deep to go on."""
         mark = event.start_mark
-        at = Located(mark.line + self.first_line, mark.column + 1)
+        at = _new_located(Located, (mark.line + self.first_line, mark.column + 1))
         if event.anchor is not None:
             self.error(
                 at.line,
