@@ -11,6 +11,11 @@ Files are read as bytes and decoded as strict UTF-8 (a BOM is fine); YAML goes t
 `timeline.strictyaml`, so every scalar stays a string and nothing is ever constructed.
 Source files are found by listing `sources/`; a link that leads outside it, a link loop,
 a FIFO or a device is reported and never opened, so nothing can block or escape.
+
+The parts, in this order: `_Loader` runs one load; the files and the articles' front
+matter; `_Checks`, one file's reporting and the checks every part shares; the event
+schema, one table of fields (`_FIELDS`) that both the fast path and the full checks
+read; and `_Citations`, which finds each quote in its article.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Callable
+from enum import StrEnum
+from os import DirEntry
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from timeline.dates import EdtfDate, EdtfError, parse_edtf
 from timeline.diagnostics import DatasetError, Diagnostic, Severity
-from timeline.gcpause import paused_gc
 from timeline.model import (
     DEFAULT_MAX_BYTES,
     MAX_SOURCE_BYTES,
@@ -45,7 +52,7 @@ from timeline.model import (
 )
 from timeline.model import is_dir as _is_dir
 from timeline.model import max_events_bytes as _max_bytes
-from timeline.provenance import ArticleText, Match, NearMiss
+from timeline.provenance import ArticleText, NearMiss
 from timeline.strictyaml import Located, YMap, YSeq, YValue, did_you_mean, parse_strict
 from timeline.text import invisible_characters, normalize
 
@@ -75,43 +82,8 @@ HINT_BUDGET = 10_000_000_000
 """Characters compared, over one load, to find the closest passage to quotes that are
 not found (about 2-3 s of work); past it, errors carry no hint. The bundled dataset
 would use under 0.1%."""
-
-_Choice = TypeVar("_Choice", SourceKind, Status)
-
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _TOP_KEYS = ("version", "themes", "events")
-_THEME_KEYS = ("label", "description")
-_EVENT_KEYS = (
-    "id",
-    "date",
-    "title",
-    "summary",
-    "themes",
-    "actors",
-    "places",
-    "status",
-    "date_basis",
-    "sources",
-)
-_EVENT_REQUIRED = ("id", "date", "title", "summary", "themes", "status", "sources")
-_EVENT_KEY_SET = frozenset(_EVENT_KEYS)
-_EVENT_REQUIRED_SET = frozenset(_EVENT_REQUIRED)
-_ID_MATCH = _ID.match
-_STATUS_BY_VALUE = {status.value: status for status in Status}
-_CITATION_KEYS = ("source", "quote")
-_SOURCE_KEYS = (
-    "id",
-    "title",
-    "outlet",
-    "published",
-    "published_basis",
-    "kind",
-    "byline",
-    "credit",
-    "origin",
-    "notes",
-)
-_SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
+_TOP_KEY_SET = frozenset(_TOP_KEYS)
 
 
 def load_dataset(
@@ -127,23 +99,21 @@ def load_dataset(
     """
     root, events_file = resolve_dataset(path)
     diagnostics: list[Diagnostic] = []
-    # Loading builds millions of small objects and frees none (see `timeline.gcpause`).
-    with paused_gc():
-        try:
-            dataset = _Loader(root, events_file, diagnostics, progress, max_bytes).load()
-        except Exception as exc:  # the promise: nothing but DatasetError escapes
-            diagnostics.append(
-                Diagnostic(
-                    str(events_file),
-                    1,
-                    1,
-                    Severity.ERROR,
-                    "internal",
-                    f"unexpected {type(exc).__name__} while loading: {exc} (a bug in timeline, "
-                    "not in your data: please report it with the dataset)",
-                )
+    try:
+        dataset = _Loader(root, events_file, diagnostics, progress, max_bytes).load()
+    except Exception as exc:  # the promise: nothing but DatasetError escapes
+        diagnostics.append(
+            Diagnostic(
+                str(events_file),
+                1,
+                1,
+                Severity.ERROR,
+                "internal",
+                f"unexpected {type(exc).__name__} while loading: {exc} (a bug in timeline, "
+                "not in your data: please report it with the dataset)",
             )
-            dataset = None
+        )
+        dataset = None
     if dataset is None or any(d.severity is Severity.ERROR for d in diagnostics):
         if not any(d.severity is Severity.ERROR for d in diagnostics):
             diagnostics.append(
@@ -167,7 +137,7 @@ def _in_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 class _Loader:
-    """One load: the state shared by the steps, and the diagnostics they add."""
+    """One load: the steps in order, each event checked as soon as it is parsed."""
 
     def __init__(
         self,
@@ -179,122 +149,22 @@ class _Loader:
     ) -> None:
         self.root = root
         self.events_file = events_file
-        # Ids (file stems) of sources/ files that exist but could not be loaded: their
-        # own diagnostics say why, so citing them is not reported again as unknown.
-        self.broken_sources: set[str] = set()
-        self._counted = 0
-        self._error_total = 0
-        # Near-miss hints cost (quote probe x article) comparisons each; a hostile file
-        # of long wrong quotes against a huge article must not stall the load.
-        self._hint_budget = HINT_BUDGET
-        self._source_chars = 0
-        # Parsed dates by their text: a large file repeats each date many times, and an
-        # EdtfDate is immutable, so the events can share one.
-        self._dates: dict[str, EdtfDate] = {}
-        # Events built while the file is parsed (by index in `events`), each with where
-        # its id stands; and what that needs: the articles, and the theme ids.
-        self._early: dict[int, tuple[Event, Located]] = {}
-        self._early_sources: dict[str, tuple[Source, ArticleText]] | None = None
-        self._early_themes: tuple[YValue, set[str]] = (None, set())
-        self.file = str(events_file)
-        self.diagnostics = diagnostics
-        self._all_diagnostics = diagnostics
+        self.checks = _Checks(str(events_file), diagnostics)
         self.progress = progress
         self.max_bytes = _max_bytes(max_bytes)
-
-    # -- reporting -------------------------------------------------------------------
-
-    def report(
-        self,
-        severity: Severity,
-        at: Located | None,
-        code: str,
-        message: str,
-        *,
-        file: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        """Add a diagnostic (at 1:1 when no position is known)."""
-        line, column = (at.line, at.column) if at is not None else (1, 1)
-        self.diagnostics.append(
-            Diagnostic(file or self.file, line, column, severity, code, message, hint)
-        )
-
-    def error(self, at: Located | None, code: str, message: str, **kw: str | None) -> None:
-        """Add an error."""
-        self.report(Severity.ERROR, at, code, message, **kw)
-
-    def warn(self, at: Located | None, code: str, message: str, **kw: str | None) -> None:
-        """Add a warning."""
-        self.report(Severity.WARNING, at, code, message, **kw)
+        # Events built while the file is parsed (by index in `events`), each with where
+        # its id stands; and the `themes` mapping whose ids they were checked against.
+        self._early: dict[int, tuple[Event, Located]] = {}
+        self._declared: YValue = None
 
     def _progress(self, fraction: float) -> None:
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
 
-    # -- files -----------------------------------------------------------------------
-
-    def read_text(self, path: Path, file: str, limit: int) -> str | None:
-        """A regular file's text as strict UTF-8, or None after reporting why not."""
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            message = f"no such file: {path}"
-            if path == self.events_file and _is_dir(path.parent):
-                message = (
-                    f"no events file: {path} does not exist (a dataset is a folder "
-                    "holding events.yaml and sources/)"
-                )
-            self.error(None, "missing-file", message, file=file)
-            return None
-        except (OSError, ValueError) as exc:
-            self.error(None, "read-error", f"cannot read {path}: {_reason(exc)}", file=file)
-            return None
-        if not stat.S_ISREG(info.st_mode):
-            # Opening a FIFO or a device could block forever: never open one.
-            self.error(None, "not-a-file", f"{path} is {_file_kind(info.st_mode)}", file=file)
-            return None
-        if info.st_size > limit:
-            self.error(None, "too-large", _too_large(path, info.st_size, limit), file=file)
-            return None
-        try:
-            # O_NONBLOCK, and the type checked again on the open file: if the path was
-            # swapped for a FIFO after the check above, opening must still not block.
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-            with open(fd, "rb") as handle:
-                opened = os.fstat(handle.fileno())
-                if not stat.S_ISREG(opened.st_mode):
-                    what = _file_kind(opened.st_mode)
-                    self.error(None, "not-a-file", f"{path} is {what}", file=file)
-                    return None
-                data = handle.read(limit + 1)
-        except (OSError, ValueError) as exc:
-            self.error(None, "read-error", f"cannot read {path}: {_reason(exc)}", file=file)
-            return None
-        if len(data) > limit:
-            # The file grew after it was measured.
-            self.error(None, "too-large", _too_large(path, len(data), limit), file=file)
-            return None
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            good = data[: exc.start].decode("utf-8-sig", errors="replace")
-            line = good.count("\n") + 1
-            column = len(good) - (good.rfind("\n") + 1) + 1
-            self.error(
-                Located(line, column),
-                "encoding",
-                f"the file is not UTF-8: byte 0x{data[exc.start]:02X} cannot be "
-                "decoded (save the file as UTF-8)",
-                file=file,
-            )
-            return None
-
-    # -- the whole load --------------------------------------------------------------
-
     def load(self) -> Dataset | None:
         """Run every step; the dataset, or None when it could not be built at all."""
-        text = self.read_text(self.events_file, self.file, self.max_bytes)
+        checks = self.checks
+        text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
         if text is None:
             return None
         self._progress(0.0)
@@ -303,57 +173,54 @@ class _Loader:
         # tree of a large file afterwards was a third of the load). Their diagnostics
         # wait, and join the others where they always stood: after the top-level checks.
         source_diagnostics: list[Diagnostic] = []
-        self.diagnostics = source_diagnostics
-        try:
-            sources = self.sources()
-        finally:
-            self.diagnostics = diagnostics = self._all_diagnostics
-        self._early_sources = sources
+        sources, broken = _read_sources(
+            self.root, source_diagnostics, checks.dates, MAX_SOURCES_TOTAL_BYTES
+        )
+        self.events = _Events(checks, _Citations(checks, sources, broken, HINT_BUDGET))
         size = max(len(text), 1)
         root = parse_strict(
             text,
-            self.file,
-            diagnostics,
+            checks.file,
+            checks.diagnostics,
             progress=lambda offset: self._progress(0.7 * offset / size),
             on_item=("events", self._early_event),
         )
         # The file's text (2 GB for a million events) is not needed past the parse.
         del text
         if root is None:
-            if not self.diagnostics:
-                self.error(
+            if not checks.diagnostics:
+                checks.error(
                     None,
                     "empty",
                     "the file is empty: a dataset is a mapping with version, themes and events",
                 )
             return None
         if not isinstance(root, YMap):
-            self.error(
-                _at(root),
+            checks.error(
+                root.at if isinstance(root, YSeq) else None,
                 "wrong-type",
                 f"the top level must be a mapping (version, themes, events), not {_kind(root)}",
             )
             return None
-        self.check_keys(root, _TOP_KEYS, ("version", "themes", "events"), "the dataset")
+        checks.keys(root, _TOP_KEY_SET, _TOP_KEYS, "the dataset")
         version = root.items.get("version")
         if isinstance(version, YMap | YSeq):
-            self.error(
+            checks.error(
                 root.value_at["version"],
                 "wrong-type",
                 f"'version' must be text (\"1\"), not {_kind(version)}",
             )
         elif "version" in root.items and version != "1":
-            self.error(
+            checks.error(
                 root.value_at["version"],
                 "bad-version",
                 f"unsupported version '{_clip(version or '')}': this tool reads version 1",
             )
-        themes = self.themes(root)
-        diagnostics.extend(source_diagnostics)
+        themes = self.events.themes(root)
+        checks.diagnostics.extend(source_diagnostics)
         self._progress(0.75)
-        declared = root.items.get("themes")
-        theme_ids = set(declared.key_at) if isinstance(declared, YMap) else set()
-        events = self.events(root, theme_ids | {t.id for t in themes}, sources)
+        self._theme_ids(root)
+        events = self.checked_events(root)
         self._progress(1.0)
         return Dataset(
             str(self.root),
@@ -362,15 +229,391 @@ class _Loader:
             tuple(events),
         )
 
-    # -- schema helpers --------------------------------------------------------------
+    def _theme_ids(self, root: YMap) -> None:
+        """Let events name the keys of `themes` (as far as it has been parsed)."""
+        declared = root.items.get("themes")
+        if declared is not self._declared:
+            self._declared = declared
+            ids = declared.key_at if isinstance(declared, YMap) else ()
+            self.events.theme_ids = frozenset(ids)
 
-    def check_keys(
+    def _early_event(self, root: YMap, node: YMap, index: int) -> bool:
+        """Build an event as soon as it is parsed, if it is valid (reporting nothing);
+        whether it was built. `checked_events` checks the others once the parse is over."""
+        self._theme_ids(root)
+        event = self._valid_event(node, index)
+        if not event:
+            return False
+        self._early[index] = (event, node.value_at["id"])
+        return True
+
+    def _valid_event(self, node: YMap, index: int) -> Event | None:
+        """The fast path: the event if it is plainly valid, else None, having reported
+        nothing (the same checks as the full ones, given up at the first problem)."""
+        self.checks.quiet = True
+        try:
+            return self.events.event(node, index + 1)
+        except _Quiet:
+            return None
+        finally:
+            self.checks.quiet = False
+
+    def checked_events(self, root: YMap) -> list[Event]:
+        """Every event: those built early, and the others checked field by field."""
+        checks = self.checks
+        if "events" not in root.key_at:
+            return []
+        node = root.items.get("events")
+        if node is None:
+            return []
+        if not isinstance(node, YSeq):
+            checks.error(
+                root.value_at.get("events", root.key_at["events"]),
+                "wrong-type",
+                f"'events' must be a list, not {_kind(node)}",
+            )
+            return []
+        events: list[Event] = []
+        first_at: dict[str, Located] = {}
+        total = max(len(node.items), 1)
+        for number, (item, at) in enumerate(zip(node.items, node.item_at, strict=True), 1):
+            if not number & 0x3FF:
+                self._progress(0.75 + 0.25 * number / total)
+            built = self._early.get(number - 1)
+            if built is not None:
+                event, id_at = built
+            elif not isinstance(item, YMap):
+                message = f"event {number} must be a mapping, not {_kind(item)}"
+                checks.error(at, "wrong-type", message)
+                continue
+            else:
+                checked = self.events.event(item, number)
+                if checked is None:
+                    continue
+                event, id_at = checked, item.value_at["id"]
+            if event.id in first_at:
+                checks.error(
+                    id_at,
+                    "duplicate-id",
+                    f"event id '{event.id}' is already used at line {first_at[event.id].line}",
+                )
+                continue
+            first_at[event.id] = id_at
+            events.append(event)
+        return events
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+_Article = tuple[Source, ArticleText]
+"""A source and its text ready for finding quotes in."""
+
+_SOURCE_KEYS = (
+    "id",
+    "title",
+    "outlet",
+    "published",
+    "published_basis",
+    "kind",
+    "byline",
+    "credit",
+    "origin",
+    "notes",
+)
+_SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
+_SOURCE_KEY_SET = frozenset(_SOURCE_KEYS)
+_KINDS = {kind.value: kind for kind in SourceKind}
+
+
+def _read_text(checks: _Checks, path: Path, limit: int, *, events_file: bool = False) -> str | None:
+    """A regular file's text as strict UTF-8, or None after reporting why not."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        message = f"no such file: {path}"
+        if events_file and _is_dir(path.parent):
+            message = (
+                f"no events file: {path} does not exist (a dataset is a folder "
+                "holding events.yaml and sources/)"
+            )
+        checks.error(None, "missing-file", message)
+        return None
+    except (OSError, ValueError) as exc:
+        checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        # Opening a FIFO or a device could block forever: never open one.
+        checks.error(None, "not-a-file", f"{path} is {_file_kind(info.st_mode)}")
+        return None
+    if info.st_size > limit:
+        checks.error(None, "too-large", _too_large(path, info.st_size, limit))
+        return None
+    try:
+        # O_NONBLOCK, and the type checked again on the open file: if the path was
+        # swapped for a FIFO after the check above, opening must still not block.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as handle:
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):
+                checks.error(None, "not-a-file", f"{path} is {_file_kind(opened.st_mode)}")
+                return None
+            data = handle.read(limit + 1)
+    except (OSError, ValueError) as exc:
+        checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
+        return None
+    if len(data) > limit:
+        # The file grew after it was measured.
+        checks.error(None, "too-large", _too_large(path, len(data), limit))
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8-sig", errors="replace")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        checks.error(
+            Located(line, column),
+            "encoding",
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02X} cannot be "
+            "decoded (save the file as UTF-8)",
+        )
+        return None
+
+
+def _read_sources(
+    root: Path, diagnostics: list[Diagnostic], dates: dict[str, EdtfDate], total_limit: int
+) -> tuple[dict[str, _Article], set[str]]:
+    """Every `sources/*.txt`, read safely, by id; and the ids (file stems) of those that
+    exist but could not be loaded (their own diagnostics say why, so citing them is not
+    reported again). At most `total_limit` characters of them are read."""
+    folder = root / "sources"
+    found: dict[str, _Article] = {}
+    broken: set[str] = set()
+    if not folder.is_dir():
+        return found, broken
+    try:
+        real_folder = folder.resolve(strict=True)
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except (OSError, RuntimeError) as exc:
+        checks = _Checks(str(folder), diagnostics, dates)
+        checks.error(None, "read-error", f"cannot list {folder}: {exc}")
+        return found, broken
+    read = 0
+    for entry in entries:
+        if not entry.name.endswith(".txt") or entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        checks = _Checks(str(path), diagnostics, dates)
+        if entry.is_symlink() and not _stays_inside(checks, entry, path, real_folder):
+            continue
+        text = None
+        if read >= total_limit:
+            checks.error(
+                None,
+                "too-large",
+                f"not read: the articles before it in sources/ already add up to over "
+                f"{total_limit:,} bytes, the most one dataset may hold",
+            )
+        else:
+            text = _read_text(checks, path, MAX_SOURCE_BYTES)
+        loaded = None if text is None else _article(checks, path, text)
+        read += len(text or "")
+        if loaded is None:
+            broken.add(path.stem)
+        else:
+            found[path.stem] = loaded
+    return found, broken
+
+
+def _stays_inside(checks: _Checks, entry: DirEntry[str], path: Path, folder: Path) -> bool:
+    """Whether a link in `sources/` leads to a file inside it; reports it if not."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        checks.error(None, "source-path", f"{entry.name} is a link to a file that does not exist")
+        return False
+    except (OSError, RuntimeError) as exc:
+        # Python 3.11 raises RuntimeError for a loop, 3.13 OSError(ELOOP).
+        looped = isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP
+        checks.error(
+            None,
+            "source-path",
+            f"{entry.name} is a link that loops back on itself"
+            if looped
+            else f"{entry.name} is a link that cannot be followed: {_reason(exc)}",
+        )
+        return False
+    if not target.is_relative_to(folder):
+        checks.error(
+            None,
+            "source-path",
+            f"{entry.name} links outside sources/ (to {target}); "
+            "sources must stay inside the dataset",
+        )
+        return False
+    return True
+
+
+def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
+    """One article: front matter checked, body kept verbatim."""
+    lines = text.split("\n", 1)
+    if lines[0].rstrip("\r") != "---":
+        checks.error(
+            None,
+            "front-matter",
+            "a source starts with YAML front matter between '---' lines "
+            "(id, title, outlet, published, kind)",
+        )
+        return None
+    front_start = len(lines[0]) + 1
+    closing = re.search(r"^---\r?$", text[front_start:], re.MULTILINE)
+    if closing is None:
+        checks.error(
+            Located(1, 1), "front-matter", "the front matter is never closed by a '---' line"
+        )
+        return None
+    front = text[front_start : front_start + closing.start()]
+    body_start = front_start + closing.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith("\n", body_start):
+        body_start += 1
+    body = text[body_start:]
+    node = parse_strict(front, checks.file, checks.diagnostics, line_offset=1)
+    if not isinstance(node, YMap):
+        if node is not None or not any(d.file == checks.file for d in checks.diagnostics):
+            checks.error(
+                Located(2, 1),
+                "front-matter",
+                "the front matter must be a mapping of id, title, outlet, published and kind",
+            )
+        return None
+    what = "the source"
+    checks.keys(node, _SOURCE_KEY_SET, _SOURCE_REQUIRED, what)
+    fields = {
+        key: checks.text(node, key, what, required=key in _SOURCE_REQUIRED) for key in _SOURCE_KEYS
+    }
+    source_id = fields["id"]
+    if source_id is not None:
+        at = node.value_at["id"]
+        if checks.slug(source_id, at, "source id") is None:
+            return None
+        if source_id != path.stem:
+            checks.error(
+                at, "source-id", f"the id '{source_id}' must match the file name '{path.stem}.txt'"
+            )
+            return None
+    published: EdtfDate | None = None
+    kind: SourceKind | None = None
+    if fields["published"] is not None:
+        published = checks.date(node.value_at["published"], fields["published"])
+    if fields["kind"] is not None:
+        value = fields["kind"]
+        kind = checks.choice(_KINDS, value, node.value_at["kind"], "kind")
+    if source_id is None or not fields["title"] or not fields["outlet"]:
+        return None
+    if published is None or kind is None:
+        return None
+    source = Source(
+        id=source_id,
+        title=fields["title"],
+        outlet=fields["outlet"],
+        published=published,
+        published_basis=fields["published_basis"],
+        kind=kind,
+        byline=fields["byline"],
+        credit=fields["credit"],
+        path=f"sources/{path.name}",
+        text=body,
+        body_line=text.count("\n", 0, body_start) + 1,
+        origin=fields["origin"],
+        notes=fields["notes"],
+    )
+    return source, ArticleText(body)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file; it is never opened"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file; it is never opened"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file; it is never opened"
+    return "not a regular file"
+
+
+def _too_large(path: Path, size: int, limit: int) -> str:
+    return (
+        f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
+        "(raise it with the TIMELINE_MAX_BYTES environment variable)"
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error's reason without the path it repeats."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+# -- reporting, and the checks every part shares -------------------------------------
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+
+
+class _Quiet(Exception):
+    """Raised by a quiet `_Checks` where it would report: the caller gives up and runs
+    the checks again, loudly, to say what is wrong."""
+
+
+class _Checks:
+    """One file's diagnostics, and the field checks that add to them.
+
+    `dates` (new if not given) is shared by a load's files: a large file repeats each
+    date many times, and an `EdtfDate` is immutable, so the events can share one.
+    """
+
+    def __init__(
+        self, file: str, diagnostics: list[Diagnostic], dates: dict[str, EdtfDate] | None = None
+    ) -> None:
+        self.file = file
+        self.diagnostics = diagnostics
+        self.dates: dict[str, EdtfDate] = {} if dates is None else dates
+        self.quiet = False
+
+    def report(
+        self,
+        severity: Severity,
+        at: Located | None,
+        code: str,
+        message: str,
+        hint: str | None = None,
+    ) -> None:
+        """Add a diagnostic (at 1:1 when no position is known); raise `_Quiet` if quiet."""
+        if self.quiet:
+            raise _Quiet
+        line, column = (at.line, at.column) if at is not None else (1, 1)
+        self.diagnostics.append(Diagnostic(self.file, line, column, severity, code, message, hint))
+
+    def error(self, at: Located | None, code: str, message: str, hint: str | None = None) -> None:
+        """Add an error."""
+        self.report(Severity.ERROR, at, code, message, hint)
+
+    def warn(self, at: Located | None, code: str, message: str) -> None:
+        """Add a warning."""
+        self.report(Severity.WARNING, at, code, message)
+
+    def keys(
         self,
         node: YMap,
-        allowed: tuple[str, ...],
+        allowed: frozenset[str],
         required: tuple[str, ...],
         what: str,
-        file: str | None = None,
     ) -> None:
         """Report unknown keys (with a suggestion) and missing required ones."""
         for key in node.key_at:
@@ -379,114 +622,238 @@ class _Loader:
                     node.key_at[key],
                     "unknown-key",
                     f"merge keys ('<<') are not allowed in {what}: write each key out",
-                    file=file,
                 )
             elif key not in allowed:
                 self.error(
                     node.key_at[key],
                     "unknown-key",
                     f"unknown key '{_clip(key)}' in {what}{did_you_mean(key, allowed)}",
-                    file=file,
                 )
         for key in required:
             if key not in node.key_at and "<<" not in node.key_at:
-                self.error(node.at, "missing-key", f"{what} has no '{key}'", file=file)
+                self.error(node.at, "missing-key", f"{what} has no '{key}'")
 
-    def text_field(
-        self, node: YMap, key: str, what: str, *, required: bool = True, file: str | None = None
-    ) -> str | None:
+    def text(self, node: YMap, key: str, what: str, required: bool = True) -> str | None:
         """A string field: None (reported if required) when absent, empty or not text."""
-        if key not in node.key_at:
-            return None  # check_keys reported it
         value = node.items.get(key)
+        if type(value) is str and value.strip():
+            return value
+        if key not in node.key_at:
+            return None  # `keys` reported it
         at = node.value_at.get(key, node.key_at[key])
         if isinstance(value, YMap | YSeq):
-            self.error(
-                at, "wrong-type", f"'{key}' of {what} must be text, not {_kind(value)}", file=file
-            )
-            return None
-        if value is None or not value.strip():
-            if required:
-                self.error(at, "empty-value", f"'{key}' of {what} is empty", file=file)
-            return None
-        return value
+            self.error(at, "wrong-type", f"'{key}' of {what} must be text, not {_kind(value)}")
+        elif required:
+            self.error(at, "empty-value", f"'{key}' of {what} is empty")
+        return None
 
-    def text_list(self, node: YMap, key: str, what: str) -> list[tuple[str, Located]]:
-        """A list of strings with their positions; problems are reported and skipped."""
-        if key not in node.key_at:
-            return []
+    def texts(self, node: YMap, key: str, what: str) -> tuple[str, ...]:
+        """A list of strings (none when absent or empty); bad entries are reported and
+        left out."""
         value = node.items.get(key)
-        at = node.value_at.get(key, node.key_at[key])
         if value is None:
-            return []
+            return ()
         if not isinstance(value, YSeq):
             self.error(
-                at,
+                node.value_at.get(key, node.key_at[key]),
                 "wrong-type",
                 f"'{key}' of {what} must be a list, not {_kind(value)}"
                 + (f' (write ["{value}"])' if isinstance(value, str) else ""),
             )
-            return []
-        found: list[tuple[str, Located]] = []
+            return ()
+        found: list[str] = []
         for item, item_at in zip(value.items, value.item_at, strict=True):
-            if isinstance(item, str) and not item.strip():
+            if type(item) is str and item.strip():
+                found.append(item)
+            elif isinstance(item, str):
                 self.error(item_at, "empty-value", f"an entry of '{key}' of {what} is empty")
-                continue
-            if not isinstance(item, str):
-                self.error(
-                    item_at,
-                    "wrong-type",
-                    f"each of '{key}' of {what} must be text, not {_kind(item)}",
-                )
-                continue
-            found.append((item, item_at))
-        return found
+            else:
+                message = f"each of '{key}' of {what} must be text, not {_kind(item)}"
+                self.error(item_at, "wrong-type", message)
+        return tuple(found)
 
     def choice(
-        self,
-        kind: type[_Choice],
-        value: str,
-        at: Located,
-        named: str,
-        file: str | None = None,
+        self, members: dict[str, _Choice], value: str, at: Located, name: str, of: str = ""
     ) -> _Choice | None:
-        """`value` as a member of the string enum `kind`, or None after reporting that
-        it is not one (`named` starts the message: "kind 'x'", "status 'x' of …")."""
-        try:
-            return kind(value)
-        except ValueError:
-            choices = [member.value for member in kind]
+        """The member whose value is `value`, or None after reporting that there is none
+        (the message starts "`name` 'value'", then " of `of`" if given)."""
+        member = members.get(value)
+        if member is None:
             self.error(
                 at,
                 "bad-value",
-                f"{named} is not one of {', '.join(choices)}{did_you_mean(value, choices)}",
-                file=file,
+                f"{name} {value!r}{f' of {of}' if of else ''} is not one of "
+                f"{', '.join(members)}{did_you_mean(value, members)}",
             )
-            return None
+        return member
 
-    def check_id(self, value: str, at: Located, what: str, file: str | None = None) -> bool:
-        """Whether `value` is a valid id (a slug); reports it if not."""
-        if len(value) > MAX_ID_LENGTH or not _ID.match(value):
+    def slug(self, value: str, at: Located, what: str) -> str | None:
+        """`value` if it is a valid id (a slug), else None after reporting it."""
+        if len(value) <= MAX_ID_LENGTH and _ID.match(value):
+            return value
+        self.error(
+            at,
+            "bad-id",
+            f"{what} {value[:80]!r} is not a valid id: use letters, digits, '.', '_' and "
+            f"'-', starting with a letter or digit, at most {MAX_ID_LENGTH} characters",
+        )
+        return None
+
+    def date(self, at: Located, value: str) -> EdtfDate | None:
+        """An EDTF date, or None after reporting why it is not one."""
+        date = self.dates.get(value)
+        if date is not None:
+            return date
+        try:
+            date = self.dates[value] = parse_edtf(value)
+        except EdtfError as exc:
             self.error(
                 at,
-                "bad-id",
-                f"{what} {value[:80]!r} is not a valid id: use letters, digits, "
-                f"'.', '_' and '-', starting with a letter or digit, at most "
-                f"{MAX_ID_LENGTH} characters",
-                file=file,
+                "bad-date",
+                f"{exc} (use EDTF: 2023-01-13, 2023-05, 2024, "
+                "2023-05-19/2023-05-21, 2024-04-10/..)",
             )
-            return False
-        return True
+        return date
 
-    # -- themes ----------------------------------------------------------------------
+
+def _clip(text: str, limit: int = 80) -> str:
+    """Text cut to `limit` characters (with an ellipsis), for quoting in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind(value: object) -> str:
+    """What a parsed value is, in a message's words ("a mapping", "text", …)."""
+    if isinstance(value, YMap):
+        return "a mapping"
+    if isinstance(value, YSeq):
+        return "a list"
+    if value is None:
+        return "an empty value"
+    return "text"
+
+
+# -- events: the schema, written once ------------------------------------------------
+
+
+_THEME_KEYS = ("label", "description")
+_THEME_KEY_SET = frozenset(_THEME_KEYS)
+_STATUSES = {status.value: status for status in Status}
+
+
+class _Field(NamedTuple):
+    """One key of an event, and how its value is read."""
+
+    key: str
+    required: bool
+    shape: Literal["text", "texts", "citations"]
+    """Text, a list of texts, or a list of {source, quote}."""
+    convert: Callable[[_Events, Any, YMap, str], Any] | None = None
+    """The value made from the text (or texts): `(events, text, event, what)`, None after
+    reporting why there is none."""
+
+
+def _id(events: _Events, value: str, node: YMap, what: str) -> str | None:
+    return events.checks.slug(value, node.value_at["id"], "event id")
+
+
+def _date(events: _Events, value: str, node: YMap, what: str) -> EdtfDate | None:
+    return events.checks.date(node.value_at["date"], value)
+
+
+def _status(events: _Events, value: str, node: YMap, what: str) -> Status | None:
+    return events.checks.choice(_STATUSES, value, node.value_at["status"], "status", what)
+
+
+def _themes(
+    events: _Events, value: tuple[str, ...], node: YMap, what: str
+) -> tuple[str, ...] | None:
+    """The themes, if all are in the vocabulary; each other one is reported."""
+    known = events.theme_ids
+    if known.issuperset(value):
+        return value
+    listed = node.items["themes"]
+    assert isinstance(listed, YSeq)
+    for theme, at in zip(listed.items, listed.item_at, strict=True):
+        if isinstance(theme, str) and theme in value and theme not in known:
+            events.checks.error(
+                at,
+                "unknown-theme",
+                f"{what} has theme '{theme}', which is not in 'themes'{did_you_mean(theme, known)}",
+            )
+    return None
+
+
+_FIELDS = (
+    _Field("id", True, "text", _id),
+    _Field("date", True, "text", _date),
+    _Field("title", True, "text"),
+    _Field("summary", True, "text"),
+    _Field("themes", True, "texts", _themes),
+    _Field("actors", False, "texts"),
+    _Field("places", False, "texts"),
+    _Field("status", True, "text", _status),
+    _Field("date_basis", False, "text"),
+    _Field("sources", True, "citations"),
+)
+"""Every key an event may have (`sources` becomes `Event.new`'s `quotes`)."""
+_PARAMETERS = tuple("quotes" if field.key == "sources" else field.key for field in _FIELDS)
+"""`Event.new`'s parameter for each field."""
+_KEY_SET = frozenset(field.key for field in _FIELDS)
+_REQUIRED = tuple(field.key for field in _FIELDS if field.required)
+_REQUIRED_SET = frozenset(_REQUIRED)
+
+
+class _Events:
+    """Checks events against `_FIELDS`, and builds them.
+
+    `theme_ids` are the themes an event may name: those declared so far, while parsing.
+    """
+
+    def __init__(self, checks: _Checks, citations: _Citations) -> None:
+        self.checks = checks
+        self.citations = citations
+        self.theme_ids: frozenset[str] = frozenset()
+
+    def event(self, node: YMap, number: int) -> Event | None:
+        """Event `number` (1-based), or None when an error in it was reported."""
+        raw_id = node.items.get("id")
+        what = f"event '{raw_id}'" if isinstance(raw_id, str) else f"event {number}"
+        checks = self.checks
+        reported = len(checks.diagnostics)
+        keys = node.key_at.keys()
+        if not (keys <= _KEY_SET and keys >= _REQUIRED_SET):  # else nothing to report
+            checks.keys(node, _KEY_SET, _REQUIRED, what)
+        items = node.items
+        values: list[Any] = []
+        for key, required, shape, convert in _FIELDS:
+            value: Any
+            if shape == "text":
+                value = items.get(key)
+                # Plain text is taken as it is, without a call: most values are.
+                if type(value) is not str or not value.strip():
+                    value = checks.text(node, key, what, required)
+            elif shape == "texts":
+                value = checks.texts(node, key, what)
+            else:
+                value = self.citations.citations(node, what)
+            if convert is not None and value is not None:
+                value = convert(self, value, node, what)
+            values.append(value)
+        diagnostics = checks.diagnostics
+        if len(diagnostics) > reported and any(
+            d.severity is Severity.ERROR for d in diagnostics[reported:]
+        ):
+            return None
+        return Event.new(**dict(zip(_PARAMETERS, values, strict=True)))
 
     def themes(self, root: YMap) -> list[Theme]:
         """The theme vocabulary."""
+        checks = self.checks
         node = root.items.get("themes")
         if "themes" not in root.key_at:
             return []
         if not isinstance(node, YMap):
-            self.error(
+            checks.error(
                 root.value_at.get("themes", root.key_at["themes"]),
                 "wrong-type",
                 f"'themes' must be a mapping of theme id to label and description, "
@@ -496,611 +863,171 @@ class _Loader:
         themes = []
         for theme_id, body in node.items.items():
             at = node.key_at[theme_id]
-            ok = self.check_id(theme_id, at, "theme")
+            ok = checks.slug(theme_id, at, "theme")
             what = f"theme '{theme_id}'"
             if not isinstance(body, YMap):
-                self.error(
+                checks.error(
                     node.value_at.get(theme_id, at),
                     "wrong-type",
                     f"{what} must be a mapping with label and description, not {_kind(body)}",
                 )
                 continue
-            self.check_keys(body, _THEME_KEYS, _THEME_KEYS, what)
-            label = self.text_field(body, "label", what)
-            description = self.text_field(body, "description", what)
+            checks.keys(body, _THEME_KEY_SET, _THEME_KEYS, what)
+            label = checks.text(body, "label", what)
+            description = checks.text(body, "description", what)
             if ok and label is not None and description is not None:
                 themes.append(Theme(theme_id, label, description))
         return themes
 
-    # -- sources ---------------------------------------------------------------------
 
-    def sources(self) -> dict[str, tuple[Source, ArticleText]]:
-        """Every `sources/*.txt`, read safely, by id."""
-        folder = self.root / "sources"
-        found: dict[str, tuple[Source, ArticleText]] = {}
-        if not folder.is_dir():
-            return found
-        try:
-            real_folder = folder.resolve(strict=True)
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except (OSError, RuntimeError) as exc:
-            self.error(None, "read-error", f"cannot list {folder}: {exc}", file=str(folder))
-            return found
-        for entry in entries:
-            if not entry.name.endswith(".txt") or entry.name.startswith("."):
-                continue
-            path = folder / entry.name
-            file = str(path)
-            if entry.is_symlink():
-                try:
-                    target = path.resolve(strict=True)
-                except FileNotFoundError:
-                    self.error(
-                        None,
-                        "source-path",
-                        f"{entry.name} is a link to a file that does not exist",
-                        file=file,
-                    )
-                    continue
-                except (OSError, RuntimeError) as exc:
-                    # Python 3.11 raises RuntimeError for a loop, 3.13 OSError(ELOOP).
-                    looped = isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP
-                    self.error(
-                        None,
-                        "source-path",
-                        f"{entry.name} is a link that loops back on itself"
-                        if looped
-                        else f"{entry.name} is a link that cannot be followed: {_reason(exc)}",
-                        file=file,
-                    )
-                    continue
-                if not target.is_relative_to(real_folder):
-                    self.error(
-                        None,
-                        "source-path",
-                        f"{entry.name} links outside sources/ (to {target}); "
-                        "sources must stay inside the dataset",
-                        file=file,
-                    )
-                    continue
-            loaded = self.source(path, file)
-            if loaded is None:
-                self.broken_sources.add(path.stem)
-                continue
-            source, _article = loaded
-            if source.id in found:
-                self.error(
-                    None,
-                    "duplicate-id",
-                    f"source id '{source.id}' is also used by {found[source.id][0].path}",
-                    file=file,
-                )
-                continue
-            found[source.id] = loaded
-        return found
+# -- quotes --------------------------------------------------------------------------
 
-    def source(self, path: Path, file: str) -> tuple[Source, ArticleText] | None:
-        """One article: front matter checked, body kept verbatim."""
-        if self._source_chars >= MAX_SOURCES_TOTAL_BYTES:
-            self.error(
-                None,
-                "too-large",
-                f"not read: the articles before it in sources/ already add up to over "
-                f"{MAX_SOURCES_TOTAL_BYTES:,} bytes, the most one dataset may hold",
-                file=file,
-            )
-            return None
-        text = self.read_text(path, file, MAX_SOURCE_BYTES)
-        if text is None:
-            return None
-        self._source_chars += len(text)
-        lines = text.split("\n", 1)
-        if lines[0].rstrip("\r") != "---":
-            self.error(
-                None,
-                "front-matter",
-                "a source starts with YAML front matter between '---' lines "
-                "(id, title, outlet, published, kind)",
-                file=file,
-            )
-            return None
-        closing = re.search(r"^---\r?$", text[len(lines[0]) + 1 :], re.MULTILINE)
-        if closing is None:
-            self.error(
-                Located(1, 1),
-                "front-matter",
-                "the front matter is never closed by a '---' line",
-                file=file,
-            )
-            return None
-        front_start = len(lines[0]) + 1
-        front = text[front_start : front_start + closing.start()]
-        body_start = front_start + closing.end()
-        if text.startswith("\r\n", body_start):
-            body_start += 2
-        elif text.startswith("\n", body_start):
-            body_start += 1
-        body_line = text.count("\n", 0, body_start) + 1
-        body = text[body_start:]
-        node = parse_strict(front, file, self.diagnostics, line_offset=1)
-        if not isinstance(node, YMap):
-            if node is not None or not any(d.file == file for d in self.diagnostics):
-                self.error(
-                    Located(2, 1),
-                    "front-matter",
-                    "the front matter must be a mapping of id, title, outlet, published and kind",
-                    file=file,
-                )
-            return None
-        what = "the source"
-        self.check_keys(node, _SOURCE_KEYS, _SOURCE_REQUIRED, what, file=file)
-        fields = {
-            key: self.text_field(node, key, what, required=key in _SOURCE_REQUIRED, file=file)
-            for key in _SOURCE_KEYS
-        }
-        source_id = fields["id"]
-        if source_id is not None:
-            at = node.value_at["id"]
-            if not self.check_id(source_id, at, "source id", file=file):
-                return None
-            if source_id != path.stem:
-                self.error(
-                    at,
-                    "source-id",
-                    f"the id '{source_id}' must match the file name '{path.stem}.txt'",
-                    file=file,
-                )
-                return None
-        published = None
-        if fields["published"] is not None:
-            published = self.date(node.value_at["published"], fields["published"], file)
-        kind = None
-        if fields["kind"] is not None:
-            text = fields["kind"]
-            kind = self.choice(SourceKind, text, node.value_at["kind"], f"kind {text!r}", file)
-        if None in (source_id, fields["title"], fields["outlet"], published, kind):
-            return None
-        assert source_id is not None and published is not None and kind is not None
-        relative = f"sources/{path.name}"
-        source = Source(
-            id=source_id,
-            title=fields["title"] or "",
-            outlet=fields["outlet"] or "",
-            published=published,
-            published_basis=fields["published_basis"],
-            kind=kind,
-            byline=fields["byline"],
-            credit=fields["credit"],
-            path=relative,
-            text=body,
-            body_line=body_line,
-            origin=fields["origin"],
-            notes=fields["notes"],
-        )
-        return source, ArticleText(body)
 
-    def date(self, at: Located, value: str, file: str | None = None) -> EdtfDate | None:
-        """An EDTF date, or None after reporting why it is not one."""
-        cached = self._dates.get(value)
-        if cached is not None:
-            return cached
-        try:
-            date = parse_edtf(value)
-        except EdtfError as exc:
-            self.error(
-                at,
-                "bad-date",
-                f"{exc} (use EDTF: 2023-01-13, 2023-05, 2024, "
-                "2023-05-19/2023-05-21, 2024-04-10/..)",
-                file=file,
-            )
-            return None
-        self._dates[value] = date
-        return date
+_CITATION_KEYS = ("source", "quote")
+_CITATION_KEY_SET = frozenset(_CITATION_KEYS)
+_HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
 
-    # -- events ----------------------------------------------------------------------
 
-    def events(
-        self, root: YMap, theme_ids: set[str], sources: dict[str, tuple[Source, ArticleText]]
-    ) -> list[Event]:
-        """Every event, checked field by field, with its quotes found in their articles."""
-        if "events" not in root.key_at:
-            return []
-        node = root.items.get("events")
-        if node is None:
-            return []
-        if not isinstance(node, YSeq):
-            self.error(
-                root.value_at.get("events", root.key_at["events"]),
-                "wrong-type",
-                f"'events' must be a list, not {_kind(node)}",
-            )
-            return []
-        events: list[Event] = []
-        first_at: dict[str, Located] = {}
-        total = max(len(node.items), 1)
-        early = self._early
-        for number, (item, at) in enumerate(zip(node.items, node.item_at, strict=True), 1):
-            if not number & 0x3FF:
-                self._progress(0.75 + 0.25 * number / total)
-            built = early.get(number - 1)
-            if built is not None:
-                ready, id_at = built
-                if ready.id in first_at:
-                    line = first_at[ready.id].line
-                    self.error(
-                        id_at,
-                        "duplicate-id",
-                        f"event id '{ready.id}' is already used at line {line}",
-                    )
-                    continue
-                first_at[ready.id] = id_at
-                events.append(ready)
-                continue
-            if not isinstance(item, YMap):
-                self.error(at, "wrong-type", f"event {number} must be a mapping, not {_kind(item)}")
-                continue
-            event = self.event(item, number, theme_ids, sources)
-            if event is None:
-                continue
-            if event.id in first_at:
-                self.error(
-                    item.value_at["id"],
-                    "duplicate-id",
-                    f"event id '{event.id}' is already used at line {first_at[event.id].line}",
-                )
-                continue
-            first_at[event.id] = item.value_at["id"]
-            events.append(event)
-        return events
+class _Citations:
+    """Finds the quotes of a load's events in their articles, reporting each problem.
 
-    def event(
-        self,
-        node: YMap,
-        number: int,
-        theme_ids: set[str],
-        sources: dict[str, tuple[Source, ArticleText]],
-    ) -> Event | None:
-        """One event, or None when an error in it was reported."""
-        items = node.items
-        keys = node.key_at.keys()
-        # The common case first: every key known, every required one there, and each
-        # field of the right type. It reports nothing before the quotes, so when any
-        # check fails the full checks below run from the start and say what is wrong.
-        if keys <= _EVENT_KEY_SET and keys >= _EVENT_REQUIRED_SET:
-            event = self._valid_event(node, items, theme_ids, sources)
-            if event is not False:
-                return event
-        raw_id = items.get("id")
-        what = f"event '{raw_id}'" if isinstance(raw_id, str) else f"event {number}"
-        errors_before = self._errors()
-        self.check_keys(node, _EVENT_KEYS, _EVENT_REQUIRED, what)
-        event_id = self.text_field(node, "id", what)
-        if event_id is not None:
-            self.check_id(event_id, node.value_at["id"], "event id")
-        date_text = self.text_field(node, "date", what)
-        date = self.date(node.value_at["date"], date_text) if date_text is not None else None
-        title = self.text_field(node, "title", what)
-        summary = self.text_field(node, "summary", what)
-        date_basis = self.text_field(node, "date_basis", what, required=False)
-        status = None
-        status_text = self.text_field(node, "status", what)
-        if status_text is not None:
-            status = self.choice(
-                Status, status_text, node.value_at["status"], f"status {status_text!r} of {what}"
-            )
-        themes = []
-        for theme, at in self.text_list(node, "themes", what):
-            if theme not in theme_ids:
-                self.error(
-                    at,
-                    "unknown-theme",
-                    f"{what} has theme '{theme}', which is not in 'themes'"
-                    f"{did_you_mean(theme, theme_ids)}",
-                )
-            themes.append(theme)
-        actors = [actor for actor, _ in self.text_list(node, "actors", what)]
-        places = [place for place, _ in self.text_list(node, "places", what)]
-        quotes = self.quotes(node, what, sources)
-        if self._errors() > errors_before:
-            return None
-        assert event_id and date and title and summary and status
-        return Event.new(
-            id=event_id,
-            date=date,
-            title=title,
-            summary=summary,
-            themes=tuple(themes),
-            actors=tuple(actors),
-            places=tuple(places),
-            status=status,
-            date_basis=date_basis,
-            quotes=tuple(quotes),
-        )
+    `broken` are the ids of articles that exist but could not be loaded: their own
+    diagnostics say why, so a quote of one is not reported again. Near-miss hints cost
+    (quote probe x article) comparisons each: past `budget` characters compared, errors
+    carry no hint, so a file of long wrong quotes against a huge article cannot stall.
+    """
 
-    def _early_event(self, root: YMap, node: YMap, index: int) -> bool:
-        """Build an event as soon as it is parsed, if it is valid (reporting nothing);
-        whether it was built. `events` checks the others once the parse is over."""
-        sources = self._early_sources
-        if sources is None:
-            return False
-        keys = node.key_at.keys()
-        if not (keys <= _EVENT_KEY_SET and keys >= _EVENT_REQUIRED_SET):
-            return False
-        # The theme ids as `load` finds them: the keys of `themes`, when it comes first.
-        declared = root.items.get("themes")
-        if declared is not self._early_themes[0]:
-            ids = set(declared.key_at) if isinstance(declared, YMap) else set()
-            self._early_themes = (declared, ids)
-        event = self._valid_event(node, node.items, self._early_themes[1], sources, early=True)
-        if not event:
-            return False
-        self._early[index] = (event, node.value_at["id"])
-        return True
+    def __init__(
+        self, checks: _Checks, sources: dict[str, _Article], broken: set[str], budget: int
+    ) -> None:
+        self.checks = checks
+        self.sources = sources
+        self.broken = broken
+        self.budget = budget
 
-    def _valid_event(
-        self,
-        node: YMap,
-        items: dict[str, YValue],
-        theme_ids: set[str],
-        sources: dict[str, tuple[Source, ArticleText]],
-        *,
-        early: bool = False,
-    ) -> Event | Literal[False] | None:
-        """`event` for an event whose fields all pass their checks; False (having
-        reported nothing) as soon as one does not. With `early`, also False for a
-        citation that would need its full checks, so nothing is ever reported."""
-        event_id = items.get("id")
-        if type(event_id) is not str or len(event_id) > MAX_ID_LENGTH or not _ID_MATCH(event_id):
-            return False
-        date_text = items.get("date")
-        if type(date_text) is not str:
-            return False
-        date = self._dates.get(date_text)
-        if date is None:
-            if not date_text.strip():
-                return False
-            try:
-                date = parse_edtf(date_text)
-            except EdtfError:
-                return False
-            self._dates[date_text] = date
-        title = items.get("title")
-        summary = items.get("summary")
-        if type(title) is not str or type(summary) is not str:
-            return False
-        if not title.strip() or not summary.strip():
-            return False
-        status_text = items.get("status")
-        if type(status_text) is not str:
-            return False
-        status = _STATUS_BY_VALUE.get(status_text)
-        if status is None:
-            return False
-        date_basis = items.get("date_basis")
-        if date_basis is not None:
-            if type(date_basis) is not str:
-                return False
-            if not date_basis.strip():
-                date_basis = None
-        lists: list[tuple[str, ...]] = []
-        for key in ("themes", "actors", "places"):
-            value = items.get(key)
-            if value is None:
-                lists.append(())
-                continue
-            if type(value) is not YSeq:
-                return False
-            entries = value.items
-            for entry in entries:
-                if type(entry) is not str or not entry.strip():
-                    return False
-            if key == "themes" and not theme_ids.issuperset(entries):
-                return False
-            lists.append(tuple(entries))  # type: ignore[arg-type]
-        cites = items.get("sources")
-        if type(cites) is not YSeq or not cites.items:
-            return False
-        diagnostics = self.diagnostics
-        reported = len(diagnostics)
-        quotes = []
-        what = None
-        for item, item_at in zip(cites.items, cites.item_at, strict=True):
-            # A plain citation of a known source, whose quote is there once, long
-            # enough and free of invisible characters, is built here; anything else
-            # goes through `citation`, which reports what it finds.
-            if type(item) is YMap and len(item.key_at) == 2:
-                fields = item.items
-                text = fields.get("quote")
-                source_id = fields.get("source")
-                cited = sources.get(source_id) if type(source_id) is str else None
-                if (
-                    cited is not None
-                    and type(text) is str
-                    and (text.isascii() or not invisible_characters(text))
-                ):
-                    needle = normalize(text)
-                    source, article = cited
-                    found = article.locate(needle)
-                    if found is not None and found[4] == 1 and len(needle) >= MIN_QUOTE_LENGTH:
-                        start, end, line, column, _ = found
-                        span = Span(start, end, source.body_line + line - 1, column)
-                        quotes.append(Quote(source.id, text, span))
-                        continue
-            if early:
-                return False
-            if what is None:
-                what = f"event '{event_id}'"
-            quote = self.citation(item, item_at, what, f"a citation of {what}", sources)
-            if quote is not None:
-                quotes.append(quote)
-        if len(diagnostics) > reported and any(
-            d.severity is Severity.ERROR for d in diagnostics[reported:]
-        ):
-            return None
-        return Event.new(
-            id=event_id,
-            date=date,
-            title=title,
-            summary=summary,
-            themes=lists[0],
-            actors=lists[1],
-            places=lists[2],
-            status=status,
-            date_basis=date_basis,
-            quotes=tuple(quotes),
-        )
-
-    def _errors(self) -> int:
-        # Counted incrementally: recounting the whole list per event made a large file
-        # full of errors quadratic (20,000 bad events took 45 s).
-        fresh = self.diagnostics[self._counted :]
-        self._error_total += sum(1 for d in fresh if d.severity is Severity.ERROR)
-        self._counted = len(self.diagnostics)
-        return self._error_total
-
-    def quotes(
-        self, node: YMap, what: str, sources: dict[str, tuple[Source, ArticleText]]
-    ) -> list[Quote]:
-        """An event's citations, each quote found in its article (or reported)."""
-        if "sources" not in node.key_at:
-            return []
+    def citations(self, node: YMap, what: str) -> tuple[Quote, ...]:
+        """An event's `sources`: the quote of each citation, found in its article."""
         value = node.items.get("sources")
-        at = node.value_at.get("sources", node.key_at["sources"])
-        if not isinstance(value, YSeq) or not value.items:
-            self.error(
-                at,
-                "wrong-type" if isinstance(value, YMap | str) else "empty-value",
-                f"'sources' of {what} must be a list of {{source, quote}} with at least one entry",
-            )
-            return []
+        if type(value) is not YSeq or not value.items:
+            if "sources" in node.key_at:
+                self.checks.error(
+                    node.value_at.get("sources", node.key_at["sources"]),
+                    "wrong-type" if isinstance(value, YMap | str) else "empty-value",
+                    f"'sources' of {what} must be a list of {{source, quote}} with at least "
+                    "one entry",
+                )
+            return ()
         quotes = []
         citation = f"a citation of {what}"  # made once: it is only read in messages
         for item, item_at in zip(value.items, value.item_at, strict=True):
-            quote = self.citation(item, item_at, what, citation, sources)
+            quote = self.citation(item, item_at, what, citation)
             if quote is not None:
                 quotes.append(quote)
-        return quotes
+        return tuple(quotes)
 
-    def citation(
-        self,
-        item: YValue,
-        item_at: Located,
-        what: str,
-        citation: str,
-        sources: dict[str, tuple[Source, ArticleText]],
-    ) -> Quote | None:
+    def citation(self, item: YValue, item_at: Located, what: str, citation: str) -> Quote | None:
         """One entry of an event's `sources`: its quote found in its article, or None
         after reporting why not."""
-        if not isinstance(item, YMap):
-            self.error(
+        checks = self.checks
+        if type(item) is not YMap:
+            checks.error(
                 item_at,
                 "wrong-type",
-                f"each of 'sources' of {what} must be a mapping of source "
-                f"and quote, not {_kind(item)}",
+                f"each of 'sources' of {what} must be a mapping of source and quote, "
+                f"not {_kind(item)}",
             )
             return None
         keys = item.key_at
         if len(keys) != 2 or "source" not in keys or "quote" not in keys:
             # Exactly `source` and `quote` (nearly every citation) is nothing to report.
-            self.check_keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
-        source_id = self.text_field(item, "source", citation)
-        if "quote" not in item.key_at:
+            checks.keys(item, _CITATION_KEY_SET, _CITATION_KEYS, citation)
+        source_id = checks.text(item, "source", citation)
+        if "quote" not in keys:
             return None
-        quote_at = item.value_at.get("quote", item.key_at["quote"])
-        quote_text = item.items.get("quote")
-        if isinstance(quote_text, YMap | YSeq):
-            self.error(
-                quote_at,
+        at = item.value_at.get("quote", keys["quote"])
+        text = item.items.get("quote")
+        if isinstance(text, YMap | YSeq):
+            checks.error(
+                at,
                 "wrong-type",
-                f"the quote of a citation of {what} must be text, not {_kind(quote_text)}",
+                f"the quote of a citation of {what} must be text, not {_kind(text)}",
             )
             return None
         # The matching form, made once: finding the quote and the length check use it.
-        needle = normalize(quote_text) if quote_text is not None else ""
-        if quote_text is None or not needle:
-            self.error(quote_at, "quote-empty", f"a quote of {what} is empty")
+        needle = normalize(text) if text is not None else ""
+        if text is None or not needle:
+            checks.error(at, "quote-empty", f"a quote of {what} is empty")
             return None
         if source_id is None:
             return None
-        cited = sources.get(source_id)
-        if cited is None and source_id in self.broken_sources:
-            return None  # the source's own errors are reported; this quote waits
+        cited = self.sources.get(source_id)
         if cited is None:
-            self.error(
-                item.value_at["source"],
-                "unknown-source",
-                f"{what} cites source '{_clip(source_id)}', which is not in "
-                f"sources/{_source_advice(source_id, set(sources))}",
-            )
+            if source_id not in self.broken:
+                checks.error(
+                    item.value_at["source"],
+                    "unknown-source",
+                    f"{what} cites source '{_clip(source_id)}', which is not in "
+                    f"sources/{_source_advice(source_id, set(self.sources))}",
+                )
             return None
-        return self.quote(quote_text, quote_at, what, *cited, needle=needle)
+        return self.quote(text, needle, at, what, *cited)
 
     def quote(
-        self,
-        text: str,
-        at: Located,
-        what: str,
-        source: Source,
-        article: ArticleText,
-        *,
-        needle: str | None = None,
+        self, text: str, needle: str, at: Located, what: str, source: Source, article: ArticleText
     ) -> Quote | None:
-        """Find one quote in its article; report it if it is not there.
-
-        `needle` is the quote's matching form (`normalize(text)`) when the caller has it.
-        """
-        if needle is None:
-            needle = normalize(text)
+        """Find one quote (`needle` is its matching form) in its article; report it if
+        it is not there."""
+        checks = self.checks
         for offset, name in invisible_characters(text)[:3]:
-            self.warn(
+            checks.warn(
                 at,
                 "invisible-char",
                 f"a quote of {what} contains {name} at character {offset + 1}: "
                 "it can hide or reorder text",
             )
-        match = article.find_normalized(needle)
-        if match is None:
-            hint = None
-            cost = article.search_cost(text)
-            if cost > self._hint_budget:
-                hint = (
-                    "no closest passage shown: so many quotes are not found that searching "
-                    "for each would take too long"
-                )
-            else:
-                self._hint_budget -= cost
-                near = article.nearest(text)
-                if near is not None:
-                    hint = _near_miss_hint(text, near, source)
-            self.error(
+        found = article.locate(needle)
+        if found is None:
+            if checks.quiet:
+                raise _Quiet  # before the hint: its search is costly, and spends the budget
+            checks.error(
                 at,
                 "quote-not-found",
                 f"a quote of {what} is not in {source.path}; quotes must be verbatim",
-                hint=hint,
+                self._hint(text, source, article),
             )
             return None
-        if match.occurrences > 1:
-            self.warn(
+        start, end, line, column, occurrences = found
+        if occurrences > 1:
+            checks.warn(
                 at,
                 "quote-ambiguous",
-                f"a quote of {what} occurs {match.occurrences} times in {source.path}; "
+                f"a quote of {what} occurs {occurrences} times in {source.path}; "
                 "lengthen it so it points at one place (the first is used)",
             )
-        if len(needle) < MIN_QUOTE_LENGTH and not _whole_line(article.text, match):
-            self.warn(
+        if len(needle) < MIN_QUOTE_LENGTH and not _whole_line(article.text, start, end):
+            checks.warn(
                 at,
                 "quote-short",
                 f"a quote of {what} is under {MIN_QUOTE_LENGTH} characters; longer "
                 "quotes are unambiguous",
             )
-        span = Span(match.start, match.end, source.body_line + match.line - 1, match.column)
-        return Quote(source.id, text, span)
+        return Quote(source.id, text, Span(start, end, source.body_line + line - 1, column))
+
+    def _hint(self, text: str, source: Source, article: ArticleText) -> str | None:
+        """The closest passage to a quote that is not found, while the budget lasts."""
+        cost = article.search_cost(text)
+        if cost > self.budget:
+            return (
+                "no closest passage shown: so many quotes are not found that searching "
+                "for each would take too long"
+            )
+        self.budget -= cost
+        near = article.nearest(text)
+        return None if near is None else _near_miss_hint(text, near, source)
 
 
-def _whole_line(text: str, match: Match) -> bool:
-    """Whether the match is a whole line of the article (a headline, a soundbite)."""
-    start, end = match.start, match.end
+def _whole_line(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is a whole line of the article (a headline, a soundbite)."""
     before = text.rfind("\n", 0, start)
     after = text.find("\n", end)
     line = text[before + 1 : after if after != -1 else len(text)]
@@ -1169,9 +1096,6 @@ def _shown(fragment: str) -> str:
     return f"‘{clipped}’"
 
 
-_HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
-
-
 def _source_advice(cited: str, known: set[str]) -> str:
     """A "did you mean", or how sources are cited when the reference looks like a path."""
     stem = cited.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".txt")
@@ -1182,48 +1106,3 @@ def _source_advice(cited: str, known: set[str]) -> str:
             f"never by a path{suggestion}"
         )
     return did_you_mean(cited, known)
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    """Text cut to `limit` characters (with an ellipsis), for quoting in a message."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder, not a file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO), not a regular file; it is never opened"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device, not a regular file; it is never opened"
-    if stat.S_ISSOCK(mode):
-        return "a socket, not a regular file; it is never opened"
-    return "not a regular file"
-
-
-def _too_large(path: Path, size: int, limit: int) -> str:
-    return (
-        f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
-        "(raise it with the TIMELINE_MAX_BYTES environment variable)"
-    )
-
-
-def _reason(exc: BaseException) -> str:
-    """An OS error's reason without the path it repeats."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc)
-
-
-def _at(node: YValue) -> Located | None:
-    return node.at if isinstance(node, YMap | YSeq) else None
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, YMap):
-        return "a mapping"
-    if isinstance(value, YSeq):
-        return "a list"
-    if value is None:
-        return "an empty value"
-    return "text"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -41,6 +41,8 @@ _SHARE_UP_TO = 40
 
 # libyaml's C parser when PyYAML was built with it (it nearly always is), else pure Python.
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# `Located(line, column)` runs a Python-level `__new__`; a large file makes millions.
+_new_located = tuple.__new__
 
 
 class Located(NamedTuple):
@@ -145,7 +147,7 @@ def _char_name(char: str) -> str:
     return f"U+{ord(char):04X} ({name})"
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """` (did you mean 'x'?)` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -171,15 +173,10 @@ def parse_strict(
     returns True it has used the mapping, which is then left out of the tree (None).
     Returns None when the document is empty or could not be parsed.
     """
-    # Lines as the file numbers them: libyaml's are 0-based and start at the fragment.
-    first_line = line_offset + 1
-
-    def error(line: int, column: int, code: str, message: str) -> None:
-        diagnostics.append(Diagnostic(file, line, column, Severity.ERROR, code, message))
-
+    tree = _Tree(file, diagnostics, line_offset, on_item)
     bad = list(disallowed_characters(text))
     for line, column, name in bad[:20]:
-        error(
+        tree.error(
             line + line_offset,
             column,
             "control-char",
@@ -188,25 +185,66 @@ def parse_strict(
         )
     if bad:
         return None
-
-    root: YValue = None
-    documents = 0
-    # The stack holds open containers; for a mapping, also the key waiting for its value.
-    stack: list[list[object]] = []
-    events = 0
-    # libyaml's events straight from the parser: `yaml.parse` wraps the same calls in a
-    # generator, which costs more than the parser's own work on a plain scalar.
     parser = _Parser(text)
     try:
-        # The stubs type events as the base class; each kind's fields are read as Any.
-        next_event: Callable[[], Any] = parser.get_event
-        stream_end = yaml.StreamEndEvent
+        return tree.build(parser.get_event, progress)
+    except yaml.MarkedYAMLError as exc:
+        line, column, code, message = _syntax_error(exc, text)
+        tree.error(line + line_offset, column, code, message)
+        return None
+    except yaml.YAMLError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        tree.error(line_offset + 1, 1, "yaml-syntax", message)
+        return None
+    finally:
+        parser.dispose()
+
+
+class _Tree:
+    """The tree being built from libyaml's events, one handler per kind of event.
+
+    `stack` holds the open containers, each as [container, key slot, is_key]: for a
+    mapping, the key slot holds the key waiting for its value (`_NO_KEY` when a key
+    comes next, `_BAD_KEY` when the value is to be dropped); `is_key` marks a container
+    used as a key, which is refused. The stubs type events as the base class; each
+    kind's fields are read as Any.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        diagnostics: list[Diagnostic],
+        line_offset: int,
+        on_item: tuple[str, Callable[[YMap, YMap, int], bool]] | None,
+    ) -> None:
+        self.file = file
+        self.diagnostics = diagnostics
+        # Lines as the file numbers them: libyaml's are 0-based and start at the fragment.
+        self.first_line = line_offset + 1
+        self.on_item = on_item
+        self.stack: list[list[Any]] = []
+        self.root: YValue = None
+        self.documents = 0
+
+    def error(self, line: int, column: int, code: str, message: str) -> None:
+        """Add an error at `line`:`column` of the file."""
+        self.diagnostics.append(Diagnostic(self.file, line, column, Severity.ERROR, code, message))
+
+    def build(
+        self, next_event: Callable[[], Any], progress: Callable[[int], None] | None
+    ) -> YValue:
+        """Read libyaml's events (from `next_event`, straight from the parser: `yaml.parse`
+        wraps the same calls in a generator, which costs more than the parser's own work
+        on a plain scalar) to the end of the stream; the root, or None after an error."""
+        stack = self.stack
+        first_line = self.first_line
         scalar_event = yaml.ScalarEvent
-        new_located = tuple.__new__
+        new_located = _new_located
         # Not sys.intern: ids and dates are unique, and a table of them all is slow.
         shared: dict[str, str] = {}
         share = shared.setdefault
         shared_line = 0
+        events = 0
         while True:
             event = next_event()
             events += 1
@@ -215,7 +253,7 @@ def parse_strict(
             kind = type(event)
             if kind is scalar_event and event.anchor is None and event.tag is None and stack:
                 # The common case, kept lean (most events are plain scalars inside a
-                # container): the general branch below does the same for the rest.
+                # container): `node` does the same for the rest.
                 mark = event.start_mark
                 line = mark.line + first_line
                 if line == shared_line:
@@ -230,7 +268,7 @@ def parse_strict(
                 # each saves memory in the tree and in the dataset.
                 scalar: str | None = None if value == "" and event.implicit[0] else value
                 parent = stack[-1]
-                box: Any = parent[0]  # a YSeq or a YMap
+                box = parent[0]  # a YSeq or a YMap
                 key_state = parent[1]
                 if type(box) is YSeq:
                     if scalar is not None and len(scalar) <= _SHARE_UP_TO:
@@ -240,7 +278,7 @@ def parse_strict(
                 elif key_state is _NO_KEY:
                     key = share(scalar, scalar) if scalar is not None else ""
                     if key in box.key_at:
-                        _duplicate_key(error, at, key, box.key_at[key])
+                        self.duplicate_key(at, key, box.key_at[key])
                         parent[1] = _BAD_KEY
                     else:
                         parent[1] = key
@@ -250,167 +288,186 @@ def parse_strict(
                         box.items[key_state] = scalar
                         box.value_at[key_state] = at
                     parent[1] = _NO_KEY
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                self.close(kind is yaml.MappingEndEvent)
             elif (
                 kind is scalar_event
                 or kind is yaml.MappingStartEvent
                 or (kind is yaml.SequenceStartEvent)
             ):
-                mark = event.start_mark
-                at = new_located(Located, (mark.line + first_line, mark.column + 1))
-                if event.anchor is not None:
-                    error(
-                        at.line,
-                        at.column,
-                        "yaml-anchor",
-                        f"anchors (&{event.anchor}) are not allowed: write the value out",
-                    )
-                if event.tag is not None:
-                    error(
-                        at.line,
-                        at.column,
-                        "yaml-tag",
-                        f"explicit tags ({_short_tag(event.tag)}) are not allowed: "
-                        "every value is text",
-                    )
-                node: YValue
-                if kind is yaml.ScalarEvent:
-                    # An empty plain scalar (`key:`) is "no value"; anything typed, even
-                    # `null` or `NO`, stays the string it is.
-                    empty = event.value == "" and event.implicit[0]
-                    node = None if empty else event.value
-                elif kind is yaml.MappingStartEvent:
-                    node = YMap(at, {}, {}, {})
-                else:
-                    node = YSeq(at, [], [])
-                is_key = False
-                if stack:
-                    parent = stack[-1]
-                    container = parent[0]
-                    if isinstance(container, YSeq):
-                        container.items.append(node)
-                        container.item_at.append(at)
-                    else:
-                        assert isinstance(container, YMap)
-                        if parent[1] is _NO_KEY:
-                            is_key = True
-                            if not isinstance(node, str | None):
-                                error(
-                                    at.line,
-                                    at.column,
-                                    "yaml-key",
-                                    "keys must be plain text, not a mapping or a list",
-                                )
-                                parent[1] = _BAD_KEY
-                            else:
-                                key = node or ""
-                                if key in container.key_at:
-                                    _duplicate_key(error, at, key, container.key_at[key])
-                                    parent[1] = _BAD_KEY
-                                else:
-                                    parent[1] = key
-                                    container.key_at[key] = at
-                        else:
-                            key_name = parent[1]
-                            if isinstance(key_name, str):
-                                container.items[key_name] = node
-                                container.value_at[key_name] = at
-                            parent[1] = _NO_KEY
-                elif documents == 1:
-                    root = node
-                if isinstance(node, YMap | YSeq):
-                    stack.append([node, _NO_KEY, is_key])
-                    if len(stack) > MAX_DEPTH:
-                        error(at.line, at.column, "too-deep", _TOO_DEEP)
-                        return None
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                closed = stack.pop()
-                if stack:
-                    parent = stack[-1]
-                    if isinstance(parent[0], YMap):
-                        # After a value the next scalar is a key; after a refused
-                        # (container) key comes its value, which is dropped.
-                        parent[1] = _BAD_KEY if closed[2] else _NO_KEY
-                    elif on_item is not None and len(stack) == 2 and kind is yaml.MappingEndEvent:
-                        top, item, seq = stack[0][0], closed[0], parent[0]
-                        if (
-                            type(top) is YMap
-                            and type(item) is YMap
-                            and type(seq) is YSeq
-                            and top.items.get(on_item[0]) is seq
-                            and on_item[1](top, item, len(seq.items) - 1)
-                        ):
-                            seq.items[-1] = None
+                if not self.node(event, kind):
+                    return None
             elif kind is yaml.AliasEvent:
-                mark = event.start_mark
-                error(
-                    mark.line + first_line,
-                    mark.column + 1,
-                    "yaml-alias",
-                    f"aliases (*{event.anchor}) are not allowed: write the value out",
-                )
-                if stack:
-                    parent = stack[-1]
-                    if isinstance(parent[0], YSeq):
-                        parent[0].items.append(None)
-                        parent[0].item_at.append(Located(mark.line + first_line, mark.column + 1))
-                    elif parent[1] is _NO_KEY:
+                self.alias(event)
+            elif kind is yaml.DocumentStartEvent:
+                if not self.document(event):
+                    return None
+            elif kind is yaml.StreamEndEvent:
+                return self.root
+
+    def node(self, event: Any, kind: type) -> bool:
+        """A scalar, mapping or sequence starts: add it to its parent (or make it the
+        root); False when it nests too deep to go on."""
+        mark = event.start_mark
+        at = _new_located(Located, (mark.line + self.first_line, mark.column + 1))
+        if event.anchor is not None:
+            self.error(
+                at.line,
+                at.column,
+                "yaml-anchor",
+                f"anchors (&{event.anchor}) are not allowed: write the value out",
+            )
+        if event.tag is not None:
+            self.error(
+                at.line,
+                at.column,
+                "yaml-tag",
+                f"explicit tags ({_short_tag(event.tag)}) are not allowed: every value is text",
+            )
+        node: YValue
+        if kind is yaml.ScalarEvent:
+            # As in `build`: an empty plain scalar is "no value".
+            node = None if event.value == "" and event.implicit[0] else event.value
+        elif kind is yaml.MappingStartEvent:
+            node = YMap(at, {}, {}, {})
+        else:
+            node = YSeq(at, [], [])
+        stack = self.stack
+        is_key = False
+        if stack:
+            parent = stack[-1]
+            container = parent[0]
+            if isinstance(container, YSeq):
+                container.items.append(node)
+                container.item_at.append(at)
+            elif parent[1] is _NO_KEY:
+                is_key = True
+                if not isinstance(node, str | None):
+                    self.error(
+                        at.line,
+                        at.column,
+                        "yaml-key",
+                        "keys must be plain text, not a mapping or a list",
+                    )
+                    parent[1] = _BAD_KEY
+                else:
+                    key = node or ""
+                    if key in container.key_at:
+                        self.duplicate_key(at, key, container.key_at[key])
                         parent[1] = _BAD_KEY
                     else:
-                        parent[1] = _NO_KEY
-            elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents == 2:
-                    mark = event.start_mark
-                    error(
-                        mark.line + first_line,
-                        mark.column + 1,
-                        "yaml-documents",
-                        "the file holds more than one YAML document (a '---' line starts "
-                        "another); keep one",
-                    )
-                    return None
-            elif kind is stream_end:
-                break
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        last_line = text.count("\n") + 1
-        if line > last_line:
-            # libyaml puts the end of a file without a final newline on a line after it.
-            line, column = last_line, len(text) - text.rfind("\n")
-        problem = exc.problem or "invalid YAML"
-        if "nesting depth" in problem:
-            # libyaml from 0.2.6 caps flow nesting itself and may stop there before our
-            # own cap sees the events: the same refusal, so the same code.
-            error(line + line_offset, column, "too-deep", _TOO_DEEP)
-            return None
-        lines = text.split("\n", line)
-        source_line = lines[line - 1] if line <= len(lines) else ""
-        if "escape" in problem:
-            column, problem = _explain_escape(source_line, column, problem)
-        context_mark = exc.context_mark
-        if (
-            "end of stream" in problem
-            and "quoted scalar" in (exc.context or "")
-            and context_mark is not None
-        ):
-            # libyaml points at the end of the file; the reader needs the opening quote.
-            line, column = context_mark.line + 1, context_mark.column + 1
-            problem = "this quoted text is never closed (no matching quote before the end)"
-            source_line = (text.split("\n", line) + [""] * line)[line - 1]
-        elif not problem.startswith("the escape"):  # explained already
-            problem = _plain_syntax_message(exc.context, problem)
-        if "\t" in source_line[: column + 1]:
-            problem = "a tab: YAML indents with spaces only; " + problem
-        error(line + line_offset, column, "yaml-syntax", problem)
-        return None
-    except yaml.YAMLError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
-        error(first_line, 1, "yaml-syntax", message)
-        return None
-    finally:
-        parser.dispose()
-    return root
+                        parent[1] = key
+                        container.key_at[key] = at
+            else:
+                if isinstance(parent[1], str):
+                    container.items[parent[1]] = node
+                    container.value_at[parent[1]] = at
+                parent[1] = _NO_KEY
+        elif self.documents == 1:
+            self.root = node
+        if isinstance(node, YMap | YSeq):
+            stack.append([node, _NO_KEY, is_key])
+            if len(stack) > MAX_DEPTH:
+                self.error(at.line, at.column, "too-deep", _TOO_DEEP)
+                return False
+        return True
+
+    def close(self, mapping: bool) -> None:
+        """A mapping (or a sequence) ends; an item of the `on_item` list goes to its
+        callback."""
+        stack = self.stack
+        closed = stack.pop()
+        if not stack:
+            return
+        parent = stack[-1]
+        if isinstance(parent[0], YMap):
+            # After a value the next scalar is a key; after a refused (container) key
+            # comes its value, which is dropped.
+            parent[1] = _BAD_KEY if closed[2] else _NO_KEY
+        elif self.on_item is not None and len(stack) == 2 and mapping:
+            top, item, seq = stack[0][0], closed[0], parent[0]
+            key, use = self.on_item
+            if (
+                type(top) is YMap
+                and type(item) is YMap
+                and type(seq) is YSeq
+                and top.items.get(key) is seq
+                and use(top, item, len(seq.items) - 1)
+            ):
+                seq.items[-1] = None
+
+    def alias(self, event: Any) -> None:
+        """An alias: refused, and its place left empty."""
+        mark = event.start_mark
+        at = Located(mark.line + self.first_line, mark.column + 1)
+        self.error(
+            at.line,
+            at.column,
+            "yaml-alias",
+            f"aliases (*{event.anchor}) are not allowed: write the value out",
+        )
+        if self.stack:
+            parent = self.stack[-1]
+            if isinstance(parent[0], YSeq):
+                parent[0].items.append(None)
+                parent[0].item_at.append(at)
+            elif parent[1] is _NO_KEY:
+                parent[1] = _BAD_KEY
+            else:
+                parent[1] = _NO_KEY
+
+    def document(self, event: Any) -> bool:
+        """A document starts; False for a second one, which is refused."""
+        self.documents += 1
+        if self.documents < 2:
+            return True
+        mark = event.start_mark
+        self.error(
+            mark.line + self.first_line,
+            mark.column + 1,
+            "yaml-documents",
+            "the file holds more than one YAML document (a '---' line starts another); keep one",
+        )
+        return False
+
+    def duplicate_key(self, at: Located, key: str, first: Located) -> None:
+        """Report a key given twice in one mapping (the second is ignored)."""
+        message = f"duplicate key '{key}' (first at line {first.line})"
+        self.error(at.line, at.column, "duplicate-key", message)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str, str]:
+    """A syntax error as (line, column in `text`, code, message in plain words)."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    last_line = text.count("\n") + 1
+    if line > last_line:
+        # libyaml puts the end of a file without a final newline on a line after it.
+        line, column = last_line, len(text) - text.rfind("\n")
+    problem = exc.problem or "invalid YAML"
+    if "nesting depth" in problem:
+        # libyaml from 0.2.6 caps flow nesting itself and may stop there before our
+        # own cap sees the events: the same refusal, so the same code.
+        return line, column, "too-deep", _TOO_DEEP
+    lines = text.split("\n", line)
+    source_line = lines[line - 1] if line <= len(lines) else ""
+    if "escape" in problem:
+        column, problem = _explain_escape(source_line, column, problem)
+    context_mark = exc.context_mark
+    if (
+        "end of stream" in problem
+        and "quoted scalar" in (exc.context or "")
+        and context_mark is not None
+    ):
+        # libyaml points at the end of the file; the reader needs the opening quote.
+        line, column = context_mark.line + 1, context_mark.column + 1
+        problem = "this quoted text is never closed (no matching quote before the end)"
+        source_line = (text.split("\n", line) + [""] * line)[line - 1]
+    elif not problem.startswith("the escape"):  # explained already
+        problem = _plain_syntax_message(exc.context, problem)
+    if "\t" in source_line[: column + 1]:
+        problem = "a tab: YAML indents with spaces only; " + problem
+    return line, column, "yaml-syntax", problem
 
 
 def _short_tag(tag: str) -> str:
@@ -465,15 +522,6 @@ def _explain_escape(line: str, column: int, problem: str) -> tuple[int, str]:
             "not a character: write the character itself"
         )
     return backslash + 1, problem
-
-
-def _duplicate_key(
-    error: Callable[[int, int, str, str], None], at: Located, key: str, first: Located
-) -> None:
-    """Report a key given twice in one mapping (the second is ignored)."""
-    error(
-        at.line, at.column, "duplicate-key", f"duplicate key '{key}' (first at line {first.line})"
-    )
 
 
 class _Marker:
