@@ -21,6 +21,7 @@ from base64 import b64encode
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib import resources
 from itertools import pairwise
 from pathlib import PurePath
 from typing import Any
@@ -603,125 +604,11 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
 
 # -- HTML ----------------------------------------------------------------------------
 
-_HTML_STYLE = """
-:root { color-scheme: light dark; --accent: #2a6fdb; --mark: #ffe58a; --muted: #666; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, sans-serif; }
-header, nav { padding: 0.5rem 1rem; }
-header h1 { margin: 0; font-size: 1.4rem; }
-#count { color: var(--muted); margin: 0; }
-nav { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center;
-      border-bottom: 1px solid #8884; }
-nav input { flex: 1 1 16rem; padding: 0.3rem; font: inherit; }
-button { font: inherit; cursor: pointer; border: 1px solid #8888; border-radius: 1rem;
-         padding: 0.1rem 0.7rem; background: Canvas; color: CanvasText; }
-button[aria-pressed="true"] { background: var(--accent); color: white; }
-#layout { display: flex; gap: 1rem; padding: 0 1rem; align-items: flex-start; }
-#timeline { flex: 1 1 55%; min-width: 0; }
-#reader { flex: 1 1 45%; min-width: 0; position: sticky; top: 0.5rem;
-          max-height: calc(100vh - 1rem); overflow: auto; border-left: 1px solid #8884;
-          padding-left: 1rem; }
-#reader > p:first-child { position: sticky; top: 0; margin: 0; padding: 0.3rem 0;
-                          background: Canvas; }
-.js #reader:not(.open) { display: none; }
-.js .source:not(.open) { display: none; }
-.event { border-left: 3px solid var(--accent); padding: 0 0 0 0.8rem; margin: 1rem 0; }
-.event h3 { margin: 0; font-size: 1.1rem; }
-.date { color: var(--muted); font-variant-numeric: tabular-nums; }
-.status-planned, .status-scheduled { font-style: italic; }
-.chips { display: flex; flex-wrap: wrap; gap: 0.3rem; padding: 0; margin: 0.2rem 0;
-         list-style: none; }
-.chips li { font-size: 0.8rem; border: 1px solid #8886; border-radius: 1rem; padding: 0 0.5rem; }
-blockquote { margin: 0.4rem 0 0.4rem 0.5rem; padding-left: 0.6rem; border-left: 2px solid #8886; }
-blockquote cite { display: block; font-size: 0.85rem; color: var(--muted); }
-.text { white-space: pre-wrap; overflow-wrap: anywhere; }
-mark { background: var(--mark); color: black; }
-mark.current { outline: 2px solid var(--accent); background: #ffd23f; }
-.meta { color: var(--muted); font-size: 0.9rem; }
-"""
 
-_HTML_SCRIPT = """
-(function () {
-  "use strict";
-  document.documentElement.classList.add("js");
-  var events = Array.prototype.slice.call(document.querySelectorAll("#timeline .event"));
-  var years = Array.prototype.slice.call(document.querySelectorAll("#timeline .year"));
-  var buttons = Array.prototype.slice.call(document.querySelectorAll("button.theme"));
-  var search = document.getElementById("search");
-  var count = document.getElementById("count");
-  var reader = document.getElementById("reader");
-  var back = document.getElementById("back");
-  var texts = events.map(function (e) { return e.textContent.toLowerCase(); });
-  var selected = new Set();
-
-  function apply() {
-    var terms = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var shown = 0;
-    events.forEach(function (e, i) {
-      var themes = (e.getAttribute("data-themes") || "").split(" ");
-      var ok = selected.size === 0 || themes.some(function (t) { return selected.has(t); });
-      ok = ok && terms.every(function (t) { return texts[i].indexOf(t) >= 0; });
-      e.hidden = !ok;
-      if (ok) { shown += 1; }
-    });
-    years.forEach(function (y) { y.hidden = !y.querySelector(".event:not([hidden])"); });
-    count.textContent = shown + " of " + events.length + " events";
-  }
-
-  buttons.forEach(function (b) {
-    b.addEventListener("click", function () {
-      var theme = b.getAttribute("data-theme");
-      if (selected.has(theme)) { selected.delete(theme); } else { selected.add(theme); }
-      b.setAttribute("aria-pressed", selected.has(theme) ? "true" : "false");
-      apply();
-    });
-  });
-  document.getElementById("clear").addEventListener("click", function () {
-    selected.clear();
-    buttons.forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
-    search.value = "";
-    apply();
-  });
-  search.addEventListener("input", apply);
-
-  function close() {
-    reader.classList.remove("open");
-    document.querySelectorAll(".source.open").forEach(function (s) { s.classList.remove("open"); });
-  }
-
-  function open(target) {
-    var source = target.closest(".source");
-    if (!source) { return false; }
-    close();
-    document.querySelectorAll("mark.current").forEach(function (m) {
-      m.classList.remove("current");
-    });
-    if (target.classList.contains("anchor")) {
-      source.querySelectorAll("mark").forEach(function (m) {
-        if ((m.getAttribute("data-q") || "").split(" ").indexOf(target.id) >= 0) {
-          m.classList.add("current");
-        }
-      });
-      var from = document.querySelector('a.quote[href="#' + target.id + '"]');
-      var event = from && from.closest(".event");
-      back.setAttribute("href", event ? "#" + event.id : "#top");
-    }
-    source.classList.add("open");
-    reader.classList.add("open");
-    (source.querySelector("mark.current") || source).scrollIntoView({block: "center"});
-    return true;
-  }
-
-  function route() {
-    var id = decodeURIComponent(location.hash.slice(1));
-    var target = id ? document.getElementById(id) : null;
-    if (!target || !open(target)) { close(); }
-  }
-  window.addEventListener("hashchange", route);
-  route();
-  apply();
-})();
-"""
+def _page_asset(name: str) -> str:
+    """The HTML export's stylesheet or script (`page.css`, `page.js` beside this module):
+    CSS and JavaScript in files of their own, where editors and linters read them."""
+    return resources.files("timeline.interchange").joinpath(name).read_text(encoding="utf-8")
 
 
 def _esc(text: str) -> str:
@@ -839,7 +726,8 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
         if counts[t.id]
     )
     name = _esc(_dataset_name(dataset))
-    script_hash = b64encode(hashlib.sha256(_HTML_SCRIPT.encode("utf-8")).digest()).decode()
+    script = _page_asset("page.js")
+    script_hash = b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     # The policy lets nothing load from anywhere and runs only this page's own script, so
     # even text that slipped past escaping could neither fetch nor execute anything.
     policy = (
@@ -856,7 +744,7 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{name}</title>",
-            f"<style>{_HTML_STYLE}</style>",
+            f"<style>{_page_asset('page.css')}</style>",
             "</head>",
             '<body id="top">',
             f'<header><h1>{name}</h1><p id="count">{total} of {total} events</p></header>',
@@ -870,7 +758,7 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
             '<aside id="reader"><p><a id="back" href="#top">← Back to the timeline</a></p>',
             *articles,
             "</aside></div>",
-            f"<script>{_HTML_SCRIPT}</script>",
+            f"<script>{script}</script>",
             "</body>",
             "</html>",
             "",
