@@ -601,22 +601,23 @@ class Store:
         return EventDetails(summary, date_basis, found)
 
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
-        """`(summary, *quote_texts)` for each of these events, in order."""
-        wanted = {event_id: n for n, event_id in enumerate(event_ids)}
-        texts: list[list[str]] = [[] for _ in event_ids]
-        positions: dict[int, int] = {}
-        for event_id, position, summary in self._query(
-            "SELECT id, position, summary FROM events ORDER BY position"
+        """`(summary, *quote_texts)` for each of these events, in order: read through the
+        ids' index, so a batch costs its own size, whatever the dataset's."""
+        wanted = msgspec.json.encode(event_ids).decode()
+        texts = {
+            event_id: [summary]
+            for event_id, summary in self._query(
+                "SELECT e.id, e.summary FROM json_each(?) AS w JOIN events AS e ON e.id = w.value",
+                (wanted,),
+            )
+        }
+        for event_id, text in self._query(
+            "SELECT e.id, q.text FROM json_each(?) AS w JOIN events AS e ON e.id = w.value"
+            " JOIN quotes AS q ON q.event = e.position ORDER BY e.position, q.position",
+            (wanted,),
         ):
-            n = wanted.get(event_id)
-            if n is not None:
-                positions[position] = n
-                texts[n].append(summary)
-        for event, text in self._query("SELECT event, text FROM quotes ORDER BY event, position"):
-            n = positions.get(event)
-            if n is not None:
-                texts[n].append(text)
-        return [tuple(t) for t in texts]
+            texts[event_id].append(text)
+        return [tuple(texts[event_id]) for event_id in event_ids]
 
 
 def _write_search_tables(db: Path, generation: list[Any], tables: SearchTables) -> bool:
