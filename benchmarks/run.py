@@ -343,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quit-test", metavar="SIZES", help="only the quit-after-0.5s test")
     parser.add_argument("--gc-pause-test", metavar="SIZE", help="only the paused_gc test")
     parser.add_argument("--runs", type=int, default=10, help="starts of the quit test")
+    parser.add_argument("--timeline", help="the `timeline` command of the quit test")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     compile_package()
@@ -374,27 +375,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def quit_test(count: int, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     """Start the real `timeline` on a pseudo-terminal `args.runs` times with one store
-    folder, empty at first; press `q` after 0.5 s each time; after each exit, see
-    whether the store is fresh (`Store.open`). Also: seconds to the first output and
-    to the exit."""
-    from timeline.store import Store, store_path
-
+    folder, empty at first; press `q` after 0.5 s each time; after each exit, ask that
+    `timeline`'s own Python whether the store is fresh (`FRESH`). Also: seconds to the
+    first frame and to the exit."""
     folder = dataset(args.work, count, args.data)
-    path = None if count == BUNDLED else folder
+    path = [] if count == BUNDLED else [str(folder)]
     store = Path(tempfile.mkdtemp(prefix="quit-", dir=args.work))
     env = {**os.environ, "TIMELINE_CACHE_DIR": str(store)}
     env.pop("TIMELINE_NO_CACHE", None)
-    command = [str(Path(sys.executable).parent / "timeline"), *([str(path)] if path else [])]
+    timeline = args.timeline or str(Path(sys.executable).parent / "timeline")
+    python = str(Path(timeline).parent / "python")
     starts = []
     for run in range(args.runs):
         log(f"{label(count)}: quit test, start {run + 1}")
-        first_output, ended, code = on_pty(command, env, quit_after=0.5, timeout=args.timeout)
-        db = _store_path_in(store, path, store_path)
-        opened = Store.open(db, path) if db.exists() else None
-        fresh = opened is not None
-        if opened is not None:
-            opened.close()
-        starts.append({"output": first_output, "exit": ended, "code": code, "fresh": fresh})
+        first_frame, ended, code = on_pty(
+            [timeline, *path], env, quit_after=0.5, timeout=args.timeout
+        )
+        check = subprocess.run(
+            [python, "-c", FRESH, *path],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=store,  # not this folder: `-c` would import its `timeline` package
+        )
+        fresh = check.stdout.strip() == "fresh"
+        starts.append({"output": first_frame, "exit": ended, "code": code, "fresh": fresh})
     shutil.rmtree(store, ignore_errors=True)
     fresh_from = next((i + 1 for i, s in enumerate(starts) if s["fresh"]), None)
     summary = (
@@ -405,18 +411,22 @@ def quit_test(count: int, args: argparse.Namespace, log: Callable[[str], None]) 
     return {"n": count, "starts": starts, "fresh_from": fresh_from, "summary": summary}
 
 
-def _store_path_in(folder: Path, path: Path | None, store_path: Callable[..., Any]) -> Path:
-    """`store_path(path)` with the stores in `folder`."""
-    previous = os.environ.get("TIMELINE_CACHE_DIR")
-    os.environ["TIMELINE_CACHE_DIR"] = str(folder)
-    try:
-        db: Path = store_path(path)
-        return db
-    finally:
-        if previous is None:
-            del os.environ["TIMELINE_CACHE_DIR"]
-        else:
-            os.environ["TIMELINE_CACHE_DIR"] = previous
+FRESH = """
+import sys
+path = sys.argv[1] if len(sys.argv) > 1 else None
+try:
+    from timeline.store import Store, store_path
+except ImportError:  # before the store: the pickle cache of commit 935ad83
+    from timeline.cache import _SUFFIX, _read, cache_dir, cache_key, slot_name
+    key = cache_key(path)
+    entry = cache_dir() / f"{slot_name(path)}-{key.hex()}{_SUFFIX}"
+    print("fresh" if key is not None and _read(entry, key) is not None else "stale")
+else:
+    db = store_path(path)
+    print("fresh" if db.exists() and Store.open(db, path) is not None else "stale")
+"""
+"""Prints whether the dataset at argv[1] has a fresh store (or, on the old code, a valid
+cache entry), with the `timeline` package of the Python that runs it."""
 
 
 def on_pty(
