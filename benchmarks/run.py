@@ -198,6 +198,7 @@ def measure(
     figures["index"] = median([r["index"] for r in lean])
     figures["prepare"] = median([r["prepare"] for r in lean])
     figures["gc_full_loaded"] = median([r["gc_full"] for r in lean])
+    figures["gc_full_cpu_loaded"] = median([r["gc_full_cpu"] for r in lean])
     figures["gc_objects_loaded"] = median([r["gc_objects"] for r in lean])
 
     log(f"{name}: first frames")
@@ -267,7 +268,10 @@ def table(results: list[dict[str, Any]]) -> str:
         return f"{r['gc_count']}; {ms(r['gc_max'])} / {ms(r['gc_max_cpu'])}; {r['gc_over_16ms']}"
 
     def collect(suffix: str) -> Callable[[dict[str, Any]], str]:
-        return lambda r: f"{ms(r['gc_full' + suffix])}; {r['gc_objects' + suffix]:,.0f}"
+        return lambda r: (
+            f"{ms(r['gc_full' + suffix])} / {ms(r['gc_full_cpu' + suffix])}; "
+            f"{r['gc_objects' + suffix]:,.0f}"
+        )
 
     def reload_cell(r: dict[str, Any]) -> str:
         if "reload_rss" not in r:
@@ -314,8 +318,8 @@ def table(results: list[dict[str, Any]]) -> str:
         ("page down: key→frame ms med/p95", lat("page_frame")),
         ("end: key→frame ms med/p95", lat("end_frame")),
         ("GC while browsing: passes; max ms wall / CPU; count > 16 ms", gc_cell),
-        ("full gc.collect(), app after browsing: ms; tracked objects", collect("")),
-        ("full gc.collect(), lean data + index (no app): ms; objects", collect("_loaded")),
+        ("full gc.collect(), app after browsing: ms wall / CPU; objects", collect("")),
+        ("full gc.collect(), lean data + index: ms wall / CPU; objects", collect("_loaded")),
         ("hello-world peak RSS (MB)", mb("hello_rss")),
         ("peak RSS, fresh store, main screen ready (MB)", mb("frame_rss_warm")),
         ("peak RSS, no store, main screen ready (MB)", mb("frame_rss_nostore")),
@@ -491,19 +495,16 @@ set-up sequences, less than one screen of the app."""
 def gc_pause_test(
     count: int, args: argparse.Namespace, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on the lean data
-    from a fresh store (as the TUI has them), with the gc paused as the code does and
-    with `paused_gc` replaced by `contextlib.nullcontext`; runs alternated."""
+    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data,
+    with the gc paused as the code does and with `paused_gc` replaced by
+    `contextlib.nullcontext`; runs alternated."""
     folder = dataset(args.work, count, args.data)
-    store = Path(tempfile.mkdtemp(prefix="gcpause-", dir=args.work))
-    env = {"TIMELINE_CACHE_DIR": str(store)}
-    child("load", str(folder), "lean", env=env, timeout=args.timeout)  # fills the store
+    env = {"TIMELINE_NO_CACHE": "1"}
     runs: dict[str, list[dict[str, Any]]] = {"paused": [], "nullcontext": []}
     for run in range(args.reps):
         for way in runs:
             log(f"{label(count)}: paused_gc test, run {run + 1}, {way}")
             runs[way].append(child("gcpause", str(folder), way, env=env, timeout=args.timeout))
-    shutil.rmtree(store, ignore_errors=True)
     summary = "\n".join(
         f"{way}: load_dataset {[round(r['load'], 2) for r in rs]} s; EventIndex "
         f"{[round(r['index'], 2) for r in rs]} s; prepare_search "
@@ -567,14 +568,16 @@ def since_spawn(spawned: float) -> float:
     return time.time() - spawned
 
 
-def full_collection() -> tuple[float, int]:
-    """Seconds of one full `gc.collect()` (median of three), and the tracked objects."""
-    seconds = []
+def full_collection() -> tuple[float, float, int]:
+    """Seconds of one full `gc.collect()`, wall and CPU (medians of three), and the
+    objects the collector tracks."""
+    wall, cpu = [], []
     for _ in range(3):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         gc.collect()
-        seconds.append(time.perf_counter() - start)
-    return median(seconds), len(gc.get_objects())
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - start_cpu)
+    return median(wall), median(cpu), len(gc.get_objects())
 
 
 def child_bare(spawned: float, events_file: str) -> dict[str, Any]:
@@ -612,16 +615,15 @@ def child_load(spawned: float, folder: str, how: str) -> dict[str, Any]:
         start = time.perf_counter()
         index.prepare_search()
         out["prepare"] = time.perf_counter() - start
-        out["gc_full"], out["gc_objects"] = full_collection()
+        out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
     return out
 
 
 def child_gcpause(spawned: float, folder: str, way: str) -> dict[str, Any]:
-    """`load_dataset` (no store), then `EventIndex` + `prepare_search` on the lean data
-    from the store, with `paused_gc` as it is or replaced by `nullcontext`."""
+    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data
+    (details in memory), with `paused_gc` as it is or replaced by `nullcontext`."""
     import timeline.loader
     import timeline.query
-    from timeline.store import open_dataset
 
     if way == "nullcontext":
         for module in (timeline.loader, timeline.query):
@@ -632,11 +634,8 @@ def child_gcpause(spawned: float, folder: str, way: str) -> dict[str, Any]:
     start = time.perf_counter()
     loaded = timeline.loader.load_dataset(folder)
     out = {"load": time.perf_counter() - start, "load_gc": passes[0]}
-    del loaded
-    gc.collect()
-    lean = open_dataset(folder, details=False)
     start = time.perf_counter()
-    index = timeline.query.EventIndex(lean.dataset)
+    index = timeline.query.EventIndex(loaded.dataset)
     out["index"] = time.perf_counter() - start
     start = time.perf_counter()
     index.prepare_search()
@@ -1017,7 +1016,7 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
         out["gc_max_cpu"] = max((p[1] for p in pauses), default=0.0)
         out["gc_over_16ms"] = sum(1 for p in pauses if p[0] > 0.016)
         out["gc_count"] = len(pauses)
-        out["gc_full"], out["gc_objects"] = full_collection()
+        out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
         out["events"] = len(app.index)
 
     _run_session(folder, body)
