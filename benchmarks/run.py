@@ -1,36 +1,42 @@
 """Measure `timeline` against its speed targets and print one table per dataset size.
 
-    python benchmarks/run.py                      # 1k, 10k and 100k events
+    python benchmarks/run.py                      # bundled, 1k, 10k and 100k events
     python benchmarks/run.py --sizes 1k,10k --reps 3 --json results.json
+    python benchmarks/run.py --sizes 10k,100k --data /tmp/bench   # /tmp/bench/10k, ...
 
 For each size N it generates a synthetic dataset (`benchmarks/generate.py`, cached in
-the work folder) and measures, each in a fresh process so imports, caches and the
-garbage collector start cold:
+the work folder, or taken from `--data DIR/<size>`) and measures, each in a fresh
+process so imports, the store and the garbage collector start cold:
 
-1. load and validate (quote checks included) with `load_dataset`, against a bare
-   `yaml.load(CSafeLoader)` of the same file with gc paused, cold and with a warm
-   `timeline.cache`; and the `EventIndex` build that the app adds on top;
-2. time to the first frame that shows events (headless `run_test`, 160x50, with the
-   terminal encoding the headless driver skips added back), against a hello-world
-   Textual app measured in the same run; cold (no cache) and warm;
-3. filter latency as the user sees it: a theme toggled (space in the theme list), a
-   5-letter word typed one key at a time, a date range changed; each as the handler's
-   work on the UI thread (`MainScreen.watch_filter` plus `_show_result`: search, or
-   starting a search thread at 100k, then rows, counts, histogram), the core part (search
-   plus rows, wherever the search ran), and key-to-frame (the first frame after the
-   newest filter's result is shown);
-4. scroll and jump latency (page down, end);
-5. peak RSS, against the hello-world app, and the garbage collector's pauses while
-   browsing (from `gc.callbacks`).
+1. loading: a bare `yaml.load(CSafeLoader)` with gc paused, against `load_dataset`
+   (no store), `open_dataset` with an empty store folder (load + store write, as a first
+   start), and `open_dataset` from a fresh store, both lean (`details=False`, the TUI)
+   and full (`details=True`, list/show/export); then the `EventIndex` build and
+   `prepare_search` that the app adds on top;
+2. frames: the app is started as the `timeline` command starts it (`timeline.cli.main`,
+   imports included), on a Textual driver that keeps the headless driver's input but
+   says it is not headless, so the app encodes every frame as for a terminal and hands
+   it to `write()`, which records when (`FrameDriver`). First frame, events on screen,
+   main screen ready; with no store, on a first start ever (empty store folder) and
+   from a fresh store; against a hello-world app run on the same driver;
+3. browsing: handler and key-to-frame times for a theme toggle, a 5-letter word typed
+   a key at a time, a date range, page down and end; gc pauses from `gc.callbacks`;
+   peak RSS after browsing; a full `gc.collect()` with the data in;
+4. ten reloads (`r`) of one dataset in one app, with the RSS after each;
+5. `--quit-test`: the real `timeline` on a pseudo-terminal, quit with `q` after half a
+   second, ten times with one empty store folder: does start 2 find a fresh store?
+6. `--gc-pause-test`: `load_dataset`, `EventIndex` and `prepare_search` with
+   `timeline.gcpause.paused_gc` as it is and replaced by `contextlib.nullcontext`.
 
-Timings are wall-clock medians; the machine is shared, so read ratios to the
-same-run baselines rather than absolute figures. Nothing here is a pass/fail test.
+Timings are wall-clock; the machine is shared, so read ratios to the same-run
+baselines rather than absolute figures. Nothing here is a pass/fail test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import gc
 import json
@@ -45,7 +51,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -56,14 +62,12 @@ with `PYTHONDONTWRITEBYTECODE=1` (as some shells and sandboxes are), every start
 compile the `timeline` modules from source again (40 ms and more before the first frame,
 while Textual's own are compiled), so the children always get a bytecode cache."""
 SIZE = (160, 50)
-"""The headless terminal size: wide enough for the sidebar, list and detail pane."""
+"""The terminal size: wide enough for the sidebar, list and detail pane."""
+BUNDLED = 0
+"""The size that stands for the bundled dataset (`--sizes bundled`)."""
 
 
 # -- the parent: orchestration and the table --------------------------------------------
-
-
-BUNDLED = 0
-"""The size that stands for the bundled dataset (`--sizes bundled`)."""
 
 
 def parse_size(text: str) -> int:
@@ -76,7 +80,7 @@ def parse_size(text: str) -> int:
 
 
 def label(count: int) -> str:
-    """`1000` → `1k`, `1000000` → `1M`."""
+    """`1000` → `1k`, `1000000` → `1M`, `BUNDLED` → `bundled`."""
     if count == BUNDLED:
         return "bundled"
     if count >= 1_000_000 and count % 1_000_000 == 0:
@@ -86,22 +90,22 @@ def label(count: int) -> str:
     return str(count)
 
 
-def dataset(work: Path, count: int) -> Path:
-    """The synthetic dataset of `count` events, generated once per work folder."""
+def dataset(work: Path, count: int, data: Path | None = None) -> Path:
+    """The dataset of `count` events: bundled, in `data/<label>`, or generated once per
+    work folder."""
     if count == BUNDLED:
-        from timeline.loader import bundled_dataset_path
+        from timeline.model import bundled_dataset_path
 
         return bundled_dataset_path()
+    if data is not None and (data / label(count) / "events.yaml").is_file():
+        return data / label(count)
     folder = work / f"events-{label(count)}"
     stamp = folder / ".generated"
     if stamp.exists() and stamp.read_text() == GENERATOR_VERSION:
         return folder
     if folder.exists():
         shutil.rmtree(folder)
-    subprocess.run(
-        [sys.executable, str(HERE / "generate.py"), str(count), str(folder)],
-        check=True,
-    )
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(count), str(folder)], check=True)
     stamp.write_text(GENERATOR_VERSION)
     return folder
 
@@ -150,79 +154,86 @@ def p95(values: list[float]) -> float:
 def measure(
     count: int,
     work: Path,
-    reps: int,
-    timeout: float,
+    args: argparse.Namespace,
     log: Callable[[str], None],
-    *,
-    quick: bool = False,
 ) -> dict[str, Any]:
-    """Every figure for one dataset size (`quick`: a few keys each, for a smoke test)."""
-    folder = dataset(work, count)
+    """Every figure for one dataset size."""
+    folder = dataset(work, count, args.data)
     events_file = folder / "events.yaml"
+    name = label(count)
     figures: dict[str, Any] = {"n": count, "mb": events_file.stat().st_size / 1e6}
-    big = count >= 100_000
-    load_reps = 1 if big else reps
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    cache_env = {"TIMELINE_CACHE_DIR": str(cache)}
-    no_cache = {"TIMELINE_NO_CACHE": "1"}
+    reps, timeout = args.reps, args.timeout
+    big_reps = 1 if count >= 100_000 else reps
+    path = () if count == BUNDLED else (str(folder),)  # as `timeline` with no PATH
+    store = Path(tempfile.mkdtemp(prefix="store-", dir=work))
+    warm_env = {"TIMELINE_CACHE_DIR": str(store)}
+    no_store = {"TIMELINE_NO_CACHE": "1"}
 
-    log(f"{label(count)}: bare CSafeLoader")
+    def empty_store() -> dict[str, str]:
+        return {"TIMELINE_CACHE_DIR": tempfile.mkdtemp(prefix="empty-", dir=work)}
+
+    def runs(
+        mode: str, *a: str, env: dict[str, str] | Callable[[], dict[str, str]], n: int
+    ) -> list[dict[str, Any]]:
+        return [
+            child(mode, *a, env=env() if callable(env) else env, timeout=timeout) for _ in range(n)
+        ]
+
+    log(f"{name}: loading")
     figures["bare"] = median(
-        [child("bare", str(events_file), timeout=timeout)["seconds"] for _ in range(load_reps)]
+        [r["seconds"] for r in runs("bare", str(events_file), env={}, n=big_reps)]
     )
-    log(f"{label(count)}: cold load")
-    cold = [child("load", str(folder), env=no_cache, timeout=timeout) for _ in range(load_reps)]
-    figures["cold"] = median([c["seconds"] for c in cold])
-    figures["cold_rss"] = max(c["rss"] for c in cold)
-    figures["index"] = median([c["index"] for c in cold])
-    log(f"{label(count)}: cache fill and warm load")
-    figures["fill"] = child("load", str(folder), "--cache", env=cache_env, timeout=timeout)[
-        "seconds"
-    ]
-    warm = [
-        child("load", str(folder), "--cache", env=cache_env, timeout=timeout) for _ in range(reps)
-    ]
-    figures["warm"] = median([w["seconds"] for w in warm])
-    figures["warm_rss"] = max(w["rss"] for w in warm)
-    # The app writes the rows snapshot after its first full load, once the main screen
-    # is up; a frame run exits before that, so it is written here, as the app would.
-    figures.update(child("snapshot", str(folder), env=cache_env, timeout=timeout))
+    cold = runs("load", str(folder), "loader", env=no_store, n=big_reps)
+    figures["cold"] = median([r["seconds"] for r in cold])
+    figures["cold_rss"] = max(r["rss"] for r in cold)
+    first = runs("load", str(folder), "lean", env=empty_store, n=big_reps)
+    figures["store_cold"] = median([r["seconds"] for r in first])
+    child("load", str(folder), "lean", env=warm_env, timeout=timeout)  # fills the store
+    lean = runs("load", str(folder), "lean", env=warm_env, n=reps)
+    full = runs("load", str(folder), "full", env=warm_env, n=reps)
+    figures["warm_lean"] = median([r["seconds"] for r in lean])
+    figures["warm_full"] = median([r["seconds"] for r in full])
+    figures["warm_lean_rss"] = median([r["rss"] for r in lean])
+    figures["warm_full_rss"] = median([r["rss"] for r in full])
+    figures["index"] = median([r["index"] for r in lean])
+    figures["prepare"] = median([r["prepare"] for r in lean])
+    figures["gc_full_loaded"] = median([r["gc_full"] for r in lean])
+    figures["gc_full_cpu_loaded"] = median([r["gc_full_cpu"] for r in lean])
+    figures["gc_objects_loaded"] = median([r["gc_objects"] for r in lean])
 
-    log(f"{label(count)}: first frames")
-    hello = [child("hello", timeout=timeout) for _ in range(reps)]
-    figures["hello"] = median([h["frame"] for h in hello])
+    log(f"{name}: first frames")
+    hello = runs("hello", env={}, n=reps)
+    figures["hello"] = median([h["first"] for h in hello])
     figures["hello_rss"] = median([h["rss"] for h in hello])
-    # The bundled dataset is opened as `timeline` with no PATH opens it.
-    which = ("--bundled",) if count == BUNDLED else ()
-    frames_cold = [
-        child("frame", str(folder), *which, env=no_cache, timeout=timeout) for _ in range(load_reps)
-    ]
-    frames_warm = [
-        child("frame", str(folder), "--cache", *which, env=cache_env, timeout=timeout)
-        for _ in range(reps)
-    ]
-    figures["frame_any_cold"] = median([f["first"] for f in frames_cold])
-    figures["frame_events_cold"] = median([f["events"] for f in frames_cold])
-    figures["frame_any_warm"] = median([f["first"] for f in frames_warm])
-    figures["frame_events_warm"] = median([f["events"] for f in frames_warm])
-    figures["frame_main_warm"] = median([f["main"] for f in frames_warm])
-    figures["app_rss_cold"] = max(f["rss"] for f in frames_cold)
-    figures["app_rss_warm"] = max(f["rss"] for f in frames_warm)
+    for key, env, n in (
+        ("nostore", no_store, big_reps),
+        ("firstever", empty_store, big_reps),
+        ("warm", warm_env, reps),
+    ):
+        frames = runs("frame", *path, env=env, n=n)
+        for mark in ("first", "events", "data", "main"):
+            figures[f"{mark}_{key}"] = median([f[mark] for f in frames])
+        figures[f"frame_rss_{key}"] = max(f["rss"] for f in frames)
+    figures["frame_runs"] = {"reps": reps, "big_reps": big_reps}
 
-    log(f"{label(count)}: browsing")
-    browse_flags = ("--cache", "--quick") if quick else ("--cache",)
-    # The warm frame runs above may have had time to build and save the search index:
-    # drop it, so that this first browse builds it, as a dataset's first start does.
-    for saved_index in cache.glob("*.tlsearch"):
-        saved_index.unlink()
-    browse = child("browse", str(folder), *browse_flags, env=cache_env, timeout=timeout)
-    figures.update(browse)
-    # That first start built the search index and saved it beside the cache entry; every
-    # later start reads it instead (its memory is the steady state), so browse again.
-    again = child("browse", str(folder), *browse_flags, env=cache_env, timeout=timeout)
-    figures["browse_rss_saved"] = again["browse_rss"]
-    figures["search_ready_saved_s"] = again["search_ready_s"]
-    shutil.rmtree(cache, ignore_errors=True)
+    log(f"{name}: browsing")
+    figures.update(
+        child(
+            "browse",
+            str(folder),
+            *(("--quick",) if args.quick else ()),
+            env=warm_env,
+            timeout=timeout,
+        )
+    )
+    if count != BUNDLED and (count <= 10_000 or args.reload_all):
+        log(f"{name}: reloads")
+        figures.update(
+            child(
+                "reloads", str(folder), str(2 if args.quick else 10), env=warm_env, timeout=timeout
+            )
+        )
+    shutil.rmtree(store, ignore_errors=True)
     return figures
 
 
@@ -232,77 +243,89 @@ def table(results: list[dict[str, Any]]) -> str:
     def ms(value: float) -> str:
         return "–" if value != value else f"{value * 1000:,.1f}"
 
-    def ready_cell(r: dict[str, Any]) -> str:
-        return f"{s(r['search_ready_s'])}; {s(r['search_ready_saved_s'])}"
-
-    def mb(r: dict[str, Any], key: str) -> str:
-        return f"{r[key]:.0f}"
-
-    def above(r: dict[str, Any], key: str) -> str:
-        return f"{r[key] - r['hello_rss']:.0f}"
-
     def s(value: float) -> str:
         return f"{value:,.2f}"
 
     def ratio(a: float, b: float) -> str:
         return f"{a / b:.2f}×" if b else "–"
 
-    def lat(r: dict[str, Any], key: str) -> str:
-        values = r[key]
-        return f"{ms(median(values))} / {ms(p95(values))}"
+    def lat(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: f"{ms(median(r[key]))} / {ms(p95(r[key]))}"
 
-    def snapshot_cell(r: dict[str, Any]) -> str:
-        if "snapshot_mb" not in r:
-            return "–"
-        return f"{r['snapshot_mb']:.1f}; {ms(r['snapshot_read'])}; {s(r['snapshot_write'])}"
+    def sec(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: s(r[key])
+
+    def times(key: str, base: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: ratio(r[key], r[base])
+
+    def mb(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: f"{r[key]:.0f}"
+
+    def over_hello(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: f"{r[key] - r['hello_rss']:.0f}"
 
     def gc_cell(r: dict[str, Any]) -> str:
         return f"{r['gc_count']}; {ms(r['gc_max'])} / {ms(r['gc_max_cpu'])}; {r['gc_over_16ms']}"
 
+    def collect(suffix: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: (
+            f"{ms(r['gc_full' + suffix])} / {ms(r['gc_full_cpu' + suffix])}; "
+            f"{r['gc_objects' + suffix]:,.0f}"
+        )
+
+    def reload_cell(r: dict[str, Any]) -> str:
+        if "reload_rss" not in r:
+            return "–"
+        first, last = r["reload_rss"][0], r["reload_rss"][-1]
+        return f"{r['reload_start_rss']:.0f}; {first:.0f} → {last:.0f}; {last / first:.2f}×"
+
     rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("events.yaml MB", lambda r: f"{r['mb']:.1f}"),
-        ("bare CSafeLoader, gc paused (s)", lambda r: s(r["bare"])),
-        ("cold load_dataset (s)", lambda r: s(r["cold"])),
-        ("  × bare", lambda r: ratio(r["cold"], r["bare"])),
-        ("cold load + cache write (s)", lambda r: s(r["fill"])),
-        ("warm load_with_cache (s)", lambda r: s(r["warm"])),
-        ("  × bare", lambda r: ratio(r["warm"], r["bare"])),
-        ("EventIndex build (s)", lambda r: s(r["index"])),
-        ("hello-world first frame (s)", lambda r: s(r["hello"])),
-        ("app first frame, loading screen (s)", lambda r: s(r["frame_any_cold"])),
-        ("  × hello", lambda r: ratio(r["frame_any_cold"], r["hello"])),
-        ("app events on screen, cold (s)", lambda r: s(r["frame_events_cold"])),
-        ("  × hello", lambda r: ratio(r["frame_events_cold"], r["hello"])),
-        ("app first frame, warm cache (s)", lambda r: s(r["frame_any_warm"])),
-        ("  × hello", lambda r: ratio(r["frame_any_warm"], r["hello"])),
-        ("app events on screen, warm cache (s)", lambda r: s(r["frame_events_warm"])),
-        ("  × hello", lambda r: ratio(r["frame_events_warm"], r["hello"])),
-        ("app main screen ready, warm cache (s)", lambda r: s(r["frame_main_warm"])),
-        ("  × hello", lambda r: ratio(r["frame_main_warm"], r["hello"])),
-        ("rows snapshot MB; read ms; write s", lambda r: snapshot_cell(r)),
-        ("search index ready after the main screen: built; read (s)", ready_cell),
-        ("theme toggle: handler ms med/p95", lambda r: lat(r, "theme_handler")),
-        ("theme toggle: core ms med/p95", lambda r: lat(r, "theme_core")),
-        ("theme toggle: counts + strip, next frame, ms med/p95", lambda r: lat(r, "theme_widgets")),
-        ("theme toggle: key→frame ms med/p95", lambda r: lat(r, "theme_frame")),
-        ("search 5 letters: handler ms med/p95", lambda r: lat(r, "search_handler")),
-        ("search 5 letters: core ms med/p95", lambda r: lat(r, "search_core")),
-        ("search 5 letters: key→frame ms med/p95", lambda r: lat(r, "search_frame")),
-        ("date range: handler ms med/p95", lambda r: lat(r, "date_handler")),
-        ("date range: core ms med/p95", lambda r: lat(r, "date_core")),
-        ("date range: change→frame ms med/p95", lambda r: lat(r, "date_frame")),
-        ("page down: handler ms med/p95", lambda r: lat(r, "page_handler")),
-        ("page down: key→frame ms med/p95", lambda r: lat(r, "page_frame")),
-        ("end: key→frame ms med/p95", lambda r: lat(r, "end_frame")),
+        ("bare CSafeLoader, gc paused (s)", sec("bare")),
+        ("load_dataset, no store (s)", sec("cold")),
+        ("  × bare", times("cold", "bare")),
+        ("open_dataset, empty store: load + write (s)", sec("store_cold")),
+        ("open_dataset, fresh store, lean (TUI) (s)", sec("warm_lean")),
+        ("open_dataset, fresh store, full (list/show/export) (s)", sec("warm_full")),
+        ("EventIndex build (s)", sec("index")),
+        ("prepare_search (s)", sec("prepare")),
+        ("hello-world first frame (s)", sec("hello")),
+        ("first frame, no store (s)", sec("first_nostore")),
+        ("  × hello", times("first_nostore", "hello")),
+        ("events on screen, no store (s)", sec("events_nostore")),
+        ("  × hello", times("events_nostore", "hello")),
+        ("first frame, first start ever (s)", sec("first_firstever")),
+        ("  × hello", times("first_firstever", "hello")),
+        ("events on screen, first start ever (s)", sec("events_firstever")),
+        ("  × hello", times("events_firstever", "hello")),
+        ("first frame, fresh store (s)", sec("first_warm")),
+        ("  × hello", times("first_warm", "hello")),
+        ("events on screen, fresh store (s)", sec("events_warm")),
+        ("  × hello", times("events_warm", "hello")),
+        ("data in, fresh store (s)", sec("data_warm")),
+        ("main screen ready (sidebar filled), fresh store (s)", sec("main_warm")),
+        ("  × hello", times("main_warm", "hello")),
+        ("search ready after main screen (s)", sec("search_ready_s")),
+        ("theme toggle: handler ms med/p95", lat("theme_handler")),
+        ("theme toggle: core ms med/p95", lat("theme_core")),
+        ("theme toggle: key→frame ms med/p95", lat("theme_frame")),
+        ("search 5 letters: handler ms med/p95", lat("search_handler")),
+        ("search 5 letters: core ms med/p95", lat("search_core")),
+        ("search 5 letters: key→frame ms med/p95", lat("search_frame")),
+        ("date range: handler ms med/p95", lat("date_handler")),
+        ("date range: change→frame ms med/p95", lat("date_frame")),
+        ("page down: handler ms med/p95", lat("page_handler")),
+        ("page down: key→frame ms med/p95", lat("page_frame")),
+        ("end: key→frame ms med/p95", lat("end_frame")),
         ("GC while browsing: passes; max ms wall / CPU; count > 16 ms", gc_cell),
-        ("hello-world peak RSS (MB)", lambda r: f"{r['hello_rss']:.0f}"),
-        ("app peak RSS, cold (MB)", lambda r: f"{r['app_rss_cold']:.0f}"),
-        ("app peak RSS, warm (MB)", lambda r: f"{r['app_rss_warm']:.0f}"),
-        ("  warm − hello (MB)", lambda r: f"{r['app_rss_warm'] - r['hello_rss']:.0f}"),
-        ("app peak RSS after browsing, warm, index built (MB)", lambda r: mb(r, "browse_rss")),
-        ("  after browsing − hello (MB)", lambda r: above(r, "browse_rss")),
-        ("app peak RSS after browsing, warm, index read (MB)", lambda r: mb(r, "browse_rss_saved")),
-        ("  after browsing − hello (MB)", lambda r: above(r, "browse_rss_saved")),
+        ("full gc.collect(), app after browsing: ms wall / CPU; objects", collect("")),
+        ("full gc.collect(), lean data + index: ms wall / CPU; objects", collect("_loaded")),
+        ("hello-world peak RSS (MB)", mb("hello_rss")),
+        ("peak RSS, fresh store, main screen ready (MB)", mb("frame_rss_warm")),
+        ("peak RSS, no store, main screen ready (MB)", mb("frame_rss_nostore")),
+        ("peak RSS after browsing, fresh store (MB)", mb("browse_rss")),
+        ("  − hello (MB)", over_hello("browse_rss")),
+        ("RSS after reloads (r): start; 1st → last; last/1st (MB)", reload_cell),
     ]  # fmt: skip
     head = "| figure | " + " | ".join(label(r["n"]) for r in results) + " |"
     rule = "|---|" + "---|" * len(results)
@@ -313,14 +336,18 @@ def table(results: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line: measure each size and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--sizes", default="bundled,1k,10k,100k", help="comma-separated: bundled,1k,10k,100k,1M"
-    )
+    parser.add_argument("--sizes", default="bundled,1k,10k,100k", help="bundled,1k,10k,100k,1M")
     parser.add_argument("--reps", type=int, default=5, help="repetitions of the quick runs")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "timeline-bench")
+    parser.add_argument("--data", type=Path, help="take the dataset of size S from DATA/S")
     parser.add_argument("--timeout", type=float, default=480.0, help="seconds per child run")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--quick", action="store_true", help="a few keys per figure (smoke run)")
+    parser.add_argument("--reload-all", action="store_true", help="reloads above 10k too")
+    parser.add_argument("--quit-test", metavar="SIZES", help="only the quit-after-0.5s test")
+    parser.add_argument("--gc-pause-test", metavar="SIZE", help="only the paused_gc test")
+    parser.add_argument("--runs", type=int, default=10, help="starts of the quit test")
+    parser.add_argument("--timeline", help="the `timeline` command of the quit test")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     compile_package()
@@ -328,16 +355,164 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    results = []
-    for size in args.sizes.split(","):
-        count = parse_size(size)
-        results.append(measure(count, args.work, args.reps, args.timeout, log, quick=args.quick))
-    print(machine())
-    print()
-    print(table(results))
+    load = f"load average {os.getloadavg()[0]:.2f}"
+    if args.quit_test:
+        results: list[dict[str, Any]] = [
+            quit_test(parse_size(size), args, log) for size in args.quit_test.split(",")
+        ]
+        for r in results:
+            print(f"{label(r['n'])}: {r['summary']}")
+    elif args.gc_pause_test:
+        results = [gc_pause_test(parse_size(args.gc_pause_test), args, log)]
+        print(results[0]["summary"])
+    else:
+        results = [
+            measure(parse_size(size), args.work, args, log) for size in args.sizes.split(",")
+        ]
+        print(f"{machine()}; {load} at start, {os.getloadavg()[0]:.2f} at end")
+        print()
+        print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def quit_test(count: int, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
+    """Start the real `timeline` on a pseudo-terminal `args.runs` times with one store
+    folder, empty at first; press `q` after 0.5 s each time; after each exit, ask that
+    `timeline`'s own Python whether the store is fresh (`FRESH`). Also: seconds to the
+    first frame and to the exit."""
+    folder = dataset(args.work, count, args.data)
+    path = [] if count == BUNDLED else [str(folder)]
+    store = Path(tempfile.mkdtemp(prefix="quit-", dir=args.work))
+    env = {**os.environ, "TIMELINE_CACHE_DIR": str(store)}
+    env.pop("TIMELINE_NO_CACHE", None)
+    timeline = args.timeline or str(Path(sys.executable).parent / "timeline")
+    python = str(Path(timeline).parent / "python")
+    starts = []
+    for run in range(args.runs):
+        log(f"{label(count)}: quit test, start {run + 1}")
+        first_frame, ended, code = on_pty(
+            [timeline, *path], env, quit_after=0.5, timeout=args.timeout
+        )
+        check = subprocess.run(
+            [python, "-c", FRESH, *path],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=store,  # not this folder: `-c` would import its `timeline` package
+        )
+        fresh = check.stdout.strip() == "fresh"
+        starts.append({"output": first_frame, "exit": ended, "code": code, "fresh": fresh})
+    shutil.rmtree(store, ignore_errors=True)
+    fresh_from = next((i + 1 for i, s in enumerate(starts) if s["fresh"]), None)
+    summary = (
+        f"store fresh after starts {[i + 1 for i, s in enumerate(starts) if s['fresh']]}; "
+        f"exit after (s) {[round(s['exit'], 2) for s in starts]}; "
+        f"first frame (s) {[round(s['output'], 2) for s in starts]}"
+    )
+    return {"n": count, "starts": starts, "fresh_from": fresh_from, "summary": summary}
+
+
+FRESH = """
+import sys
+path = sys.argv[1] if len(sys.argv) > 1 else None
+try:
+    from timeline.store import Store, store_path
+except ImportError:  # before the store: the pickle cache of commit 935ad83
+    from timeline.cache import _SUFFIX, _read, cache_dir, cache_key, slot_name
+    key = cache_key(path)
+    entry = cache_dir() / f"{slot_name(path)}-{key.hex()}{_SUFFIX}"
+    print("fresh" if key is not None and _read(entry, key) is not None else "stale")
+else:
+    db = store_path(path)
+    print("fresh" if db.exists() and Store.open(db, path) is not None else "stale")
+"""
+"""Prints whether the dataset at argv[1] has a fresh store (or, on the old code, a valid
+cache entry), with the `timeline` package of the Python that runs it."""
+
+
+def on_pty(
+    command: list[str], env: dict[str, str], *, quit_after: float, timeout: float
+) -> tuple[float, float, int]:
+    """Run `command` on a new pseudo-terminal of `SIZE`, reading all it writes; type
+    `q` after `quit_after` seconds. (Seconds to its first frame, as the first
+    `FRAME_BYTES` of output, and to its exit; exit code.)"""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    mode = termios.tcgetattr(slave)
+    mode[3] &= ~termios.ECHO  # the `q` typed before the app takes the terminal is no output
+    termios.tcsetattr(slave, termios.TCSANOW, mode)
+    env = {**env, "TERM": "xterm-256color", "COLUMNS": str(SIZE[0]), "LINES": str(SIZE[1])}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    first = float("nan")
+    written = 0
+    typed = False
+    try:
+        while True:
+            now = time.perf_counter() - start
+            if now > timeout:
+                process.kill()
+                raise RuntimeError(f"{command} did not quit within {timeout} s")
+            if not typed and now >= quit_after:
+                os.write(master, b"q")
+                typed = True
+            ready, _, _ = select.select([master], [], [], 0.01)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                written += len(data)
+                if written >= FRAME_BYTES and first != first:
+                    first = time.perf_counter() - start
+                if not data and process.poll() is not None:
+                    break
+            elif process.poll() is not None:
+                break
+        ended = time.perf_counter() - start
+        return first, ended, process.wait()
+    finally:
+        os.close(master)
+
+
+FRAME_BYTES = 4096
+"""Output that counts as a first frame on the pseudo-terminal: more than Textual's
+set-up sequences, less than one screen of the app."""
+
+
+def gc_pause_test(
+    count: int, args: argparse.Namespace, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data,
+    with the gc paused as the code does and with `paused_gc` replaced by
+    `contextlib.nullcontext`; runs alternated."""
+    folder = dataset(args.work, count, args.data)
+    env = {"TIMELINE_NO_CACHE": "1"}
+    runs: dict[str, list[dict[str, Any]]] = {"paused": [], "nullcontext": []}
+    for run in range(args.reps):
+        for way in runs:
+            log(f"{label(count)}: paused_gc test, run {run + 1}, {way}")
+            runs[way].append(child("gcpause", str(folder), way, env=env, timeout=args.timeout))
+    summary = "\n".join(
+        f"{way}: load_dataset {[round(r['load'], 2) for r in rs]} s; EventIndex "
+        f"{[round(r['index'], 2) for r in rs]} s; prepare_search "
+        f"{[round(r['prepare'], 2) for r in rs]} s; load gc passes "
+        f"{[r['load_gc'] for r in rs]}"
+        for way, rs in runs.items()
+    )
+    return {"n": count, "runs": runs, "summary": summary}
 
 
 def compile_package() -> None:
@@ -359,16 +534,13 @@ def machine() -> str:
     import yaml
 
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
-    versions = ", ".join(
-        f"{name} {md.version(name)}" for name in ("textual", "rich", "PyYAML", "rapidfuzz")
-    )
+    names = ("textual", "rich", "PyYAML", "rapidfuzz", "msgspec")
+    versions = ", ".join(f"{name} {md.version(name)}" for name in names)
     return (
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {versions}, "
         f"libyaml {'yes' if yaml.__with_libyaml__ else 'NO'}"
@@ -383,6 +555,31 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """This process's resident set size now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def since_spawn(spawned: float) -> float:
+    """Seconds since the parent started this process (wall clock)."""
+    return time.time() - spawned
+
+
+def full_collection() -> tuple[float, float, int]:
+    """Seconds of one full `gc.collect()`, wall and CPU (medians of three), and the
+    objects the collector tracks."""
+    wall, cpu = [], []
+    for _ in range(3):
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        gc.collect()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.thread_time() - start_cpu)
+    return median(wall), median(cpu), len(gc.get_objects())
+
+
 def child_bare(spawned: float, events_file: str) -> dict[str, Any]:
     """`yaml.load(CSafeLoader)` of the file with gc paused: the floor for loading."""
     import yaml
@@ -394,99 +591,102 @@ def child_bare(spawned: float, events_file: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start}
 
 
-def child_load(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
-    """`load_dataset` (or `load_with_cache`), then the `EventIndex` the app builds."""
+def child_load(spawned: float, folder: str, how: str) -> dict[str, Any]:
+    """Load the dataset: `loader` (`load_dataset`), `lean` or `full` (`open_dataset`
+    with `details=False` or `True`; the environment says which store). Then, for
+    `lean`, what the app adds: the `EventIndex` and `prepare_search`, and a full
+    collection with all of it in memory."""
     from timeline.query import EventIndex
 
-    if "--cache" in flags:
-        from timeline.cache import load_with_cache as load
+    start = time.perf_counter()
+    if how == "loader":
+        from timeline.loader import load_dataset
+
+        loaded = load_dataset(folder)
     else:
-        from timeline.loader import load_dataset as load
-    start = time.perf_counter()
-    loaded = load(folder)
-    seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    EventIndex(loaded.dataset)
-    return {"seconds": seconds, "index": time.perf_counter() - start, "rss": peak_rss_mb()}
+        from timeline.store import open_dataset
 
-
-def child_snapshot(spawned: float, folder: str) -> dict[str, Any]:
-    """Write the dataset's rows snapshot as the app does after a load (through the
-    cache), then time reading it back (stamp included; median of 5 reads)."""
-    from timeline.cache import load_with_cache
-    from timeline.query import EventIndex
-    from timeline.snapshot import SnapshotStore
-
-    store = SnapshotStore(folder)
-    stamp = store.stamp()
-    index = EventIndex(load_with_cache(folder).dataset)
-    file = store.file()
-    if stamp is None or file is None:
-        return {}
-    start = time.perf_counter()
-    store.write(index.events, index.dataset.themes, stamp)
-    write = time.perf_counter() - start
-    reads = []
-    for _ in range(5):
+        loaded = open_dataset(folder, details=how == "full")
+    out: dict[str, Any] = {"seconds": time.perf_counter() - start, "rss": peak_rss_mb()}
+    if how == "lean":
         start = time.perf_counter()
-        snapshot = store.read(store.stamp())
-        reads.append(time.perf_counter() - start)
-        if snapshot is None:
-            raise RuntimeError("the rows snapshot did not read back")
-    return {
-        "snapshot_mb": file.stat().st_size / 1e6,
-        "snapshot_write": write,
-        "snapshot_read": median(reads),
-    }
+        index = EventIndex(loaded.dataset)
+        out["index"] = time.perf_counter() - start
+        start = time.perf_counter()
+        index.prepare_search()
+        out["prepare"] = time.perf_counter() - start
+        out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
+    return out
 
 
-class FrameClock:
-    """Timestamps of the frames an app paints, with the terminal encoding put back.
+def child_gcpause(spawned: float, folder: str, way: str) -> dict[str, Any]:
+    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data
+    (details in memory), with `paused_gc` as it is or replaced by `nullcontext`."""
+    import timeline.loader
+    import timeline.query
 
-    The headless driver skips turning a frame into terminal bytes; a real terminal
-    pays for it on every frame, so each frame is encoded here as it would be.
-    """
-
-    def __init__(self) -> None:
-        self.frames: list[float] = []
-        self.on_frame: Callable[[], None] | None = None
-
-    def install(self) -> None:
-        """Wrap `App._display`, which every screen update goes through."""
-        from textual.app import App
-        from textual.screen import Screen
-
-        original = App._display
-        clock = self
-
-        def display(app: App[Any], screen: Screen[Any], renderable: Any) -> None:
-            original(app, screen, renderable)
-            if renderable is None or app._batch_count:
-                return
-            render = getattr(renderable, "render_segments", None)
-            if render is not None:
-                render(app.console)
-            clock.frames.append(time.perf_counter())
-            if clock.on_frame is not None:
-                clock.on_frame()
-
-        App._display = display  # type: ignore[method-assign,assignment]
-
-    def after(self, moment: float) -> float | None:
-        """The first frame painted after `moment`, if any."""
-        later = [f for f in self.frames if f > moment]
-        return later[0] if later else None
+    if way == "nullcontext":
+        for module in (timeline.loader, timeline.query):
+            if hasattr(module, "paused_gc"):
+                setattr(module, "paused_gc", contextlib.nullcontext)  # noqa: B010
+    passes = [0]
+    gc.callbacks.append(lambda phase, info: passes.__setitem__(0, passes[0] + (phase == "stop")))
+    start = time.perf_counter()
+    loaded = timeline.loader.load_dataset(folder)
+    out = {"load": time.perf_counter() - start, "load_gc": passes[0]}
+    start = time.perf_counter()
+    index = timeline.query.EventIndex(loaded.dataset)
+    out["index"] = time.perf_counter() - start
+    start = time.perf_counter()
+    index.prepare_search()
+    out["prepare"] = time.perf_counter() - start
+    return out
 
 
-def since_spawn(spawned: float) -> float:
-    """Seconds since the parent started this process (wall clock)."""
-    return time.time() - spawned
+@functools.cache
+def frame_driver() -> Any:
+    """A Textual driver that takes no input, like the headless one, but says it is not
+    headless: the app then encodes each frame for a terminal, as it would for a user,
+    and hands it to `write()`, which records the time. `on_frame(app)`, if set, is
+    called after each frame. It is given as the app's `driver_class` with
+    `headless=False`: `App.run(headless=True)` would build Textual's own headless driver
+    instead, and skip encoding the frames."""
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    class Driver(HeadlessDriver):
+        frames: ClassVar[list[float]] = []
+        on_frame: ClassVar[Callable[[Any], None] | None] = None
+        current: ClassVar[Driver | None] = None
+
+        def __init__(self, app: Any, **kwargs: Any) -> None:
+            super().__init__(app, **kwargs)
+            self.app = app
+            Driver.current = self
+
+        @property
+        def is_headless(self) -> bool:
+            return False
+
+        def write(self, data: str) -> None:
+            if not data or data == "\a" or data.startswith("\x1b]"):
+                return  # a bell, or an OSC sequence (the pointer's shape): no frame
+            Driver.frames.append(time.perf_counter())
+            if Driver.on_frame is not None:
+                Driver.on_frame(self.app)
+
+        @classmethod
+        def after(cls, moment: float) -> float | None:
+            """The first frame written after `moment`, if any."""
+            later = [f for f in cls.frames if f > moment]
+            return later[0] if later else None
+
+    return Driver
 
 
-def _run_headless(app: Any, on_frame: Callable[[], None], clock: FrameClock) -> None:
-    """Run `app` as `App.run` does, on the headless driver at `SIZE`."""
-    clock.on_frame = on_frame
-    app.run(headless=True, size=SIZE)
+def run_on_frame_driver(app: Any) -> None:
+    """Run `app` as `App.run` does, with `frame_driver()` at `SIZE`."""
+    app.driver_class = frame_driver()
+    app.run(size=SIZE)
 
 
 def child_hello(spawned: float) -> dict[str, Any]:
@@ -494,97 +694,74 @@ def child_hello(spawned: float) -> dict[str, Any]:
     from textual.app import App, ComposeResult
     from textual.widgets import Static
 
-    clock = FrameClock()
-    clock.install()
-    first: list[float] = []
-
     class Hello(App[None]):
         def compose(self) -> ComposeResult:
             yield Static("Hello, world!")
 
-    app = Hello()
+    marks: dict[str, float] = {}
 
-    def on_frame() -> None:
-        if not first:
-            first.append(since_spawn(spawned))
+    def on_frame(app: Any) -> None:
+        if not marks:
+            marks.update(first=since_spawn(spawned), rss=peak_rss_mb())
             app.exit()
 
-    _run_headless(app, on_frame, clock)
-    return {"frame": first[0], "rss": peak_rss_mb()}
-
-
-def _timeline_app(folder: str, flags: tuple[str, ...]) -> Any:
-    """The app as `timeline` starts it on a big dataset: loaded through the cache (if
-    `--cache`; the environment turns it off otherwise) in a worker, gc frozen after."""
-    from timeline import ui
-
-    return ui.lazy_app(folder)
+    frame_driver().on_frame = on_frame
+    run_on_frame_driver(Hello())
+    return marks
 
 
 def _showing_events(app: Any) -> bool:
-    """Whether the screen shows event rows: the main screen's, or the loading screen's
-    preview of them from the rows snapshot."""
-    # Only what the app has imported itself: importing the timeline widget here, in the
-    # first frame's callback, would delay the app's next frames by its import time.
-    module = sys.modules.get("timeline.ui.widgets.timeline_view")
-    if module is None:
-        return False
-    screen = app.screen
-    if not (screen is app.main_screen or type(screen).__name__ == "LoadingScreen"):
-        return False
-    try:
-        return bool(screen.query_one(module.TimelineView).rows.rows)
-    except Exception:
-        return False
+    """Whether the main screen is on show with timeline rows."""
+    screen = app.main_screen
+    timeline = screen.query("#timeline")
+    return app.screen is screen and bool(timeline) and bool(timeline.first().rows.rows)
 
 
 def _main_ready(app: Any) -> bool:
-    """Whether the main screen (filters, search, quotes: the whole dataset) shows rows."""
-    return app.main_screen is not None and app.screen is app.main_screen and _showing_events(app)
+    """Whether the data is in and the sidebar's controls are mounted."""
+    screen = app.main_screen
+    return screen.dataset is not None and screen.query_one("#sidebar").filled
 
 
-def child_frame(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
+def child_frame(spawned: float, *path: str) -> dict[str, Any]:
     """Time to the app's first frame at all ("first"), to the first frame showing
-    events ("events": the preview from the rows snapshot counts), and to the first frame
-    of the main screen with the whole dataset ("main").
+    events ("events": the store's rows count), to the first frame after the data is
+    in ("data") and to the first with the sidebar filled too ("main").
 
     The app starts exactly as the `timeline` command starts it (`timeline.cli.main`,
-    imports included): only `App.run` is redirected to the headless driver.
+    imports included): only `App.run` is pointed at `frame_driver()`, by an import hook
+    when `timeline` first imports Textual.
     """
-    clock = FrameClock()
     marks: dict[str, float] = {}
 
-    def run(app: Any, *args: Any, **kwargs: Any) -> None:
-        def on_frame() -> None:
-            now = since_spawn(spawned)
-            marks.setdefault("first", now)
-            if "events" not in marks and _showing_events(app):
-                marks["events"] = now
-            if "events" in marks and _main_ready(app):
-                marks["main"] = now
-                marks["rss"] = peak_rss_mb()
-                app.exit()
-
-        clock.on_frame = on_frame
-        original(app, headless=True, size=SIZE)
-
-    original: Callable[..., None] = lambda *args, **kwargs: None  # noqa: E731
+    def on_frame(app: Any) -> None:
+        now = since_spawn(spawned)
+        marks.setdefault("first", now)
+        if "events" not in marks and _showing_events(app):
+            marks["events"] = now
+        if "data" not in marks and app.main_screen.dataset is not None:
+            marks["data"] = now
+        if "events" in marks and _main_ready(app):
+            marks["main"] = now
+            marks["rss"] = peak_rss_mb()
+            app.exit()
 
     def patch(module: Any) -> None:
-        nonlocal original
         original = module.App.run
-        module.App.run = run
-        clock.install()
 
-    # `timeline` imports Textual only once it knows it opens the TUI, and may have work
-    # running meanwhile (`timeline.prefill`): the app is patched when Textual arrives,
-    # so that the imports happen in the real command's order.
+        def run(app: Any, **kwargs: Any) -> Any:
+            app.driver_class = frame_driver()
+            frame_driver().on_frame = on_frame
+            return original(app, size=SIZE)
+
+        module.App.run = run
+
     _after_import("textual.app", patch)
     from timeline.cli import main as timeline_main
 
-    code = timeline_main([] if "--bundled" in flags else [folder])
+    code = timeline_main(list(path))
     if "main" not in marks:
-        raise RuntimeError(f"timeline exited with {code} before showing events")
+        raise RuntimeError(f"timeline exited with {code} before the main screen was ready")
     return marks
 
 
@@ -653,35 +830,108 @@ class Timer:
         return total
 
 
+def _warm_app(folder: str) -> Any:
+    """The app as `timeline FOLDER` starts it with a fresh store (`cli._run_open`):
+    the store's rows first, the data loaded from the store in a worker."""
+    from timeline import ui
+    from timeline.store import Store, store_path
+
+    db = store_path(folder)
+    store = Store.open(db, folder) if db is not None else None
+    if store is None:
+        raise RuntimeError("the store is not fresh")
+    return ui.make_app(folder, preview=store.rows())
+
+
+class Session:
+    """The app run on `frame_driver()` under `run_test`, driven key by key."""
+
+    def __init__(self, app: Any, pilot: Any) -> None:
+        self.app, self.pilot = app, pilot
+        self.driver = frame_driver()
+
+    async def ready(self) -> float:
+        """Wait for the main screen and the search index; seconds waited for the index."""
+        while not _main_ready(self.app):
+            if self.app.failure:
+                raise RuntimeError("the dataset did not load")
+            await self.pilot.pause(0.01)
+        waited = time.perf_counter()
+        while not self.app.index.search_ready:
+            if time.perf_counter() - waited > 120:
+                raise RuntimeError("the search index was not ready after 120 s")
+            await self.pilot.pause(0.05)
+        return time.perf_counter() - waited
+
+    async def frame_after(self, moment: float, limit: float = 3.0) -> float:
+        """The time of the first frame written after `moment`."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            frame = self.driver.after(moment)
+            if frame is not None:
+                return float(frame)
+            await asyncio.sleep(0.001)
+        return float("nan")
+
+    def send(self, name: str) -> float:
+        """Send one key as the terminal would (through the driver); when it was sent."""
+        from textual import events
+
+        message = events.Key(name, name if len(name) == 1 else None)
+        message.set_sender(self.app)
+        sent = time.perf_counter()
+        self.driver.current.send_message(message)
+        return sent
+
+    async def settled(self, sent: float, timer: Timer) -> float:
+        """Key-to-frame: from `sent` to the first frame written after the timed handler
+        is done and, for a filter, after the newest filter's result is shown."""
+        while time.perf_counter() - sent < 3.0 and (timer.ended < sent or _pending(self.app)):
+            await asyncio.sleep(0.001)
+        frame = await self.frame_after(max(timer.ended, sent))
+        await self.pilot.pause(0.03)  # let the app settle between keys, as a typist would
+        return frame - sent
+
+    async def key(self, name: str, timer: Timer) -> tuple[float, float]:
+        """Press one key; (handler seconds, key-to-frame seconds)."""
+        timer.take()
+        frame = await self.settled(self.send(name), timer)
+        return timer.take(), frame
+
+
+def _run_session(folder: str, body: Callable[[Session], Any]) -> None:
+    """Start the warm app on `frame_driver()` and run `body` once its data is in."""
+    app = _warm_app(folder)
+    app.driver_class = frame_driver()
+
+    async def run() -> None:
+        async with app.run_test(headless=False, size=SIZE) as pilot:
+            await body(Session(app, pilot))
+
+    asyncio.run(run())
+
+
 def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
     """Drive the running app like a user and time each step to its frame."""
     quick = "--quick" in flags
-    from textual import events
     from textual.widgets import Input, SelectionList
 
     import timeline.ui.screens.main as main_module
     from timeline.query import EventIndex
     from timeline.ui.widgets.timeline_view import TimelineView
 
-    clock = FrameClock()
-    clock.install()
     handler, core = Timer(), Timer()
     # The UI thread's work for a filter change: the watcher (all of it, or starting a
-    # search thread for text at 100k) and showing a result that a search thread sent.
+    # search thread for text at 100k before the index is ready) and showing a result.
     handler.wrap(main_module.MainScreen, "watch_filter")
     handler.wrap(main_module.MainScreen, "_show_result")
     core.wrap(EventIndex, "search")
     core.wrap(main_module, "build_rows")
     core.wrap(TimelineView, "set_rows")
-    # The sidebar's counts and the overview strip: computed and shown one frame after
-    # the rows (`MainScreen._show_facets`), outside the handler.
-    widgets = Timer()
-    widgets.wrap(main_module.MainScreen, "_show_facets")
     pager = Timer()
-    pager.wrap(TimelineView, "action_page_down")
-    pager.wrap(TimelineView, "action_last")
-    pager.wrap(TimelineView, "action_first")
-    pauses: list[tuple[float, float, int]] = []
+    for action in ("action_page_down", "action_last", "action_first"):
+        pager.wrap(TimelineView, action)
+    pauses: list[tuple[float, float]] = []
     started: list[tuple[float, float]] = []
 
     def on_gc(phase: str, info: dict[str, int]) -> None:
@@ -690,151 +940,111 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
             started.append((time.perf_counter(), time.thread_time()))
         elif started:
             wall, cpu = started.pop()
-            pauses.append(
-                (time.perf_counter() - wall, time.thread_time() - cpu, info["generation"])
-            )
+            pauses.append((time.perf_counter() - wall, time.thread_time() - cpu))
 
-    app = _timeline_app(folder, flags)
     out: dict[str, Any] = {}
 
-    async def frame_after(moment: float, limit: float = 3.0) -> float:
-        deadline = time.perf_counter() + limit
-        while time.perf_counter() < deadline:
-            frame = clock.after(moment)
-            if frame is not None:
-                return frame
-            await asyncio.sleep(0.001)
-        return float("nan")
+    async def body(session: Session) -> None:
+        app, pilot = session.app, session.pilot
+        # The search index is built in a thread after start (seconds at 100k): the
+        # search series times typing, not that build, so it waits and reports the wait.
+        out["search_ready_s"] = await session.ready()
+        await pilot.pause(0.2)
+        gc.callbacks.append(on_gc)
+        screen = app.screen
 
-    async def key(pilot: Any, name: str, timer: Timer) -> tuple[float, float]:
-        """Press one key; (handler seconds, key-to-frame seconds)."""
-        timer.take()
-        core.take()
-        sent = time.perf_counter()
-        character = name if len(name) == 1 else None
-        message = events.Key(name, character)
-        message.set_sender(app)
-        app._driver.send_message(message)
-        # The frame that matters is the one painted after the handler is done, and
-        # for a filter, after the result of the newest filter is shown.
-        while time.perf_counter() - sent < 3.0 and (timer.ended < sent or _pending(app)):
-            await asyncio.sleep(0.001)
-        frame = await frame_after(max(timer.ended, sent))
-        await pilot.pause(0.03)  # let the app settle between keys, as a typist would
-        return timer.take(), frame - sent
-
-    async def run() -> None:
-        async with app.run_test(size=SIZE) as pilot:
-            while not _main_ready(app):
-                if app.failure:
-                    raise RuntimeError("the dataset did not load")
-                await pilot.pause(0.01)
-            # The search index is built in a thread after start (seconds at 100k); the
-            # search series must time typing, not that build, so wait for it and report
-            # the wait apart.
-            waited = time.perf_counter()
-            while not getattr(app.index, "search_ready", True):
-                if time.perf_counter() - waited > 120:
-                    raise RuntimeError("the search index was not ready after 120 s")
-                await pilot.pause(0.05)
-            out["search_ready_s"] = time.perf_counter() - waited
-            await pilot.pause(0.2)
-            if "--gc-idle" in flags:
-                # The experiment the UI could adopt: no automatic full collection while
-                # the user types (the dataset is frozen; only Textual's own objects are
-                # left), one at idle instead.
-                gc.set_threshold(700, 10, 1_000_000)
-                gc.collect()
-            gc.callbacks.append(on_gc)
-            screen = app.screen
-
-            async def series(name: str, keys: list[str]) -> None:
-                handlers, cores, frames, widget_times = [], [], [], []
-                for k in keys:
-                    core.take()
-                    widgets.take()
-                    seconds, frame = await key(pilot, k, handler)
-                    handlers.append(seconds)
-                    cores.append(core.take())
-                    widget_times.append(widgets.take())
-                    frames.append(frame)
-                out[f"{name}_handler"] = handlers
-                out[f"{name}_core"] = cores
-                out[f"{name}_widgets"] = widget_times
-                out[f"{name}_frame"] = frames
-
-            # A focus change makes Textual's footer rebuild its keys for the new focus
-            # (10-20 ms of mounting and painting, after the next refresh). 50 ms after
-            # `focus()` that frame was often still being drawn when the first key came,
-            # which then waited for it (35-85 ms for the first theme key, 15-25 for the
-            # others). A user's `t` then space are 100 ms or more apart: let the focus
-            # settle as theirs would, so each series times its own keys.
-            screen.query_one("#themes", SelectionList).focus()
-            await pilot.pause(_SETTLE)
-            await series("theme", ["space"] * (2 if quick else 12))
-            screen.query_one("#themes", SelectionList).deselect_all()
-            await pilot.pause(0.1)
-
-            search = screen.query_one("#search", Input)
-            search.focus()
-            await pilot.pause(_SETTLE)
+        async def series(name: str, keys: list[str]) -> None:
             handlers, cores, frames = [], [], []
-            for word in _words(app, 1 if quick else 4):
-                for letter in word:
-                    core.take()
-                    seconds, frame = await key(pilot, letter, handler)
-                    handlers.append(seconds)
-                    cores.append(core.take())
-                    frames.append(frame)
-                for _ in word:
-                    await key(pilot, "backspace", handler)
-            out.update(search_handler=handlers, search_core=cores, search_frame=frames)
-
-            date_from = screen.query_one("#date-from", Input)
-            handlers, cores, frames = [], [], []
-            years = _years(app)[: 1 if quick else 4]
-            for value in [y for year in years for y in (year, "")]:
-                handler.take()
+            for k in keys:
                 core.take()
-                sent = time.perf_counter()
-                date_from.value = value
-                while time.perf_counter() - sent < 3.0 and (handler.ended < sent or _pending(app)):
-                    await asyncio.sleep(0.001)
-                frame = await frame_after(max(handler.ended, sent))
-                await pilot.pause(0.03)
-                handlers.append(handler.take())
+                seconds, frame = await session.key(k, handler)
+                handlers.append(seconds)
                 cores.append(core.take())
-                frames.append(frame - sent)
-            out.update(date_handler=handlers, date_core=cores, date_frame=frames)
+                frames.append(frame)
+            out.update(
+                {f"{name}_handler": handlers, f"{name}_core": cores, f"{name}_frame": frames}
+            )
 
-            screen.query_one(TimelineView).focus()
-            await pilot.pause(_SETTLE)
-            page_handler, page_frame, end_frame = [], [], []
-            for _ in range(2 if quick else 20):
-                seconds, frame = await key(pilot, "pagedown", pager)
-                page_handler.append(seconds)
-                page_frame.append(frame)
-            for _ in range(1 if quick else 6):
-                await key(pilot, "home", pager)
-                _, frame = await key(pilot, "end", pager)
-                end_frame.append(frame)
-            out.update(page_handler=page_handler, page_frame=page_frame, end_frame=end_frame)
-            gc.callbacks.remove(on_gc)
-            out["browse_rss"] = peak_rss_mb()
-            out["gc_max"] = max((p[0] for p in pauses), default=0.0)
-            out["gc_max_cpu"] = max((p[1] for p in pauses), default=0.0)
-            out["gc_over_16ms"] = sum(1 for p in pauses if p[0] > 0.016)
-            out["gc_count"] = len(pauses)
-            out["gc_by_generation"] = [
-                [
-                    sum(1 for p in pauses if p[2] == g),
-                    max((p[0] for p in pauses if p[2] == g), default=0.0),
-                ]
-                for g in range(3)
-            ]
-            out["events"] = len(index) if (index := app.index) is not None else 0
+        # After a focus change the footer rebuilds its keys (10-20 ms of mounting and
+        # painting): wait as a user would between `t` and space, so each series times
+        # its own keys.
+        screen.query_one("#themes", SelectionList).focus()
+        await pilot.pause(_SETTLE)
+        await series("theme", ["space"] * (2 if quick else 12))
+        screen.query_one("#themes", SelectionList).deselect_all()
+        await pilot.pause(0.1)
 
-    asyncio.run(run())
+        screen.query_one("#search", Input).focus()
+        await pilot.pause(_SETTLE)
+        handlers, cores, frames = [], [], []
+        for word in _words(app, 1 if quick else 4):
+            for letter in word:
+                core.take()
+                seconds, frame = await session.key(letter, handler)
+                handlers.append(seconds)
+                cores.append(core.take())
+                frames.append(frame)
+            for _ in word:
+                await session.key("backspace", handler)
+        out.update(search_handler=handlers, search_core=cores, search_frame=frames)
+
+        date_from = screen.query_one("#date-from", Input)
+        handlers, frames = [], []
+        years = _years(app)[: 1 if quick else 4]
+        for value in [y for year in years for y in (year, "")]:
+            handler.take()
+            sent = time.perf_counter()
+            date_from.value = value
+            frames.append(await session.settled(sent, handler))
+            handlers.append(handler.take())
+        out.update(date_handler=handlers, date_frame=frames)
+
+        screen.query_one(TimelineView).focus()
+        await pilot.pause(_SETTLE)
+        page_handler, page_frame, end_frame = [], [], []
+        for _ in range(2 if quick else 20):
+            seconds, frame = await session.key("pagedown", pager)
+            page_handler.append(seconds)
+            page_frame.append(frame)
+        for _ in range(1 if quick else 6):
+            await session.key("home", pager)
+            end_frame.append((await session.key("end", pager))[1])
+        out.update(page_handler=page_handler, page_frame=page_frame, end_frame=end_frame)
+        gc.callbacks.remove(on_gc)
+        out["browse_rss"] = peak_rss_mb()
+        out["gc_max"] = max((p[0] for p in pauses), default=0.0)
+        out["gc_max_cpu"] = max((p[1] for p in pauses), default=0.0)
+        out["gc_over_16ms"] = sum(1 for p in pauses if p[0] > 0.016)
+        out["gc_count"] = len(pauses)
+        out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
+        out["events"] = len(app.index)
+
+    _run_session(folder, body)
+    return out
+
+
+def child_reloads(spawned: float, folder: str, times: str) -> dict[str, Any]:
+    """Press `r` `times` times in one app, each once the last reload is shown and its
+    search index is ready; the RSS (now, not peak) after each."""
+    out: dict[str, Any] = {"reload_rss": [], "reload_s": []}
+
+    async def body(session: Session) -> None:
+        app, pilot = session.app, session.pilot
+        await session.ready()
+        await pilot.pause(0.3)
+        out["reload_start_rss"] = rss_mb()
+        for _ in range(int(times)):
+            before = app.index
+            sent = session.send("r")
+            while app.index is before or not app.index.search_ready:
+                if time.perf_counter() - sent > 120:
+                    raise RuntimeError("a reload did not finish in 120 s")
+                await pilot.pause(0.02)
+            out["reload_s"].append(time.perf_counter() - sent)
+            await pilot.pause(0.3)
+            out["reload_rss"].append(rss_mb())
+
+    _run_session(folder, body)
     return out
 
 
@@ -873,10 +1083,11 @@ def _years(app: Any) -> list[str]:
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "bare": child_bare,
     "load": child_load,
+    "gcpause": child_gcpause,
     "hello": child_hello,
     "frame": child_frame,
-    "snapshot": child_snapshot,
     "browse": child_browse,
+    "reloads": child_reloads,
 }
 
 

@@ -1,6 +1,7 @@
-"""The benchmarks work: a small generated dataset is valid and realistic, and a quick
-N = 1k run of the runner prints every figure. No timing is asserted here: speed targets
-live in `benchmarks/RESULTS.md`, measured by `benchmarks/run.py`.
+"""The benchmarks work: a small generated dataset is valid and realistic, a quick
+N = 1k run of the runner prints every figure, and its quit test drives the real command.
+No timing is asserted here: speed targets live in `benchmarks/RESULTS.md`, measured by
+`benchmarks/run.py`.
 
 Also here, the fast path the 100k figures rely on: `query.search_texts`, which must give
 exactly what `event_search_text` gives, event by event.
@@ -87,18 +88,39 @@ def test_a_quick_run_prints_every_figure(tmp_path: Path) -> None:
     assert "| figure | 1k |" in done.stdout
     [figures] = json.loads(out.read_text())
     assert figures["n"] == 1000
-    for key in ("bare", "cold", "fill", "warm", "index", "hello", "frame_events_warm"):
+    for key in ("bare", "cold", "store_cold", "warm_lean", "warm_full", "index", "prepare"):
         assert figures[key] > 0, key
-    # A first frame cannot come before the process has imported Textual.
-    assert figures["frame_events_cold"] >= figures["frame_any_cold"] > 0
+    assert figures["hello"] > 0
+    for start in ("nostore", "firstever", "warm"):
+        # A first frame cannot come before the process has imported Textual, nor the
+        # main screen before the events.
+        assert figures[f"main_{start}"] >= figures[f"events_{start}"], start
+        assert figures[f"events_{start}"] >= figures[f"first_{start}"] > 0, start
     for key in ("theme", "search", "date", "page"):
         assert figures[f"{key}_handler"], key
         assert all(t == t and t > 0 for t in figures[f"{key}_frame"]), key  # no NaN: a frame came
     assert len(figures["search_frame"]) == 5  # one five-letter word, a key at a time
-    assert figures["hello_rss"] > 0 and figures["app_rss_warm"] > figures["hello_rss"]
+    assert figures["gc_full"] > 0 and figures["gc_objects"] > 0
+    assert figures["hello_rss"] > 0 and figures["browse_rss"] > figures["hello_rss"]
+    assert len(figures["reload_rss"]) == 2 and all(r > 0 for r in figures["reload_rss"])
     for line in done.stdout.splitlines():
         if line.startswith("| ") and not line.startswith("| figure"):
             assert "nan" not in line, line
+
+
+def test_the_quit_test_sees_the_store(tmp_path: Path) -> None:
+    """The real `timeline` on a pseudo-terminal, quit after half a second: the bundled
+    dataset is stored before the TUI starts, so the first start leaves a fresh store."""
+    out = tmp_path / "quit.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--quit-test", "bundled", "--runs", "2",
+         "--work", str(tmp_path / "work"), "--json", str(out), "--timeout", "60"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = json.loads(out.read_text())
+    assert [s["code"] for s in result["starts"]] == [0, 0]
+    assert result["fresh_from"] == 1
 
 
 # -- the batched search text -------------------------------------------------------------
