@@ -757,6 +757,10 @@ def child_frame(spawned: float, *path: str) -> dict[str, Any]:
         module.App.run = run
 
     _after_import("textual.app", patch)
+    import timeline.ui
+
+    # The child talks to us over pipes; its frames go to the recording driver.
+    timeline.ui.terminal_problem = lambda: None
     from timeline.cli import main as timeline_main
 
     code = timeline_main(list(path))

@@ -11,7 +11,26 @@ if TYPE_CHECKING:
     from timeline.store import StoredRows
     from timeline.ui.app import TimelineApp
 
-__all__ = ["make_app", "run_app"]
+__all__ = ["make_app", "run_app", "terminal_problem"]
+
+
+def terminal_problem() -> str | None:
+    """Why the TUI cannot be drawn here, if it cannot: no terminal on stdin or stdout
+    (a pipe, a file, /dev/null), or `TERM=dumb`. A textual-serve session talks over
+    pipes by design, with its own driver (`TEXTUAL_DRIVER`)."""
+    import os
+    import sys
+
+    if "TEXTUAL_DRIVER" in os.environ:
+        return None
+    terminal = all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+    if terminal and os.environ.get("TERM") != "dumb":
+        return None
+    return (
+        f"the TUI needs a terminal that can draw it (this one is "
+        f"{'dumb' if terminal else 'not a terminal'}); for text output use "
+        "`timeline list`, `timeline show ID` or `timeline export`"
+    )
 
 
 def make_app(
@@ -54,18 +73,11 @@ def run_app(app: TimelineApp) -> int:
     (or unreadable) at start, the app closes, its diagnostics are printed to stderr and
     the code is 1, as the CLI does for bad data. Without a terminal that can draw it
     (no tty, or `TERM=dumb`), it does not start: a message, and exit code 2."""
-    import os
     import sys
 
-    served = "TEXTUAL_DRIVER" in os.environ  # textual-serve's sessions talk over pipes
-    terminal = all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
-    if not served and (not terminal or os.environ.get("TERM") == "dumb"):
-        print(
-            "timeline: error: the TUI needs a terminal that can draw it (this one is "
-            f"{'dumb' if terminal else 'not a terminal'}); for text output use "
-            "`timeline list`, `timeline show ID` or `timeline export`",
-            file=sys.stderr,
-        )
+    problem = terminal_problem()
+    if problem is not None:
+        print(f"timeline: error: {problem}", file=sys.stderr)
         return 2
     app.run()
     if app.failure:
