@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, SelectionList, Static
+from textual.widgets import Input, LoadingIndicator, OptionList, SelectionList, Static
 from tui_support import (
     HOSTILE_QUOTE,
     HOSTILE_TITLE,
@@ -647,6 +647,9 @@ async def test_lazy_start_paints_first_then_shows_the_timeline(index: EventIndex
         assert isinstance(main, MainScreen)  # the one screen, from the first frame
         waiting = [main.query_one(w) for w in (FilterSidebar, DetailPane, TimelineView)]
         assert all(widget.loading for widget in waiting)
+        # A still "Loading…", not an animation that takes the GIL from the loader.
+        cover = app.get_loading_widget()
+        assert not isinstance(cover, LoadingIndicator) and str(cover.render()) == "Loading…"
         assert halfway.wait(10)
         await pilot.pause(0.1)
         assert app.sub_title == "loading… 50%"
