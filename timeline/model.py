@@ -48,6 +48,7 @@ __all__ = [
     "Status",
     "Theme",
     "bundled_dataset_path",
+    "detail_texts_in_memory",
     "max_events_bytes",
     "resolve_dataset",
     "sort_by_date",
@@ -230,6 +231,11 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True):
         return self._details().quotes
 
 
+def detail_texts_in_memory(events: Sequence[Event]) -> list[tuple[str, ...]]:
+    """`(summary, *quote_texts)` of each event, whose details are in memory."""
+    return [(e.summary, *(q.text for q in e.quotes)) for e in events]
+
+
 def sort_by_date(events: Iterable[Event]) -> tuple[Event, ...]:
     """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day).
 
@@ -293,7 +299,7 @@ class Dataset:
         """`(summary, *quote_texts)` of each event, in order: what free-text search reads.
         Events loaded without their details are read from the store in one go."""
         if self.store is None or all(e.details is not None for e in events):
-            return [(e.summary, *(q.text for q in e.quotes)) for e in events]
+            return detail_texts_in_memory(events)
         return self.store.detail_texts([e.id for e in events])
 
 

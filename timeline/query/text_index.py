@@ -18,7 +18,7 @@ from functools import partial
 from itertools import accumulate, islice, repeat
 from operator import contains
 
-from timeline.model import Event
+from timeline.model import Event, detail_texts_in_memory
 from timeline.query.counts import flags_to_mask, positions_to_mask
 from timeline.query.filter import event_search_text
 from timeline.text import _FOLDS
@@ -42,11 +42,9 @@ DetailTexts = Callable[[Sequence[Event]], list[tuple[str, ...]]]
 """`Dataset.detail_texts`: the summary and quote texts of events, read in bulk."""
 
 
-def _in_memory(events: Sequence[Event]) -> list[tuple[str, ...]]:
-    return [(e.summary, *(q.text for q in e.quotes)) for e in events]
-
-
-def search_texts(events: Sequence[Event], details: DetailTexts = _in_memory) -> list[str]:
+def search_texts(
+    events: Sequence[Event], details: DetailTexts = detail_texts_in_memory
+) -> list[str]:
     """`event_search_text` of every event, computed in batches: the same strings, faster.
 
     Normalising 400,000 short strings one by one costs seconds at 100,000 events; one
