@@ -388,8 +388,7 @@ def _safe_folder(folder: Path) -> bool:
         info = os.stat(folder)
     except OSError:
         return False
-    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    if stat.S_ISDIR(info.st_mode) and mine and not info.st_mode & 0o022:
+    if stat.S_ISDIR(info.st_mode) and _mine(info) and not info.st_mode & 0o022:
         return True
     if folder not in _REFUSED:
         # Anyone who can write there could plant a store that `list` would show while
@@ -413,8 +412,12 @@ def _regular_and_mine(db: Path) -> bool:
         info = os.lstat(db)
     except OSError:
         return False
-    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return stat.S_ISREG(info.st_mode) and mine
+    return stat.S_ISREG(info.st_mode) and _mine(info)
+
+
+def _mine(info: os.stat_result) -> bool:
+    """Whether the file is the user's (always, where the system has no owners)."""
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
 
 
 # -- reading ---------------------------------------------------------------------------
