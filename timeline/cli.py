@@ -31,7 +31,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from timeline import __version__
-from timeline.text import sanitize
+from timeline.text import sanitize, sanitize_cells
 
 # Only what every command needs is imported here; the rest where it is used. `timeline`
 # (the TUI) must reach its first frame fast: the dates, model, query, diagnostics and
@@ -441,7 +441,7 @@ def _print_table(events: Sequence[Event], total: int) -> None:
         style = "" if event.status is Status.OCCURRED else "italic"
         # The id goes under the title rather than in a column of its own: ids are long,
         # and a folded id cannot be copied into `timeline show`.
-        title = Text(sanitize(event.title), style=style)
+        title = Text(sanitize_cells(event.title), style=style)  # the terminal's widths
         title.append("\n")
         title.append(sanitize(event.id), style="dim")
         title.overflow = "fold"

@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from timeline.dates import describe
 from timeline.model import Dataset, Event, Source, Theme
-from timeline.text import sanitize
+from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import ArticleRequested
 from timeline.views import wrap_offsets
@@ -64,7 +64,7 @@ _BLANK = _Line(())
 
 def _wrap(text: str, width: int) -> list[str]:
     """`text` made safe for the terminal and wrapped to `width` cells (at least one line)."""
-    safe = sanitize(text)
+    safe = sanitize_cells(text)
     return [safe[start:end] for start, end in wrap_offsets(safe, width)] or [""]
 
 

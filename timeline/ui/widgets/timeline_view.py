@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from timeline.dates import describe
 from timeline.model import Event, Status
-from timeline.text import sanitize
+from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
 from timeline.views import Heading, TimelineRows, month_of_key
@@ -47,8 +47,8 @@ _STRIP_CACHE_SIZE = 1024
 _EMPTY_ROWS = TimelineRows([], [], [])
 
 RowFields = tuple[str, str, Status, Sequence[str], int]
-"""What one event row shows: date label, title (both sanitized), status, theme ids, and
-the number of sources."""
+"""What one event row shows: date label, title (both sanitized, the title by
+`sanitize_cells`), status, theme ids, and the number of sources."""
 
 
 class _RowStyles(NamedTuple):
@@ -104,7 +104,7 @@ class EventRows:
             event = self._events[position]
             row = (
                 describe(event.date),
-                sanitize(event.title),
+                sanitize_cells(event.title),
                 event.status,
                 event.themes,
                 len(event.source_ids),
