@@ -115,6 +115,8 @@ def test_list_table_fits_and_exports_keep_the_exact_titles(
     for line in table.splitlines():
         assert _code_point_width(line) == cell_len(line) <= 80, line
     assert main(["export", str(folder), "--format", "json"]) == 0
-    exported = json.loads(capsys.readouterr().out)
-    titles = {event["title"] for event in exported["events"]}
-    assert set(TITLES) <= titles  # the data keeps every sequence as written
+    exported = json.loads(capsys.readouterr().out)["events"]
+    assert main(["list", str(folder), "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    for records in (exported, listed):  # the data keeps every sequence as written
+        assert set(TITLES) <= {event["title"] for event in records}
