@@ -84,7 +84,7 @@ __all__ = [
     "store_path",
 ]
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 """`PRAGMA user_version` of the layout below; bumped whenever it changes."""
 
 _SCHEMA = """
@@ -97,7 +97,10 @@ CREATE TABLE sources (position INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT,
     credit TEXT, path TEXT, text TEXT, body_line INTEGER, origin TEXT, notes TEXT);
 CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, date TEXT,
     title TEXT, themes TEXT, actors TEXT, places TEXT, status TEXT, source_ids TEXT,
-    summary TEXT, date_basis TEXT, rank INTEGER UNIQUE, heading INTEGER);
+    summary TEXT, date_basis TEXT, rank INTEGER, heading INTEGER);
+-- Covering the first frame's read of every heading in date order (`Store.rows`): a
+-- scan of this index alone, not a look-up of each event's row.
+CREATE UNIQUE INDEX events_in_date_order ON events (rank, heading);
 CREATE TABLE quotes (event INTEGER, position INTEGER, source_id TEXT, text TEXT,
     start INTEGER, "end" INTEGER, line INTEGER, "column" INTEGER,
     PRIMARY KEY (event, position)) WITHOUT ROWID;
