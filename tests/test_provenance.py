@@ -80,7 +80,7 @@ def _time_to_locate(quotes: int, rng: random.Random) -> float:
 
 def test_locating_grows_linearly_with_the_quotes_of_one_article() -> None:
     """Eight times the quotes into an eight times longer article: linear is about 8x
-    the time (8.3x measured), quadratic (each quote scanning the article, as before)
+    the time (8-10x measured), quadratic (each quote scanning the article, as before)
     about 64x (64x measured); the bound sits between, for a busy machine."""
     assert INDEXED_LENGTH <= 40  # the quotes below are long enough to be indexed
     rng = random.Random(15)
