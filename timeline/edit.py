@@ -20,6 +20,8 @@ where nodes start): the end of a block collection is where its last scalar ends.
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,8 @@ __all__ = [
     "insert_event",
     "insert_quote",
     "insert_theme",
+    "slug",
+    "suggest_event_id",
     "yaml_string",
 ]
 
@@ -91,6 +95,29 @@ class Change:
     def apply(self, text: str) -> str:
         """`text` with the change made."""
         return text[: self.start] + self.new + text[self.end :]
+
+
+def slug(*parts: str, limit: int = 60) -> str:
+    """An id made of the words of `parts`: "Summit in Tokyo", "2023-01" → "summit-in-tokyo-2023-01".
+
+    Accents are dropped (é → e); anything but ASCII letters and digits separates words.
+    """
+    words: list[str] = []
+    for part in parts:
+        plain = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+        words.append(re.sub(r"[^a-z0-9]+", "-", plain.casefold()).strip("-"))
+    return "-".join(w for w in words if w)[:limit].strip("-")
+
+
+def suggest_event_id(date: str, title: str, taken: set[str] | frozenset[str]) -> str:
+    """An unused event id from a title and an EDTF date ("summit-in-tokyo-2023-01-13"),
+    with "-2", "-3"… if it is taken; "event-DATE" for a title with no usable letters."""
+    base = slug(title, limit=48)
+    base = slug(base, date) if base else slug("event", date)
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
 
 
 # -- where things are ------------------------------------------------------------------
