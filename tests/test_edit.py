@@ -238,7 +238,7 @@ def test_an_edit_that_would_not_load_is_refused_and_nothing_is_written(tmp_path:
     editor = Editor(folder)
     with pytest.raises(EditError) as refused:
         editor.add_event(
-            _event(quote="Japan and the United States will commended the Japanese government for its effort")
+            _event(quote="The U.S. president commended the Japanese government for its effort.")
         )
     (diagnostic,) = refused.value.diagnostics
     assert diagnostic.code == "quote-not-found"
