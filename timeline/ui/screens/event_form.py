@@ -79,8 +79,8 @@ class EventForm(ModalScreen[str | None]):
         with VerticalScroll(id="event-form"):
             yield Static(
                 Content.assemble(
-                    ("New event", "bold"),
-                    f" quoting {sanitize(self._source_id)}:\n",
+                    ("New event ", "bold"),
+                    f"quoting {sanitize(self._source_id)}:\n",
                     (f"“{' '.join(sanitize(self._quote).split())}”", "italic"),
                 ),
                 id="form-quote",
