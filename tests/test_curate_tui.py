@@ -155,12 +155,17 @@ async def test_a_new_event_from_the_selection(folder: Path) -> None:
         assert "13 Jan 2023" in str(form.query_one("#date-preview", Static).render())
         assert form.query_one("#event-id", Input).value == "biden-commends-japan-2023-01-13"
         form.query_one("#summary", Input).value = "Biden praised Japan's defence plans."
-        form.query_one("#themes", Input).value = "alliance, security"
+        form.query_one("#themes", Input).value = "alliance, Defence budgets"
         await pilot.press("ctrl+s")
         await _settle(app, pilot)
         assert app.main_screen.selected_event_id == "biden-commends-japan-2023-01-13"
-        event = load_dataset(folder).dataset.event("biden-commends-japan-2023-01-13")
-        assert event.themes == ("alliance", "security") and len(event.quotes) == 1
+        dataset = load_dataset(folder).dataset
+        event = dataset.event("biden-commends-japan-2023-01-13")
+        assert event.themes == ("alliance", "defence-budgets") and len(event.quotes) == 1
+        assert dataset.theme("defence-budgets").label == "Defence budgets"
+        await pilot.press("u")  # one undo takes back the theme and the event
+        await _settle(app, pilot)
+        assert "defence-budgets" not in (folder / "events.yaml").read_text("utf-8")
 
 
 async def test_an_invalid_date_is_explained_and_nothing_is_written(folder: Path) -> None:

@@ -3,7 +3,8 @@
 The id is suggested from the date and title (until it is typed over) and checked for
 uniqueness as it changes; the date is read as EDTF with a live preview of how the
 timeline will show it ("13 Jan 2023", "by Mar 2025") or a plain message when it is not
-a date; actors and places complete from the dataset's own. Saving checks the event with
+a date; actors and places complete from the dataset's own; a theme not in the vocabulary
+is added to it, with what was typed as its label. Saving checks the event with
 the loader's rules through the app's editor: nothing invalid is written, and what is
 wrong is shown in the form, which stays open.
 """
@@ -22,7 +23,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Select, Static
 
 from timeline.dates import EdtfError, describe, parse_edtf
-from timeline.edit import NewEvent, suggest_event_id
+from timeline.edit import Change, NewEvent, insert_event, insert_theme, slug, suggest_event_id
 from timeline.model import Dataset
 from timeline.text import sanitize
 
@@ -185,16 +186,26 @@ class EventForm(ModalScreen[str | None]):
                 parse_edtf(self._value("date"))
             except EdtfError as error:
                 found.append(f"the date is not EDTF: {error}")
-        known = {t.id for t in self._dataset.themes}
         for theme in _items(self._value("themes")):
-            if theme not in known:
-                found.append(
-                    f"unknown theme '{theme}' (add it with `timeline add-theme`; known: "
-                    f"{', '.join(sorted(known)) or 'none'})"
-                )
+            if not slug(theme):
+                found.append(f"the theme '{theme}' has no letters or digits to make an id of")
         if self._value("event-id") in self._taken:
             found.append(f"the id '{self._value('event-id')}' is already used")
         return found
+
+    def themes(self) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The event's theme ids, and the new themes among them (id → label): an entry
+        that is neither a theme id nor the id of what was typed is a new theme."""
+        known = {t.id for t in self._dataset.themes}
+        ids: list[str] = []
+        new: dict[str, str] = {}
+        for typed in _items(self._value("themes")):
+            theme_id = typed if typed in known else slug(typed)
+            if theme_id not in known:
+                new.setdefault(theme_id, typed)
+            if theme_id not in ids:
+                ids.append(theme_id)
+        return tuple(ids), new
 
     def action_save(self) -> None:
         """Check the event and write it; the form stays open with what is wrong."""
@@ -208,15 +219,25 @@ class EventForm(ModalScreen[str | None]):
             date=self._value("date"),
             title=self._value("title"),
             summary=self._value("summary"),
-            themes=_items(self._value("themes")),
+            themes=self.themes()[0],
             status=str(self.query_one("#status", Select).value),
             quotes=((self._source_id, self._quote),),
             actors=_items(self._value("actors")),
             places=_items(self._value("places")),
             date_basis=self._value("basis") or None,
         )
+        new_themes = self.themes()[1]
+
+        def make(editor: Any) -> object:
+            # New themes and the event as one edit, so that one undo takes back both.
+            text = editor.text
+            for theme_id, label in new_themes.items():
+                text = insert_theme(text, theme_id, label, label).apply(text)
+            text = insert_event(text, event).apply(text)
+            return editor.apply(Change(0, len(editor.text), text))
+
         app: Any = self.app
-        if app.edit(lambda editor: editor.add_event(event), event.id, f"Event {event.id} added."):
+        if app.edit(make, event.id, f"Event {event.id} added."):
             self.dismiss(event.id)
         else:
             errors.update(Content("Not saved: see the message.").stylize("$text-error"))
