@@ -282,3 +282,11 @@ def test_refusals_of_the_text_edits() -> None:
         insert_event(BASE, _event("summit"))
     with pytest.raises(EditError, match="at least one quote"):
         insert_event(BASE, NewEvent("x", "2023", "T", "S", ("alliance",), "occurred", ()))
+
+
+def test_a_theme_after_one_written_in_flow_style(tmp_path: Path) -> None:
+    head = 'version: "1"\nthemes:\n  a: {label: A, description: B}\nevents: []\n'
+    editor = Editor(_dataset(tmp_path / "ds", head))
+    loaded = editor.add_theme("b", "B", "Another.")
+    assert [t.id for t in loaded.dataset.themes] == ["a", "b"]
+    assert '  b:\n    label: "B"\n' in editor.text and _only_insertions(head, editor.text)

@@ -1,4 +1,5 @@
-"""The command line: `check`, `list` and `show`, and the TUI entry with its deep links.
+"""The command line: `check`, `list` and `show`, the TUI entry with its deep links, and
+the curation commands (`new`, `add-source`, `add-theme`, `add-event`, `add-quote`).
 
 `timeline [PATH] [--event ID] [--theme T …] [--search TEXT]` opens the TUI (the same as
 `timeline open …`); `timeline COMMAND …` runs a command. The command, if any, is always

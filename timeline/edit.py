@@ -441,9 +441,8 @@ def insert_theme(text: str, theme_id: str, label: str, description: str) -> Chan
     if themes is not None and themes.entries and not themes.flow:
         key_col = _column(text, themes.entries[0][1])
         first = themes.entries[0][2]
-        sub_col = (
-            _column(text, first.entries[0][1]) if first.mapping and first.entries else key_col + 2
-        )
+        flow = not first.mapping or first.flow or not first.entries
+        sub_col = key_col + 2 if flow else _column(text, first.entries[0][1])
     block = _block(
         [
             " " * key_col + f"{theme_id}:",
