@@ -148,6 +148,11 @@ def test_add_quote_by_text_and_by_span(folder: Path) -> None:
         "The summit talks in Washington lasted about two hours",
     ]
     assert quotes[2].span.line == 23 and quotes[2].span.column == 1
+    short = timeline(
+        "add-quote", event, YOMIURI, folder, "--quote", "full support for Japan’s efforts"
+    )
+    assert short.returncode == 0 and "warning [quote-short]" in short.stderr  # only the new one
+    assert short.stderr.count("warning") == 1
     outside = timeline("add-quote", event, YOMIURI, folder, "--span", "2:1-2:5")
     assert outside.returncode == 2 and "not a character of the article" in outside.stderr
     unknown = timeline("add-quote", "kishida", YOMIURI, folder, "--quote", quote)
