@@ -91,8 +91,12 @@ def load_dataset(
     *,
     progress: ProgressCallback | None = None,
     max_bytes: int | None = None,
+    events_text: str | None = None,
 ) -> Loaded:
     """Load and verify a dataset folder (or an `events.yaml` file inside one).
+
+    `events_text`, when given, is read in place of the events file's contents (its
+    sources are still read from the folder): an edit is checked before it is written.
 
     Raises:
         DatasetError: with every diagnostic found, when any of them is an error.
@@ -100,7 +104,8 @@ def load_dataset(
     root, events_file = resolve_dataset(path)
     diagnostics: list[Diagnostic] = []
     try:
-        dataset = _Loader(root, events_file, diagnostics, progress, max_bytes).load()
+        loader = _Loader(root, events_file, diagnostics, progress, max_bytes)
+        dataset = loader.load(events_text)
     except Exception as exc:  # the promise: nothing but DatasetError escapes
         diagnostics.append(
             Diagnostic(
@@ -161,10 +166,12 @@ class _Loader:
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
 
-    def load(self) -> Dataset | None:
-        """Run every step; the dataset, or None when it could not be built at all."""
+    def load(self, text: str | None = None) -> Dataset | None:
+        """Run every step (on `text` rather than the events file, if given); the dataset,
+        or None when it could not be built at all."""
         checks = self.checks
-        text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
+        if text is None:
+            text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
         if text is None:
             return None
         self._progress(0.0)
@@ -319,6 +326,7 @@ _SOURCE_KEYS = (
     "byline",
     "credit",
     "origin",
+    "sha256",
     "notes",
 )
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
