@@ -53,8 +53,10 @@ __all__ = [
     "PATH_ARGUMENTS",
     "CommandFailed",
     "UsageError",
+    "add_as_of_argument",
     "add_filter_arguments",
     "add_path_argument",
+    "as_of_day",
     "build_parser",
     "dumps_json",
     "filter_from_args",
@@ -147,8 +149,28 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    """Add `--as-of D`: the dataset as it was known on D (`timeline.asof`), which
+    `load_for_command` applies."""
+    parser.add_argument(
+        "--as-of", dest="as_of", metavar="D",
+        help="the data as known on this EDTF date (to its last day): only articles "
+        "certainly published by then, and events dated later shown as expected",
+    )  # fmt: skip
+
+
+def as_of_day(args: argparse.Namespace) -> int | None:
+    """The day of `--as-of` (the last day its EDTF date can mean), or None.
+
+    Raises:
+        UsageError: an invalid EDTF date.
+    """
+    return _date_bound("--as-of", getattr(args, "as_of", None), upper=True)
+
+
 def load_for_command(args: argparse.Namespace) -> Loaded:
-    """Load the dataset named by `args.path` (default: the bundled one).
+    """Load the dataset named by `args.path` (default: the bundled one), as known on
+    the day of `--as-of` where the command has that flag (`add_as_of_argument`).
 
     A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
     (exit 1) is raised; its warnings are printed to stderr too. A path that does not
@@ -165,6 +187,12 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
         raise CommandFailed(EXIT_PROBLEMS) from None
     for warning in loaded.warnings:
         print(format_diagnostic(warning), file=sys.stderr)
+    day = as_of_day(args)
+    if day is not None:
+        from timeline.asof import dataset_as_of
+        from timeline.model import Loaded
+
+        loaded = Loaded(dataset_as_of(loaded.dataset, day), loaded.warnings)
     return loaded
 
 
@@ -249,6 +277,7 @@ def _add_open_parser(subparsers: _Subparsers) -> None:
         help="open filtered to this data theme id (repeat for any of several)",
     )  # fmt: skip
     parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
+    add_as_of_argument(parser)
     parser.set_defaults(handler=_run_open)
 
 
@@ -263,6 +292,7 @@ def _run_open(args: argparse.Namespace) -> int:
     from timeline.store import Store, store_path
 
     path = _dataset_path(args)
+    as_of = as_of_day(args)
     db = store_path(path)
     store = Store.open(db, path) if db is not None else None
     if store is not None:
@@ -273,14 +303,23 @@ def _run_open(args: argparse.Namespace) -> int:
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
         app = ui.make_app(
-            path, preview=rows, event=event, themes=tuple(themes), search=args.search or None
+            path,
+            preview=rows,
+            event=event,
+            themes=tuple(themes),
+            search=args.search or None,
+            as_of=as_of,
         )
         return ui.run_app(app)
     if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
         # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
         # --event or --theme is reported inside the app, which cannot know them sooner.
         app = ui.make_app(
-            path, event=args.event, themes=tuple(args.themes), search=args.search or None
+            path,
+            event=args.event,
+            themes=tuple(args.themes),
+            search=args.search or None,
+            as_of=as_of,
         )
         return ui.run_app(app)
     loaded = _load_quietly(path)
@@ -290,7 +329,12 @@ def _run_open(args: argparse.Namespace) -> int:
     if args.event is not None:
         event = _known("event", [args.event], [e.id for e in dataset.events])[0]
     app = ui.make_app(
-        path, loaded=loaded, event=event, themes=tuple(themes), search=args.search or None
+        path,
+        loaded=loaded,
+        event=event,
+        themes=tuple(themes),
+        search=args.search or None,
+        as_of=as_of,
     )
     return ui.run_app(app)
 
@@ -369,6 +413,7 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
     )
     add_path_argument(parser)
     add_filter_arguments(parser)
+    add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("table", "plain", "json", "csv"), default=None,
         help="table (default on a terminal), plain (default when piped), json or csv",
@@ -468,6 +513,7 @@ def _add_show_parser(subparsers: _Subparsers) -> None:
     )
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
+    add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
@@ -479,6 +525,13 @@ def _run_show(args: argparse.Namespace) -> int:
 
     loaded = load_for_command(args)
     dataset = loaded.dataset
+    if args.as_of is not None and not dataset.has_event(args.event_id):
+        args.as_of, day = None, args.as_of
+        if load_for_command(args).dataset.has_event(args.event_id):
+            raise UsageError(
+                f"event {sanitize(args.event_id)!r} is not known as of {sanitize(day)}: "
+                "no article published by then reports it"
+            )
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
     event = dataset.event(event_id)
     if args.format == "json":
@@ -541,6 +594,7 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     PATH_ARGUMENTS[output] = "file"
     _add_raw_argument(parser)
     add_filter_arguments(parser)
+    add_as_of_argument(parser)
     parser.set_defaults(handler=_run_export)
 
 
@@ -894,7 +948,13 @@ def _plain_open_args(path: str | None = None) -> Any:
     """The parsed arguments of plain `timeline` (no arguments at all), or of `timeline
     PATH` with a PATH that is neither a flag nor a command's name."""
     return SimpleNamespace(
-        command=_DEFAULT_COMMAND, path=path, event=None, themes=[], search=None, handler=_run_open
+        command=_DEFAULT_COMMAND,
+        path=path,
+        event=None,
+        themes=[],
+        search=None,
+        as_of=None,
+        handler=_run_open,
     )
 
 
