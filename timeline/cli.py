@@ -573,6 +573,61 @@ def _block(text: str, indent: int) -> str:
     return sanitize(text, keep_newlines=True).replace("\n", "\n" + " " * indent)
 
 
+# -- coverage ---------------------------------------------------------------------------
+
+
+def _add_coverage_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "coverage",
+        help="how much of each article the events quote, and what no event cites yet",
+        description="For every article: the share of its sentences that some event quotes, "
+        "and each uncited paragraph or sentence as path:line:col with its first words. "
+        "Lines named in a source's front matter `ignore:` list (page furniture) are not "
+        "counted.",
+    )
+    add_path_argument(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    parser.set_defaults(handler=_run_coverage)
+
+
+def _run_coverage(args: argparse.Namespace) -> int:
+    from timeline.coverage import coverage
+
+    articles = coverage(load_for_command(args).dataset)
+    counted = sum(a.sentences for a in articles)
+    cited = sum(a.cited for a in articles)
+    if args.format == "json":
+        records = [
+            {
+                "source": a.source_id,
+                "path": a.path,
+                "sentences": a.sentences,
+                "cited": a.cited,
+                "ignored_lines": a.ignored_lines,
+                "uncited": [
+                    {"kind": p.kind, "line": p.line, "column": p.column, "text": p.text}
+                    for p in a.uncited
+                ],
+            }
+            for a in articles
+        ]
+        print(dumps_json({"articles": records, "sentences": counted, "cited": cited}))
+        return EXIT_OK
+    for a in articles:
+        ignored = f", {_plural(a.ignored_lines, 'line')} ignored" if a.ignored_lines else ""
+        print(
+            f"{sanitize(a.path)}  {a.cited} of {_plural(a.sentences, 'sentence')} cited "
+            f"({a.share:.0%}){ignored}"
+        )
+        for p in a.uncited:
+            print(f"  {sanitize(a.path)}:{p.line}:{p.column}  {p.kind}  {sanitize(p.first_words)}")
+    share = f" ({cited / counted:.0%})" if counted else ""
+    print(f"all articles  {cited} of {_plural(counted, 'sentence')} cited{share}")
+    return EXIT_OK
+
+
 # -- export, import, schema, serve, completion (timeline.interchange) -------------------
 
 
@@ -828,6 +883,7 @@ _COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
     _add_check_parser,
     _add_list_parser,
     _add_show_parser,
+    _add_coverage_parser,
     _add_export_parser,
     _add_import_parser,
     _add_schema_parser,
