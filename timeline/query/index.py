@@ -228,11 +228,11 @@ class EventIndex:
     def event_as_of(self, position: int, day: int | None) -> Event:
         """The event at `position` as shown on `day` (None: as it is): only the quotes
         and status known then, its details loaded if they were not."""
-        event = self.events[position]
+        event = self.dataset.full(self.events[position])
         if day is None:
             return event
         view = self.as_of_view(day)
-        seen = event_as_of(self.dataset.full(event), view.known, day)
+        seen = event_as_of(event, view.known, day)
         return event if seen is None else seen
 
     def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:

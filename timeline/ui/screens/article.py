@@ -1,9 +1,11 @@
 """The article screen: one source's full text with the chosen quote highlighted.
 
 `n`/`p` step through the event's quotes (switching article when a quote comes from
-another source); the side list shows the excerpts of this article that other events cite,
-and choosing one returns to the timeline on that event. Esc returns to exactly where the
-user was, since the main screen is only covered, never rebuilt.
+another source); lines holding a passage no event cites (`timeline.coverage`) are marked
+in the gutter, and `u` scrolls to the next one; the side list shows the excerpts of this
+article that other events cite, and choosing one returns to the timeline on that event.
+Esc returns to exactly where the user was, since the main screen is only covered, never
+rebuilt.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from timeline.coverage import article_coverage
 from timeline.dates import describe
 from timeline.model import Dataset, Event
 from timeline.provenance import citations_of
@@ -36,6 +39,7 @@ class ArticleScreen(Screen[str | None]):
         Binding("n,right_square_bracket", "next_quote", "Next quote"),
         Binding("p,left_square_bracket", "previous_quote", "Prev quote"),
         Binding("o", "focus_citations", "Excerpts"),
+        Binding("u", "next_uncited", "Uncited"),
     ]
     """Esc goes back; n/p walk the event's quotes; o moves to the list of other excerpts."""
 
@@ -108,8 +112,10 @@ class ArticleScreen(Screen[str | None]):
             if other.id != event.id
         ]
         cited_spans = [(q.span.start, q.span.end) for _, q in citations]
+        quoted = [*cited_spans, *((q.span.start, q.span.end) for q in event.quotes)]
+        uncited = [(p.start, p.end) for p in article_coverage(source, quoted).uncited]
         self.query_one(ArticleView).show_article(
-            source.text, (quote.span.start, quote.span.end), cited_spans
+            source.text, (quote.span.start, quote.span.end), cited_spans, uncited
         )
         label = self.query_one("#article-side-label", Static)
         count = len(citations)
@@ -151,6 +157,11 @@ class ArticleScreen(Screen[str | None]):
     def action_previous_quote(self) -> None:
         """Show the event's previous quote (wrapping round)."""
         self._step(-1)
+
+    def action_next_uncited(self) -> None:
+        """Scroll to the next passage of the article that no event cites."""
+        if self.query_one(ArticleView).next_uncited() is None:
+            self.notify("Every passage of this article is cited or ignored.", timeout=2)
 
     def action_focus_citations(self) -> None:
         """Move the keyboard to the list of other excerpts."""
