@@ -13,7 +13,7 @@ from timeline.query.date_index import DateIndex
 from timeline.query.filter import FacetCounts, Filter
 from timeline.query.text_index import SearchTables, TextIndex
 
-__all__ = ["EventIndex", "SearchResult"]
+__all__ = ["AsOfView", "EventIndex", "SearchResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class EventIndex:
     _lower: list[int] = field(init=False, repr=False)
     _upper: list[int] = field(init=False, repr=False)
     _all: int = field(init=False, repr=False)
-    _as_of_views: dict[int, _AsOfView] = field(init=False, repr=False, compare=False)
+    _as_of_views: dict[int, AsOfView] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.events = sort_by_date(self.dataset.events)
@@ -187,7 +187,7 @@ class EventIndex:
                 mask = self._recheck_partial(mask, view, terms)
         return SearchResult(mask_to_positions(mask), mask, filt.as_of)
 
-    def as_of_view(self, day: int) -> _AsOfView:
+    def as_of_view(self, day: int) -> AsOfView:
         """The bitsets of the dataset as known on `day` (`timeline.asof`), built from
         the per-source bitsets once per day and kept: stepping back and forth through
         the publication days costs nothing after the first visit."""
@@ -209,11 +209,11 @@ class EventIndex:
         status_masks[Status.SCHEDULED] = (
             self._status_masks.get(Status.SCHEDULED, 0) | occurred & later
         ) & reach
-        view = _AsOfView(day, known, reach, partial, source_masks, status_masks)
+        view = AsOfView(day, known, reach, partial, source_masks, status_masks)
         self._as_of_views[day] = view
         return view
 
-    def _recheck_partial(self, mask: int, view: _AsOfView, terms: tuple[str, ...]) -> int:
+    def _recheck_partial(self, mask: int, view: AsOfView, terms: tuple[str, ...]) -> int:
         """Drop the events that matched the words only in quotes not yet published: the
         few events with some sources unknown on the day are searched again as then."""
         from timeline.query.filter import event_search_text
@@ -299,7 +299,7 @@ class EventIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class _AsOfView:
+class AsOfView:
     """The bitsets of an `EventIndex` as known on `day`: `reach` the events that the
     `known` sources report, `partial` those of them that unknown sources report too,
     and the source and status bitsets of the events as then seen."""
