@@ -23,6 +23,8 @@ _KEY_NAMES = {
     "right_square_bracket": "]",
     "left_curly_bracket": "{",
     "right_curly_bracket": "}",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
     "pagedown": "PgDn",
     "pageup": "PgUp",
     "space": "Space",
