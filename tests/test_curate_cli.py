@@ -139,15 +139,17 @@ def test_add_quote_by_text_and_by_span(folder: Path) -> None:
     event = "kishida-meets-biden-2023-01-13"
     quote = "The two leaders also agreed to work closely together to promote unity"
     assert timeline("add-quote", event, YOMIURI, folder, "--quote", quote).returncode == 0
-    # Line 23 of the article file: "The summit talks in Washington lasted about two hours,…"
-    span = timeline("add-quote", event, YOMIURI, folder, "--span", "23:1-23:53")
+    sentence = "The summit talks in Washington lasted about two hours"
+    lines = (folder / "sources" / f"{YOMIURI}.txt").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith(sentence))
+    span = timeline("add-quote", event, YOMIURI, folder, "--span", f"{line}:1-{line}:53")
     assert span.returncode == 0, span.stderr
     quotes = load_dataset(folder).dataset.event(event).quotes
     assert [q.text for q in quotes][1:] == [
         quote,
-        "The summit talks in Washington lasted about two hours",
+        sentence,
     ]
-    assert quotes[2].span.line == 23 and quotes[2].span.column == 1
+    assert quotes[2].span.line == line and quotes[2].span.column == 1
     short = timeline(
         "add-quote", event, YOMIURI, folder, "--quote", "full support for Japan’s efforts"
     )

@@ -72,6 +72,9 @@ def _interrupted(sig: signal.Signals, *argv: str) -> tuple[int, str]:
         stderr=subprocess.PIPE,
         text=True,
         env=ENV,
+        # As from a terminal: a suite started in the background of a script (as CI runs
+        # one) ignores SIGINT, and a child would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert process.stderr is not None
