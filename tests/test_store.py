@@ -42,7 +42,9 @@ def _full(loaded: Loaded) -> Loaded:
     """`loaded` with every event's details in memory, to compare with the loader's."""
     dataset = loaded.dataset
     events = tuple(map(dataset.full, dataset.events))
-    rebuilt = type(dataset)(dataset.root, dataset.themes, dataset.sources, events)
+    rebuilt = type(dataset)(
+        dataset.root, dataset.themes, dataset.sources, events, title=dataset.title
+    )
     return Loaded(rebuilt, loaded.warnings)
 
 

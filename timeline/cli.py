@@ -268,7 +268,7 @@ def _run_open(args: argparse.Namespace) -> int:
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
         rows = store.rows()
-        themes = _known("theme", args.themes, rows.theme_ids)
+        themes = _known("theme", args.themes, [theme for theme, _ in rows.themes])
         event = args.event
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
