@@ -15,14 +15,16 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, SelectionList, Static
 
-from timeline.model import Dataset, Event
+from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
+from timeline.text import sanitize
 from timeline.ui.layout import sidebar_fits, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
@@ -36,7 +38,7 @@ from timeline.ui.messages import (
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
-from timeline.ui.widgets.timeline_view import RowSource, TimelineView
+from timeline.ui.widgets.timeline_view import RowSource, TimelineView, theme_marks
 from timeline.views import (
     Histogram,
     MonthIndex,
@@ -49,7 +51,7 @@ from timeline.views import (
 if TYPE_CHECKING:
     from timeline.store import StoredRows
 
-__all__ = ["MainScreen"]
+__all__ = ["MainScreen", "filter_line"]
 
 
 class MainScreen(Screen[None]):
@@ -134,14 +136,15 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="centre"):
+                yield Static(id="filter-line", markup=False)
                 yield OverviewStrip(id="overview")
                 rows: Sequence[Event] | RowSource = ()
-                theme_ids: list[str] = []
+                themes: list[tuple[str, str]] = []
                 if self._data is not None:
-                    rows, theme_ids = self._data[1].events, [t.id for t in self._data[0].themes]
+                    rows, themes = self._data[1].events, _themes(self._data[0])
                 elif self._preview is not None:
-                    rows, theme_ids = self._preview, self._preview.theme_ids
-                yield TimelineView(rows, theme_ids, id="timeline")
+                    rows, themes = self._preview, self._preview.themes
+                yield TimelineView(rows, themes, id="timeline")
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -154,6 +157,7 @@ class MainScreen(Screen[None]):
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
         self._sidebar_fits = sidebar_fits(width)
         self.query_one(FilterSidebar).display = self._sidebar_fits
+        self.set_class(not self._sidebar_fits, "-sidebar-hidden")
         initial = self._initial_filter
         if initial != Filter():
             self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
@@ -211,10 +215,15 @@ class MainScreen(Screen[None]):
         self._all_histogram = self._months.histogram(range(len(index)))
         self._all_rows = None
         timeline.set_source(index.events)
-        timeline.set_theme_ids([t.id for t in dataset.themes])
+        timeline.set_themes(_themes(dataset))
         if selected is not None:
             self._pending_position = index.position_of(selected)
-        self.query_one(DetailPane).dataset = dataset
+        pane = self.query_one(DetailPane)
+        pane.dataset = dataset
+        pane.theme_marks = (
+            theme_marks(*zip(*_themes(dataset), strict=True)) if dataset.themes else {}
+        )
+        self.app.title = dataset_title(dataset)
         sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
@@ -318,6 +327,7 @@ class MainScreen(Screen[None]):
         timeline.set_rows(rows, self._keys, keep)
         total = len(index)
         self._show_count_line(f"{len(shown):,} of {total:,} events")
+        self._show_filter_line(filt)
         # The sidebar's counts and the strip's histogram follow one frame later: at
         # 100,000 events they cost about as much as the rest together, and the rows are
         # what the user is waiting for. Several results in a row compute them once.
@@ -364,6 +374,15 @@ class MainScreen(Screen[None]):
             for title in header.query("HeaderTitle"):
                 if isinstance(title, Static):
                     title.update(header.format_title(), layout=False)
+
+    def _show_filter_line(self, filt: Filter) -> None:
+        """Name every active filter on the line above the strip, which shows while the
+        sidebar is hidden: a filter the user cannot see must not hide events silently."""
+        self.set_class(not filt.is_empty or filt.all_themes, "-filtered")
+        if self.dataset is None:
+            return
+        line = self.query_one("#filter-line", Static)
+        line.update(filter_line(self.dataset, filt, self.date_texts), layout=False)
 
     def set_filter(self, filt: Filter, *, date_texts: tuple[str, str] | None = None) -> None:
         """Replace the filter and make the sidebar show it (for deep links and clearing)."""
@@ -518,11 +537,17 @@ class MainScreen(Screen[None]):
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = show
+        self.set_class(not show, "-sidebar-hidden")
         if show and self._counts_stale and self.index is not None:
             self._counts_stale = False
             sidebar.show_counts(self.index.lazy_counts(self._result))
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
             self.query_one(TimelineView).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep the letter keys out of the footer while a text box has the keyboard:
+        there they type letters (`c` is a "c", not Clear)."""
+        return not (action in _LETTER_ACTIONS and isinstance(self.focused, Input))
 
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
@@ -554,6 +579,52 @@ class MainScreen(Screen[None]):
     def action_focus_timeline(self) -> None:
         """Esc: back to the timeline from anywhere on this screen."""
         self.query_one(TimelineView).focus()
+
+
+_LETTER_ACTIONS = frozenset({"focus_search", "focus_themes", "toggle_sidebar", "clear_filters"})
+"""The screen's actions bound to keys that a text box takes as letters."""
+
+
+def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> Content:
+    """Every active filter in words, for the line shown while the sidebar is hidden:
+    `Filters: “artemis” · S Security & defence or P Space · c clears, f edits`."""
+    parts: list[Content] = []
+    if filt.text.strip():
+        parts.append(Content(f"“{sanitize(filt.text.strip())}”"))
+    if filt.themes:
+        marks = theme_marks(*zip(*_themes(dataset), strict=True))
+        names = [
+            Content.assemble((f"{marks[t.id][0]} {sanitize(t.label)}", marks[t.id][1]))
+            for t in dataset.themes
+            if t.id in filt.themes
+        ]
+        parts.append(Content(" and " if filt.all_themes else " or ").join(names))
+    elif filt.all_themes:
+        parts.append(Content("all themes must match"))
+    if filt.statuses:
+        parts.append(Content(" or ".join(sorted(str(s) for s in filt.statuses))))
+    for facet, values, label in (
+        ("from", filt.sources, lambda v: dataset.source(v).outlet),
+        ("with", filt.actors, str),
+    ):
+        if values:
+            words = ", ".join(sorted(sanitize(label(v)) for v in values))
+            parts.append(Content(f"{facet} {words}"))
+    low, high = (text.strip() for text in date_texts)
+    if filt.date_from is not None or filt.date_to is not None:
+        parts.append(Content(f"{low or '…'} to {high or '…'}"))
+    if not parts:
+        return Content("")
+    return Content.assemble(
+        ("Filters: ", "bold"),
+        Content(" · ").join(parts),
+        ("  c clears, f edits", "$text-muted"),
+    )
+
+
+def _themes(dataset: Dataset) -> list[tuple[str, str]]:
+    """Each theme's id and label, in vocabulary order."""
+    return [(theme.id, theme.label) for theme in dataset.themes]
 
 
 def _narrows(old: Filter, new: Filter) -> bool:
