@@ -418,6 +418,7 @@ def _run_list(args: argparse.Namespace) -> int:
 def _print_table(events: Sequence[Event], total: int) -> None:
     # Rich is imported here: only the table needs it, and check/list --json stay light.
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -432,25 +433,27 @@ def _print_table(events: Sequence[Event], total: int) -> None:
         caption=Text(f"{len(events)} of {total} events"),
         show_edge=False,
     )
-    table.add_column(Text("date"), no_wrap=True)
-    table.add_column(Text("event (id below)"), ratio=1)
-    table.add_column(Text("status"), no_wrap=True)
-    table.add_column(Text("themes"))
-    table.add_column(Text("src"), justify="right", no_wrap=True)
+    # Ids are copied into `show` and `--event`, theme ids into `--theme`: their columns
+    # are never narrower than the longest of them, so at 80 columns the titles and
+    # dates wrap instead, and status and sources share the date's column.
+    ids = [cell_len(sanitize(event.id)) for event in events]
+    themes = [cell_len(sanitize(t)) for event in events for t in event.themes]
+    narrow = console.width < 100  # there "from 10 Apr 2024" wraps, to leave the ids room
+    table.add_column(Text("date"), max_width=11 if narrow else None)
+    table.add_column(Text("event (id below)"), ratio=1, min_width=max(ids, default=0))
+    table.add_column(Text("themes"), min_width=max(themes, default=0), no_wrap=True)
     for event in events:
         style = "" if event.status is Status.OCCURRED else "italic"
-        # The id goes under the title rather than in a column of its own: ids are long,
-        # and a folded id cannot be copied into `timeline show`.
+        # The id goes under the title rather than in a column of its own: ids are long.
         title = Text(sanitize(event.title), style=style)
         title.append("\n")
         title.append(sanitize(event.id), style="dim")
         title.overflow = "fold"
+        count = len(event.source_ids)
         table.add_row(
-            Text(sanitize(describe(event.date))),
+            Text(f"{sanitize(describe(event.date))}\n{event.status}\n{count} src", style=style),
             title,
-            Text(sanitize(str(event.status)), style=style),
             Text("\n".join(sanitize(theme) for theme in event.themes)),
-            Text(str(len(event.source_ids))),
         )
     console.print(table)
 
