@@ -245,6 +245,7 @@ class MainScreen(Screen[None]):
         """Switch between the wide and the narrow layout."""
         width = self.size.width
         update_width_class(self, width)
+        self.query_one(FilterSidebar).fit()
         fits = sidebar_fits(width)
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.

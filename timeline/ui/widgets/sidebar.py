@@ -36,6 +36,7 @@ from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
 from timeline.ui.compat import set_virtual_size_quietly
+from timeline.ui.layout import sidebar_fits
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, theme_marks
 from timeline.views import abbreviate_distinct, cell_width
@@ -136,11 +137,11 @@ class _ModeSwitch(Switch):
             self._edited(event)
 
 
-_MAX_PROMPT_CELLS = 28
-"""The most room a facet value and its count take inside the sidebar's lists: the
-sidebar is as wide as its longest value needs, up to this (longer ones are cut, each
-still unlike the others: `abbreviate_distinct`). At 80 columns the sidebar then
-leaves the timeline room for its dates and a few words of each title."""
+_PROMPT_LIMITS = (28, 34)
+"""The most room a facet value and its count take inside the sidebar's lists, below
+and from `SIDEBAR_WIDTH` columns: the sidebar is as wide as its longest value needs, up
+to this (longer ones are cut, each still unlike the others: `abbreviate_distinct`).
+Below, it leaves the timeline room for its dates and a few words of each title."""
 
 _AROUND_PROMPT_CELLS = 10
 """The sidebar's cells around a prompt: its padding (2) and border (1), a list's check
@@ -299,7 +300,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._pending_dates = ("", "")
         self._labels: dict[str, dict[str, str]] = {}
         self._marks: dict[str, tuple[str, str]] = {}
-        self._prompt_cells = _MAX_PROMPT_CELLS
+        self._shown: dict[str, dict[str, str]] = {}  # the labels as cut to fit
+        self._limit = _PROMPT_LIMITS[0]
+        self._prompt_cells = self._limit
 
     def compose(self) -> ComposeResult:
         """The search box, which needs no data: typing into it works from the start."""
@@ -331,21 +334,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
         }
         self._marks = theme_marks(theme_ids, [theme.label for theme in dataset.themes])
-        # As wide as the longest value needs, up to a limit; longer values are cut so
-        # that no two look alike (`Government of Ja…` beside `Government of th…`).
-        room = _MAX_PROMPT_CELLS - _COUNT_CELLS - 1
-        for facet, labels in self._labels.items():
-            cells = room - 2 if facet == "themes" else room
-            shown = abbreviate_distinct([sanitize(label) for label in labels.values()], cells)
-            self._labels[facet] = dict(zip(labels, shown, strict=True))
-        widest = max(
-            cell_width(label) + (2 if facet == "themes" else 0)
-            for facet, labels in self._labels.items()
-            for label in labels.values()
-        )
-        self._prompt_cells = min(_MAX_PROMPT_CELLS, widest + 1 + _COUNT_CELLS)
-        # Follows the data, so set here rather than in app.tcss.
-        self.styles.width = self._prompt_cells + _AROUND_PROMPT_CELLS
+        self._shape()
         await self.mount_all(self._controls())
         if len(self.children) <= 2:
             return  # the app is closing: Textual mounts nothing then
@@ -409,15 +398,47 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         )
         yield Label(id="date-error", markup=False)
 
-    def _selections(self, facet: str) -> list[Selection[str]]:
+    def _shape(self) -> None:
+        """Cut the values to the limit for this terminal, and size the sidebar to them."""
+        self._limit = _PROMPT_LIMITS[sidebar_fits(self.app.size.width)]
+        room = self._limit - _COUNT_CELLS - 1
+        self._shown = {}
+        for facet, labels in self._labels.items():
+            cells = room - 2 if facet == "themes" else room
+            shown = abbreviate_distinct([sanitize(label) for label in labels.values()], cells)
+            self._shown[facet] = dict(zip(labels, shown, strict=True))
+        widest = max(
+            cell_width(label) + (2 if facet == "themes" else 0)
+            for facet, labels in self._shown.items()
+            for label in labels.values()
+        )
+        self._prompt_cells = min(self._limit, widest + 1 + _COUNT_CELLS)
+        # Follows the data and the terminal, so set here rather than in app.tcss.
+        self.styles.width = self._prompt_cells + _AROUND_PROMPT_CELLS
+
+    def fit(self) -> None:
+        """Widen or narrow the values for the terminal's new width, if it crossed
+        `SIDEBAR_WIDTH` (the lists are built again, keeping what is chosen)."""
+        if not self.filled or self._limit == _PROMPT_LIMITS[sidebar_fits(self.app.size.width)]:
+            return
+        self._shape()
+        with self.prevent(SelectionList.SelectedChanged):
+            for facets in self.query(FacetList):
+                assert facets.id is not None
+                chosen = set(facets.selected)
+                facets.prompt_cells = self._prompt_cells
+                facets.clear_options()
+                facets.add_options(self._selections(facets.id, chosen))
+
+    def _selections(self, facet: str, chosen: set[str] | None = None) -> list[Selection[str]]:
         return [
             Selection(
                 _prompt(label, self._prompt_cells - _COUNT_CELLS - 1, self._marks.get(value)),
                 value,
-                False,
+                chosen is not None and value in chosen,
                 id=f"{facet}-{n}",
             )
-            for n, (value, label) in enumerate(self._labels[facet].items())
+            for n, (value, label) in enumerate(self._shown[facet].items())
         ]
 
     # -- edits go up -----------------------------------------------------------------

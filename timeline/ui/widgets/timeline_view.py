@@ -541,10 +541,12 @@ class TimelineView(ScrollView, can_focus=True):
         # The themes' letters come right after the date, so no gap of blank title room
         # ever separates a short title from them.
         slots = self._marker_slots
+        # Under the cursor the letters take the cursor's colours: a theme's colour can be
+        # the cursor's own (blue on blue). The quote pane shows them in colour.
         markers = [
-            Segment(mark.text, style + mark.style if mark.style else style)
+            Segment(mark.text, style + Style(bold=True) if is_cursor else style + mark.style)
             for theme in themes[:slots]
-            if (mark := self._theme_mark.get(theme)) is not None
+            if (mark := self._theme_mark.get(theme)) is not None and mark.style is not None
         ]
         markers.append(Segment(" " * (slots - len(markers) + 1), style))
         # Narrow (the sidebar open at 80 columns), the title needs the count's room more.
