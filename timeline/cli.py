@@ -438,10 +438,13 @@ def _print_table(events: Sequence[Event], total: int) -> None:
     # dates wrap instead, and status and sources share the date's column.
     ids = [cell_len(sanitize(event.id)) for event in events]
     themes = [cell_len(sanitize(t)) for event in events for t in event.themes]
-    narrow = console.width < 100  # there "from 10 Apr 2024" wraps, to leave the ids room
+    id_cells, theme_cells = max(ids, default=0), max(themes, default=0)
+    # Too narrow for "from 10 Apr 2024" (16), the ids, the themes and the padding (8):
+    # the date wraps, to leave the ids their room.
+    narrow = console.width < 16 + id_cells + theme_cells + 8
     table.add_column(Text("date"), max_width=11 if narrow else None)
-    table.add_column(Text("event (id below)"), ratio=1, min_width=max(ids, default=0))
-    table.add_column(Text("themes"), min_width=max(themes, default=0), no_wrap=True)
+    table.add_column(Text("event (id below)"), ratio=1, min_width=id_cells)
+    table.add_column(Text("themes"), min_width=theme_cells, no_wrap=True)
     for event in events:
         style = "" if event.status is Status.OCCURRED else "italic"
         # The id goes under the title rather than in a column of its own: ids are long.
@@ -755,7 +758,7 @@ def _add_completion_parser(subparsers: _Subparsers) -> None:
     parser = subparsers.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or tcsh)",
-        description="Print the completion script for a shell; see the README for where "
+        description="Print the completion script for a shell; see docs/cli.md for where "
         "to put it. Example: `timeline completion bash > "
         "~/.local/share/bash-completion/completions/timeline`.",
     )

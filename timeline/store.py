@@ -9,7 +9,7 @@ store for the next time. A dataset with errors is never stored: the loader raise
 
 **Where**: one database per dataset path, `<cache dir>/<16 hex digits>.sqlite`, in
 `platformdirs.user_cache_dir("timeline")` (`TIMELINE_CACHE_DIR` moves it,
-`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in the README;
+`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in docs/speed.md;
 `sqlite3 FILE .schema` shows them.
 
 **Fresh or not** is decided as `git` and `make` do: the size, modification time and

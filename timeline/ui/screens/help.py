@@ -62,7 +62,7 @@ def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
 
 
 LEGEND = [
-    ("● ◆ ◇", "Occurred / scheduled / planned (italic)"),
+    ("● ◆ ◇", "Occurred, scheduled, planned (italic: not yet)"),
     ("≈ Dec 2022", "An approximate date; 2024? is uncertain"),
     ("by Mar 2025", "By then at the latest (the start is open)"),
     ("from 10 Apr 2024", "From then on (the end is open)"),

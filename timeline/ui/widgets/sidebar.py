@@ -36,7 +36,7 @@ from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
 from timeline.ui.compat import set_virtual_size_quietly
-from timeline.ui.layout import sidebar_fits
+from timeline.ui.layout import WIDE_SIDEBAR_WIDTH
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, theme_marks
 from timeline.views import abbreviate_distinct, cell_width
@@ -139,9 +139,15 @@ class _ModeSwitch(Switch):
 
 _PROMPT_LIMITS = (28, 34)
 """The most room a facet value and its count take inside the sidebar's lists, below
-and from `SIDEBAR_WIDTH` columns: the sidebar is as wide as its longest value needs, up
-to this (longer ones are cut, each still unlike the others: `abbreviate_distinct`).
-Below, it leaves the timeline room for its dates and a few words of each title."""
+and from `WIDE_SIDEBAR_WIDTH` columns: the sidebar is as wide as its longest value
+needs, up to this (longer ones are cut, each still unlike the others:
+`abbreviate_distinct`). Below, the timeline keeps room for its dates and titles."""
+
+
+def _prompt_limit(width: int) -> int:
+    """The most room for a facet value and its count on a terminal `width` wide."""
+    return _PROMPT_LIMITS[width >= WIDE_SIDEBAR_WIDTH]
+
 
 _AROUND_PROMPT_CELLS = 10
 """The sidebar's cells around a prompt: its padding (2) and border (1), a list's check
@@ -400,7 +406,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def _shape(self) -> None:
         """Cut the values to the limit for this terminal, and size the sidebar to them."""
-        self._limit = _PROMPT_LIMITS[sidebar_fits(self.app.size.width)]
+        self._limit = _prompt_limit(self.app.size.width)
         room = self._limit - _COUNT_CELLS - 1
         self._shown = {}
         for facet, labels in self._labels.items():
@@ -418,8 +424,8 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def fit(self) -> None:
         """Widen or narrow the values for the terminal's new width, if it crossed
-        `SIDEBAR_WIDTH` (the lists are built again, keeping what is chosen)."""
-        if not self.filled or self._limit == _PROMPT_LIMITS[sidebar_fits(self.app.size.width)]:
+        `WIDE_SIDEBAR_WIDTH` (the lists are built again, keeping what is chosen)."""
+        if not self.filled or self._limit == _prompt_limit(self.app.size.width):
             return
         self._shape()
         with self.prevent(SelectionList.SelectedChanged):
