@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from rich.color import Color
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, OptionList, Static
 from tui_support import bundled, copy_bundled, make_app
@@ -330,19 +331,23 @@ async def test_an_invalid_date_shows_the_clis_message() -> None:
         sidebar = app.screen.query_one(FilterSidebar)
         await sidebar.fill()
         await pilot.pause()
-        app.screen.query_one("#date-from", Input).focus()
+        box = app.screen.query_one("#date-from", Input)
+        box.focus()
         await pilot.press(*"2024")
         await pilot.pause()
         count = app.sub_title
-        error = app.screen.query_one("#date-error", Static)
-        assert not error.display
+        assert box.border_subtitle is None
         await pilot.press(*"-13")
         await pilot.pause()
-        assert error.display and "month 13 does not exist" in str(error.render())
+        assert str(box.border_subtitle).startswith("month 13 does not exist")
+        assert "month 13 does not exist" in str(box.tooltip)
+        # On screen: the box's bottom border carries it.
+        bottom = box.render_lines(Region(0, 0, *box.outer_size))[-1].text
+        assert "month 13 does not" in bottom
         assert app.sub_title == count  # the last valid date still filters
         await pilot.press("backspace", "backspace", "backspace")
         await pilot.pause()
-        assert not error.display
+        assert box.border_subtitle is None
 
 
 # -- 8. keys and cues ------------------------------------------------------------------

@@ -157,7 +157,6 @@ class MainScreen(Screen[None]):
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
         self._sidebar_fits = sidebar_fits(width)
         self.query_one(FilterSidebar).display = self._sidebar_fits
-        self.set_class(not self._sidebar_fits, "-sidebar-hidden")
         initial = self._initial_filter
         if initial != Filter():
             self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
@@ -379,11 +378,13 @@ class MainScreen(Screen[None]):
     def _show_filter_line(self, filt: Filter) -> None:
         """Name every active filter on the line above the strip, which shows while the
         sidebar is hidden: a filter the user cannot see must not hide events silently."""
-        self.set_class(not filt.is_empty or filt.all_themes, "-filtered")
-        if self.dataset is None:
-            return
+        # The class goes on the line, not the screen: a screen's class restyles (and
+        # redraws) every widget on it.
         line = self.query_one("#filter-line", Static)
-        line.update(filter_line(self.dataset, filt, self.date_texts), layout=False)
+        filtered = not filt.is_empty or filt.all_themes
+        line.set_class(filtered and not self.query_one(FilterSidebar).display, "-shown")
+        if self.dataset is not None:
+            line.update(filter_line(self.dataset, filt, self.date_texts), layout=False)
 
     def set_filter(self, filt: Filter, *, date_texts: tuple[str, str] | None = None) -> None:
         """Replace the filter and make the sidebar show it (for deep links and clearing)."""
@@ -538,7 +539,7 @@ class MainScreen(Screen[None]):
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = show
-        self.set_class(not show, "-sidebar-hidden")
+        self._show_filter_line(self.shown_filter)
         if show and self._counts_stale and self.index is not None:
             self._counts_stale = False
             sidebar.show_counts(self.index.lazy_counts(self._result))

@@ -402,7 +402,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             ),
             id="date-range",
         )
-        yield Label(id="date-error", markup=False)
 
     def _shape(self) -> None:
         """Cut the values to the limit for this terminal, and size the sidebar to them."""
@@ -493,16 +492,23 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._report(FilterEdited({field: day}))
 
     def _show_date_errors(self) -> None:
-        """Say under the date boxes why a date is not used, in the CLI's words."""
-        errors = []
-        for box_id, name in (("#date-from", "From"), ("#date-to", "To")):
+        """Say on each date box why its date is not used, in the CLI's words.
+
+        On the box's bottom border (and in full as its tooltip): a line of its own
+        would lay the screen out each time a date turned valid or invalid.
+        """
+        for box_id in ("#date-from", "#date-to"):
             box = self.query_one(box_id, Input)
             result = box.validate(box.value)
+            message = None
             if result is not None and not result.is_valid:
-                errors.append(f"{name}: {'; '.join(result.failure_descriptions)}")
-        label = self.query_one("#date-error", Label)
-        label.update("\n".join(errors))
-        label.set_class(bool(errors), "-shown")
+                # "'2024-13': month 13 does not exist …" without the echo of the box.
+                message = "; ".join(
+                    text.split("': ", 1)[-1] for text in result.failure_descriptions
+                )
+            if box.tooltip != message:
+                box.border_subtitle = Content(message) if message else None
+                box.tooltip = message
 
     # -- values come down ------------------------------------------------------------
 
