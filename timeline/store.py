@@ -40,7 +40,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,7 +84,7 @@ __all__ = [
     "store_path",
 ]
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 """`PRAGMA user_version` of the layout below; bumped whenever it changes."""
 
 _SCHEMA = """
@@ -97,7 +97,10 @@ CREATE TABLE sources (position INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT,
     credit TEXT, path TEXT, text TEXT, body_line INTEGER, origin TEXT, notes TEXT);
 CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, date TEXT,
     title TEXT, themes TEXT, actors TEXT, places TEXT, status TEXT, source_ids TEXT,
-    summary TEXT, date_basis TEXT, rank INTEGER UNIQUE, heading INTEGER);
+    summary TEXT, date_basis TEXT, rank INTEGER, heading INTEGER);
+-- Covering the first frame's read of every heading in date order (`Store.rows`): a
+-- scan of this index alone, not a look-up of each event's row.
+CREATE UNIQUE INDEX events_in_date_order ON events (rank, heading);
 CREATE TABLE quotes (event INTEGER, position INTEGER, source_id TEXT, text TEXT,
     start INTEGER, "end" INTEGER, line INTEGER, "column" INTEGER,
     PRIMARY KEY (event, position)) WITHOUT ROWID;
@@ -487,6 +490,21 @@ class Store:
         except sqlite3.Error as error:
             raise StoreError(f"the dataset store could not be read: {error}") from error
 
+    def _each(self, sql: str) -> Iterator[Any]:
+        """The rows of `sql` a batch at a time: a whole table's rows at once would
+        take memory that the allocator keeps after they are gone."""
+        try:
+            with self._lock:
+                cursor = self._connection.execute(sql)
+            while True:
+                with self._lock:
+                    batch = cursor.fetchmany(4096)
+                if not batch:
+                    return
+                yield from batch
+        except sqlite3.Error as error:
+            raise StoreError(f"the dataset store could not be read: {error}") from error
+
     def search_tables(self) -> SearchTables | None:
         """The search index saved for this data (`save_search_tables`), if any."""
         size = self._query("SELECT value FROM meta WHERE key = 'search_size'")
@@ -537,8 +555,20 @@ class Store:
                 found = dates[text] = parse_edtf(text)
             return found
 
+        # One tuple per distinct list and one str per distinct name: 100,000 events
+        # name a few thousand actors, places and sources, so sharing them takes about
+        # a third off the events' memory (benchmarks/RESULTS.md).
+        lists: dict[str, tuple[str, ...]] = {}
+        names: dict[str, str] = {}
         decode = msgspec.json.decode
-        strings = tuple[str, ...]
+
+        def strings(text: str) -> tuple[str, ...]:
+            found = lists.get(text)
+            if found is None:
+                items = decode(text, type=list[str])
+                found = lists[text] = tuple([names.setdefault(n, n) for n in items])
+            return found
+
         root = self._query("SELECT value FROM meta WHERE key = 'root'")[0][0]
         themes = tuple(
             Theme(*row)
@@ -559,12 +589,12 @@ class Store:
         statuses = {str(s): s for s in Status}
         events = tuple(
             Event(
-                id=r[0], date=date(r[1]), title=r[2], themes=decode(r[3], type=strings),
-                actors=decode(r[4], type=strings), places=decode(r[5], type=strings),
-                status=statuses[r[6]], source_ids=decode(r[7], type=strings),
+                id=r[0], date=date(r[1]), title=r[2], themes=strings(r[3]),
+                actors=strings(r[4]), places=strings(r[5]),
+                status=statuses[r[6]], source_ids=strings(r[7]),
                 details=EventDetails(r[8], r[9], quotes.get(r[10], ())) if details else None,
             )
-            for r in self._query(
+            for r in self._each(
                 "SELECT id, date, title, themes, actors, places, status, source_ids"
                 + (", summary, date_basis, position" if details else "")
                 + " FROM events ORDER BY position"
@@ -589,7 +619,7 @@ class Store:
 
     def _all_quotes(self) -> dict[int, tuple[Quote, ...]]:
         found: dict[int, list[Quote]] = {}
-        for r in self._query(
+        for r in self._each(
             'SELECT event, source_id, text, start, "end", line, "column" FROM quotes'
             " ORDER BY event, position"
         ):
