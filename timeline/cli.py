@@ -1,4 +1,5 @@
-"""The command line: `check`, `list` and `show`, and the TUI entry with its deep links.
+"""The command line: `check`, `list` and `show`, the TUI entry with its deep links, and
+the curation commands (`new`, `add-source`, `add-theme`, `add-event`, `add-quote`).
 
 `timeline [PATH] [--event ID] [--theme T …] [--search TEXT]` opens the TUI (the same as
 `timeline open …`); `timeline COMMAND …` runs a command. The command, if any, is always
@@ -31,7 +32,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
 
 from timeline import __version__
-from timeline.text import sanitize
+from timeline.text import sanitize, sanitize_cells
 
 # Only what every command needs is imported here; the rest where it is used. `timeline`
 # (the TUI) must reach its first frame fast: the dates, model, query, diagnostics and
@@ -448,7 +449,7 @@ def _print_table(events: Sequence[Event], total: int) -> None:
     for event in events:
         style = "" if event.status is Status.OCCURRED else "italic"
         # The id goes under the title rather than in a column of its own: ids are long.
-        title = Text(sanitize(event.title), style=style)
+        title = Text(sanitize_cells(event.title), style=style)  # the terminal's widths
         title.append("\n")
         title.append(sanitize(event.id), style="dim")
         title.overflow = "fold"
@@ -773,6 +774,394 @@ def _run_completion(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- curation: new, add-theme, add-event, add-quote, add-source (timeline.edit) ---------
+
+
+def _add_edit_path_argument(parser: argparse.ArgumentParser) -> None:
+    """The dataset to edit: unlike the reading commands, the current folder by default
+    (never the bundled dataset, which is part of the installed program)."""
+    path = parser.add_argument(
+        "path", nargs="?", default=".", metavar="PATH",
+        help="the dataset folder (or its events.yaml) to edit; default: the current folder",
+    )  # fmt: skip
+    PATH_ARGUMENTS[path] = "directory"
+
+
+def _add_new_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "new",
+        help="create an empty dataset folder to build a timeline in",
+        description="Create a dataset folder: events.yaml (with no themes and no events "
+        "yet, and the schema line editors read), its events.schema.json, and an empty "
+        "sources/. It passes `timeline check`. The folder must not exist, or be empty.",
+    )
+    folder = parser.add_argument("directory", metavar="DIR", help="the folder to create")
+    PATH_ARGUMENTS[folder] = "directory"
+    parser.set_defaults(handler=_run_new)
+
+
+NEW_EVENTS_YAML = """\
+# yaml-language-server: $schema=events.schema.json
+version: "1"
+
+themes: {}
+
+events: []
+"""
+"""The events file `timeline new` writes: the edit commands fill both collections."""
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    import os
+
+    from timeline.atomic import new_folder, write_atomically
+    from timeline.interchange.schema import schema_text
+
+    folder = Path(args.directory)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        what = "is not empty" if folder.is_dir() else "exists and is not a folder"
+        raise UsageError(f"'{sanitize(args.directory)}' {what}; choose a new folder")
+    try:
+        with new_folder(folder) as building:
+            (building / "sources").mkdir()
+            write_atomically(building / "events.yaml", NEW_EVENTS_YAML)
+            write_atomically(building / "events.schema.json", schema_text())
+    except OSError as error:
+        raise UsageError(f"cannot create '{sanitize(args.directory)}': {error.strerror}") from None
+    shown = sanitize(os.fspath(folder))
+    print(f"created {shown}: events.yaml, events.schema.json and sources/")
+    print(f"next: timeline add-source ARTICLE.html {shown}")
+    return EXIT_OK
+
+
+def _add_add_theme_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "add-theme",
+        help="add a theme to a dataset's vocabulary",
+        description="Add a theme (an id, a label and a description) at the end of "
+        "`themes` in events.yaml; the rest of the file stays byte for byte as it was.",
+    )
+    parser.add_argument("theme_id", metavar="ID", help="the theme id, such as 'security'")
+    _add_edit_path_argument(parser)
+    parser.add_argument("--label", required=True, help="the name shown for it")
+    parser.add_argument("--description", required=True, help="what it covers, in a sentence")
+    parser.set_defaults(handler=_run_add_theme)
+
+
+def _run_add_theme(args: argparse.Namespace) -> int:
+    from timeline.edit import slug
+
+    if slug(args.theme_id, limit=200) != args.theme_id:
+        raise UsageError(
+            f"theme id '{sanitize(args.theme_id)}' is not a slug (lower-case letters, digits "
+            f"and '-'): try '{sanitize(slug(args.theme_id) or 'theme')}'"
+        )
+    editor = _editor(args)
+    _edit(editor, lambda: editor.add_theme(args.theme_id, args.label, args.description))
+    print(f"added theme '{sanitize(args.theme_id)}' to {sanitize(str(editor.file))}")
+    return EXIT_OK
+
+
+def _add_add_event_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "add-event",
+        help="add an event, with its quotes, to events.yaml in date order",
+        description="Add an event to events.yaml, in date order, as new lines only: the "
+        "rest of the file stays byte for byte as it was. Every quote must be verbatim in "
+        "its source; the event is checked with the rules of `timeline check` and nothing "
+        "is written unless it passes. Give --source and --quote in pairs, in order.",
+    )
+    _add_edit_path_argument(parser)
+    parser.add_argument("--id", help="the event id (default: from the title and date)")
+    parser.add_argument("--date", required=True, help="EDTF: 2023-01-13, 2023-05, 2024-04-10/..")
+    parser.add_argument("--title", required=True, help="a short title")
+    parser.add_argument("--summary", required=True, help="a few sentences on what happened")
+    parser.add_argument(
+        "--status", required=True, choices=("occurred", "scheduled", "planned"),
+        help="occurred, scheduled (fixed for a date) or planned (only intended)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--theme", dest="themes", action="append", default=[], metavar="T",
+        help="a theme id from the vocabulary (repeat for several; see add-theme)",
+    )  # fmt: skip
+    parser.add_argument("--actor", dest="actors", action="append", default=[], metavar="A")
+    parser.add_argument("--place", dest="places", action="append", default=[], metavar="P")
+    parser.add_argument("--date-basis", help="how the date was worked out from the articles")
+    parser.add_argument(
+        "--source", dest="sources", action="append", default=[], metavar="ID",
+        help="the source id of the next --quote (required: an event needs a quote)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--quote", dest="quotes", action="append", default=[], metavar="TEXT",
+        help="a verbatim quote from the --source before it",
+    )  # fmt: skip
+    parser.set_defaults(handler=_run_add_event)
+
+
+def _run_add_event(args: argparse.Namespace) -> int:
+    from timeline.dates import EdtfError, describe, parse_edtf
+    from timeline.edit import NewEvent, suggest_event_id
+
+    if not args.sources or len(args.sources) != len(args.quotes):
+        raise UsageError(
+            "give each quote with its source, in pairs: --source ID --quote TEXT "
+            f"(got {_plural(len(args.sources), '--source')} and "
+            f"{_plural(len(args.quotes), '--quote')})"
+        )
+    try:
+        date = parse_edtf(args.date)
+    except EdtfError as error:
+        raise UsageError(f"--date {sanitize(args.date)}: {sanitize(str(error))}") from None
+    editor = _editor(args)
+    loaded = _edit_base(editor)
+    dataset = loaded.dataset
+    themes = _known("theme", args.themes, [t.id for t in dataset.themes])
+    _known("source", args.sources, [s.id for s in dataset.sources])
+    event_id = args.id or suggest_event_id(
+        args.date, args.title, frozenset(e.id for e in dataset.events)
+    )
+    event = NewEvent(
+        id=event_id,
+        date=args.date,
+        title=args.title,
+        summary=args.summary,
+        themes=tuple(themes),
+        status=args.status,
+        quotes=tuple(zip(args.sources, args.quotes, strict=True)),
+        actors=tuple(args.actors),
+        places=tuple(args.places),
+        date_basis=args.date_basis,
+    )
+    _edit(editor, lambda: editor.add_event(event), loaded)
+    print(
+        f"added event '{sanitize(event_id)}' ({sanitize(describe(date))}) to "
+        f"{sanitize(str(editor.file))}"
+    )
+    print(f"next: timeline show {sanitize(event_id)} {sanitize(args.path)}")
+    return EXIT_OK
+
+
+def _add_add_quote_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "add-quote",
+        help="add a verbatim quote of a source to an event",
+        description="Add a quote to an event's sources in events.yaml, as new lines only. "
+        "The quote is --quote TEXT (verbatim: a near miss is refused with the closest "
+        "passage, as `timeline check` reports it) or --span LINE:COL-LINE:COL, the first "
+        "and last characters of the passage in sources/SOURCE.txt, numbered as `show` "
+        "and `check` number them.",
+    )
+    parser.add_argument("event_id", metavar="EVENT", help="the event's id")
+    parser.add_argument("source_id", metavar="SOURCE", help="the source's id")
+    _add_edit_path_argument(parser)
+    quote = parser.add_mutually_exclusive_group(required=True)
+    quote.add_argument("--quote", metavar="TEXT", help="the quote, verbatim")
+    quote.add_argument("--span", metavar="L:C-L:C", help="where the quote is in the source file")
+    parser.set_defaults(handler=_run_add_quote)
+
+
+def _run_add_quote(args: argparse.Namespace) -> int:
+    editor = _editor(args)
+    loaded = _edit_base(editor)
+    dataset = loaded.dataset
+    event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
+    source_id = _known("source", [args.source_id], [s.id for s in dataset.sources])[0]
+    quote = args.quote
+    if args.span is not None:
+        quote = _span_text(dataset.source(source_id), args.span)
+    _edit(editor, lambda: editor.add_quote(event_id, source_id, quote), loaded)
+    print(f"added a quote of '{sanitize(source_id)}' to event '{sanitize(event_id)}'")
+    return EXIT_OK
+
+
+def _span_text(source: Any, span: str) -> str:
+    """The text of `source` (a `Source`) from LINE:COL to LINE:COL, both inclusive, in
+    the file's numbering (front matter included)."""
+    import re
+
+    match = re.fullmatch(r"(\d+):(\d+)-(\d+):(\d+)", span.strip())
+    if match is None:
+        raise UsageError(f"--span {sanitize(span)}: write it as LINE:COL-LINE:COL (12:1-12:80)")
+    first_line, first_col, last_line, last_col = (int(n) for n in match.groups())
+    lines = source.text.split("\n")
+
+    def offset(line: int, column: int, what: str) -> int:
+        index = line - source.body_line
+        if not 0 <= index < len(lines) or not 1 <= column <= len(lines[index]):
+            raise UsageError(
+                f"--span {sanitize(span)}: the {what} {line}:{column} is not a character of "
+                f"the article's text in {sanitize(source.path)} (its text is lines "
+                f"{source.body_line}-{source.body_line + len(lines) - 1})"
+            )
+        return sum(len(text) + 1 for text in lines[:index]) + column - 1
+
+    start = offset(first_line, first_col, "start")
+    end = offset(last_line, last_col, "end") + 1
+    if end <= start:
+        raise UsageError(f"--span {sanitize(span)}: the end comes before the start")
+    return str(source.text[start:end])
+
+
+def _editor(args: argparse.Namespace) -> Any:
+    """The `Editor` of the dataset at `args.path`."""
+    from timeline.edit import EditError, Editor
+
+    _dataset_path(args)
+    try:
+        return Editor(args.path)
+    except EditError as error:
+        raise UsageError(sanitize(str(error))) from None
+
+
+def _edit_base(editor: Any) -> Loaded:
+    """The dataset as the editor read it; its errors are printed (exit 1): an edit to
+    a dataset that does not load could not be checked."""
+    from timeline.diagnostics import DatasetError
+    from timeline.loader import load_dataset
+
+    try:
+        return load_dataset(editor.file, events_text=editor.text)
+    except DatasetError as error:
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        print("nothing was written: fix these first (`timeline check`)", file=sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+
+
+def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> Loaded:
+    """Make one edit; a refused edit is reported (nothing was written) and ends the
+    command: with the loader's diagnostics and exit 1, or as a usage error. The
+    warnings that the edit brought (those not in `before`) are printed."""
+    from timeline.diagnostics import format_diagnostic
+    from timeline.edit import EditError, FileChangedError
+
+    try:
+        loaded = make()
+    except FileChangedError as error:
+        print(f"{PROG}: error: {sanitize(str(error))}", file=sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    except EditError as error:
+        if not error.diagnostics:
+            raise UsageError(sanitize(str(error))) from None
+        _print_diagnostics(error.diagnostics, sys.stderr)
+        print(f"nothing was written: {sanitize(str(editor.file))} is unchanged", file=sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    known = {(w.code, w.message) for w in before.warnings} if before is not None else set()
+    for warning in loaded.warnings:
+        if (warning.code, warning.message) not in known:
+            print(format_diagnostic(warning), file=sys.stderr)
+    return loaded
+
+
+def _add_add_source_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "add-source",
+        help="turn a saved article (.html, .md, .txt) into sources/<id>.txt",
+        description="Turn a saved article into a source of the dataset: sources/ID.txt "
+        "with its front matter. A saved web page (.html) goes through trafilatura, which "
+        "keeps the article's text word for word and reads its title, date, site name and "
+        "author; a .md or .txt file is taken as it is. What the file does not say comes "
+        "from the flags, and what is still missing is an error: nothing is guessed. The id "
+        "is a slug of the outlet, date and title unless --id is given; an existing source "
+        "is never overwritten. The file's name and SHA-256 are recorded.",
+    )
+    article = parser.add_argument("file", metavar="FILE", help="the saved article")
+    PATH_ARGUMENTS[article] = "file"
+    _add_edit_path_argument(parser)
+    parser.add_argument("--id", help="the source id (default: outlet, date and title)")
+    parser.add_argument("--title", help="the headline (default: the page's)")
+    parser.add_argument("--outlet", help="who published it (default: the page's site name)")
+    parser.add_argument("--published", metavar="EDTF", help="when (default: the page's date)")
+    parser.add_argument("--byline", help="the author (default: the page's)")
+    parser.add_argument(
+        "--kind", choices=("preview", "report", "analysis"),
+        help="a preview of an upcoming event, a report, or an analysis (required: no "
+        "page says it)",
+    )  # fmt: skip
+    parser.set_defaults(handler=_run_add_source)
+
+
+def _run_add_source(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from timeline.atomic import write_atomically
+    from timeline.dates import EdtfError, describe, parse_edtf
+    from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+    from timeline.edit import slug
+    from timeline.ingest import IngestError, missing_fields, read_article, source_text
+    from timeline.model import resolve_dataset
+
+    root, events_file = resolve_dataset(_dataset_path(args))
+    if not events_file.is_file():
+        raise UsageError(f"no dataset at '{sanitize(args.path)}' (create one with `timeline new`)")
+    try:
+        article = read_article(Path(args.file))
+    except IngestError as error:
+        where = Diagnostic(args.file, 1, 1, Severity.ERROR, error.code, str(error))
+        print(format_diagnostic(where), file=sys.stderr)
+        raise CommandFailed(EXIT_PROBLEMS) from None
+    given = {k: getattr(args, k) for k in ("title", "outlet", "published", "byline")}
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v}
+    if args.published:
+        changes["published_basis"] = None  # the page's date was not used
+    article = dataclasses.replace(article, **changes)
+    missing = missing_fields(article, args.kind)
+    if missing:
+        flags = " ".join(f"--{name}" for name in missing)
+        raise UsageError(
+            f"{sanitize(args.file)} does not say its {', '.join(missing)}: give {flags}"
+        )
+    assert article.published is not None
+    try:
+        published = parse_edtf(article.published)
+    except EdtfError as error:
+        raise UsageError(f"--published {sanitize(article.published)}: {error}") from None
+    source_id = args.id or article.source_id()
+    if slug(source_id, limit=200) != source_id:
+        raise UsageError(f"--id '{sanitize(source_id)}' is not a slug: try '{slug(source_id)}'")
+    target = root / "sources" / f"{source_id}.txt"
+    if target.exists() or target.is_symlink():
+        raise UsageError(
+            f"{sanitize(str(target))} already exists: a source is never overwritten "
+            "(give another --id)"
+        )
+    text = source_text(article, source_id, args.kind)
+    _check_source(text, source_id)
+    try:
+        target.parent.mkdir(exist_ok=True)
+        write_atomically(target, text)
+    except OSError as error:
+        raise UsageError(f"cannot write '{sanitize(str(target))}': {error.strerror}") from None
+    print(
+        f"wrote {sanitize(str(target))}: “{sanitize(article.title or '')}”, "
+        f"{sanitize(article.outlet or '')}, {sanitize(describe(published))} "
+        f"({len(article.text):,} characters of text)"
+    )
+    print(
+        f"next: timeline add-event {sanitize(args.path)} --date EDTF --title TEXT --summary "
+        f"TEXT --status occurred --source {source_id} --quote TEXT"
+    )
+    return EXIT_OK
+
+
+def _check_source(text: str, source_id: str) -> None:
+    """Load the new source in a dataset of its own, before it is written: its front
+    matter is checked by the loader's rules (nothing invalid is written)."""
+    import tempfile
+
+    from timeline.diagnostics import DatasetError
+    from timeline.loader import load_dataset
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "sources").mkdir()
+        (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
+        try:
+            load_dataset(Path(folder), events_text=NEW_EVENTS_YAML)
+        except DatasetError as error:
+            _print_diagnostics(error.diagnostics, sys.stderr)
+            print("nothing was written", file=sys.stderr)
+            raise CommandFailed(EXIT_PROBLEMS) from None
+
+
 # -- the registry and main --------------------------------------------------------------
 
 _COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
@@ -785,6 +1174,11 @@ _COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
     _add_schema_parser,
     _add_serve_parser,
     _add_completion_parser,
+    _add_new_parser,
+    _add_add_theme_parser,
+    _add_add_event_parser,
+    _add_add_quote_parser,
+    _add_add_source_parser,
 )
 """One function per command, in help order; each adds its parser and sets `handler`."""
 
@@ -824,8 +1218,9 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 
 
 def _command_name(add: Callable[[_Subparsers], None]) -> str:
-    """`_add_open_parser` → `open` (the naming rule every command follows)."""
-    return add.__name__.removeprefix("_add_").removesuffix("_parser")
+    """`_add_open_parser` → `open`, `_add_add_event_parser` → `add-event` (the naming
+    rule every command follows)."""
+    return add.__name__.removeprefix("_add_").removesuffix("_parser").replace("_", "-")
 
 
 def _command_names(parser: argparse.ArgumentParser) -> set[str]:

@@ -91,8 +91,12 @@ def load_dataset(
     *,
     progress: ProgressCallback | None = None,
     max_bytes: int | None = None,
+    events_text: str | None = None,
 ) -> Loaded:
     """Load and verify a dataset folder (or an `events.yaml` file inside one).
+
+    `events_text`, when given, is read in place of the events file's contents (its
+    sources are still read from the folder): an edit is checked before it is written.
 
     Raises:
         DatasetError: with every diagnostic found, when any of them is an error.
@@ -100,7 +104,8 @@ def load_dataset(
     root, events_file = resolve_dataset(path)
     diagnostics: list[Diagnostic] = []
     try:
-        dataset = _Loader(root, events_file, diagnostics, progress, max_bytes).load()
+        loader = _Loader(root, events_file, diagnostics, progress, max_bytes)
+        dataset = loader.load(events_text)
     except Exception as exc:  # the promise: nothing but DatasetError escapes
         diagnostics.append(
             Diagnostic(
@@ -161,10 +166,12 @@ class _Loader:
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
 
-    def load(self) -> Dataset | None:
-        """Run every step; the dataset, or None when it could not be built at all."""
+    def load(self, text: str | None = None) -> Dataset | None:
+        """Run every step (on `text` rather than the events file, if given); the dataset,
+        or None when it could not be built at all."""
         checks = self.checks
-        text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
+        if text is None:
+            text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
         if text is None:
             return None
         self._progress(0.0)
@@ -321,6 +328,7 @@ _SOURCE_KEYS = (
     "byline",
     "credit",
     "origin",
+    "sha256",
     "notes",
 )
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
@@ -1041,7 +1049,8 @@ def _near_miss_hint(quote: str, near: NearMiss, source: Source) -> str:
     # The passage is shown on one line: the hint must not look like more diagnostics.
     passage = _clip(" ".join(near.passage.split()), 200)
     hint = (
-        f"closest passage, {near.similarity:.0f}% similar, at "
+        # Rounding never makes a near miss "100% similar" (one wrong character in 5,000).
+        f"closest passage, {min(near.similarity, 99):.0f}% similar, at "
         f"{source.path}:{source.body_line + near.line - 1}:{near.column}: “{passage}”"
     )
     difference = _first_difference(normalize(quote), normalize(near.passage))
@@ -1069,24 +1078,36 @@ def _near_miss_hint(quote: str, near: NearMiss, source: Source) -> str:
 def _first_difference(quote: str, passage: str) -> str | None:
     """Where a quote first departs from the closest passage, in words a reader can act on
     ("the quote has ‘а’ (CYRILLIC SMALL LETTER A) where the article has ‘a’")."""
-    if len(quote) > 2000 or len(passage) > 4000:
-        return None  # difflib is quadratic; a hint is not worth a long wait
-    matcher = difflib.SequenceMatcher(None, quote, passage, autojunk=False)
+    # Both start at the same place, so the difference is past their common start:
+    # difflib (quadratic) then only aligns a window around it, for a quote of any length.
+    pairs = enumerate(zip(quote, passage, strict=False))
+    same = next((i for i, (a, b) in pairs if a != b), min(len(quote), len(passage)))
+    start = max(0, same - _DIFF_CONTEXT)
+    window = same + 4 * _DIFF_CONTEXT
+    matcher = difflib.SequenceMatcher(None, quote[start:window], passage[start:window], False)
     for tag, q1, q2, p1, p2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        q1, q2, p1, p2 = q1 + start, q2 + start, p1 + start, p2 + start
         # The passage was widened to whole words, so text only at its edges is context.
         if tag == "insert" and (q1 == 0 or q1 == len(quote)):
             continue
         ours, theirs = _shown(quote[q1:q2]), _shown(passage[p1:p2])
         before = " ".join(quote[:q1].split()[-3:])
         where = f"after “{_clip(before, 40)}”" if before else "at the start"
+        if q1 > 200:  # in a long quote, a few words do not say where
+            where += f" (character {q1 + 1} of the quote)"
         if tag == "replace":
             return f"first difference, {where}: the quote has {ours} where the article has {theirs}"
         if tag == "delete":
             return f"first difference, {where}: the quote has {ours}, which the article does not"
         return f"first difference, {where}: the article has {theirs}, which the quote does not"
     return None
+
+
+_DIFF_CONTEXT = 100
+"""Characters before the first difference that difflib also aligns (four times as many
+after it), so a moved word is still seen as one."""
 
 
 def _shown(fragment: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from timeline.model import Dataset, Event, Quote
 from timeline.text import OffsetMap, normalize, normalize_with_offsets
@@ -31,6 +32,29 @@ __all__ = [
 
 PROBE_LENGTH = 200
 """How much of a quote that is not found is aligned against its article for a hint."""
+
+MAX_OCCURRENCES = 100
+"""Occurrences of a quote are counted up to this many ("occurs 100 times")."""
+
+GRAM = 16
+"""The index of an article holds the piece of this many characters at every `GRAM`th
+offset. Any occurrence of a quote of `INDEXED_LENGTH` characters or more covers one
+whole indexed piece, at one of `GRAM` offsets into the quote: looking those up gives
+every place the quote can start, each then checked with `str.startswith`."""
+
+INDEXED_LENGTH = 2 * GRAM - 1
+"""Quotes at least this long are found through the index; shorter ones by a scan."""
+
+INDEX_AFTER = 64
+"""Searches in one article before its index is built: building it costs about as much
+as a hundred scans of the article, so an article cited by a few quotes never pays for
+it, and one cited by many pays once."""
+
+_CANDIDATE_LIMIT = 1024
+"""More candidate places than this (a quote made of pieces the article repeats very
+often) and the scan is cheaper than checking each."""
+
+_Grams: TypeAlias = "dict[int, int | list[int]]"  # a piece's hash to where it stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +103,12 @@ class ArticleText:
     _map: OffsetMap | None = field(default=None, init=False, repr=False, compare=False)
     _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
     _nfkc: str | None = field(default=None, init=False, repr=False, compare=False)
+    # What each needle gave, so the same quote is searched for once.
+    _located: dict[str, tuple[int, int, int, int, int] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _searches: int = field(default=0, init=False, repr=False, compare=False)
+    _grams: _Grams | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def normalized(self) -> str:
@@ -118,23 +148,50 @@ class ArticleText:
 
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
         """`find_normalized` as a plain tuple (start, end, line, column, occurrences):
-        the loader calls it for every quote of a large file."""
+        the loader calls it for every quote of a large file.
+
+        The same needle is searched for once. After `INDEX_AFTER` searches in one
+        article, a quote of at least `INDEXED_LENGTH` characters is found through an
+        index of the article's `GRAM`-character pieces instead of a scan of the whole
+        article, so the time for all the quotes of an article grows with their number
+        and the article's length added, not multiplied.
+        """
         if not needle:
             return None
+        if needle in self._located:
+            return self._located[needle]
+        at, occurrences = self._occurrences(needle)
+        found = None
+        if at != -1:
+            start, end = self._offsets().span(at, at + len(needle) - 1)
+            line, column = self.line_column(start)
+            found = (start, end, line, column, occurrences)
+        self._located[needle] = found
+        return found
+
+    def _occurrences(self, needle: str) -> tuple[int, int]:
+        """Where `needle` first occurs in the matching form (-1: nowhere), and how many
+        times it occurs (counted up to `MAX_OCCURRENCES`)."""
         normalized = self._normalized
         if normalized is None:
             normalized = self.normalized
+        if len(needle) >= INDEXED_LENGTH:
+            self._searches += 1
+            if self._grams is None and self._searches > INDEX_AFTER:
+                self._grams = _grams(normalized)
+            if self._grams is not None:
+                found = _indexed(normalized, needle, self._grams)
+                if found is not None:
+                    return found
         at = normalized.find(needle)
         if at == -1:
-            return None
+            return -1, 0
         occurrences = 1
         again = normalized.find(needle, at + 1)
-        while again != -1 and occurrences < 100:
+        while again != -1 and occurrences < MAX_OCCURRENCES:
             occurrences += 1
             again = normalized.find(needle, again + 1)
-        start, end = self._offsets().span(at, at + len(needle) - 1)
-        line, column = self.line_column(start)
-        return start, end, line, column, occurrences
+        return at, occurrences
 
     def nearest(self, quote: str) -> NearMiss | None:
         """The passage most like `quote`, for a hint when `find` fails.
@@ -185,6 +242,55 @@ class ArticleText:
     def search_cost(self, quote: str) -> int:
         """About how much work `nearest` does for this quote (characters compared)."""
         return min(len(quote), PROBE_LENGTH) * max(len(self.normalized), 1)
+
+
+def _grams(normalized: str) -> _Grams:
+    """The index of `locate`: the hash of each `GRAM`-character piece at an offset that
+    is a multiple of `GRAM`, to that offset, or to the ascending list of them when the
+    piece repeats.
+
+    Keyed by hash and mostly holding plain offsets, it takes about 6 bytes a character of
+    article (a dict of pieces to lists took 58 MB for a 5 MB article). A hash shared by
+    two different pieces only adds a candidate, and every candidate is checked.
+    """
+    grams: _Grams = {}
+    for offset in range(0, len(normalized) - GRAM + 1, GRAM):
+        key = hash(normalized[offset : offset + GRAM])
+        known = grams.setdefault(key, offset)
+        if known != offset:
+            if isinstance(known, int):
+                grams[key] = [known, offset]
+            else:
+                known.append(offset)
+    return grams
+
+
+def _indexed(normalized: str, needle: str, grams: _Grams) -> tuple[int, int] | None:
+    """`_occurrences` through the index (for a needle of at least `INDEXED_LENGTH`
+    characters); None when there are too many candidates to check."""
+    # An occurrence at `p` covers the indexed piece at the next multiple of GRAM, which
+    # is `shift = -p mod GRAM` characters into the needle: one shift per occurrence.
+    candidates: list[tuple[int, list[int]]] = []
+    total = 0
+    for shift in range(GRAM):
+        found = grams.get(hash(needle[shift : shift + GRAM]))
+        if found is None:
+            continue
+        offsets = [found] if isinstance(found, int) else found
+        total += len(offsets)
+        if total > _CANDIDATE_LIMIT:
+            return None
+        candidates.append((shift, offsets))
+    last = len(normalized) - len(needle)
+    places = sorted(
+        place
+        for shift, offsets in candidates
+        for offset in offsets
+        if 0 <= (place := offset - shift) <= last and normalized.startswith(needle, place)
+    )
+    if not places:
+        return -1, 0
+    return places[0], min(len(places), MAX_OCCURRENCES)
 
 
 def find_quote(article: str, quote: str) -> Match | None:

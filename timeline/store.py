@@ -68,7 +68,7 @@ from timeline.model import (
     sort_by_date,
 )
 from timeline.query.text_index import SearchTables
-from timeline.text import sanitize
+from timeline.text import sanitize, sanitize_cells
 from timeline.views import group_keys
 
 if TYPE_CHECKING:
@@ -790,7 +790,7 @@ class StoredRows:
                 " FROM events WHERE rank >= ? AND rank < ?",
                 (first, first + self._PAGE),
             ):
-                fields = (describe(parse_edtf(r[2])), sanitize(r[3]), Status(r[4]),
+                fields = (describe(parse_edtf(r[2])), sanitize_cells(r[3]), Status(r[4]),
                           decode(r[5], type=strings), r[6])  # fmt: skip
                 self._rows[r[0]] = (r[1], fields)
             row = self._rows[position]

@@ -9,7 +9,8 @@ Two jobs live here, both pure:
 * **Display sanitising** (`sanitize`, `invisible_characters`): control characters become
   visible symbols (ESC shows as ␛) so no data can move the cursor, clear the screen, set
   the clipboard or open links in a terminal; bidi overrides and zero-width characters
-  are reported so a quote that hides text can be flagged.
+  are reported so a quote that hides text can be flagged. `sanitize_cells` also takes
+  apart the emoji sequences terminals give different widths, for text laid out in cells.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "normalize_with_map",
     "normalize_with_offsets",
     "sanitize",
+    "sanitize_cells",
     "sanitize_keeping_offsets",
 ]
 
@@ -347,6 +349,36 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     # output: printing it would raise. Show it as the replacement character.
     text = _SURROGATES.sub("\ufffd", text)
     return _BIDI_CONTROLS.sub(lambda m: f"⟪U+{ord(m.group()):04X}⟫", text)
+
+
+# Regional-indicator letters: a pair is a flag (🇯🇵), one alone shows as a letter in a box.
+_FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{1,2}")
+# Skin tones, VS16 (emoji presentation), tag characters (subdivision flags), and a ZWJ
+# after an emoji, a skin tone or VS16 (the joins of 👨‍👩‍👧 and 🏳️‍🌈).
+_EMOJI_JOINS = re.compile(
+    "[\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+    "|(?<=[\u2000-\u2bff\ufe0f\U0001f000-\U0001faff])\u200d"
+)
+
+
+def _flag_letters(match: re.Match[str]) -> str:
+    return "[" + "".join(chr(ord(char) - 0x1F1E6 + ord("A")) for char in match.group()) + "]"
+
+
+def sanitize_cells(text: str) -> str:
+    """`sanitize`, for text laid out in terminal cells (a row, a table, a wrapped pane):
+    emoji sequences whose width terminals disagree on are taken apart.
+
+    A flag (two regional indicators) becomes its country code (🇯🇵 → `[JP]`); skin-tone
+    modifiers, VS16, tag characters and the zero-width joiners between emoji are
+    dropped (👍🏽 → 👍, 👨‍👩‍👧 → 👨👩👧, ❤️ → ❤). What is left has one width per code
+    point that Rich and terminals agree on (tmux 3.3 draws 👍🏽 four cells wide and ❤️ one,
+    where Rich counts two each). Only for display: the data keeps its exact text.
+    """
+    text = sanitize(text)
+    if text.isascii():
+        return text
+    return _EMOJI_JOINS.sub("", _FLAG.sub(_flag_letters, text))
 
 
 _LINE_BREAKS_TO_SHOW = str.maketrans(

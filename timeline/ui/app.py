@@ -6,11 +6,17 @@ rows from the dataset's store if it has a fresh one (`timeline.store.StoredRows`
 the sidebar, quote pane and overview in their loading state, while a thread worker
 loads the dataset; the screen then fills in place. The same loader reloads the dataset
 when the user presses `r`, keeping the last good data if the new one is invalid.
+
+Edits (a quote captured in the article screen, a new event from the form) go through
+one `timeline.edit.Editor` per session, so `u` can undo them; each is followed by a
+reload in place on the event it touched. An edit is refused when `events.yaml` changed
+on disk since it was loaded.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import work
@@ -18,6 +24,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
+from timeline.text import sanitize
 from timeline.ui.screens.main import MainScreen
 
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from timeline.diagnostics import Diagnostic
+    from timeline.edit import Editor
     from timeline.model import Dataset, Loaded, ProgressCallback
     from timeline.query import EventIndex, Filter
     from timeline.store import StoredRows
@@ -77,6 +85,7 @@ class TimelineApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("r", "reload", "Reload", show=False),
+        Binding("u", "undo", "Undo the last edit", show=False),
         Binding("ctrl+p", "command_palette", "Palette", show=False),
     ]
     """App-wide keys; screens and widgets add their own."""
@@ -111,6 +120,9 @@ class TimelineApp(App[None]):
             load = partial(_load_folder, loaded.dataset.root)
         self._load: Loader = load
         self._loaded = loaded
+        self._editor: Editor | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._select_after_load: str | None = None
         self._preview = preview
         self.failure: tuple[Diagnostic, ...] = ()
         """Why the dataset did not load at start (the caller prints it after exit)."""
@@ -161,6 +173,7 @@ class TimelineApp(App[None]):
             self.call_after_refresh(self._read_dataset, load, initial=True)
             return
         self._report_warnings(loaded.warnings)
+        self._stamp = _stamp(loaded.dataset.root)
         if len(loaded.dataset.events) >= _INDEX_ON_THE_UI_THREAD:
             self.call_after_refresh(
                 self._read_dataset, partial(_already_loaded, loaded), initial=True
@@ -212,10 +225,17 @@ class TimelineApp(App[None]):
         self.main_screen.show_progress(message.fraction)
 
     async def on_dataset_loaded(self, message: DatasetLoaded) -> None:
-        """Show the data the loader read, in place."""
+        """Show the data the loader read, in place (on the event just edited, if any)."""
+        root = message.loaded.dataset.root
+        self._stamp = _stamp(root)
+        if self._editor is not None and self._editor.changed_on_disk():
+            self._editor = None  # changed by someone else, and now reloaded: start afresh
         await self.main_screen.show_data(message.loaded.dataset, message.index)
         self._report_warnings(message.loaded.warnings)
-        if not message.initial:
+        target, self._select_after_load = self._select_after_load, None
+        if target is not None and message.loaded.dataset.has_event(target):
+            self.go_to_event(target)
+        elif not message.initial:
             self.notify(f"Reloaded: {len(message.index):,} events.", timeout=3)
         self._prepare_search()
 
@@ -257,6 +277,77 @@ class TimelineApp(App[None]):
             return
         self.notify("Reloading the dataset…", timeout=2)
         self._read_dataset(self._load, initial=False)
+
+    # -- editing ---------------------------------------------------------------------
+
+    def edit(self, make: Callable[[Editor], object], event_id: str | None, done: str) -> bool:
+        """Make one edit of the dataset on show, then reload in place on `event_id`.
+
+        `make` gets the session's editor. A refusal (the bundled dataset, a file changed
+        on disk since it was loaded, an edit that does not pass the loader's checks) is
+        shown as a notification and nothing is written; whether the edit was made.
+        """
+        from timeline.edit import EditError
+
+        editor = self._editor_for_edit()
+        if editor is None:
+            return False
+        try:
+            make(editor)
+        except EditError as error:
+            self.notify(
+                sanitize(_refusal(error), keep_newlines=True),
+                title="Nothing was written",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return False
+        self.notify(sanitize(done), timeout=4, markup=False)
+        self._select_after_load = event_id
+        self._read_dataset(self._load, initial=False)
+        return True
+
+    def _editor_for_edit(self) -> Editor | None:
+        from timeline.edit import EditError, Editor
+        from timeline.model import bundled_dataset_path
+
+        dataset = self.dataset
+        if dataset is None:
+            self.notify("The dataset is still loading.", timeout=2)
+            return None
+        root = Path(dataset.root)
+        if root.resolve() == bundled_dataset_path().resolve():
+            self.notify(
+                "The bundled dataset is part of the program and is not edited: start your "
+                "own with `timeline new DIR` (see docs/curation.md).",
+                severity="error",
+                timeout=8,
+            )
+            return None
+        if self._editor is None:
+            if _stamp(dataset.root) != self._stamp:
+                self.notify(
+                    "events.yaml changed on disk since it was loaded: press r to reload it, "
+                    "then make the edit again.",
+                    title="Nothing was written",
+                    severity="error",
+                    timeout=10,
+                )
+                return None
+            try:
+                self._editor = Editor(root)
+            except EditError as error:
+                self.notify(sanitize(str(error)), severity="error", markup=False)
+                return None
+        return self._editor
+
+    def action_undo(self) -> None:
+        """Undo the last edit made in this session (the file's bytes from before it)."""
+        if self._editor is None or not self._editor.can_undo:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        self.edit(lambda editor: editor.undo(), None, "Undone: the file is as before the edit.")
 
     # -- entry points for the command palette and deep links -------------------------
 
@@ -325,6 +416,26 @@ class TimelineApp(App[None]):
             marks = theme_marks(ids, labels)
             themes = [(*marks[i], sanitize(label)) for i, label in zip(ids, labels, strict=True)]
         self.push_screen(HelpScreen(sections, themes))
+
+
+def _stamp(root: str) -> tuple[int, int, int] | None:
+    """When and how big the dataset's events file is, to tell whether it changed."""
+    from timeline.model import resolve_dataset
+
+    try:
+        info = resolve_dataset(root)[1].stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def _refusal(error: Exception) -> str:
+    """Why an edit was refused, with the loader's first diagnostics."""
+    from timeline.diagnostics import format_diagnostic
+
+    lines = [str(error)]
+    lines += [format_diagnostic(d) for d in getattr(error, "diagnostics", ())[:3]]
+    return "\n".join(lines)
 
 
 def _adopt_saved_search(index: EventIndex) -> None:

@@ -4,14 +4,20 @@
 another source); the side list shows the excerpts of this article that other events cite,
 and choosing one returns to the timeline on that event. Esc returns to exactly where the
 user was, since the main screen is only covered, never rebuilt.
+
+A passage selected in the article (`ArticleView`'s visual mode, or the mouse) is shown
+below it as it will be quoted; `a` attaches it to the event being read, `A` to any event
+chosen in a command palette, and `E` starts a new event from it (`EventForm`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import SimpleCommand
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -19,7 +25,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from timeline.dates import describe
-from timeline.model import Dataset, Event
+from timeline.model import Dataset, Event, sort_by_date
 from timeline.provenance import citations_of
 from timeline.text import sanitize
 from timeline.ui.layout import update_width_class
@@ -36,8 +42,13 @@ class ArticleScreen(Screen[str | None]):
         Binding("n,right_square_bracket", "next_quote", "Next quote"),
         Binding("p,left_square_bracket", "previous_quote", "Prev quote"),
         Binding("o", "focus_citations", "Excerpts"),
+        # Hidden from the footer: the selection's own line lists them when they apply.
+        Binding("a", "attach", "Quote the selection in this event", show=False),
+        Binding("A", "attach_elsewhere", "Quote the selection in any event", show=False),
+        Binding("E", "new_event", "New event from the selection", show=False),
     ]
-    """Esc goes back; n/p walk the event's quotes; o moves to the list of other excerpts."""
+    """Esc ends a selection, else goes back; n/p walk the event's quotes; o moves to the
+    list of other excerpts; a, A and E use the selected passage."""
 
     AUTO_FOCUS = "#article"
     """Reading keys go to the article text."""
@@ -63,7 +74,9 @@ class ArticleScreen(Screen[str | None]):
         """The article on the left, other excerpts of it on the right."""
         yield Static(id="article-head")
         with Horizontal(id="article-body"):
-            yield ArticleView(id="article")
+            with Vertical(id="article-main"):
+                yield ArticleView(id="article")
+                yield Static(id="selection-preview")
             with Vertical(id="article-side"):
                 yield Static(id="article-side-label")
                 yield _Excerpts(id="citations")
@@ -71,6 +84,7 @@ class ArticleScreen(Screen[str | None]):
 
     def on_mount(self) -> None:
         """Show the chosen quote and put the keyboard in the article."""
+        self.query_one("#selection-preview").display = False
         update_width_class(self, self.app.size.width)
         self._show()
         self.query_one(ArticleView).focus()
@@ -160,8 +174,84 @@ class ArticleScreen(Screen[str | None]):
         citations.focus()
 
     def action_back(self) -> None:
-        """Return to the timeline, exactly as it was."""
-        self.dismiss(None)
+        """End the selection if there is one, else return to the timeline as it was."""
+        if not self.query_one(ArticleView).clear_selection():
+            self.dismiss(None)
+
+    # -- quoting the selection -------------------------------------------------------
+
+    @property
+    def source_id(self) -> str:
+        """The id of the article on show."""
+        return self._event.quotes[self._quote_index].source_id
+
+    def selected_quote(self) -> str | None:
+        """The selected passage exactly as the article has it, or None."""
+        span = self.query_one(ArticleView).selection
+        if span is None:
+            return None
+        return self._dataset.source(self.source_id).text[span[0] : span[1]]
+
+    def on_article_view_selection_changed(self, message: ArticleView.SelectionChanged) -> None:
+        """Show the selection as it will be quoted, with the keys that use it."""
+        preview = self.query_one("#selection-preview", Static)
+        quote = self.selected_quote()
+        preview.display = quote is not None
+        if quote is not None:
+            shown = " ".join(sanitize(quote).split())
+            preview.update(
+                Content.assemble(
+                    (f"“{_clipped(shown)}”", "bold"),
+                    (
+                        f"  {len(quote)} characters · a: quote in this event · A: in any "
+                        "event · E: new event · Esc: cancel",
+                        "$text-muted",
+                    ),
+                )
+            )
+
+    def _quote_or_hint(self) -> str | None:
+        quote = self.selected_quote()
+        if quote is None:
+            self.notify("Select a passage first: v, then w/b and s/S, or drag the mouse.")
+        return quote
+
+    def attach_to(self, event_id: str) -> None:
+        """Add the selected passage as a quote of `event_id` (checked, then written)."""
+        quote = self._quote_or_hint()
+        if quote is not None:
+            app: Any = self.app
+            app.edit(
+                lambda editor: editor.add_quote(event_id, self.source_id, quote),
+                event_id,
+                f"Quote added to {event_id}.",
+            )
+
+    def action_attach(self) -> None:
+        """Quote the selection in the event being read."""
+        self.attach_to(self._event.id)
+
+    def action_attach_elsewhere(self) -> None:
+        """Choose, in a command palette, the event to quote the selection in."""
+        if self._quote_or_hint() is None:
+            return
+        commands = [
+            SimpleCommand(
+                f"{describe(event.date)}  {sanitize(event.title)}",
+                partial(self.attach_to, event.id),
+                sanitize(event.id),
+            )
+            for event in sort_by_date(self._dataset.events)
+        ]
+        self.app.search_commands(commands, placeholder="Quote the selection in which event…")
+
+    def action_new_event(self) -> None:
+        """Open the new-event form with the selection as its first quote."""
+        from timeline.ui.screens.event_form import EventForm
+
+        quote = self._quote_or_hint()
+        if quote is not None:
+            self.app.push_screen(EventForm(self._dataset, self.source_id, quote))
 
     def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
         """Jump to the event that cites the chosen excerpt."""

@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from timeline.dates import describe
 from timeline.model import Dataset, Event, Source, Theme
-from timeline.text import sanitize
+from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import ArticleRequested
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS
@@ -78,7 +78,7 @@ def _split_path(path: str, width: int) -> list[str]:
 
 def _wrap(text: str, width: int) -> list[str]:
     """`text` made safe for the terminal and wrapped to `width` cells (at least one line)."""
-    safe = sanitize(text)
+    safe = sanitize_cells(text)
     return [safe[start:end] for start, end in wrap_offsets(safe, width)] or [""]
 
 
@@ -261,7 +261,7 @@ class DetailPane(ScrollView, can_focus=True):
             except KeyError:
                 label = theme_id
             letter, colour = self.theme_marks.get(theme_id, ("■", ""))
-            text = sanitize(f"{letter} {label}")
+            text = sanitize_cells(f"{letter} {label}")
             style = Style(color=colour) if colour else Style()
             if lines and used + 2 + cell_len(text) <= width:
                 lines[-1].append(("  ", ""))
@@ -281,7 +281,7 @@ class DetailPane(ScrollView, can_focus=True):
         source = self._source(quote.source_id)
         indent = " " * _QUOTE_INDENT
         inner = max(1, width - _QUOTE_INDENT)
-        where = sanitize(f"{source.path}:{quote.span.line}:{quote.span.column}")
+        where = sanitize_cells(f"{source.path}:{quote.span.line}:{quote.span.column}")
         lines = [_Line(((t, _QUOTE),), index) for t in _wrap(f"“{quote.text}”", width)]
         byline = f"— {source.outlet}, {describe(source.published)}"
         lines.extend(_Line(((t, _SOURCE),), index) for t in _wrap(byline, width))

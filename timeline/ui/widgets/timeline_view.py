@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from timeline.dates import describe
 from timeline.model import Event, Status
-from timeline.text import sanitize
+from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
 from timeline.views import Heading, TimelineRows, month_of_key, theme_letters, wrap_offsets
@@ -70,8 +70,8 @@ _COUNT_FROM_WIDTH = 60
 """Narrower than this, a row shows no source count."""
 
 RowFields = tuple[str, str, Status, Sequence[str], int]
-"""What one event row shows: date label, title (both sanitized), status, theme ids, and
-the number of sources."""
+"""What one event row shows: date label, title (both sanitized, the title by
+`sanitize_cells`), status, theme ids, and the number of sources."""
 
 
 class _RowStyles(NamedTuple):
@@ -127,7 +127,7 @@ class EventRows:
             event = self._events[position]
             row = (
                 describe(event.date),
-                sanitize(event.title),
+                sanitize_cells(event.title),
                 event.status,
                 event.themes,
                 len(event.source_ids),
