@@ -188,6 +188,8 @@ CODES: dict[str, str] = {
     "source-path": "A file in `sources/` that is a link leading outside `sources/` (to "
     "another folder, to `/dev/zero`, …), a broken link or a link loop. Never opened.",
     "source-id": "A source's `id` differs from its file name.",
+    "bad-ignore": "An entry of a source's `ignore:` list (page furniture that "
+    "`timeline coverage` skips) that is not the whole text of any line of the article.",
     "quote-empty": "A citation's quote is missing, empty or blank.",
     "quote-not-found": "A quote is not in its article, even after normalisation. The hint "
     "gives the closest passage (`file:line:col`, % similar) and, when that is the cause, "

@@ -91,3 +91,26 @@ def test_article_screen_at_80x24(snap_compare: Any) -> None:
 
 def test_help_screen_at_80x24(snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_as_of_walk_at_80x24(snap_compare: Any) -> None:
+    """Two articles in: the Yomiuri report's events marked new, the G7 still expected."""
+
+    async def step_twice(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("greater_than_sign", "greater_than_sign", *"jjjjjj")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=step_twice)
+
+
+def test_article_uncited_gutter_at_80x24(snap_compare: Any) -> None:
+    """The blog's uncited sentences marked in the gutter, `u` on the first."""
+
+    async def open_blog(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("enter", "u")
+        await pilot.pause()
+
+    app = make_app(event="dicas-forum")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_blog)

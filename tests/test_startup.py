@@ -322,12 +322,12 @@ async def test_the_sidebar_fills_by_itself_right_after_start() -> None:
         sidebar = _main(app).query_one(FilterSidebar)
         assert sidebar.filled
         # The controls sit in the focus chain where they always were: Shift+Tab from
-        # the timeline goes back to the sidebar's last box.
+        # the timeline goes back to the sidebar's last box (the as-of date).
         timeline_view: object = _main(app).query_one(TimelineView)
         assert app.focused is timeline_view
         await pilot.press("shift+tab")
-        date_to: object = sidebar.query_one("#date-to", Input)
-        assert app.focused is date_to
+        as_of: object = sidebar.query_one("#as-of", Input)
+        assert app.focused is as_of
 
 
 async def test_a_reload_fills_the_same_screen_in_place(dataset_copy: Path) -> None:

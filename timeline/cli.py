@@ -54,8 +54,10 @@ __all__ = [
     "PATH_ARGUMENTS",
     "CommandFailed",
     "UsageError",
+    "add_as_of_argument",
     "add_filter_arguments",
     "add_path_argument",
+    "as_of_day",
     "build_parser",
     "dumps_json",
     "filter_from_args",
@@ -148,8 +150,28 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    """Add `--as-of D`: the dataset as it was known on D (`timeline.asof`), which
+    `load_for_command` applies."""
+    parser.add_argument(
+        "--as-of", dest="as_of", metavar="D",
+        help="the data as known on this EDTF date (to its last day): only articles "
+        "certainly published by then, and events dated later shown as expected",
+    )  # fmt: skip
+
+
+def as_of_day(args: argparse.Namespace) -> int | None:
+    """The day of `--as-of` (the last day its EDTF date can mean), or None.
+
+    Raises:
+        UsageError: an invalid EDTF date.
+    """
+    return _date_bound("--as-of", getattr(args, "as_of", None), upper=True)
+
+
 def load_for_command(args: argparse.Namespace) -> Loaded:
-    """Load the dataset named by `args.path` (default: the bundled one).
+    """Load the dataset named by `args.path` (default: the bundled one), as known on
+    the day of `--as-of` where the command has that flag (`add_as_of_argument`).
 
     A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
     (exit 1) is raised; its warnings are printed to stderr too. A path that does not
@@ -166,6 +188,12 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
         raise CommandFailed(EXIT_PROBLEMS) from None
     for warning in loaded.warnings:
         print(format_diagnostic(warning), file=sys.stderr)
+    day = as_of_day(args)
+    if day is not None:
+        from timeline.asof import dataset_as_of
+        from timeline.model import Loaded
+
+        loaded = Loaded(dataset_as_of(loaded.dataset, day), loaded.warnings)
     return loaded
 
 
@@ -250,6 +278,7 @@ def _add_open_parser(subparsers: _Subparsers) -> None:
         help="open filtered to this data theme id (repeat for any of several)",
     )  # fmt: skip
     parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
+    add_as_of_argument(parser)
     parser.set_defaults(handler=_run_open)
 
 
@@ -264,6 +293,7 @@ def _run_open(args: argparse.Namespace) -> int:
     from timeline.store import Store, store_path
 
     path = _dataset_path(args)
+    as_of = as_of_day(args)
     db = store_path(path)
     store = Store.open(db, path) if db is not None else None
     if store is not None:
@@ -274,14 +304,23 @@ def _run_open(args: argparse.Namespace) -> int:
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
         app = ui.make_app(
-            path, preview=rows, event=event, themes=tuple(themes), search=args.search or None
+            path,
+            preview=rows,
+            event=event,
+            themes=tuple(themes),
+            search=args.search or None,
+            as_of=as_of,
         )
         return ui.run_app(app)
     if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
         # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
         # --event or --theme is reported inside the app, which cannot know them sooner.
         app = ui.make_app(
-            path, event=args.event, themes=tuple(args.themes), search=args.search or None
+            path,
+            event=args.event,
+            themes=tuple(args.themes),
+            search=args.search or None,
+            as_of=as_of,
         )
         return ui.run_app(app)
     loaded = _load_quietly(path)
@@ -291,7 +330,12 @@ def _run_open(args: argparse.Namespace) -> int:
     if args.event is not None:
         event = _known("event", [args.event], [e.id for e in dataset.events])[0]
     app = ui.make_app(
-        path, loaded=loaded, event=event, themes=tuple(themes), search=args.search or None
+        path,
+        loaded=loaded,
+        event=event,
+        themes=tuple(themes),
+        search=args.search or None,
+        as_of=as_of,
     )
     return ui.run_app(app)
 
@@ -370,6 +414,7 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
     )
     add_path_argument(parser)
     add_filter_arguments(parser)
+    add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("table", "plain", "json", "csv"), default=None,
         help="table (default on a terminal), plain (default when piped), json or csv",
@@ -475,6 +520,7 @@ def _add_show_parser(subparsers: _Subparsers) -> None:
     )
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
+    add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
@@ -486,6 +532,13 @@ def _run_show(args: argparse.Namespace) -> int:
 
     loaded = load_for_command(args)
     dataset = loaded.dataset
+    if args.as_of is not None and not dataset.has_event(args.event_id):
+        args.as_of, day = None, args.as_of
+        if load_for_command(args).dataset.has_event(args.event_id):
+            raise UsageError(
+                f"event {sanitize(args.event_id)!r} is not known as of {sanitize(day)}: "
+                "no article published by then reports it"
+            )
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
     event = dataset.event(event_id)
     if args.format == "json":
@@ -527,6 +580,61 @@ def _block(text: str, indent: int) -> str:
     return sanitize(text, keep_newlines=True).replace("\n", "\n" + " " * indent)
 
 
+# -- coverage ---------------------------------------------------------------------------
+
+
+def _add_coverage_parser(subparsers: _Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "coverage",
+        help="how much of each article the events quote, and what no event cites yet",
+        description="For every article: the share of its sentences that some event quotes, "
+        "and each uncited paragraph or sentence as path:line:col with its first words. "
+        "Lines named in a source's front matter `ignore:` list (page furniture) are not "
+        "counted.",
+    )
+    add_path_argument(parser)
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    parser.set_defaults(handler=_run_coverage)
+
+
+def _run_coverage(args: argparse.Namespace) -> int:
+    from timeline.coverage import coverage
+
+    articles = coverage(load_for_command(args).dataset)
+    counted = sum(a.sentences for a in articles)
+    cited = sum(a.cited for a in articles)
+    if args.format == "json":
+        records = [
+            {
+                "source": a.source_id,
+                "path": a.path,
+                "sentences": a.sentences,
+                "cited": a.cited,
+                "ignored_lines": a.ignored_lines,
+                "uncited": [
+                    {"kind": p.kind, "line": p.line, "column": p.column, "text": p.text}
+                    for p in a.uncited
+                ],
+            }
+            for a in articles
+        ]
+        print(dumps_json({"articles": records, "sentences": counted, "cited": cited}))
+        return EXIT_OK
+    for a in articles:
+        ignored = f", {_plural(a.ignored_lines, 'line')} ignored" if a.ignored_lines else ""
+        print(
+            f"{sanitize(a.path)}  {a.cited} of {_plural(a.sentences, 'sentence')} cited "
+            f"({a.share:.0%}){ignored}"
+        )
+        for p in a.uncited:
+            print(f"  {sanitize(a.path)}:{p.line}:{p.column}  {p.kind}  {sanitize(p.first_words)}")
+    share = f" ({cited / counted:.0%})" if counted else ""
+    print(f"all articles  {cited} of {_plural(counted, 'sentence')} cited{share}")
+    return EXIT_OK
+
+
 # -- export, import, schema, serve, completion (timeline.interchange) -------------------
 
 
@@ -548,6 +656,7 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     PATH_ARGUMENTS[output] = "file"
     _add_raw_argument(parser)
     add_filter_arguments(parser)
+    add_as_of_argument(parser)
     parser.set_defaults(handler=_run_export)
 
 
@@ -1169,6 +1278,7 @@ _COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
     _add_check_parser,
     _add_list_parser,
     _add_show_parser,
+    _add_coverage_parser,
     _add_export_parser,
     _add_import_parser,
     _add_schema_parser,
@@ -1295,7 +1405,13 @@ def _plain_open_args(path: str | None = None) -> Any:
     """The parsed arguments of plain `timeline` (no arguments at all), or of `timeline
     PATH` with a PATH that is neither a flag nor a command's name."""
     return SimpleNamespace(
-        command=_DEFAULT_COMMAND, path=path, event=None, themes=[], search=None, handler=_run_open
+        command=_DEFAULT_COMMAND,
+        path=path,
+        event=None,
+        themes=[],
+        search=None,
+        as_of=None,
+        handler=_run_open,
     )
 
 

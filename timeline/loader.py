@@ -332,7 +332,7 @@ _SOURCE_KEYS = (
     "notes",
 )
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
-_SOURCE_KEY_SET = frozenset(_SOURCE_KEYS)
+_SOURCE_KEY_SET = frozenset((*_SOURCE_KEYS, "ignore"))
 _KINDS = {kind.value: kind for kind in SourceKind}
 
 
@@ -523,7 +523,9 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         kind = checks.choice(_KINDS, value, node.value_at["kind"], "kind")
     if source_id is None or not fields["title"] or not fields["outlet"]:
         return None
-    if published is None or kind is None:
+    body_line = text.count("\n", 0, body_start) + 1
+    ignore = _ignored_lines(checks, node, body, body_line)
+    if published is None or kind is None or ignore is None:
         return None
     source = Source(
         id=source_id,
@@ -536,11 +538,46 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         credit=fields["credit"],
         path=f"sources/{path.name}",
         text=body,
-        body_line=text.count("\n", 0, body_start) + 1,
+        body_line=body_line,
         origin=fields["origin"],
         notes=fields["notes"],
+        ignore=ignore,
     )
     return source, ArticleText(body)
+
+
+def _ignored_lines(
+    checks: _Checks, node: YMap, body: str, body_line: int
+) -> tuple[int, ...] | None:
+    """The file lines that the front matter's `ignore:` entries name, each entry the
+    whole text of one or more lines of the article (page furniture such as a byline);
+    None after reporting every entry that names no line."""
+    seq = node.items.get("ignore")
+    if seq is None:
+        return ()
+    entries = checks.texts(node, "ignore", "the source")
+    if not isinstance(seq, YSeq):
+        return None
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(body.split("\n")):
+        lines.setdefault(line.strip(), []).append(body_line + number)
+    ok = len(entries) == len(seq.items)
+    found: list[int] = []
+    for entry, at in zip(seq.items, seq.item_at, strict=True):
+        if not isinstance(entry, str) or not entry.strip():
+            continue  # `texts` reported it
+        numbers = lines.get(entry.strip())
+        if numbers is None:
+            checks.error(
+                at,
+                "bad-ignore",
+                f"ignore entry {_clip(entry)!r} is not the whole text of any line of the "
+                "article (copy the line, such as a byline or a photo credit, as it is)",
+            )
+            ok = False
+        else:
+            found += numbers
+    return tuple(sorted(set(found))) if ok else None
 
 
 def _file_kind(mode: int) -> str:

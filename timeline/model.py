@@ -123,6 +123,8 @@ class Source(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     `text` is the article body after the front matter; `body_line` is the file line on
     which that body starts. `origin` names the raw file the text came from and `notes`
     says what was removed from it (page furniture), where the front matter gives them.
+    `ignore` holds the file lines that the front matter marks as page furniture (its
+    `ignore:` entries name them by their text), which `timeline.coverage` does not count.
     """
 
     id: str
@@ -138,6 +140,7 @@ class Source(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     body_line: int
     origin: str | None = None
     notes: str | None = None
+    ignore: tuple[int, ...] = ()
 
 
 class Quote(msgspec.Struct, frozen=True, gc=False):

@@ -94,7 +94,8 @@ CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode
 CREATE TABLE themes (position INTEGER PRIMARY KEY, id TEXT, label TEXT, description TEXT);
 CREATE TABLE sources (position INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT,
     outlet TEXT, published TEXT, published_basis TEXT, kind TEXT, byline TEXT,
-    credit TEXT, path TEXT, text TEXT, body_line INTEGER, origin TEXT, notes TEXT);
+    credit TEXT, path TEXT, text TEXT, body_line INTEGER, origin TEXT, notes TEXT,
+    ignore_lines TEXT);
 CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, date TEXT,
     title TEXT, themes TEXT, actors TEXT, places TEXT, status TEXT, source_ids TEXT,
     summary TEXT, date_basis TEXT, rank INTEGER, heading INTEGER);
@@ -349,10 +350,11 @@ def _insert(
         ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
     )
     connection.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
-             s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes)
+             s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes,
+             msgspec.json.encode(s.ignore))
             for n, s in enumerate(dataset.sources)
         ),
     )  # fmt: skip
@@ -579,10 +581,11 @@ class Store:
                 id=r[0], title=r[1], outlet=r[2], published=date(r[3]), published_basis=r[4],
                 kind=SourceKind(r[5]), byline=r[6], credit=r[7], path=r[8], text=r[9],
                 body_line=r[10], origin=r[11], notes=r[12],
+                ignore=decode(r[13], type=tuple[int, ...]),
             )
             for r in self._query(
                 "SELECT id, title, outlet, published, published_basis, kind, byline, credit,"
-                " path, text, body_line, origin, notes FROM sources ORDER BY position"
+                " path, text, body_line, origin, notes, ignore_lines FROM sources ORDER BY position"
             )
         )  # fmt: skip
         quotes = self._all_quotes() if details else {}

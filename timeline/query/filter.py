@@ -34,6 +34,11 @@ class Filter:
     `date_from`/`date_to` are day numbers (`timeline.dates.day_number`) and an event
     counts when its EDTF bounds overlap them. `text` is split into words, each of which
     must occur, case-insensitively, in the title, summary or a quote.
+
+    `as_of`, a day number, shows the dataset as it was known that day
+    (`timeline.asof`): only the events that sources published by then report, with
+    their status as it then stood. The other fields apply to the events so seen; the
+    reference for it is `timeline.asof.dataset_as_of` followed by `filter_events`.
     """
 
     themes: frozenset[str] = frozenset()
@@ -44,6 +49,7 @@ class Filter:
     date_from: int | None = None
     date_to: int | None = None
     text: str = ""
+    as_of: int | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -6,21 +6,25 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from timeline.asof import event_as_of, sources_known
 from timeline.model import Dataset, Event, Status, sort_by_date
 from timeline.query.counts import LazyCounts, count_all, mask_to_positions, positions_to_mask
 from timeline.query.date_index import DateIndex
 from timeline.query.filter import FacetCounts, Filter
 from timeline.query.text_index import SearchTables, TextIndex
 
-__all__ = ["EventIndex", "SearchResult"]
+__all__ = ["AsOfView", "EventIndex", "SearchResult"]
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """The events that passed a filter: `positions` ascending, and the same as a bitset."""
+    """The events that passed a filter: `positions` ascending, and the same as a bitset.
+
+    `as_of` is the filter's as-of day, which the facet counts of the result follow."""
 
     positions: list[int]
     mask: int
+    as_of: int | None = None
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -52,6 +56,7 @@ class EventIndex:
     _lower: list[int] = field(init=False, repr=False)
     _upper: list[int] = field(init=False, repr=False)
     _all: int = field(init=False, repr=False)
+    _as_of_views: dict[int, AsOfView] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.events = sort_by_date(self.dataset.events)
@@ -79,6 +84,7 @@ class EventIndex:
         self._lower = [event.date.lower for event in self.events]
         self._upper = [event.date.upper for event in self.events]
         self._all = (1 << size) - 1
+        self._as_of_views = {}
 
     def __len__(self) -> int:
         return len(self.events)
@@ -139,6 +145,11 @@ class EventIndex:
         typed one more letter); the answer is the same with or without it.
         """
         mask = self._all if within is None else within.mask
+        source_masks, status_masks = self._source_masks, self._status_masks
+        view = None if filt.as_of is None else self.as_of_view(filt.as_of)
+        if view is not None:
+            mask &= view.reach
+            source_masks, status_masks = view.source_masks, view.status_masks
         if filt.themes:
             groups = [self._theme_masks.get(theme, 0) for theme in filt.themes]
             if filt.all_themes:
@@ -148,8 +159,8 @@ class EventIndex:
                 mask &= _union(groups)
         for values, masks in (
             (filt.actors, self._actor_masks),
-            (filt.sources, self._source_masks),
-            (filt.statuses, self._status_masks),
+            (filt.sources, source_masks),
+            (filt.statuses, status_masks),
         ):
             if values:
                 mask &= _union(masks.get(value, 0) for value in values)  # type: ignore[call-overload]
@@ -172,7 +183,57 @@ class EventIndex:
                 mask &= text.term_mask(term)
                 if not mask:
                     break
-        return SearchResult(mask_to_positions(mask), mask)
+            if view is not None and mask & view.partial:
+                mask = self._recheck_partial(mask, view, terms)
+        return SearchResult(mask_to_positions(mask), mask, filt.as_of)
+
+    def as_of_view(self, day: int) -> AsOfView:
+        """The bitsets of the dataset as known on `day` (`timeline.asof`), built from
+        the per-source bitsets once per day and kept: stepping back and forth through
+        the publication days costs nothing after the first visit."""
+        view = self._as_of_views.get(day)
+        if view is not None:
+            return view
+        known = sources_known(self.dataset.sources, day)
+        source_masks = {s: m for s, m in self._source_masks.items() if s in known}
+        reach = _union(source_masks.values())
+        partial = reach & _union(m for s, m in self._source_masks.items() if s not in known)
+        if self._date_index is not None:
+            later = self._all & ~self._date_index.until(day)
+        else:
+            starts = enumerate(self._lower)
+            later = positions_to_mask([i for i, low in starts if low > day], len(self))
+        occurred = self._status_masks.get(Status.OCCURRED, 0)
+        status_masks = {s: m & reach for s, m in self._status_masks.items()}
+        status_masks[Status.OCCURRED] = occurred & reach & ~later
+        status_masks[Status.SCHEDULED] = (
+            self._status_masks.get(Status.SCHEDULED, 0) | occurred & later
+        ) & reach
+        view = AsOfView(day, known, reach, partial, source_masks, status_masks)
+        self._as_of_views[day] = view
+        return view
+
+    def _recheck_partial(self, mask: int, view: AsOfView, terms: tuple[str, ...]) -> int:
+        """Drop the events that matched the words only in quotes not yet published: the
+        few events with some sources unknown on the day are searched again as then."""
+        from timeline.query.filter import event_search_text
+
+        for i in mask_to_positions(mask & view.partial):
+            seen = event_as_of(self.dataset.full(self.events[i]), view.known, view.day)
+            haystack = "" if seen is None else event_search_text(seen)
+            if not all(term in haystack for term in terms):
+                mask &= ~(1 << i)
+        return mask
+
+    def event_as_of(self, position: int, day: int | None) -> Event:
+        """The event at `position` as shown on `day` (None: as it is): only the quotes
+        and status known then, its details loaded if they were not."""
+        event = self.dataset.full(self.events[position])
+        if day is None:
+            return event
+        view = self.as_of_view(day)
+        seen = event_as_of(event, view.known, day)
+        return event if seen is None else seen
 
     def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:
         """The date range by a loop over the events, before `prepare_search` has run."""
@@ -195,13 +256,20 @@ class EventIndex:
     def counts(self, result: SearchResult) -> FacetCounts:
         """Facet counts over a result: one AND and a popcount per facet value."""
         mask = result.mask
+        sources, statuses = self._facet_masks(result)
         return FacetCounts(
             count_all(self._theme_masks, mask),
             count_all(self._actor_masks, mask),
-            count_all(self._source_masks, mask),
-            count_all(self._status_masks, mask),
+            count_all(sources, mask),
+            count_all(statuses, mask),
             len(result.positions),
         )
+
+    def _facet_masks(self, result: SearchResult) -> tuple[dict[str, int], dict[Status, int]]:
+        if result.as_of is None:
+            return self._source_masks, self._status_masks
+        view = self.as_of_view(result.as_of)
+        return view.source_masks, view.status_masks
 
     def lazy_counts(self, result: SearchResult) -> FacetCounts:
         """The same counts as `counts`, but actors and sources counted as looked up.
@@ -211,11 +279,12 @@ class EventIndex:
         them. Themes and statuses, a handful each, are counted at once.
         """
         mask = result.mask
+        sources, statuses = self._facet_masks(result)
         return FacetCounts(
             count_all(self._theme_masks, mask),
             LazyCounts(self._actor_masks, mask),
-            LazyCounts(self._source_masks, mask),
-            count_all(self._status_masks, mask),
+            LazyCounts(sources, mask),
+            count_all(statuses, mask),
             len(result.positions),
         )
 
@@ -227,6 +296,20 @@ class EventIndex:
     def position_of(self, event_id: str) -> int | None:
         """Where the event with this id stands in date order, or None."""
         return self.positions.get(event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AsOfView:
+    """The bitsets of an `EventIndex` as known on `day`: `reach` the events that the
+    `known` sources report, `partial` those of them that unknown sources report too,
+    and the source and status bitsets of the events as then seen."""
+
+    day: int
+    known: frozenset[str]
+    reach: int
+    partial: int
+    source_masks: dict[str, int]
+    status_masks: dict[Status, int]
 
 
 def _union(masks: Iterable[int]) -> int:

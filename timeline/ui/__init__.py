@@ -41,12 +41,14 @@ def make_app(
     event: str | None = None,
     themes: tuple[str, ...] = (),
     search: str | None = None,
+    as_of: int | None = None,
 ) -> TimelineApp:
     """The app for the dataset at `path` (None: the bundled one).
 
     It starts on `loaded` if given (data the caller has checked), else on the rows of
     `preview` (the dataset's fresh store) while the data loads from it, else in its
-    loading state while the dataset is opened in a thread worker. A reload always opens
+    loading state while the dataset is opened in a thread worker. `as_of` (a day
+    number) opens it as known on that day. A reload always opens
     `path` again (`timeline.store.open_dataset`).
     """
     from functools import partial
@@ -55,10 +57,10 @@ def make_app(
     from timeline.ui.app import TimelineApp
 
     initial = None
-    if themes or search:
+    if themes or search or as_of is not None:
         from timeline.query import Filter
 
-        initial = Filter(themes=frozenset(themes), text=search or "")
+        initial = Filter(themes=frozenset(themes), text=search or "", as_of=as_of)
     return TimelineApp(
         loaded,
         load=partial(open_dataset, path, details=False),

@@ -1,9 +1,11 @@
 """The article screen: one source's full text with the chosen quote highlighted.
 
 `n`/`p` step through the event's quotes (switching article when a quote comes from
-another source); the side list shows the excerpts of this article that other events cite,
-and choosing one returns to the timeline on that event. Esc returns to exactly where the
-user was, since the main screen is only covered, never rebuilt.
+another source); lines holding a passage no event cites (`timeline.coverage`) are marked
+in the gutter, and `c` scrolls to the next one; the side list shows the excerpts of this
+article that other events cite, and choosing one returns to the timeline on that event.
+Esc returns to exactly where the user was, since the main screen is only covered, never
+rebuilt.
 
 A passage selected in the article (`ArticleView`'s visual mode, or the mouse) is shown
 below it as it will be quoted; `a` attaches it to the event being read, `A` to any event
@@ -24,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from timeline.coverage import article_coverage
 from timeline.dates import describe
 from timeline.model import Dataset, Event, sort_by_date
 from timeline.provenance import citations_of
@@ -46,6 +49,8 @@ class ArticleScreen(Screen[str | None]):
         Binding("a", "attach", "Quote the selection in this event", show=False),
         Binding("A", "attach_elsewhere", "Quote the selection in any event", show=False),
         Binding("E", "new_event", "New event from the selection", show=False),
+        # `u` is the app's undo: the next uncited passage is `c`, as in coverage.
+        Binding("c", "next_uncited", "Uncited"),
     ]
     """Esc ends a selection, else goes back; n/p walk the event's quotes; o moves to the
     list of other excerpts; a, A and E use the selected passage."""
@@ -122,8 +127,10 @@ class ArticleScreen(Screen[str | None]):
             if other.id != event.id
         ]
         cited_spans = [(q.span.start, q.span.end) for _, q in citations]
+        quoted = [*cited_spans, *((q.span.start, q.span.end) for q in event.quotes)]
+        uncited = [(p.start, p.end) for p in article_coverage(source, quoted).uncited]
         self.query_one(ArticleView).show_article(
-            source.text, (quote.span.start, quote.span.end), cited_spans
+            source.text, (quote.span.start, quote.span.end), cited_spans, uncited
         )
         label = self.query_one("#article-side-label", Static)
         count = len(citations)
@@ -165,6 +172,11 @@ class ArticleScreen(Screen[str | None]):
     def action_previous_quote(self) -> None:
         """Show the event's previous quote (wrapping round)."""
         self._step(-1)
+
+    def action_next_uncited(self) -> None:
+        """Scroll to the next passage of the article that no event cites."""
+        if self.query_one(ArticleView).next_uncited() is None:
+            self.notify("Every passage of this article is cited or ignored.", timeout=2)
 
     def action_focus_citations(self) -> None:
         """Move the keyboard to the list of other excerpts."""

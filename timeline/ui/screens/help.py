@@ -24,6 +24,8 @@ _KEY_NAMES = {
     "right_square_bracket": "]",
     "left_curly_bracket": "{",
     "right_curly_bracket": "}",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
     "pagedown": "PgDn",
     "pageup": "PgUp",
     "space": "Space",
@@ -73,6 +75,8 @@ LEGEND = [
     ("▲", "Overview: the highlighted event's month"),
     ("╌╌╌", "Quote pane: between two quotes"),
     ("lit / underlined", "Article: your quote / other events' quotes"),
+    ("▌", "Article: a passage no event cites (c: next)"),
+    ("+●", "As of a day: new with the latest article"),
 ]
 """Every mark the screens draw, and what it means (the README has the same list)."""
 

@@ -2,7 +2,9 @@
 
 It holds the one piece of state, `filter` (an immutable `Filter` in a reactive). Widgets
 report edits with messages; `watch_filter` asks the core for the result and pushes rows,
-counts and the header line down.
+counts and the header line down. `Filter.as_of` shows the data as known on a day; `<`
+and `>` step it through the days the articles were published, highlighting the events
+each new article adds.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, SelectionList, Static
 
+from timeline.asof import publication_days, sources_known
+from timeline.dates import MONTH_ABBR, from_day_number
 from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
 from timeline.text import sanitize
@@ -39,7 +43,13 @@ from timeline.ui.messages import (
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
-from timeline.ui.widgets.timeline_view import RowSource, TimelineView, theme_marks
+from timeline.ui.widgets.timeline_view import (
+    AsOfRows,
+    EventRows,
+    RowSource,
+    TimelineView,
+    theme_marks,
+)
 from timeline.views import (
     Histogram,
     MonthIndex,
@@ -52,7 +62,7 @@ from timeline.views import (
 if TYPE_CHECKING:
     from timeline.store import StoredRows
 
-__all__ = ["MainScreen", "filter_line", "freeze_start_up_objects"]
+__all__ = ["MainScreen", "day_text", "filter_line", "freeze_start_up_objects"]
 
 
 _start_up_frozen = False
@@ -74,6 +84,12 @@ def freeze_start_up_objects() -> None:
         gc.freeze()
 
 
+def day_text(day: int) -> str:
+    """A day number as the header shows it: `14 Jan 2023`."""
+    year, month, day_of_month = from_day_number(day)
+    return f"{day_of_month} {MONTH_ABBR[month - 1]} {year}"
+
+
 class MainScreen(Screen[None]):
     """The timeline explorer."""
 
@@ -87,6 +103,8 @@ class MainScreen(Screen[None]):
         Binding("left_square_bracket", "previous_month", "Prev month", show=False),
         Binding("right_curly_bracket", "next_year", "Next year", show=False),
         Binding("left_curly_bracket", "previous_year", "Prev year", show=False),
+        Binding("less_than_sign", "previous_article", "As of the previous article", show=False),
+        Binding("greater_than_sign", "next_article", "As of the next article", show=False),
     ]
     """Screen-wide keys; the timeline's own (j/k, g/G, Enter) live on `TimelineView`."""
 
@@ -149,6 +167,8 @@ class MainScreen(Screen[None]):
         self._initial_event = event
         self._initial_filter = initial_filter or Filter()
         self._initial_date_texts = date_texts
+        self._rows_as_of: int | None = None  # the as-of day the timeline's rows are drawn for
+        self._fresh_from: frozenset[int] | None = None  # what was shown before a step
 
     def compose(self) -> ComposeResult:
         """Sidebar | overview over timeline | quote pane, between header and footer."""
@@ -234,6 +254,7 @@ class MainScreen(Screen[None]):
         self._all_histogram = self._months.histogram(range(len(index)))
         self._all_rows = None
         timeline.set_source(index.events)
+        self._rows_as_of = None
         timeline.set_themes(_themes(dataset))
         if selected is not None:
             self._pending_position = index.position_of(selected)
@@ -338,6 +359,14 @@ class MainScreen(Screen[None]):
         index = self.index
         assert index is not None
         self._result = result
+        if filt.as_of != self._rows_as_of:
+            self._rows_as_of = filt.as_of
+            timeline.set_source(self._row_source(filt.as_of))
+        fresh, self._fresh_from = self._fresh_from, None
+        if fresh is not None:
+            timeline.set_fresh(frozenset(result.positions) - fresh)
+        elif filt.as_of != self.shown_filter.as_of:
+            timeline.set_fresh(frozenset())
         self.shown_filter = filt
         shown = result.positions
         everything = len(shown) == len(index)
@@ -350,7 +379,8 @@ class MainScreen(Screen[None]):
             rows = build_rows(shown, self._keys)
         timeline.set_rows(rows, self._keys, keep)
         total = len(index)
-        self._show_count_line(f"{len(shown):,} of {total:,} events")
+        as_of = "" if filt.as_of is None else f" · as of {day_text(filt.as_of)}"
+        self._show_count_line(f"{len(shown):,} of {total:,} events{as_of}")
         self._show_filter_line(filt)
         # The sidebar's counts and the strip's histogram follow one frame later: at
         # 100,000 events they cost about as much as the rest together, and the rows are
@@ -362,6 +392,15 @@ class MainScreen(Screen[None]):
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
             self.query_one(OverviewStrip).show_cursor(None)
+
+    def _row_source(self, day: int | None) -> RowSource:
+        """What the timeline's rows show: the events, or the events as known on `day`."""
+        assert self.index is not None and self.dataset is not None
+        rows = EventRows(self.index.events)
+        if day is None:
+            return rows
+        known = sources_known(self.dataset.sources, day)
+        return AsOfRows(rows, self.index.events, known, day)
 
     def _show_facets(self) -> None:
         """Show the counts and the histogram of the result on screen."""
@@ -441,7 +480,7 @@ class MainScreen(Screen[None]):
         if self.index is None or self.dataset is None:
             return  # the quote pane shows the event once the data is in
         try:
-            event = self.dataset.full(self.index.events[message.position])
+            event = self.index.event_as_of(message.position, self.shown_filter.as_of)
         except OSError as error:
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
             event = None
@@ -506,6 +545,36 @@ class MainScreen(Screen[None]):
         """Move to the first event twelve or more months earlier."""
         self._jump_months(-12)
 
+    def action_next_article(self) -> None:
+        """Show the data as of the next day an article was published (after the last,
+        everything), highlighting the events that article adds."""
+        self._step_as_of(1)
+
+    def action_previous_article(self) -> None:
+        """Show the data as of the previous day an article was published."""
+        self._step_as_of(-1)
+
+    def _step_as_of(self, direction: int) -> None:
+        if self.dataset is None:
+            return
+        days = publication_days(self.dataset.sources)
+        current = self.filter.as_of
+        day: int | None
+        if direction > 0:
+            if current is None and not days:
+                return
+            later = [d for d in days if current is None or d > current]
+            day = later[0] if later else None  # past the last article: everything
+            # A walk that starts here marks everything the first article tells as new.
+            self._fresh_from = frozenset(self._result.positions if current is not None else ())
+        else:
+            earlier = [d for d in days if current is None or d < current]
+            if not earlier:
+                self.notify("No article was published earlier.", timeout=2)
+                return
+            day = earlier[-1]
+        self.set_filter(self.filter.but(as_of=day))
+
     def select_event(self, event_id: str) -> None:
         """Put the cursor on an event, clearing the filters if they hide it."""
         if self.index is None:
@@ -543,11 +612,12 @@ class MainScreen(Screen[None]):
         """Open the article screen at one quote of one event."""
         from timeline.ui.screens.article import ArticleScreen  # not needed to start
 
-        dataset = self.dataset
-        if dataset is None:
+        dataset, index = self.dataset, self.index
+        position = None if index is None else index.position_of(event_id)
+        if dataset is None or index is None or position is None:
             return
         try:
-            event = dataset.full(dataset.event(event_id))
+            event = index.event_as_of(position, self.shown_filter.as_of)
         except OSError as error:
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
             return
@@ -636,6 +706,8 @@ def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> 
         if values:
             words = ", ".join(sorted(sanitize(label(v)) for v in values))
             parts.append(Content(f"{facet} {words}"))
+    if filt.as_of is not None:
+        parts.append(Content(f"as of {day_text(filt.as_of)}"))
     low, high = (text.strip() for text in date_texts)
     if filt.date_from is not None or filt.date_to is not None:
         parts.append(Content(f"{low or '…'} to {high or '…'}"))

@@ -56,8 +56,13 @@ class ArticleView(ScrollView, can_focus=True):
         "article--excerpt",
         "article--cited",
         "article--selection",
+        "article--uncited",
     }
-    """The excerpt being read, the excerpts other events cite, and the selection."""
+    """The excerpt being read, the excerpts other events cite, the selection, and the
+    gutter mark of a line that holds a passage no event cites."""
+
+    UNCITED_MARK = "▌"
+    """Drawn in the left gutter beside a line holding an uncited passage."""
 
     @dataclass
     class SelectionChanged(Message):
@@ -72,6 +77,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._line_starts: list[int] = []
         self._excerpt: tuple[int, int] | None = None
         self._cited: list[tuple[int, int]] = []
+        self._uncited: list[tuple[int, int]] = []
+        self._uncited_at = -1  # the passage `next_uncited` went to last
         self._wrapped_width = 0
         self._anchor: int | None = None
         self._head = 0
@@ -109,13 +116,25 @@ class ArticleView(ScrollView, can_focus=True):
         start, end = self._excerpt
         return self._text[start:end]
 
+    @property
+    def uncited(self) -> list[tuple[int, int]]:
+        """The spans no event cites (`timeline.coverage`), marked in the gutter."""
+        return self._uncited
+
     def show_article(
-        self, text: str, excerpt: tuple[int, int] | None, cited: list[tuple[int, int]]
+        self,
+        text: str,
+        excerpt: tuple[int, int] | None,
+        cited: list[tuple[int, int]],
+        uncited: list[tuple[int, int]] | None = None,
     ) -> None:
-        """Show `text` with `excerpt` highlighted and scrolled into view."""
+        """Show `text` with `excerpt` highlighted and scrolled into view, and the lines
+        holding an `uncited` span marked in the gutter."""
         self._text = sanitize_keeping_offsets(text)
         self._excerpt = excerpt
         self._cited = sorted(cited)
+        self._uncited = sorted(uncited or [])
+        self._uncited_at = -1
         self._wrapped_width = 0
         self._word_ends = [m.end() for m in re.finditer(r"\S+", self._text)]
         # A sentence ends after . ! ? … (and closing quotes) before a blank, or at a line end.
@@ -151,6 +170,24 @@ class ArticleView(ScrollView, can_focus=True):
         first = self.line_of(self._excerpt[0])
         height = self.scrollable_content_region.height
         self.scroll_to(y=max(0, first - height // 3), animate=False)
+
+    def next_uncited(self) -> tuple[int, int] | None:
+        """Bring the next uncited passage into view, a third of the way down, and return
+        its span (None if there is none). The first goes to the first passage below the
+        top of the view, each next one to the one after (wrapping round)."""
+        if not self._uncited:
+            return None
+        self._rewrap()
+        if self._uncited_at < 0:
+            top = int(self.scroll_offset.y)
+            later = [i for i, (start, _) in enumerate(self._uncited) if self.line_of(start) > top]
+            self._uncited_at = later[0] if later else 0
+        else:
+            self._uncited_at = (self._uncited_at + 1) % len(self._uncited)
+        span = self._uncited[self._uncited_at]
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=max(0, self.line_of(span[0]) - height // 3), animate=False)
+        return span
 
     def on_resize(self, event: events.Resize) -> None:
         """Rewrap to the new width, keeping the excerpt in view."""
@@ -266,7 +303,12 @@ class ArticleView(ScrollView, can_focus=True):
         start, end = self._lines[index]
         excerpt_style = base + self.get_component_rich_style("article--excerpt", partial=True)
         cited_style = base + self.get_component_rich_style("article--cited", partial=True)
-        segments: list[Segment] = [Segment(" ", base)]
+        uncited = any(a < end and start < b for a, b in self._uncited)
+        if uncited:
+            mark = base + self.get_component_rich_style("article--uncited", partial=True)
+            segments: list[Segment] = [Segment(self.UNCITED_MARK, mark)]
+        else:
+            segments = [Segment(" ", base)]
         cuts = {start, end}
         ranges: list[tuple[tuple[int, int], Style]] = [(span, cited_style) for span in self._cited]
         if self._excerpt is not None:

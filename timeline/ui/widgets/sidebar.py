@@ -31,7 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, SelectionList, Switch
 from textual.widgets.selection_list import Selection
 
-from timeline.dates import EdtfError, parse_edtf
+from timeline.dates import EdtfError, from_day_number, parse_edtf
 from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
@@ -160,6 +160,19 @@ _COUNT_CELLS = 4
 _PLACING_REFRESHES = 5
 """At most this many screen refreshes are awaited for the controls to be placed (one or
 two are enough; the limit only keeps a key from waiting forever)."""
+
+
+def _as_of_day(text: str) -> int | None:
+    """The day an as-of box means (the last day of its date), None if empty or invalid."""
+    try:
+        return parse_edtf(text.strip()).upper if text.strip() else None
+    except EdtfError:
+        return None
+
+
+def _iso_day(day: int) -> str:
+    year, month, day_of_month = from_day_number(day)
+    return f"{year:04d}-{month:02d}-{day_of_month:02d}"
 
 
 def count_text(count: int) -> str:
@@ -402,6 +415,13 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             ),
             id="date-range",
         )
+        yield Label("As of (EDTF; < > by article)", classes="sidebar-heading")
+        yield TextBox(
+            placeholder="only articles out by then",
+            id="as-of",
+            validators=[EdtfValidator()],
+            report=self._as_of_changed,
+        )
 
     def _shape(self) -> None:
         """Cut the values to the limit for this terminal, and size the sidebar to them."""
@@ -510,6 +530,11 @@ class FilterSidebar(VerticalScroll, can_focus=False):
                 box.border_subtitle = Content(message) if message else None
                 box.tooltip = message
 
+    def _as_of_changed(self, event: Input.Changed) -> None:
+        day = _as_of_day(event.value)
+        if event.validation_result is None or event.validation_result.is_valid:
+            self._report(FilterEdited({"as_of": day}))
+
     # -- values come down ------------------------------------------------------------
 
     def show_filter(self, filt: Filter, date_texts: tuple[str, str] | None = None) -> None:
@@ -545,6 +570,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
                 self.query_one("#date-from", Input).value = date_texts[0]
                 self.query_one("#date-to", Input).value = date_texts[1]
                 self._show_date_errors()
+            as_of = self.query_one("#as-of", Input)
+            if _as_of_day(as_of.value) != filt.as_of:
+                as_of.value = "" if filt.as_of is None else _iso_day(filt.as_of)
 
     @property
     def date_texts(self) -> tuple[str, str]:

@@ -4,8 +4,9 @@ A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds one
 ints (`TimelineRows`) and renders only the lines on screen, so swapping in a new filter
 result costs the same at 100 or 100,000 events.
 
-What a row shows comes from a `RowSource`: the loaded events (`EventRows`), or the
-dataset's store (`timeline.store.StoredRows`) while the dataset is still loading.
+What a row shows comes from a `RowSource`: the loaded events (`EventRows`), the same as
+known on a day (`AsOfRows`), or the dataset's store (`timeline.store.StoredRows`) while
+the dataset is still loading.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from timeline.asof import as_of_status
 from timeline.dates import describe
 from timeline.model import Event, Status
 from timeline.text import sanitize_cells
@@ -33,6 +35,7 @@ from timeline.views import Heading, TimelineRows, month_of_key, theme_letters, w
 __all__ = [
     "STATUS_MARKERS",
     "THEME_COLOURS",
+    "AsOfRows",
     "EventRows",
     "RowSource",
     "TimelineView",
@@ -85,6 +88,7 @@ class _RowStyles(NamedTuple):
     year: Style
     month: Style
     empty: Style
+    new: Style
 
 
 @runtime_checkable
@@ -138,6 +142,29 @@ class EventRows:
         return row
 
 
+class AsOfRows:
+    """The rows of `base` as known on `day` (`timeline.asof`): each event's status as it
+    then stood and the number of its sources in `known`, the sources published by then."""
+
+    def __init__(
+        self, base: RowSource, events: Sequence[Event], known: frozenset[str], day: int
+    ) -> None:
+        """Rows of `events` (the ones `base` draws, in the same order) as of `day`."""
+        self._base, self._events, self._known, self._day = base, events, known, day
+
+    @property
+    def marker_slots(self) -> int:
+        """As `base` has."""
+        return self._base.marker_slots
+
+    def timeline_row(self, position: int) -> RowFields:
+        """The row of `base`, with the status and source count as of the day."""
+        date_text, title, _, themes, _ = self._base.timeline_row(position)
+        event = self._events[position]
+        count = sum(source in self._known for source in event.source_ids)
+        return date_text, title, as_of_status(event, self._day), themes, count
+
+
 class TimelineView(ScrollView, can_focus=True):
     """The scrollable, virtual list of events under year and month headings."""
 
@@ -182,6 +209,10 @@ class TimelineView(ScrollView, can_focus=True):
     TimelineView > .timeline-view--empty {
         color: $text-warning;
     }
+    TimelineView > .timeline-view--new {
+        color: $text-success;
+        text-style: bold;
+    }
     """
     """The rows' colours, with the widget (`app.tcss` may restyle them)."""
 
@@ -193,6 +224,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline-view--planned",
         "timeline-view--count",
         "timeline-view--empty",
+        "timeline-view--new",
     }
     """Styled in `DEFAULT_CSS` with theme variables, so rows follow the Textual colour theme."""
 
@@ -219,6 +251,7 @@ class TimelineView(ScrollView, can_focus=True):
         # a repaint after a filter change or a scroll mostly redraws rows drawn before,
         # and drawing one costs tens of microseconds (46 rows a frame at 160x50).
         self._strips: dict[tuple[int, bool, int], Strip] = {}
+        self._fresh: frozenset[int] = frozenset()
         self._strip_styles: _RowStyles | None = None
         self._pass_styles: _RowStyles | None = None  # set while `render_lines` runs
         self._after_render: list[Callable[[], None]] = []
@@ -244,6 +277,19 @@ class TimelineView(ScrollView, can_focus=True):
         self._marker_slots = min(_MAX_MARKERS, self._source.marker_slots)
         self._strips.clear()
         self.refresh()
+
+    @property
+    def fresh(self) -> frozenset[int]:
+        """The positions of the events highlighted as new (`set_fresh`)."""
+        return self._fresh
+
+    def set_fresh(self, positions: frozenset[int]) -> None:
+        """Highlight the events at `positions` (with a `+`): what the latest article of
+        an as-of walk added."""
+        if positions != self._fresh:
+            self._fresh = positions
+            self._strips.clear()
+            self.refresh()
 
     @property
     def rows(self) -> TimelineRows:
@@ -475,6 +521,7 @@ class TimelineView(ScrollView, can_focus=True):
             base + component("timeline-view--year"),
             base + component("timeline-view--month"),
             base + component("timeline-view--empty"),
+            component("timeline-view--new", partial=True),
         )
         if styles != self._strip_styles:
             self._strips.clear()
@@ -534,7 +581,10 @@ class TimelineView(ScrollView, can_focus=True):
             cursor = styles.cursor
             style, date_style, count_style = (s + cursor for s in (style, date_style, count_style))
 
-        marker = f" {STATUS_MARKERS[status]} "
+        fresh = position in self._fresh
+        if fresh and not is_cursor:
+            style = style + styles.new
+        marker = f"{'+' if fresh else ' '}{STATUS_MARKERS[status]} "
         if cell_len(date_text) > _DATE_CELLS - 1:
             date_text = set_cell_size(date_text, _DATE_CELLS - 2) + "…"
         date_cell = set_cell_size(date_text, _DATE_CELLS - 1) + " "
