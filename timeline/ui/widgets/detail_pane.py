@@ -375,8 +375,13 @@ class DetailPane(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False)
 
     def on_focus(self) -> None:
-        """Tab in: the highlighted quote (the first, at first) is the one in view."""
-        self._scroll_cursor_into_view()
+        """Tab in: the highlighted quote (the first, at first) is the one in view.
+
+        Not when the focus comes with a click on the pane: scrolling first would move
+        another line under the pointer before the click is read.
+        """
+        if not self.is_mouse_over:
+            self._scroll_cursor_into_view()
 
     def _scroll_cursor_into_view(self) -> None:
         if self._cursor is not None and self._cursor < len(self._quote_rows):
