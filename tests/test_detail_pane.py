@@ -89,12 +89,15 @@ async def test_pane_shows_title_facts_summary_and_quotes() -> None:
         assert pane.event == event
         lines = pane.text_lines
         shown = _shown(pane)
-        assert lines[1].rstrip() == event.title  # the title comes first, on its own line
+        assert lines[0].rstrip() == event.title  # the title comes first, on its own line
         date_line = next(line for line in lines if line.startswith("Date"))
         assert describe(event.date) in date_line and f"({event.date.text})" in date_line
         assert _squash(f"Id{event.id}") in shown
-        theme_labels = ", ".join(dataset.theme(t).label for t in event.themes)
+        marks = pane.theme_marks
+        theme_labels = "".join(f"{marks[t][0]}{dataset.theme(t).label}" for t in event.themes)
         assert _squash(f"Themes{theme_labels}") in shown
+        # The date, themes and the first quote come before the summary and other facts.
+        assert pane.quote_rows(0).start < lines.index("") < shown.index(_squash("Id"))
         assert _squash(sanitize(event.summary)) in shown
         assert f"{len(event.quotes)} quotes — Enter opens the article" in lines
         for i, quote in enumerate(event.quotes):
@@ -104,7 +107,7 @@ async def test_pane_shows_title_facts_summary_and_quotes() -> None:
             assert _squash(f"{source.path}:{quote.span.line}:{quote.span.column}") in _squash(rows)
             assert _squash(source.outlet) in _squash(rows)
         # Styles come from the component classes: a bold title, italic quotes.
-        title_strip = pane.render_line(1)
+        title_strip = pane.render_line(0)
         assert all(seg.style and seg.style.bold for seg in title_strip if seg.text.strip())
         first_quote = pane.quote_rows(0).start
         quote_strip = pane.render_line(first_quote - int(pane.scroll_offset.y))
@@ -254,10 +257,8 @@ async def test_a_long_summary_wraps_and_the_pane_scrolls() -> None:
         assert _squash(f"“{long_event.quotes[2].text}”") in drawn
         await pilot.press("up", "up")
         assert pane.quote_index == 0
-        top = int(pane.scroll_offset.y)
-        assert top > 0
-        await pilot.press("up", "k")  # past the first quote: scroll back towards the title
-        assert int(pane.scroll_offset.y) == top - 2 and pane.quote_index == 0
+        await pilot.press("up", "k")  # past the first quote: scroll back to the title
+        assert int(pane.scroll_offset.y) == 0 and pane.quote_index == 0
 
 
 async def test_resize_wraps_again() -> None:
@@ -287,7 +288,7 @@ async def test_80x24_shows_the_event_under_the_timeline() -> None:
         await pilot.pause()
         pane = app.screen.query_one(DetailPane)
         assert pane.region.width == 80 and pane.size.height >= 5
-        assert index.events[0].title in _screen_text(pane)[1]
+        assert index.events[0].title in _screen_text(pane)[0]
         await pilot.press("tab")
         assert app.focused is pane
         await pilot.press("end")
@@ -300,10 +301,10 @@ async def test_theme_change_recolours_the_pane() -> None:
         app.theme = "textual-dark"
         await pilot.pause()
         pane = app.screen.query_one(DetailPane)
-        before = next(iter(pane.render_line(1))).style
+        before = next(iter(pane.render_line(0))).style
         app.theme = "textual-light"
         await pilot.pause()
-        after = next(iter(pane.render_line(1))).style
+        after = next(iter(pane.render_line(0))).style
         assert before is not None and after is not None
         assert before.color != after.color and after.bold
 

@@ -55,6 +55,44 @@ def test_help_screen(snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 40), press=["question_mark"])
 
 
+# -- the three journeys at 80×24 (issue #16) ----------------------------------------
+
+
+def test_theme_filter_with_the_sidebar_hidden_at_80x24(snap_compare: Any) -> None:
+    """Filter by theme, then hide the sidebar: the filter line names the theme."""
+
+    async def filter_by_theme(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("t", "down", "down", "space", "escape", "f")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=filter_by_theme)
+
+
+def test_quote_pane_on_a_four_quote_event_at_80x24(snap_compare: Any) -> None:
+    """Tab into the quotes of the NSS revision (4 quotes), then one j: quote 2 in view."""
+
+    async def step_to_quote_two(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("g", "j", "j", "tab", "j")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=step_to_quote_two)
+
+
+def test_article_screen_at_80x24(snap_compare: Any) -> None:
+    async def open_article(pilot: Pilot[Any]) -> None:
+        _no_blink(pilot)
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=open_article)
+
+
+def test_help_screen_at_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["question_mark"])
+
+
 def test_as_of_walk_at_80x24(snap_compare: Any) -> None:
     """Two articles in: the Yomiuri report's events marked new, the G7 still expected."""
 

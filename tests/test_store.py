@@ -42,7 +42,9 @@ def _full(loaded: Loaded) -> Loaded:
     """`loaded` with every event's details in memory, to compare with the loader's."""
     dataset = loaded.dataset
     events = tuple(map(dataset.full, dataset.events))
-    rebuilt = type(dataset)(dataset.root, dataset.themes, dataset.sources, events)
+    rebuilt = type(dataset)(
+        dataset.root, dataset.themes, dataset.sources, events, title=dataset.title
+    )
     return Loaded(rebuilt, loaded.warnings)
 
 
@@ -268,7 +270,7 @@ def test_an_unwritable_folder_still_loads(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_tables_are_readable_with_plain_sql(dataset_copy: Path) -> None:
-    """What the README promises: the store is inspectable with the sqlite3 shell."""
+    """What docs/speed.md promises: the store is inspectable with the sqlite3 shell."""
     open_dataset(dataset_copy)
     expected = bundled().dataset
     with sqlite3.connect(f"file:{_db(dataset_copy)}?mode=ro", uri=True) as connection:

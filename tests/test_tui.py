@@ -449,20 +449,22 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         screen = app.screen
         timeline = screen.query_one(TimelineView)
         row_text = "\n".join(screen_lines(timeline))
-        assert "[@click=app.quit]Click me[/] [bold]not bold[/]" in row_text
+        assert "[@click=app.quit]Click me[/] [bold]not bold[/" in row_text  # then cut
         detail = screen.query_one(DetailPane)
         # Every field shows exactly its sanitised text: markup kept, controls visible.
-        # The pane's blocks (title, facts, summary) are separated by blank lines; a
-        # block's lines join back with the single spaces the wrapping broke on.
+        # The pane shows the title, date and themes, the quotes (after a heading), then
+        # the summary and the other facts between blank lines; a block's lines join back
+        # with the single spaces the wrapping broke on.
         lines = detail.text_lines
-        title_end = lines.index("", 1)
-        meta_end = lines.index("", title_end + 1)
-        summary_end = lines.index("", meta_end + 1)
-        title = " ".join(lines[1:title_end])
+        date_at = next(i for i, line in enumerate(lines) if line.startswith("Date "))
+        after_quotes = detail.quote_rows(len(event.quotes) - 1).stop
+        summary_end = lines.index("", after_quotes + 1)
+        title = " ".join(lines[:date_at])
         assert title == sanitize(HOSTILE_TITLE)
         assert "␛[2J␛]52;c;aGk=␇" in title
-        meta = " ".join(line[8:] for line in lines[title_end + 1 : meta_end])
-        summary = " ".join(lines[meta_end + 1 : summary_end])
+        facts = [*lines[date_at : detail.quote_rows(0).start - 1], *lines[summary_end + 1 :]]
+        meta = " ".join(line[8:] for line in facts)
+        summary = " ".join(lines[after_quotes + 1 : summary_end])
         assert sanitize(event.summary) == summary
         assert "⍰31m" in summary
         assert "[@click=app.quit]Actor[/]" in meta and "␛[31mRed place" in meta
@@ -482,7 +484,7 @@ async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -
         # Nothing drawn is clickable markup, and real clicks on the data do nothing.
         assert _click_actions(app) == []
         await _click_around(pilot, timeline, rows=3, step=8)
-        # Title, facts and summary: every line above the first quote.
+        # Title, date and themes: every line above the first quote.
         await _click_around(pilot, detail, rows=detail.quote_rows(0).start, step=16)
         await _click_around(pilot, screen.query_one("#actors", SelectionList), rows=2, step=16)
         await pilot.pause()

@@ -72,11 +72,12 @@ async def _check(loaded: Loaded) -> None:
         await pilot.pause()
         detail = app.screen.query_one(DetailPane)
         # The pane wraps text at spaces (dropping them) and cuts long words: compare
-        # without whitespace. The title comes first; the summary follows the facts.
+        # without whitespace. The title comes first, up to the date; the summary
+        # follows the quotes.
         lines = detail.text_lines
         shown = _squash("".join(lines))
-        title_end = lines.index("", 1)
-        assert _squash("".join(lines[1:title_end])) == _squash(sanitize(event.title))
+        title_end = next(i for i, line in enumerate(lines) if line.startswith("Date    "))
+        assert _squash("".join(lines[:title_end])) == _squash(sanitize(event.title))
         assert _squash(sanitize(event.summary)) in shown
         prompt = _squash("".join(lines[row] for row in detail.quote_rows(0)))
         assert _squash(sanitize(event.quotes[0].text)) in prompt

@@ -299,7 +299,7 @@ def _run_open(args: argparse.Namespace) -> int:
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
         rows = store.rows()
-        themes = _known("theme", args.themes, rows.theme_ids)
+        themes = _known("theme", args.themes, [theme for theme, _ in rows.themes])
         event = args.event
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
@@ -464,6 +464,7 @@ def _run_list(args: argparse.Namespace) -> int:
 def _print_table(events: Sequence[Event], total: int) -> None:
     # Rich is imported here: only the table needs it, and check/list --json stay light.
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -478,25 +479,30 @@ def _print_table(events: Sequence[Event], total: int) -> None:
         caption=Text(f"{len(events)} of {total} events"),
         show_edge=False,
     )
-    table.add_column(Text("date"), no_wrap=True)
-    table.add_column(Text("event (id below)"), ratio=1)
-    table.add_column(Text("status"), no_wrap=True)
-    table.add_column(Text("themes"))
-    table.add_column(Text("src"), justify="right", no_wrap=True)
+    # Ids are copied into `show` and `--event`, theme ids into `--theme`: their columns
+    # are never narrower than the longest of them, so at 80 columns the titles and
+    # dates wrap instead, and status and sources share the date's column.
+    ids = [cell_len(sanitize(event.id)) for event in events]
+    themes = [cell_len(sanitize(t)) for event in events for t in event.themes]
+    id_cells, theme_cells = max(ids, default=0), max(themes, default=0)
+    # Too narrow for "from 10 Apr 2024" (16), the ids, the themes and the padding (8):
+    # the date wraps, to leave the ids their room.
+    narrow = console.width < 16 + id_cells + theme_cells + 8
+    table.add_column(Text("date"), max_width=11 if narrow else None)
+    table.add_column(Text("event (id below)"), ratio=1, min_width=id_cells)
+    table.add_column(Text("themes"), min_width=theme_cells, no_wrap=True)
     for event in events:
         style = "" if event.status is Status.OCCURRED else "italic"
-        # The id goes under the title rather than in a column of its own: ids are long,
-        # and a folded id cannot be copied into `timeline show`.
+        # The id goes under the title rather than in a column of its own: ids are long.
         title = Text(sanitize_cells(event.title), style=style)  # the terminal's widths
         title.append("\n")
         title.append(sanitize(event.id), style="dim")
         title.overflow = "fold"
+        count = len(event.source_ids)
         table.add_row(
-            Text(sanitize(describe(event.date))),
+            Text(f"{sanitize(describe(event.date))}\n{event.status}\n{count} src", style=style),
             title,
-            Text(sanitize(str(event.status)), style=style),
             Text("\n".join(sanitize(theme) for theme in event.themes)),
-            Text(str(len(event.source_ids))),
         )
     console.print(table)
 
@@ -862,7 +868,7 @@ def _add_completion_parser(subparsers: _Subparsers) -> None:
     parser = subparsers.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or tcsh)",
-        description="Print the completion script for a shell; see the README for where "
+        description="Print the completion script for a shell; see docs/cli.md for where "
         "to put it. Example: `timeline completion bash > "
         "~/.local/share/bash-completion/completions/timeline`.",
     )

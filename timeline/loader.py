@@ -83,7 +83,7 @@ HINT_BUDGET = 10_000_000_000
 not found (about 2-3 s of work); past it, errors carry no hint. The bundled dataset
 would use under 0.1%."""
 _TOP_KEYS = ("version", "themes", "events")
-_TOP_KEY_SET = frozenset(_TOP_KEYS)
+_TOP_KEY_SET = frozenset((*_TOP_KEYS, "title"))  # the title is optional
 
 
 def load_dataset(
@@ -229,11 +229,13 @@ class _Loader:
         self._theme_ids(root)
         events = self.checked_events(root)
         self._progress(1.0)
+        title = checks.text(root, "title", "the dataset", required=False)
         return Dataset(
             str(self.root),
             tuple(themes),
             tuple(source for source, _ in sources.values()),
             tuple(events),
+            title=title.strip() if title else None,
         )
 
     def _theme_ids(self, root: YMap) -> None:

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
@@ -48,6 +48,7 @@ __all__ = [
     "Status",
     "Theme",
     "bundled_dataset_path",
+    "dataset_title",
     "detail_texts_in_memory",
     "max_events_bytes",
     "resolve_dataset",
@@ -262,6 +263,8 @@ class Dataset:
     events: tuple[Event, ...]
     store: DetailReader | None = field(default=None, compare=False, repr=False)
     """Where the details of events loaded without them are read (None: all in memory)."""
+    title: str | None = None
+    """The dataset's name, from the `title` of its events file, if it has one."""
     _theme_index: Mapping[str, Theme] = field(init=False, repr=False, compare=False)
     _source_index: Mapping[str, Source] = field(init=False, repr=False, compare=False)
     _event_index: Mapping[str, Event] = field(init=False, repr=False, compare=False)
@@ -350,3 +353,8 @@ def is_dir(path: Path) -> bool:
         return path.is_dir()
     except (OSError, ValueError):
         return False
+
+
+def dataset_title(dataset: Dataset) -> str:
+    """What to call the dataset: its title, else its folder's name."""
+    return dataset.title or PurePath(dataset.root).name or dataset.root

@@ -9,7 +9,7 @@ store for the next time. A dataset with errors is never stored: the loader raise
 
 **Where**: one database per dataset path, `<cache dir>/<16 hex digits>.sqlite`, in
 `platformdirs.user_cache_dir("timeline")` (`TIMELINE_CACHE_DIR` moves it,
-`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in the README;
+`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in docs/speed.md;
 `sqlite3 FILE .schema` shows them.
 
 **Fresh or not** is decided as `git` and `make` do: the size, modification time and
@@ -338,6 +338,7 @@ def _insert(
         "root": dataset.root,
         "max_bytes": max_events_bytes(),
         "written_ns": time.time_ns(),
+        "title": dataset.title,
     }
     connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     connection.executemany(
@@ -481,8 +482,8 @@ class Store:
     def rows(self) -> StoredRows:
         """What each timeline row shows, read as it is drawn: the first frame's rows."""
         keys = [key for (key,) in self._query("SELECT heading FROM events ORDER BY rank")]
-        themes = [theme for (theme,) in self._query("SELECT id FROM themes ORDER BY position")]
-        return StoredRows(self, keys, themes)
+        themes = self._query("SELECT id, label FROM themes ORDER BY position")
+        return StoredRows(self, keys, [(theme, label) for theme, label in themes])
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -608,7 +609,15 @@ class Store:
                 'SELECT file, line, "column", code, message, hint FROM warnings ORDER BY position'
             )
         )
-        dataset = Dataset(root, themes, sources, events, store=None if details else self)
+        title = self._query("SELECT value FROM meta WHERE key = 'title'")
+        dataset = Dataset(
+            root,
+            themes,
+            sources,
+            events,
+            store=None if details else self,
+            title=title[0][0] if title else None,
+        )
         return Loaded(dataset, warnings)
 
     def _all_quotes(self) -> dict[int, tuple[Quote, ...]]:
@@ -747,12 +756,12 @@ class StoredRows:
 
     _PAGE = 128
 
-    def __init__(self, store: Store, keys: list[int], theme_ids: list[str]) -> None:
+    def __init__(self, store: Store, keys: list[int], themes: list[tuple[str, str]]) -> None:
         self.store = store
         self.keys = keys
         """`timeline.views.group_keys` of the events, in date order."""
-        self.theme_ids = theme_ids
-        """The theme vocabulary, in order."""
+        self.themes = themes
+        """The theme vocabulary, in order: each theme's id and label."""
         self._rows: dict[int, tuple[str, tuple[str, str, Status, tuple[str, ...], int]]] = {}
         self._slots: int | None = None
 

@@ -23,13 +23,16 @@ __all__ = [
     "Histogram",
     "MonthIndex",
     "TimelineRows",
+    "abbreviate_distinct",
     "build_rows",
+    "cell_width",
     "char_width",
     "group_keys",
     "month_histogram",
     "month_index",
     "month_jump",
     "month_of_key",
+    "theme_letters",
     "wrap_offsets",
 ]
 
@@ -317,3 +320,63 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
             break
         start = newline + 1
     return lines
+
+
+def cell_width(text: str) -> int:
+    """The cells `text` takes on a terminal."""
+    return sum(char_width(char) for char in text)
+
+
+def _head(text: str, cells: int) -> str:
+    """The start of `text` that fits in `cells` cells."""
+    taken = 0
+    for end, char in enumerate(text):
+        taken += char_width(char)
+        if taken > cells:
+            return text[:end]
+    return text
+
+
+def _tail(text: str, cells: int) -> str:
+    """The end of `text` that fits in `cells` cells."""
+    return _head(text[::-1], cells)[::-1]
+
+
+def abbreviate_distinct(labels: Sequence[str], cells: int) -> list[str]:
+    """Each label cut to `cells` cells with `…`, so that no two cut labels look alike.
+
+    A label that fits is kept. One that does not loses its end (`Government of th…`);
+    if that reads as another label's, it keeps its end too and loses its middle
+    (`Government…States`), with as much of the end as it takes to tell them apart.
+    """
+    cells = max(2, cells)
+    shown = [label if cell_width(label) <= cells else _head(label, cells - 1) + "…"
+             for label in labels]  # fmt: skip
+    alike = {text for text in shown if shown.count(text) > 1 or text in labels}
+    for i, label in enumerate(labels):
+        if shown[i] == label or shown[i] not in alike:
+            continue
+        for tail in range(1, cells - 1):
+            candidate = _head(label, cells - 1 - tail) + "…" + _tail(label, tail)
+            if candidate not in shown and candidate not in labels:
+                shown[i] = candidate
+                break
+    return shown
+
+
+def theme_letters(labels: Sequence[str]) -> list[str]:
+    """One distinct letter per theme label, to pair with its colour (for readers who
+    cannot tell the colours apart): the first letter of a word of the label not yet
+    taken, else any letter of it, else the first free letter of the alphabet."""
+    taken: set[str] = set()
+    letters = []
+    for label in labels:
+        words = [word for word in label.split() if word[:1].isalnum()]
+        candidates = [word[0].upper() for word in words]
+        candidates += [char.upper() for char in label if char.isalnum()]
+        candidates += [chr(code) for code in range(ord("A"), ord("Z") + 1)]
+        candidates += [str(digit) for digit in range(10)]
+        letter = next((c for c in candidates if c not in taken), "?")
+        taken.add(letter)
+        letters.append(letter)
+    return letters

@@ -120,6 +120,12 @@ def _dataset_name(dataset: Dataset) -> str:
     return "timeline" if name in ("", "data") else name
 
 
+def _title(dataset: Dataset) -> str:
+    """The title of a document for people (Markdown, HTML): the dataset's own title if
+    its events file has one, else its name."""
+    return dataset.title or _dataset_name(dataset)
+
+
 def _cited_sources(dataset: Dataset, events: Sequence[Event]) -> list[Source]:
     """The sources the events quote, in dataset order (exports carry no unused article)."""
     cited = {source_id for e in events for source_id in e.source_ids}
@@ -335,23 +341,29 @@ def _csv_row(record: dict[str, Any]) -> list[str]:
 
 # -- Markdown ------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
 _MD_BLOCK_START = re.compile(r"^(\d+)([.)])")
+_MD_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 
 
 def _md(text: str) -> str:
     """Data as inert Markdown: on one line, with every character that could start
-    emphasis, a link, an image, HTML, a table cell or a heading backslash-escaped."""
-    text = _one_line(text).replace("&", "&amp;")
+    emphasis, a link, an image, HTML, a table cell or a heading backslash-escaped.
+
+    Only those: `(` can only make a link after a `]`, which is escaped, and `&` only
+    an entity when a name and `;` follow, so `Security & defence` and `(Yomiuri
+    report)` stay as they read."""
+    text = _MD_ENTITY.sub("&amp;", _one_line(text))
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_BLOCK_START.sub(r"\1\\\2", text)
-    if text.startswith(("-", "=")):
+    if text.startswith(("-", "=", "#", "+")):
         text = "\\" + text
-    return text
+    return _MD_CLOSING_HASHES.sub(r"\1\\\2", text)  # not a heading's closing #s
 
 
 def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
-    lines = [f"# {_md(_dataset_name(dataset))}", ""]
+    lines = [f"# {_md(_title(dataset))}", ""]
     sources = _cited_sources(dataset, events)
     lines += [
         f"{len(events)} event{'s' if len(events) != 1 else ''} "
@@ -725,7 +737,7 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
         for t in dataset.themes
         if counts[t.id]
     )
-    name = _esc(_dataset_name(dataset))
+    name = _esc(_title(dataset))
     script = _page_asset("page.js")
     script_hash = b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     # The policy lets nothing load from anywhere and runs only this page's own script, so

@@ -384,10 +384,11 @@ class TimelineApp(App[None]):
 
     def action_help(self) -> None:
         """List every key binding."""
+        from timeline.text import sanitize
         from timeline.ui.screens.article import ArticleScreen
         from timeline.ui.screens.help import HelpScreen, binding_rows
         from timeline.ui.widgets.article_view import ArticleView
-        from timeline.ui.widgets.timeline_view import TimelineView
+        from timeline.ui.widgets.timeline_view import TimelineView, theme_marks
 
         if isinstance(self.screen, HelpScreen):
             return
@@ -398,13 +399,23 @@ class TimelineApp(App[None]):
                          ("Space / Enter", "Toggle the highlighted value"),
                          ("Enter (search, dates)", "Back to the timeline"),
                          ("Esc", "Back to the timeline")]),
-            ("Quote pane", [("Tab", "From the timeline to the quotes"),
+            ("Quote pane", [("Tab", "From the timeline to the quotes (the first in view)"),
                             ("↓ ↑ / j k", "Next / previous quote"),
                             ("Enter / click", "Open the article at this quote")]),
-            ("Article", binding_rows(ArticleScreen.BINDINGS) + binding_rows(ArticleView.BINDINGS)),
+            ("Article", binding_rows(ArticleScreen.BINDINGS) + binding_rows(ArticleView.BINDINGS)
+                        + [("↓ ↑ / j k", "In the excerpts (o): next / previous"),
+                           ("Enter", "In the excerpts: go to that event")]),
             ("Overview strip", [("click", "Move the timeline to that month")]),
         ]  # fmt: skip
-        self.push_screen(HelpScreen(sections))
+        themes = []
+        if self.dataset is not None:
+            ids, labels = (
+                [t.id for t in self.dataset.themes],
+                [t.label for t in self.dataset.themes],
+            )
+            marks = theme_marks(ids, labels)
+            themes = [(*marks[i], sanitize(label)) for i, label in zip(ids, labels, strict=True)]
+        self.push_screen(HelpScreen(sections, themes))
 
 
 def _stamp(root: str) -> tuple[int, int, int] | None:

@@ -9,6 +9,7 @@ from textual.screen import Screen
 __all__ = [
     "NARROW_WIDTH",
     "SIDEBAR_WIDTH",
+    "WIDE_SIDEBAR_WIDTH",
     "sidebar_fits",
     "update_width_class",
     "width_classes",
@@ -22,6 +23,11 @@ so the timeline and the article keep room for text at 80×24."""
 SIDEBAR_WIDTH = 150
 """From this many columns up the filter sidebar shows at start; below, it waits for `f`,
 `/` or `t`, since beside the quote pane it would leave titles only a few words."""
+
+
+WIDE_SIDEBAR_WIDTH = 180
+"""From this many columns up the sidebar's values get more room before they are cut:
+below, the room goes to the timeline's titles."""
 
 
 def sidebar_fits(width: int) -> bool:

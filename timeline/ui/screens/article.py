@@ -84,7 +84,7 @@ class ArticleScreen(Screen[str | None]):
                 yield Static(id="selection-preview")
             with Vertical(id="article-side"):
                 yield Static(id="article-side-label")
-                yield OptionList(id="citations")
+                yield _Excerpts(id="citations")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -269,6 +269,16 @@ class ArticleScreen(Screen[str | None]):
         """Jump to the event that cites the chosen excerpt."""
         message.stop()
         self.dismiss(self._citation_ids[message.option_index])
+
+
+class _Excerpts(OptionList):
+    """The list of other excerpts, which j and k move through as the other lists do."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+    """Vi keys beside the arrows, as in the timeline and the quote pane."""
 
 
 _TITLE_LIMIT = 160

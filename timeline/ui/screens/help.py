@@ -1,8 +1,9 @@
-"""The help screen: every key binding of the app, grouped by where it works."""
+"""The help screen: every key binding of the app, grouped by where it works, and a
+legend of every mark the screens draw."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -12,7 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-__all__ = ["HelpScreen", "binding_rows"]
+__all__ = ["LEGEND", "HelpScreen", "binding_rows"]
 
 _KEY_NAMES = {
     "escape": "Esc",
@@ -62,6 +63,34 @@ def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
+LEGEND = [
+    ("● ◆ ◇", "Occurred, scheduled, planned (italic: not yet)"),
+    ("≈ Dec 2022", "An approximate date; 2024? is uncertain"),
+    ("by Mar 2025", "By then at the latest (the start is open)"),
+    ("from 10 Apr 2024", "From then on (the end is open)"),
+    ("7–12 Jan 2023", "From one date to another; Autumn: a season"),
+    ("S A C", "The event's themes, a letter each (below)"),
+    ("2 src", "How many articles the event quotes"),
+    ("▁▃▅█", "Overview: events a month; lit: on screen"),
+    ("▲", "Overview: the highlighted event's month"),
+    ("╌╌╌", "Quote pane: between two quotes"),
+    ("lit / underlined", "Article: your quote / other events' quotes"),
+    ("▌", "Article: a passage no event cites (c: next)"),
+    ("+●", "As of a day: new with the latest article"),
+]
+"""Every mark the screens draw, and what it means (the README has the same list)."""
+
+
+def _section(title: str, rows: list[tuple[str, str]]) -> Content:
+    """A titled block of rows: a key (or mark) in bold, then what it does."""
+    width = max((len(keys) for keys, _ in rows), default=0) + 3
+    lines = [Content(title).stylize("bold $accent")]
+    lines.extend(
+        Content.assemble((f"  {keys:<{width}}", "bold"), description) for keys, description in rows
+    )
+    return Content("\n").join(lines)
+
+
 class HelpScreen(ModalScreen[None]):
     """A list of every binding; any of Esc, q or ? closes it."""
 
@@ -70,22 +99,33 @@ class HelpScreen(ModalScreen[None]):
     ]
     """Closing keys."""
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(
+        self,
+        sections: list[tuple[str, list[tuple[str, str]]]],
+        themes: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """Keys by `sections` (title, then keys and what they do), and the legend, with
+        `themes` as each theme's letter, colour and label."""
         super().__init__()
         self._sections = sections
+        self._themes = list(themes)
 
     def compose(self) -> ComposeResult:
-        """One block per place the keys work."""
+        """The legend, then one block per place the keys work."""
         with VerticalScroll(id="help"):
-            yield Static(Content("Keys  (Esc, q or ? closes)"), id="help-title")
-            for title, rows in self._sections:
-                width = max((len(keys) for keys, _ in rows), default=0) + 3
-                lines = [Content(title).stylize("bold $accent")]
+            yield Static(Content("Help  (↓ ↑ scroll; Esc, q or ? closes)"), id="help-title")
+            # The marks first: they are on screen before any key is pressed.
+            yield Static(_section("Legend", LEGEND), classes="help-section")
+            if self._themes:
+                width = max(len(label) for _, _, label in self._themes)
+                lines = [Content("Themes: a letter in the theme's colour").stylize("bold $accent")]
                 lines.extend(
-                    Content.assemble((f"  {keys:<{width}}", "bold"), description)
-                    for keys, description in rows
+                    Content.assemble("  ", (f"{letter} {label:<{width}}", f"bold {colour}"))
+                    for letter, colour, label in self._themes
                 )
                 yield Static(Content("\n").join(lines), classes="help-section")
+            for title, rows in self._sections:
+                yield Static(_section(title, rows), classes="help-section")
 
     def action_close(self) -> None:
         """Close the help."""

@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -26,8 +27,9 @@ from textual.widgets import Footer, Header, Input, SelectionList, Static
 
 from timeline.asof import publication_days, sources_known
 from timeline.dates import MONTH_ABBR, from_day_number
-from timeline.model import Dataset, Event
+from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
+from timeline.text import sanitize
 from timeline.ui.layout import sidebar_fits, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
@@ -41,7 +43,13 @@ from timeline.ui.messages import (
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
-from timeline.ui.widgets.timeline_view import AsOfRows, EventRows, RowSource, TimelineView
+from timeline.ui.widgets.timeline_view import (
+    AsOfRows,
+    EventRows,
+    RowSource,
+    TimelineView,
+    theme_marks,
+)
 from timeline.views import (
     Histogram,
     MonthIndex,
@@ -54,7 +62,7 @@ from timeline.views import (
 if TYPE_CHECKING:
     from timeline.store import StoredRows
 
-__all__ = ["MainScreen", "day_text", "freeze_start_up_objects"]
+__all__ = ["MainScreen", "day_text", "filter_line", "freeze_start_up_objects"]
 
 
 _start_up_frozen = False
@@ -168,14 +176,15 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="centre"):
+                yield Static(id="filter-line", markup=False)
                 yield OverviewStrip(id="overview")
                 rows: Sequence[Event] | RowSource = ()
-                theme_ids: list[str] = []
+                themes: list[tuple[str, str]] = []
                 if self._data is not None:
-                    rows, theme_ids = self._data[1].events, [t.id for t in self._data[0].themes]
+                    rows, themes = self._data[1].events, _themes(self._data[0])
                 elif self._preview is not None:
-                    rows, theme_ids = self._preview, self._preview.theme_ids
-                yield TimelineView(rows, theme_ids, id="timeline")
+                    rows, themes = self._preview, self._preview.themes
+                yield TimelineView(rows, themes, id="timeline")
             yield DetailPane(id="detail")
         yield Footer()
 
@@ -246,10 +255,15 @@ class MainScreen(Screen[None]):
         self._all_rows = None
         timeline.set_source(index.events)
         self._rows_as_of = None
-        timeline.set_theme_ids([t.id for t in dataset.themes])
+        timeline.set_themes(_themes(dataset))
         if selected is not None:
             self._pending_position = index.position_of(selected)
-        self.query_one(DetailPane).dataset = dataset
+        pane = self.query_one(DetailPane)
+        pane.dataset = dataset
+        pane.theme_marks = (
+            theme_marks(*zip(*_themes(dataset), strict=True)) if dataset.themes else {}
+        )
+        self.app.title = dataset_title(dataset)
         sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
@@ -275,6 +289,7 @@ class MainScreen(Screen[None]):
         """Switch between the wide and the narrow layout."""
         width = self.size.width
         update_width_class(self, width)
+        self.query_one(FilterSidebar).fit()
         fits = sidebar_fits(width)
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.
@@ -366,6 +381,7 @@ class MainScreen(Screen[None]):
         total = len(index)
         as_of = "" if filt.as_of is None else f" · as of {day_text(filt.as_of)}"
         self._show_count_line(f"{len(shown):,} of {total:,} events{as_of}")
+        self._show_filter_line(filt)
         # The sidebar's counts and the strip's histogram follow one frame later: at
         # 100,000 events they cost about as much as the rest together, and the rows are
         # what the user is waiting for. Several results in a row compute them once.
@@ -421,6 +437,17 @@ class MainScreen(Screen[None]):
             for title in header.query("HeaderTitle"):
                 if isinstance(title, Static):
                     title.update(header.format_title(), layout=False)
+
+    def _show_filter_line(self, filt: Filter) -> None:
+        """Name every active filter on the line above the strip, which shows while the
+        sidebar is hidden: a filter the user cannot see must not hide events silently."""
+        # The class goes on the line, not the screen: a screen's class restyles (and
+        # redraws) every widget on it.
+        line = self.query_one("#filter-line", Static)
+        filtered = not filt.is_empty or filt.all_themes
+        line.set_class(filtered and not self.query_one(FilterSidebar).display, "-shown")
+        if self.dataset is not None:
+            line.update(filter_line(self.dataset, filt, self.date_texts), layout=False)
 
     def set_filter(self, filt: Filter, *, date_texts: tuple[str, str] | None = None) -> None:
         """Replace the filter and make the sidebar show it (for deep links and clearing)."""
@@ -606,11 +633,17 @@ class MainScreen(Screen[None]):
     def _show_sidebar(self, show: bool) -> None:
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = show
+        self._show_filter_line(self.shown_filter)
         if show and self._counts_stale and self.index is not None:
             self._counts_stale = False
             sidebar.show_counts(self.index.lazy_counts(self._result))
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
             self.query_one(TimelineView).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keep the letter keys out of the footer while a text box has the keyboard:
+        there they type letters (`c` is a "c", not Clear)."""
+        return not (action in _LETTER_ACTIONS and isinstance(self.focused, Input))
 
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
@@ -642,6 +675,54 @@ class MainScreen(Screen[None]):
     def action_focus_timeline(self) -> None:
         """Esc: back to the timeline from anywhere on this screen."""
         self.query_one(TimelineView).focus()
+
+
+_LETTER_ACTIONS = frozenset({"focus_search", "focus_themes", "toggle_sidebar", "clear_filters"})
+"""The screen's actions bound to keys that a text box takes as letters."""
+
+
+def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> Content:
+    """Every active filter in words, for the line shown while the sidebar is hidden:
+    `Filters: “artemis” · S Security & defence or P Space · c clears, f edits`."""
+    parts: list[Content] = []
+    if filt.text.strip():
+        parts.append(Content(f"“{sanitize(filt.text.strip())}”"))
+    if filt.themes:
+        marks = theme_marks(*zip(*_themes(dataset), strict=True))
+        names = [
+            Content.assemble((f"{marks[t.id][0]} {sanitize(t.label)}", marks[t.id][1]))
+            for t in dataset.themes
+            if t.id in filt.themes
+        ]
+        parts.append(Content(" and " if filt.all_themes else " or ").join(names))
+    elif filt.all_themes:
+        parts.append(Content("all themes must match"))
+    if filt.statuses:
+        parts.append(Content(" or ".join(sorted(str(s) for s in filt.statuses))))
+    for facet, values, label in (
+        ("from", filt.sources, lambda v: dataset.source(v).outlet),
+        ("with", filt.actors, str),
+    ):
+        if values:
+            words = ", ".join(sorted(sanitize(label(v)) for v in values))
+            parts.append(Content(f"{facet} {words}"))
+    if filt.as_of is not None:
+        parts.append(Content(f"as of {day_text(filt.as_of)}"))
+    low, high = (text.strip() for text in date_texts)
+    if filt.date_from is not None or filt.date_to is not None:
+        parts.append(Content(f"{low or '…'} to {high or '…'}"))
+    if not parts:
+        return Content("")
+    return Content.assemble(
+        ("Filters: ", "bold"),
+        Content(" · ").join(parts),
+        ("  c clears, f edits", "$text-muted"),
+    )
+
+
+def _themes(dataset: Dataset) -> list[tuple[str, str]]:
+    """Each theme's id and label, in vocabulary order."""
+    return [(theme.id, theme.label) for theme in dataset.themes]
 
 
 def _narrows(old: Filter, new: Filter) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -27,12 +28,14 @@ from timeline.model import Dataset, Event, Source, Theme
 from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import ArticleRequested
+from timeline.ui.widgets.timeline_view import STATUS_MARKERS
 from timeline.views import wrap_offsets
 
 __all__ = ["DetailPane"]
 
-_FIELDS = ("Date", "Basis", "Status", "Themes", "Actors", "Places", "Id")
-"""The facts shown for an event, one labelled row each (empty ones are left out)."""
+_FIELDS = ("Basis", "Status", "Actors", "Places", "Id")
+"""The facts shown after the quotes, one labelled row each (empty ones are left out):
+the date, themes and quotes come first, so a short pane (80×24) shows the first quote."""
 
 _LABEL_WIDTH = 8
 """Cells for a fact's label; a long value wraps under the value column, not the label."""
@@ -52,14 +55,25 @@ _CURSOR = "detail-pane--cursor"
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    """One wrapped line: plain-text parts with the component class that styles each,
-    and the quote it belongs to (None for the title, facts and summary)."""
+    """One wrapped line: plain-text parts with the component class (or the style) that
+    styles each, and the quote it belongs to (None for the title, facts and summary)."""
 
-    parts: tuple[tuple[str, str], ...]
+    parts: tuple[tuple[str, str | Style], ...]
     quote: int | None = None
 
 
 _BLANK = _Line(())
+
+
+def _split_path(path: str, width: int) -> list[str]:
+    """`path` in lines of `width` cells, broken after a `/` only (at worst, too long)."""
+    lines = [""]
+    *folders, name = path.split("/")
+    for part in [*(folder + "/" for folder in folders), name]:
+        if lines[-1] and cell_len(lines[-1] + part) > width:
+            lines.append("")
+        lines[-1] += part
+    return lines
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -76,9 +90,9 @@ class DetailPane(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_quote", "Open"),
         Binding("down,j", "next_quote", "Next quote", show=False),
         Binding("up,k", "previous_quote", "Previous quote", show=False),
-        Binding("enter", "open_quote", "Open the article", show=False),
     ]
     """Quote by quote; page up/down, home and end scroll as in any scrolling pane."""
 
@@ -107,9 +121,12 @@ class DetailPane(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.dataset = dataset
         """The dataset whose events are shown (set once it is loaded)."""
+        self.theme_marks: dict[str, tuple[str, str]] = {}
+        """Each theme's letter and colour (`theme_marks`), set with the dataset."""
         self._event: Event | None = None
         self._cursor: int | None = None
         self._width = 0
+        self._size = Size(0, 0)
         self._lines: list[_Line] = []
         self._quote_rows: list[range] = []
         self._strips: dict[int, Strip] = {}
@@ -183,24 +200,18 @@ class DetailPane(ScrollView, can_focus=True):
         self.refresh()
 
     def _build(self, width: int) -> tuple[list[_Line], list[range]]:
-        """Every line of the pane at `width` cells, and the lines of each quote."""
+        """Every line of the pane at `width` cells, and the lines of each quote.
+
+        Title, date and themes, then the quotes, then the summary and the other facts:
+        at 80×24 the pane is ten lines tall, and the first quote must be among them.
+        """
         event = self._event
-        lines: list[_Line] = [_BLANK]
         if event is None:
-            lines.append(_Line((("No event selected", _EMPTY),)))
-            return lines, []
-        lines.extend(_Line(((text, _TITLE),)) for text in _wrap(event.title, width))
-        lines.append(_BLANK)
+            return [_BLANK, _Line((("No event selected", _EMPTY),))], []
+        lines = [_Line(((text, _TITLE),)) for text in _wrap(event.title, width)]
         value_width = max(1, width - _LABEL_WIDTH)
-        for name, value in self._facts(event).items():
-            if not value:
-                continue
-            for i, text in enumerate(_wrap(value, value_width)):
-                label = name if i == 0 else ""
-                lines.append(_Line(((label.ljust(_LABEL_WIDTH), _LABEL), (text, ""))))
-        lines.append(_BLANK)
-        lines.extend(_Line(((text, ""),)) for text in _wrap(event.summary, width))
-        lines.append(_BLANK)
+        lines.extend(self._fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
+        lines.extend(self._themes(event, value_width))
         count = len(event.quotes)
         heading = (
             f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"
@@ -215,36 +226,73 @@ class DetailPane(ScrollView, can_focus=True):
             start = len(lines)
             lines.extend(self._quote_lines(event, index, width))
             quote_rows.append(range(start, len(lines)))
-        return lines, quote_rows
-
-    def _facts(self, event: Event) -> dict[str, str]:
-        labels = []
-        for theme_id in event.themes:
-            try:
-                labels.append(self._theme(theme_id).label)
-            except KeyError:
-                labels.append(theme_id)
-        return {
-            "Date": f"{describe(event.date)}  ({event.date.text})",
+        lines.append(_BLANK)
+        lines.extend(_Line(((text, ""),)) for text in _wrap(event.summary, width))
+        lines.append(_BLANK)
+        facts = {
             "Basis": event.date_basis or "",
-            "Status": str(event.status),
-            "Themes": ", ".join(labels),
+            "Status": f"{STATUS_MARKERS[event.status]} {event.status}",
             "Actors": ", ".join(event.actors),
             "Places": ", ".join(event.places),
             "Id": event.id,
         }
+        for name in _FIELDS:
+            lines.extend(self._fact(name, facts[name], width))
+        return lines, quote_rows
+
+    def _fact(self, name: str, value: str, width: int) -> list[_Line]:
+        """A labelled fact, its value wrapped under the value column (none if empty)."""
+        if not value:
+            return []
+        texts = _wrap(value, max(1, width - _LABEL_WIDTH))
+        return [
+            _Line((((name if i == 0 else "").ljust(_LABEL_WIDTH), _LABEL), (text, "")))
+            for i, text in enumerate(texts)
+        ]
+
+    def _themes(self, event: Event, width: int) -> list[_Line]:
+        """The event's themes, each as its letter and label in its colour, packed into
+        lines of `width` cells without cutting one."""
+        lines: list[list[tuple[str, str | Style]]] = []
+        used = 0
+        for theme_id in event.themes:
+            try:
+                label = self._theme(theme_id).label
+            except KeyError:
+                label = theme_id
+            letter, colour = self.theme_marks.get(theme_id, ("■", ""))
+            text = sanitize_cells(f"{letter} {label}")
+            style = Style(color=colour) if colour else Style()
+            if lines and used + 2 + cell_len(text) <= width:
+                lines[-1].append(("  ", ""))
+                used += 2
+            else:
+                lines.append([])
+                used = 0
+            lines[-1].append((text, style))
+            used += cell_len(text)
+        return [
+            _Line((((("Themes" if i == 0 else "").ljust(_LABEL_WIDTH)), _LABEL), *parts))
+            for i, parts in enumerate(lines)
+        ]
 
     def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
         quote = event.quotes[index]
         source = self._source(quote.source_id)
         indent = " " * _QUOTE_INDENT
         inner = max(1, width - _QUOTE_INDENT)
-        where = f"{source.path}:{quote.span.line}:{quote.span.column}"
+        where = sanitize_cells(f"{source.path}:{quote.span.line}:{quote.span.column}")
         lines = [_Line(((t, _QUOTE),), index) for t in _wrap(f"“{quote.text}”", width)]
         byline = f"— {source.outlet}, {describe(source.published)}"
         lines.extend(_Line(((t, _SOURCE),), index) for t in _wrap(byline, width))
-        for text in (source.title, where):
-            lines.extend(_Line(((indent, ""), (t, _SOURCE)), index) for t in _wrap(text, inner))
+        lines.extend(_Line(((indent, ""), (t, _SOURCE)), index) for t in _wrap(source.title, inner))
+        # The file:line:col reference is copied into an editor: never broken mid-name.
+        # It loses its indent first, then breaks only after a `/`.
+        if cell_len(where) > inner:
+            indent, inner = "", width
+        lines.extend(
+            _Line(((indent, ""), (text, _SOURCE)), index) for text in _split_path(where, inner)
+        )
         return lines
 
     # -- the highlighted quote -------------------------------------------------------
@@ -314,8 +362,28 @@ class DetailPane(ScrollView, can_focus=True):
     # -- keeping in step with size and theme -----------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        """Wrap again for the new width, keeping the highlighted quote in view."""
+        """Wrap again for the new width, keeping the highlighted quote in view while the
+        pane has the keyboard."""
         self._rewrap(force=True)
+        if event.size == self._size:
+            return  # laid out again at the same size (its border lit on focus): stay
+        self._size = event.size
+        if self.has_focus:
+            self._scroll_cursor_into_view()
+        else:
+            # Nobody is stepping through the quotes: show the event from its title.
+            self.scroll_to(0, 0, animate=False)
+
+    def on_focus(self) -> None:
+        """Tab in: the highlighted quote (the first, at first) is the one in view.
+
+        Not when the focus comes with a click on the pane: scrolling first would move
+        another line under the pointer before the click is read.
+        """
+        if not self.is_mouse_over:
+            self._scroll_cursor_into_view()
+
+    def _scroll_cursor_into_view(self) -> None:
         if self._cursor is not None and self._cursor < len(self._quote_rows):
             self._scroll_rows_into_view(self._quote_rows[self._cursor])
 
@@ -364,7 +432,10 @@ class DetailPane(ScrollView, can_focus=True):
         for text, role in line.parts:
             # Whole (not partial) styles: muted colours are translucent, and only the
             # whole style has them blended with the background.
-            style = base + self.get_component_rich_style(role) if role else base
+            if isinstance(role, Style):
+                style = base + role
+            else:
+                style = base + self.get_component_rich_style(role) if role else base
             if cursor is not None:
                 style += cursor
             segments.append(Segment(text, style))

@@ -111,22 +111,29 @@ class OverviewStrip(Widget):
         label_style = base + self.get_component_rich_style("overview--label", partial=True)
         cursor_style = base + self.get_component_rich_style("overview--cursor", partial=True)
         cells = [" "] * len(columns)
+        cursor = next(
+            (x for x, (start, end) in enumerate(columns)
+             if self._cursor_month is not None and start <= self._cursor_month <= end),
+            None,
+        )  # fmt: skip
         last_label_end = -1
         for x, (start, _end) in enumerate(columns):
             year = start // 12
-            new_year = x == 0 or divmod(columns[x - 1][0], 12)[0] != year
+            if x and divmod(columns[x - 1][0], 12)[0] == year:
+                continue
             label = str(year)
-            if new_year and x > last_label_end and x + len(label) <= len(columns):
-                cells[x : x + len(label)] = list(label)
-                last_label_end = x + len(label)
-        segments = [Segment(char, label_style) for char in cells]
-        if self._cursor_month is not None:
-            for x, (start, end) in enumerate(columns):
-                if start <= self._cursor_month <= end:
-                    # Mark the cursor's month; over a year label, light the digit instead.
-                    char = "▲" if cells[x] == " " else cells[x]
-                    segments[x] = Segment(char, cursor_style)
+            # The ▲ is never covered: a label it would fall in moves just past it, or
+            # just before it at the right edge.
+            for at in (x, cursor + 1, cursor - len(label)) if cursor is not None else (x,):
+                end = at + len(label)
+                clear = cursor is None or not at <= cursor < end
+                if clear and at > last_label_end and at >= 0 and end <= len(columns):
+                    cells[at:end] = list(label)
+                    last_label_end = end
                     break
+        segments = [Segment(char, label_style) for char in cells]
+        if cursor is not None:
+            segments[cursor] = Segment("▲", cursor_style)
         return Strip(segments).adjust_cell_length(width, base)
 
     def on_click(self, event: events.Click) -> None:

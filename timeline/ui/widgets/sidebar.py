@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -35,8 +36,10 @@ from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
 from timeline.ui.compat import set_virtual_size_quietly
+from timeline.ui.layout import WIDE_SIDEBAR_WIDTH
 from timeline.ui.messages import FilterEdited
-from timeline.ui.widgets.timeline_view import STATUS_MARKERS, THEME_COLOURS
+from timeline.ui.widgets.timeline_view import STATUS_MARKERS, theme_marks
+from timeline.views import abbreviate_distinct, cell_width
 
 __all__ = ["EdtfValidator", "FacetList", "FilterSidebar", "TextBox", "count_text"]
 
@@ -56,7 +59,8 @@ class EdtfValidator(Validator):
 
 
 class TextBox(Input):
-    """An `Input` whose typing redraws the box only, not the screen's layout.
+    """An `Input` whose typing redraws the box only, not the screen's layout; the footer
+    says how to leave it.
 
     `Input` sets its `virtual_size` (the width of its text) at every keystroke, and
     `Widget.virtual_size` asks for a layout of the whole screen, which also redraws
@@ -65,6 +69,12 @@ class TextBox(Input):
     that layout would have (a box sized by its text, `width: auto`, is still laid out
     by `Input` itself).
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Done"),
+        Binding("escape", "screen.focus_timeline", "Back"),
+    ]
+    """Enter and Esc both go back to the timeline (the screen handles both)."""
 
     @property
     def virtual_size(self) -> Size:
@@ -127,9 +137,21 @@ class _ModeSwitch(Switch):
             self._edited(event)
 
 
-_PROMPT_CELLS = 22
-"""Room for a facet value and its count inside the sidebar's lists: the sidebar's 28
-content cells less the list's check box (4) and scroll bar (1), and one spare."""
+_PROMPT_LIMITS = (28, 34)
+"""The most room a facet value and its count take inside the sidebar's lists, below
+and from `WIDE_SIDEBAR_WIDTH` columns: the sidebar is as wide as its longest value
+needs, up to this (longer ones are cut, each still unlike the others:
+`abbreviate_distinct`). Below, the timeline keeps room for its dates and titles."""
+
+
+def _prompt_limit(width: int) -> int:
+    """The most room for a facet value and its count on a terminal `width` wide."""
+    return _PROMPT_LIMITS[width >= WIDE_SIDEBAR_WIDTH]
+
+
+_AROUND_PROMPT_CELLS = 10
+"""The sidebar's cells around a prompt: its padding (2) and border (1), a list's check
+box (4), the option's padding (2) and the scroll bar (1)."""
 
 _COUNT_CELLS = 4
 """The count's column at the right of each prompt."""
@@ -162,19 +184,18 @@ def count_text(count: int) -> str:
     return f"{count // 1_000_000}M".rjust(_COUNT_CELLS)
 
 
-def _prompt(label: str, colour: str | None = None) -> Content:
-    """A facet value, with blank room for its count on the right: `■ Security & defence`.
+def _prompt(label: str, room: int, mark: tuple[str, str] | None = None) -> Content:
+    """A facet value in `room` cells, with blank room for its count on the right:
+    `S Security & defence` (a theme's letter in its colour).
 
     The count is drawn into that room by `FacetList` as each line renders.
     """
-    marker = "■ " if colour else ""
-    room = _PROMPT_CELLS - len(marker) - _COUNT_CELLS - 1
-    shown = sanitize(label)
-    shown = shown if len(shown) <= room else shown[: room - 1] + "…"
     parts: list[str | tuple[str, str]] = []
-    if colour:
-        parts.append((marker, colour))
-    parts.append(shown.ljust(room) + " ")
+    if mark is not None:
+        parts.append((f"{mark[0]} ", f"bold {mark[1]}"))
+        room -= 2
+    shown = label + " " * max(0, room - cell_width(label))
+    parts.append(shown + " ")
     parts.append((" " * _COUNT_CELLS, "$text-muted"))
     return Content.assemble(*parts)
 
@@ -204,9 +225,13 @@ class FacetList(SelectionList[str]):
     _parts: dict[int, _Parts] | None = None
     _counts_only = False
 
-    def __init__(self, *selections: Selection[str], id: str | None = None) -> None:
-        """A list of `selections`, every count 0 until `show_counts`."""
+    def __init__(
+        self, *selections: Selection[str], prompt_cells: int, id: str | None = None
+    ) -> None:
+        """A list of `selections` whose prompts are `prompt_cells` wide, every count 0
+        until `show_counts`."""
         super().__init__(*selections, id=id)
+        self.prompt_cells = prompt_cells
         self.counts: Mapping[str, int] = {}
         self._parts = {}
 
@@ -256,7 +281,7 @@ class FacetList(SelectionList[str]):
         selection = self.get_option_at_index(index)
         # The check box (4 cells) and the option's left padding come before the prompt.
         padding = self.get_component_styles("option-list--option").padding.left
-        end = 4 + padding + _PROMPT_CELLS
+        end = 4 + padding + self.prompt_cells
         start = end - _COUNT_CELLS
         if line.cell_length < end:
             return line  # too narrow to have laid the prompt out on one line
@@ -293,7 +318,10 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._pending_counts: FacetCounts | None = None
         self._pending_dates = ("", "")
         self._labels: dict[str, dict[str, str]] = {}
-        self._colours: dict[str, str] = {}
+        self._marks: dict[str, tuple[str, str]] = {}
+        self._shown: dict[str, dict[str, str]] = {}  # the labels as cut to fit
+        self._limit = _PROMPT_LIMITS[0]
+        self._prompt_cells = self._limit
 
     def compose(self) -> ComposeResult:
         """The search box, which needs no data: typing into it works from the start."""
@@ -324,9 +352,8 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             "sources": {s.id: s.outlet for s in dataset.sources},
             "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
         }
-        self._colours = {
-            theme: THEME_COLOURS[i % len(THEME_COLOURS)] for i, theme in enumerate(theme_ids)
-        }
+        self._marks = theme_marks(theme_ids, [theme.label for theme in dataset.themes])
+        self._shape()
         await self.mount_all(self._controls())
         if len(self.children) <= 2:
             return  # the app is closing: Textual mounts nothing then
@@ -363,13 +390,15 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             _ModeSwitch(id="all-themes", report=self._mode_changed),
             classes="sidebar-heading-row",
         )
-        yield FacetList(*self._selections("themes"), id="themes")
+        yield FacetList(*self._selections("themes"), prompt_cells=self._prompt_cells, id="themes")
         yield Label("Status", classes="sidebar-heading")
-        yield FacetList(*self._selections("statuses"), id="statuses")
+        yield FacetList(
+            *self._selections("statuses"), prompt_cells=self._prompt_cells, id="statuses"
+        )
         yield Label("Sources", classes="sidebar-heading")
-        yield FacetList(*self._selections("sources"), id="sources")
+        yield FacetList(*self._selections("sources"), prompt_cells=self._prompt_cells, id="sources")
         yield Label("Actors", classes="sidebar-heading")
-        yield FacetList(*self._selections("actors"), id="actors")
+        yield FacetList(*self._selections("actors"), prompt_cells=self._prompt_cells, id="actors")
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
         yield Horizontal(
             TextBox(
@@ -394,10 +423,47 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             report=self._as_of_changed,
         )
 
-    def _selections(self, facet: str) -> list[Selection[str]]:
+    def _shape(self) -> None:
+        """Cut the values to the limit for this terminal, and size the sidebar to them."""
+        self._limit = _prompt_limit(self.app.size.width)
+        room = self._limit - _COUNT_CELLS - 1
+        self._shown = {}
+        for facet, labels in self._labels.items():
+            cells = room - 2 if facet == "themes" else room
+            shown = abbreviate_distinct([sanitize(label) for label in labels.values()], cells)
+            self._shown[facet] = dict(zip(labels, shown, strict=True))
+        widest = max(
+            cell_width(label) + (2 if facet == "themes" else 0)
+            for facet, labels in self._shown.items()
+            for label in labels.values()
+        )
+        self._prompt_cells = min(self._limit, widest + 1 + _COUNT_CELLS)
+        # Follows the data and the terminal, so set here rather than in app.tcss.
+        self.styles.width = self._prompt_cells + _AROUND_PROMPT_CELLS
+
+    def fit(self) -> None:
+        """Widen or narrow the values for the terminal's new width, if it crossed
+        `WIDE_SIDEBAR_WIDTH` (the lists are built again, keeping what is chosen)."""
+        if not self.filled or self._limit == _prompt_limit(self.app.size.width):
+            return
+        self._shape()
+        with self.prevent(SelectionList.SelectedChanged):
+            for facets in self.query(FacetList):
+                assert facets.id is not None
+                chosen = set(facets.selected)
+                facets.prompt_cells = self._prompt_cells
+                facets.clear_options()
+                facets.add_options(self._selections(facets.id, chosen))
+
+    def _selections(self, facet: str, chosen: set[str] | None = None) -> list[Selection[str]]:
         return [
-            Selection(_prompt(label, self._colours.get(value)), value, False, id=f"{facet}-{n}")
-            for n, (value, label) in enumerate(self._labels[facet].items())
+            Selection(
+                _prompt(label, self._prompt_cells - _COUNT_CELLS - 1, self._marks.get(value)),
+                value,
+                chosen is not None and value in chosen,
+                id=f"{facet}-{n}",
+            )
+            for n, (value, label) in enumerate(self._shown[facet].items())
         ]
 
     # -- edits go up -----------------------------------------------------------------
@@ -434,15 +500,35 @@ class FilterSidebar(VerticalScroll, can_focus=False):
 
     def _date_changed(self, event: Input.Changed) -> None:
         text = event.value.strip()
+        self._show_date_errors()
         valid = event.validation_result is None or event.validation_result.is_valid
         if not valid:
-            return
+            return  # the filter keeps the box's last valid date; the message says why
         field = "date_from" if event.input.id == "date-from" else "date_to"
         day: int | None = None
         if text:
             date = parse_edtf(text)
             day = date.lower if field == "date_from" else date.upper
         self._report(FilterEdited({field: day}))
+
+    def _show_date_errors(self) -> None:
+        """Say on each date box why its date is not used, in the CLI's words.
+
+        On the box's bottom border (and in full as its tooltip): a line of its own
+        would lay the screen out each time a date turned valid or invalid.
+        """
+        for box_id in ("#date-from", "#date-to"):
+            box = self.query_one(box_id, Input)
+            result = box.validate(box.value)
+            message = None
+            if result is not None and not result.is_valid:
+                # "'2024-13': month 13 does not exist …" without the echo of the box.
+                message = "; ".join(
+                    text.split("': ", 1)[-1] for text in result.failure_descriptions
+                )
+            if box.tooltip != message:
+                box.border_subtitle = Content(message) if message else None
+                box.tooltip = message
 
     def _as_of_changed(self, event: Input.Changed) -> None:
         day = _as_of_day(event.value)
@@ -483,6 +569,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             if date_texts is not None:
                 self.query_one("#date-from", Input).value = date_texts[0]
                 self.query_one("#date-to", Input).value = date_texts[1]
+                self._show_date_errors()
             as_of = self.query_one("#as-of", Input)
             if _as_of_day(as_of.value) != filt.as_of:
                 as_of.value = "" if filt.as_of is None else _iso_day(filt.as_of)

@@ -30,7 +30,7 @@ from timeline.model import Event, Status
 from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
-from timeline.views import Heading, TimelineRows, month_of_key
+from timeline.views import Heading, TimelineRows, month_of_key, theme_letters, wrap_offsets
 
 __all__ = [
     "STATUS_MARKERS",
@@ -39,21 +39,38 @@ __all__ = [
     "EventRows",
     "RowSource",
     "TimelineView",
+    "theme_marks",
 ]
 
 THEME_COLOURS = (
-    "#4e9ee8", "#e5a53c", "#5fb85f", "#d9534f", "#a77bd9", "#3cbfae",
-    "#e07bb3", "#b8a04a", "#8fa3bf", "#e0734a", "#7fc97f", "#c9b3e6",
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2",
+    "#edc948", "#ff9da7", "#9c755f", "#bab0ac", "#a0cbe8", "#bcbd22",
 )  # fmt: skip
-"""Marker colours for themes, in vocabulary order; legible on dark and light themes."""
+"""Theme colours, in vocabulary order: Tableau 10 and two more, twelve hues that stay
+apart on dark and light backgrounds. Each theme also has a letter (`theme_marks`), so
+readers who cannot tell two colours apart can tell the letters."""
 
 STATUS_MARKERS = {Status.OCCURRED: "●", Status.SCHEDULED: "◆", Status.PLANNED: "◇"}
 """How each status shows at the start of a row."""
+
+
+def theme_marks(theme_ids: Sequence[str], labels: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each theme's letter and colour, for themes (and their labels) in vocabulary order."""
+    return {
+        theme: (letter, THEME_COLOURS[i % len(THEME_COLOURS)])
+        for i, (theme, letter) in enumerate(zip(theme_ids, theme_letters(labels), strict=True))
+    }
+
 
 _MAX_MARKERS = 5
 _STRIP_CACHE_SIZE = 1024
 """Drawn lines kept by `TimelineView` (about twenty screens at 50 lines)."""
 _EMPTY_ROWS = TimelineRows([], [], [])
+_EMPTY_TEXT = "No events match these filters. Press c to clear them."
+_DATE_CELLS = 17
+"""The date column: room for "from 10 Apr 2024" and a space, never cut at any width."""
+_COUNT_FROM_WIDTH = 60
+"""Narrower than this, a row shows no source count."""
 
 RowFields = tuple[str, str, Status, Sequence[str], int]
 """What one event row shows: date label, title (both sanitized, the title by
@@ -214,20 +231,19 @@ class TimelineView(ScrollView, can_focus=True):
     def __init__(
         self,
         events: Sequence[Event] | RowSource,
-        theme_ids: Sequence[str],
+        themes: Sequence[tuple[str, str]],
         *,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """Show rows of `events` (in date order, or any `RowSource`); `theme_ids` in
-        vocabulary order pick the marker colours."""
+        """Show rows of `events` (in date order, or any `RowSource`); `themes`, the
+        (id, label) of each theme in vocabulary order, pick the markers."""
         super().__init__(name=name, id=id, classes=classes)
         source = events if isinstance(events, RowSource) else EventRows(events)
         self._source: RowSource = source
         self._marker_slots = min(_MAX_MARKERS, source.marker_slots)
-        self._theme_colour: dict[str, Style] = {}
-        self.set_theme_ids(theme_ids)
+        self._theme_mark: dict[str, Segment] = {}
         self._rows = _EMPTY_ROWS
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
@@ -239,15 +255,20 @@ class TimelineView(ScrollView, can_focus=True):
         self._strip_styles: _RowStyles | None = None
         self._pass_styles: _RowStyles | None = None  # set while `render_lines` runs
         self._after_render: list[Callable[[], None]] = []
+        self.set_themes(themes)
 
     # -- data in ---------------------------------------------------------------------
 
-    def set_theme_ids(self, theme_ids: Sequence[str]) -> None:
-        """The themes in vocabulary order, which pick the marker colours."""
-        self._theme_colour = {
-            theme: Style(color=THEME_COLOURS[i % len(THEME_COLOURS)])
-            for i, theme in enumerate(theme_ids)
+    def set_themes(self, themes: Sequence[tuple[str, str]]) -> None:
+        """The (id, label) of each theme in vocabulary order, which pick the markers:
+        the theme's letter in its colour."""
+        ids = [theme for theme, _ in themes]
+        marks = theme_marks(ids, [label for _, label in themes])
+        self._theme_mark = {
+            theme: Segment(letter, Style(color=colour, bold=True))
+            for theme, (letter, colour) in marks.items()
         }
+        self._strips.clear()
 
     def set_source(self, events: Sequence[Event] | RowSource) -> None:
         """Draw rows from `events` from now on (the same events, in the same order, as
@@ -514,8 +535,10 @@ class TimelineView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         rows = self._rows.rows
         if not rows:
-            if y == 1:
-                text = "  No events match these filters. Press c to clear them."
+            lines = [text for start, end in wrap_offsets(_EMPTY_TEXT, max(1, width - 4))
+                     if (text := _EMPTY_TEXT[start:end])]  # fmt: skip
+            if 1 <= y <= len(lines):
+                text = "  " + lines[y - 1]
                 return Strip([Segment(set_cell_size(text, width), styles.empty)], width)
             return Strip.blank(width, styles.base)
         if row_index >= len(rows):
@@ -562,19 +585,24 @@ class TimelineView(ScrollView, can_focus=True):
         if fresh and not is_cursor:
             style = style + styles.new
         marker = f"{'+' if fresh else ' '}{STATUS_MARKERS[status]} "
-        # Room for "from 10 Apr 2024"; very narrow views give the title the room instead.
-        date_width = 17 if width >= 60 else 13
-        if cell_len(date_text) > date_width - 1:
-            date_text = set_cell_size(date_text, date_width - 2) + "…"
-        date_cell = set_cell_size(date_text, date_width - 1) + " "
+        if cell_len(date_text) > _DATE_CELLS - 1:
+            date_text = set_cell_size(date_text, _DATE_CELLS - 2) + "…"
+        date_cell = set_cell_size(date_text, _DATE_CELLS - 1) + " "
+        # The themes' letters come right after the date, so no gap of blank title room
+        # ever separates a short title from them.
         slots = self._marker_slots
+        # Under the cursor the letters take the cursor's colours: a theme's colour can be
+        # the cursor's own (blue on blue). The quote pane shows them in colour.
         markers = [
-            Segment("■", style + self._theme_colour.get(theme, Style())) for theme in themes[:slots]
+            Segment(mark.text, style + Style(bold=True) if is_cursor else style + mark.style)
+            for theme in themes[:slots]
+            if (mark := self._theme_mark.get(theme)) is not None and mark.style is not None
         ]
-        markers.insert(0, Segment(" " * (slots - len(markers)), style))
-        count_text = f" {count:>2} src "
-        right_width = slots + cell_len(count_text) + 1
-        title_width = max(0, width - cell_len(marker) - date_width - right_width)
+        markers.append(Segment(" " * (slots - len(markers) + 1), style))
+        # Narrow (the sidebar open at 80 columns), the title needs the count's room more.
+        count_text = f" {count:>2} src " if width >= _COUNT_FROM_WIDTH else " "
+        title_width = max(0, width - cell_len(marker) - _DATE_CELLS - slots - 1)
+        title_width -= cell_len(count_text)
         if cell_len(title) > title_width:
             title_text = set_cell_size(title, max(0, title_width - 1)) + "…" if title_width else ""
         else:
@@ -582,9 +610,8 @@ class TimelineView(ScrollView, can_focus=True):
         segments = [
             Segment(marker, style),
             Segment(date_cell, date_style),
-            Segment(title_text, style),
-            Segment(" ", style),
             *markers,
+            Segment(title_text, style),
             Segment(count_text, count_style),
         ]
         return Strip(segments).adjust_cell_length(width, style)

@@ -1,0 +1,438 @@
+"""The three journeys at 80×24 (launch and read; filter by theme; jump to a source
+excerpt), and the cues that make them work there: issue #16, item by item."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from rich.color import Color
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widgets import Footer, Input, OptionList, Static
+from tui_support import bundled, copy_bundled, make_app
+
+from timeline.cli import main as cli_main
+from timeline.interchange.export import export
+from timeline.loader import load_dataset
+from timeline.model import Dataset, dataset_title
+from timeline.query import EventIndex, Filter
+from timeline.ui.app import TimelineApp
+from timeline.ui.screens.article import ArticleScreen
+from timeline.ui.screens.help import HelpScreen
+from timeline.ui.screens.main import MainScreen
+from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.overview import OverviewStrip
+from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
+from timeline.ui.widgets.timeline_view import THEME_COLOURS, TimelineView, theme_marks
+from timeline.views import Histogram, abbreviate_distinct, theme_letters
+
+SMALL = (80, 24)
+
+
+def _index() -> EventIndex:
+    return EventIndex(bundled().dataset)
+
+
+def _pane_screen(pane: DetailPane) -> list[str]:
+    """What the quote pane draws right now, line by line."""
+    return [pane.render_line(y).text for y in range(pane.scrollable_content_region.height)]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _visible_rows(pane: DetailPane, rows: range) -> bool:
+    top = int(pane.scroll_offset.y)
+    return top <= rows.start and rows.stop <= top + pane.scrollable_content_region.height
+
+
+def _four_quote_event() -> int:
+    return next(i for i, e in enumerate(_index().events) if len(e.quotes) == 4)
+
+
+def _footer_keys(pilot: Pilot[Any]) -> dict[str, str]:
+    """The keys the footer shows now, with their descriptions."""
+    screen = pilot.app.screen
+    return {
+        key: binding.description
+        for key, (_, binding, enabled, _) in screen.active_bindings.items()
+        if binding.show and enabled
+    }
+
+
+# -- 1. the quote pane at 80×24 ----------------------------------------------------
+
+
+async def test_80x24_shows_title_date_and_first_quote_without_a_key() -> None:
+    event = _index().events[0]
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        shown = _pane_screen(pane)
+        assert shown[0].strip() == event.title
+        assert any(line.startswith("Date") and event.date.text in line for line in shown)
+        assert _squash(event.quotes[0].text) in _squash("".join(shown))
+
+
+async def test_tab_puts_quote_one_in_view_and_j_k_step_quote_by_quote() -> None:
+    position = _four_quote_event()
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("g", *["j"] * position, "tab")
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        assert app.focused is pane and pane.event == _index().events[position]
+        assert pane.quote_index == 0 and _visible_rows(pane, pane.quote_rows(0))
+        for expected in (1, 2, 3):
+            await pilot.press("j")
+            assert pane.quote_index == expected
+            rows = pane.quote_rows(expected)
+            top = int(pane.scroll_offset.y)
+            assert top <= rows.start < top + pane.scrollable_content_region.height
+        await pilot.press("k")
+        assert pane.quote_index == 2 and _visible_rows(pane, pane.quote_rows(2))
+
+
+# -- 2. active filters when the sidebar is hidden -------------------------------------
+
+
+async def test_every_active_filter_is_named_while_the_sidebar_is_hidden() -> None:
+    dataset = bundled().dataset
+    filt = Filter(themes=frozenset({"space", "security"}), text="artemis")
+    app = make_app(initial_filter=filt)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one("#filter-line", Static)
+        assert not app.screen.query_one(FilterSidebar).display
+        assert line.display and line.region.height >= 1
+        text = str(line.render())
+        assert "artemis" in text
+        for theme in ("space", "security"):
+            assert dataset.theme(theme).label in text
+        await pilot.press("f")  # the sidebar shows the filters itself
+        await pilot.pause()
+        assert not line.display
+        await pilot.press("f", "c")  # hidden again, then cleared: nothing to name
+        await pilot.pause()
+        assert not line.display
+
+
+# -- 3. the dataset's name ---------------------------------------------------------
+
+
+async def test_the_header_and_exports_name_the_dataset(tmp_path: Path) -> None:
+    dataset = bundled().dataset
+    assert dataset.title and dataset_title(dataset) == dataset.title
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert app.title == dataset.title
+    assert export(dataset, dataset.events, "markdown").startswith(f"# {dataset.title}\n")
+    assert f"<title>{dataset.title}</title>" in export(dataset, dataset.events, "html")
+    # Without a title, the folder's name.
+    folder = copy_bundled(tmp_path)
+    events = folder / "events.yaml"
+    events.write_text(re.sub(r"(?m)^title: .*$", "", events.read_text("utf-8")), "utf-8")
+    untitled = load_dataset(folder).dataset
+    assert untitled.title is None and dataset_title(untitled) == folder.name
+
+
+# -- 4. nothing cut ----------------------------------------------------------------
+
+
+def test_abbreviated_labels_never_look_alike() -> None:
+    labels = ["Government of Japan", "Government of the United States",
+              "Government of the United Kingdom", "Short"]  # fmt: skip
+    for cells in range(4, 34):
+        shown = abbreviate_distinct(labels, cells)
+        assert len(set(shown)) == len(labels)
+        assert all(cell_len(text) <= cells for text in shown)
+    assert abbreviate_distinct(labels, 40) == labels
+
+
+async def test_the_sidebar_is_as_wide_as_its_labels_need_and_cuts_none_alike() -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        sidebar = app.screen.query_one(FilterSidebar)
+        await sidebar.fill()
+        await pilot.pause()
+        assert 40 < sidebar.size.width <= 44  # wider than it was, up to its limit
+        await pilot.resize_terminal(*SMALL)
+        await pilot.pause()
+        width = sidebar.styles.width
+        assert width is not None and width.value <= 38  # narrower: the timeline needs room
+        for facet in ("#themes", "#statuses", "#sources", "#actors"):
+            facets = app.screen.query_one(facet, FacetList)
+            prompts = [str(facets.get_option_at_index(i).prompt).strip()
+                       for i in range(facets.option_count)]  # fmt: skip
+            assert len(set(prompts)) == len(prompts)
+            # Each line shows its count, not a cut-off `…`.
+            for y in range(min(facets.option_count, facets.size.height)):
+                assert re.search(r"\d$", facets.render_line(y).text.rstrip())
+
+
+async def test_date_boxes_show_a_whole_date_and_the_timeline_keeps_its_dates() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f")
+        sidebar = app.screen.query_one(FilterSidebar)
+        await sidebar.fill()
+        await pilot.pause()
+        box = app.screen.query_one("#date-from", Input)
+        assert box.content_region.width >= len("2023-05-19") + 1
+        timeline = app.screen.query_one(TimelineView)
+        timeline.jump_to_month(2024 * 12 + 3)
+        await pilot.pause()
+        text = "\n".join(timeline.render_line(y).text for y in range(timeline.size.height))
+        assert "from 10 Apr 2024" in text
+
+
+async def test_the_empty_state_is_never_cut() -> None:
+    app = make_app(initial_filter=Filter(text="zzzznothing"))
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(TimelineView)
+        text = " ".join(timeline.render_line(y).text.strip() for y in range(5))
+        assert "No events match these filters. Press c to clear them." in " ".join(text.split())
+
+
+async def test_file_line_column_references_are_never_broken() -> None:
+    dataset = bundled().dataset
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        for event in _index().events:
+            pane.show_event(dataset.full(event))
+            lines = pane.text_lines
+            for quote in event.quotes:
+                where = f"{dataset.source(quote.source_id).path}:{quote.span.line}"
+                assert any(where in line for line in lines), where
+
+
+def test_list_at_80_columns_never_breaks_an_id(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    import sys
+
+    assert cli_main(["list", "--format", "table"]) == 0
+    out = sys.stdout.getvalue()  # type: ignore[attr-defined]
+    words = set(out.split())
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    for event in bundled().dataset.events:
+        assert event.id in words, event.id
+        assert all(theme in words for theme in event.themes)
+
+
+# -- 5. theme colours and the legend --------------------------------------------------
+
+
+def test_twelve_themes_get_distinct_colours_and_letters() -> None:
+    colours = [Color.parse(c).triplet for c in THEME_COLOURS]
+    assert len(colours) == 12
+
+    def distance(a: Any, b: Any) -> float:
+        return float(sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) ** 0.5)
+
+    assert min(distance(a, b) for i, a in enumerate(colours) for b in colours[i + 1 :]) > 40
+    labels = [t.label for t in bundled().dataset.themes] + ["Space policy", "Security"]
+    letters = theme_letters(labels)
+    assert len(set(letters)) == len(labels)
+    assert all(letter.isalnum() and len(letter) == 1 for letter in letters)
+
+
+async def test_the_quote_pane_shows_each_theme_in_its_colour() -> None:
+    dataset = bundled().dataset
+    event = next(e for e in _index().events if len(e.themes) > 1)
+    marks = theme_marks([t.id for t in dataset.themes], [t.label for t in dataset.themes])
+    app = make_app(event=event.id)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        segments = [segment for y in range(pane.size.height) for segment in pane.render_line(y)]
+        for theme in event.themes:
+            letter, colour = marks[theme]
+            label = f"{letter} {dataset.theme(theme).label}"
+            styled = [s for s in segments if label in s.text]
+            assert styled and styled[0].style is not None
+            assert styled[0].style.color == Color.parse(colour)
+
+
+async def test_help_explains_every_mark_and_theme() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(static.render()) for static in app.screen.query(Static))
+        for mark in ("●", "◆", "◇", "≈", "▲", "by ", "from ", "src", "╌"):
+            assert mark in text, mark
+        for theme in bundled().dataset.themes:
+            assert theme.label in text
+
+
+# -- 6. reload in place --------------------------------------------------------------
+
+
+async def test_reload_shows_no_intermediate_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_bundled(tmp_path)
+    app = TimelineApp(load_dataset(root))
+    seen: list[str] = []
+    show_event, show_histogram = DetailPane.show_event, OverviewStrip.show_histogram
+
+    def record_event(self: DetailPane, event: Any) -> None:
+        seen.append("no event" if event is None else "event")
+        show_event(self, event)
+
+    def record_histogram(self: OverviewStrip, histogram: Histogram) -> None:
+        seen.append("empty strip" if histogram == Histogram(0, 0, [0]) else "strip")
+        show_histogram(self, histogram)
+
+    monkeypatch.setattr(DetailPane, "show_event", record_event)
+    monkeypatch.setattr(OverviewStrip, "show_histogram", record_histogram)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        screen = app.screen
+        timeline = screen.query_one(TimelineView)
+        before = (timeline.scroll_offset.y, screen.selected_event_id)  # type: ignore[attr-defined]
+        seen.clear()
+        await pilot.press("r")
+        for _ in range(6):  # frame by frame, as the reload goes on
+            await pilot.pause()
+            assert screen.query_one(Footer).display
+            assert not any(w.loading for w in screen.query("*"))
+            assert (timeline.scroll_offset.y, screen.selected_event_id) == before  # type: ignore[attr-defined]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (timeline.scroll_offset.y, screen.selected_event_id) == before  # type: ignore[attr-defined]
+        assert "no event" not in seen and "empty strip" not in seen
+
+
+# -- 7. an invalid date says why -------------------------------------------------------
+
+
+async def test_an_invalid_date_shows_the_clis_message() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f")
+        sidebar = app.screen.query_one(FilterSidebar)
+        await sidebar.fill()
+        await pilot.pause()
+        box = app.screen.query_one("#date-from", Input)
+        box.focus()
+        await pilot.press(*"2024")
+        await pilot.pause()
+        count = app.sub_title
+        assert box.border_subtitle is None
+        await pilot.press(*"-13")
+        await pilot.pause()
+        assert str(box.border_subtitle).startswith("month 13 does not exist")
+        assert "month 13 does not exist" in str(box.tooltip)
+        # On screen: the box's bottom border carries it.
+        bottom = box.render_lines(Region(0, 0, *box.outer_size))[-1].text
+        assert "month 13 does not" in bottom
+        assert app.sub_title == count  # the last valid date still filters
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert box.border_subtitle is None
+
+
+# -- 8. keys and cues ------------------------------------------------------------------
+
+
+async def test_j_and_k_move_through_the_articles_other_excerpts() -> None:
+    dataset = bundled().dataset
+    position = next(
+        i
+        for i, event in enumerate(_index().events)
+        if event.quotes
+        and sum(1 for e in dataset.events for q in dataset.full(e).quotes
+                if q.source_id == dataset.full(event).quotes[0].source_id) > 3
+    )  # fmt: skip
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("g", *["j"] * position, "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ArticleScreen)
+        await pilot.press("o")
+        excerpts = app.screen.query_one("#citations", OptionList)
+        assert app.focused is excerpts and excerpts.highlighted == 0
+        await pilot.press("j", "j")
+        assert excerpts.highlighted == 2
+        await pilot.press("k")
+        assert excerpts.highlighted == 1
+
+
+async def test_the_footer_follows_the_focus() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailPane)
+        assert _footer_keys(pilot).get("enter") == "Open"
+        await pilot.press("slash")
+        await pilot.pause()
+        keys = _footer_keys(pilot)
+        assert keys.get("enter") == "Done" and keys.get("escape") == "Back"
+        assert "c" not in keys and "t" not in keys  # they type letters here
+        await pilot.press("c")
+        assert app.screen.query_one("#search", Input).value == "c"
+        assert isinstance(app.screen, MainScreen) and app.screen.filter.text == "c"
+        await pilot.press("escape", "c")  # outside the box, c clears
+        await pilot.pause()
+        assert app.screen.filter == Filter()
+
+
+# -- 9. the strip's marker -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["g", "G"])
+async def test_the_strip_marker_is_never_under_a_year_label(key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        strip = app.screen.query_one(OverviewStrip)
+        labels = strip.render_line(1).text
+        assert "▲" in labels
+        years = re.findall(r"\d{4}", labels)
+        assert years[0] == "2021" and years[-1] == "2025"
+
+
+# -- 10. resizing -----------------------------------------------------------------------
+
+
+async def test_shrinking_the_terminal_leaves_the_quote_pane_at_its_title() -> None:
+    position = _four_quote_event()
+    event = _index().events[position]
+    app = make_app(event=event.id)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(*SMALL)
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        assert pane.scroll_offset.y == 0
+        assert _pane_screen(pane)[0].strip() == event.title
+
+
+# -- 11. Markdown ----------------------------------------------------------------------
+
+
+def test_markdown_keeps_plain_text_plain() -> None:
+    dataset: Dataset = bundled().dataset
+    md = export(dataset, dataset.events, "markdown")
+    assert "Security & defence" in md and "&amp;" not in md
+    assert "(Yomiuri report)" in md and "\\(" not in md
