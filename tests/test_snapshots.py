@@ -105,11 +105,11 @@ def test_as_of_walk_at_80x24(snap_compare: Any) -> None:
 
 
 def test_article_uncited_gutter_at_80x24(snap_compare: Any) -> None:
-    """The blog's uncited sentences marked in the gutter, `u` on the first."""
+    """The blog's uncited sentences marked in the gutter, `c` on the first."""
 
     async def open_blog(pilot: Pilot[Any]) -> None:
         _no_blink(pilot)
-        await pilot.press("enter", "u")
+        await pilot.press("enter", "c")
         await pilot.pause()
 
     app = make_app(event="dicas-forum")
