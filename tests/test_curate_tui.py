@@ -33,6 +33,19 @@ async def _settle(app: TimelineApp, pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
 
 
+def _said(app: TimelineApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The messages `app` notifies from now on (recorded through its public `notify`)."""
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    return said
+
+
 async def _article_with_selection(app: TimelineApp, pilot: object) -> ArticleScreen:
     await pilot.press("enter", "v")  # type: ignore[attr-defined]
     await pilot.pause()  # type: ignore[attr-defined]
@@ -189,8 +202,11 @@ async def test_an_invalid_date_is_explained_and_nothing_is_written(folder: Path)
     assert (folder / "events.yaml").read_bytes() == before
 
 
-async def test_an_edit_is_refused_when_the_file_changed_on_disk(folder: Path) -> None:
+async def test_an_edit_is_refused_when_the_file_changed_on_disk(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = TimelineApp(load_dataset(folder))
+    said = _said(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _article_with_selection(app, pilot)
         changed = (folder / "events.yaml").read_text("utf-8") + "# edited elsewhere\n"
@@ -199,13 +215,18 @@ async def test_an_edit_is_refused_when_the_file_changed_on_disk(folder: Path) ->
         await _settle(app, pilot)
         assert app.screen is screen  # no reload, no jump
         assert (folder / "events.yaml").read_text("utf-8") == changed
-        assert any("changed on disk" in n.message for n in app._notifications)
+        assert any("changed on disk" in message for message in said)
 
 
-async def test_the_bundled_dataset_is_never_edited() -> None:
+async def test_the_bundled_dataset_is_never_edited(monkeypatch: pytest.MonkeyPatch) -> None:
     app = TimelineApp(load_dataset())
+    said = _said(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
-        await _article_with_selection(app, pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        assert any("bundled dataset" in n.message for n in app._notifications)
+        screen = await _article_with_selection(app, pilot)
+        for key in ("a", "E"):  # refused before any form is filled in, not at its end
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen
+            assert (
+                sum("bundled dataset" in message for message in said) == ("a", "E").index(key) + 1
+            )

@@ -308,23 +308,32 @@ class TimelineApp(App[None]):
         self._read_dataset(self._load, initial=False)
         return True
 
-    def _editor_for_edit(self) -> Editor | None:
-        from timeline.edit import EditError, Editor
+    def can_edit(self) -> bool:
+        """Whether the data shown may be edited; if not, say why. Asked before a form
+        is filled in, so that no work is typed for nothing."""
         from timeline.model import bundled_dataset_path
 
         dataset = self.dataset
         if dataset is None:
             self.notify("The dataset is still loading.", timeout=2)
-            return None
-        root = Path(dataset.root)
-        if root.resolve() == bundled_dataset_path().resolve():
+            return False
+        if Path(dataset.root).resolve() == bundled_dataset_path().resolve():
             self.notify(
                 "The bundled dataset is part of the program and is not edited: start your "
                 "own with `timeline new DIR` (see docs/curation.md).",
                 severity="error",
                 timeout=8,
             )
+            return False
+        return True
+
+    def _editor_for_edit(self) -> Editor | None:
+        from timeline.edit import EditError, Editor
+
+        if not self.can_edit():
             return None
+        dataset = self.dataset
+        assert dataset is not None  # can_edit says so
         if self._editor is None:
             if _stamp(dataset.root) != self._stamp:
                 self.notify(
@@ -336,7 +345,7 @@ class TimelineApp(App[None]):
                 )
                 return None
             try:
-                self._editor = Editor(root)
+                self._editor = Editor(Path(dataset.root))
             except EditError as error:
                 self.notify(sanitize(str(error)), severity="error", markup=False)
                 return None

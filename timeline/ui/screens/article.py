@@ -2,7 +2,7 @@
 
 `n`/`p` step through the event's quotes (switching article when a quote comes from
 another source); lines holding a passage no event cites (`timeline.coverage`) are marked
-in the gutter, and `c` scrolls to the next one; the side list shows the excerpts of this
+in the gutter, and `c` selects the next one; the side list shows the excerpts of this
 article that other events cite, and choosing one returns to the timeline on that event.
 Esc returns to exactly where the user was, since the main screen is only covered, never
 rebuilt.
@@ -174,7 +174,7 @@ class ArticleScreen(Screen[str | None]):
         self._step(-1)
 
     def action_next_uncited(self) -> None:
-        """Scroll to the next passage of the article that no event cites."""
+        """Select the next passage of the article that no event cites, ready to quote."""
         if self.query_one(ArticleView).next_uncited() is None:
             self.notify("Every passage of this article is cited or ignored.", timeout=2)
 
@@ -223,6 +223,9 @@ class ArticleScreen(Screen[str | None]):
             )
 
     def _quote_or_hint(self) -> str | None:
+        app: Any = self.app
+        if not app.can_edit():
+            return None
         quote = self.selected_quote()
         if quote is None:
             self.notify("Select a passage first: v, then w/b and s/S, or drag the mouse.")

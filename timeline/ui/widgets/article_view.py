@@ -172,9 +172,10 @@ class ArticleView(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, first - height // 3), animate=False)
 
     def next_uncited(self) -> tuple[int, int] | None:
-        """Bring the next uncited passage into view, a third of the way down, and return
-        its span (None if there is none). The first goes to the first passage below the
-        top of the view, each next one to the one after (wrapping round)."""
+        """Select the next uncited passage and bring it into view, a third of the way
+        down; return its span (None if there is none). The first goes to the first
+        passage below the top of the view, each next one to the one after (wrapping
+        round). Selected, it shows which passage it is and is ready to quote."""
         if not self._uncited:
             return None
         self._rewrap()
@@ -187,12 +188,14 @@ class ArticleView(ScrollView, can_focus=True):
         span = self._uncited[self._uncited_at]
         height = self.scrollable_content_region.height
         self.scroll_to(y=max(0, self.line_of(span[0]) - height // 3), animate=False)
+        self._set_selection(*span)
         return span
 
     def on_resize(self, event: events.Resize) -> None:
-        """Rewrap to the new width, keeping the excerpt in view."""
+        """Rewrap to the new width, keeping the selection (else the excerpt) in view: the
+        line that shows a selection below the article resizes the view as it appears."""
         self._rewrap()
-        self.call_after_refresh(self.scroll_to_excerpt)
+        self.call_after_refresh(self._keep_in_view if self.selection else self.scroll_to_excerpt)
 
     # -- selecting -------------------------------------------------------------------
 
