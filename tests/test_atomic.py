@@ -19,17 +19,19 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_a_new_file_is_private_and_an_old_one_keeps_its_mode(tmp_path: Path) -> None:
+def test_a_new_file_has_the_umasks_mode_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
     new = tmp_path / "new.json"
     write_atomically(new, "é\r\n")
     assert new.read_bytes() == "é\r\n".encode()  # UTF-8, line ends as given
-    assert _mode(new) == 0o600
+    plain = tmp_path / "plain"
+    plain.touch()  # what open() makes of a new file under this umask
+    assert _mode(new) == _mode(plain)
     old = tmp_path / "old.json"
     old.write_text("old")
     old.chmod(0o640)
     write_atomically(old, b"new")
     assert (old.read_bytes(), _mode(old)) == (b"new", 0o640)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "old.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "old.json", "plain"]
 
 
 def test_a_link_is_kept_and_the_file_it_leads_to_replaced(tmp_path: Path) -> None:
@@ -114,3 +116,10 @@ def test_a_folder_filled_meanwhile_is_never_replaced(tmp_path: Path) -> None:
     assert raised.value.errno in (errno.ENOTEMPTY, errno.EEXIST)
     assert [p.name for p in tmp_path.iterdir()] == ["dataset"]
     assert [p.name for p in target.iterdir()] == ["mine.txt"]
+
+
+def test_a_new_folder_has_the_mode_mkdir_gives(tmp_path: Path) -> None:
+    with new_folder(tmp_path / "dataset") as building:
+        write_atomically(building / "events.yaml", "events: []\n")
+    (tmp_path / "plain").mkdir()
+    assert _mode(tmp_path / "dataset") == _mode(tmp_path / "plain")

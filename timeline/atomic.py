@@ -26,10 +26,22 @@ from pathlib import Path
 __all__ = ["new_folder", "write_atomically"]
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+"""The process's umask, read once at import (setting it to read it is process-wide, so
+not while other threads may be creating files)."""
+
+
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Replace the file at `path` with `data` (text is written as UTF-8, line ends as given).
 
-    The file keeps its mode if it exists (0600 if new); a link is followed, so the file
+    The file keeps its mode if it exists (if new, 0666 less the umask, as for any
+    program's new file); a link is followed, so the file
     it leads to is replaced and the link kept. A device or pipe (`/dev/stdout`) is written
     straight to: it has no contents to lose.
 
@@ -52,13 +64,11 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
         # Writing in place would be refused; replacing the file must be too.
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
     folder, name = os.path.split(target)
-    # mkstemp makes the file 0600: a new export may hold what its author has not
-    # published yet, so nobody else reads it until they say so.
     fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         try:
-            if mode is not None:
-                os.fchmod(fd, stat.S_IMODE(mode))
+            # mkstemp makes the file 0600; a new file gets what open() would give it.
+            os.fchmod(fd, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_UMASK)
             view = memoryview(payload)
             while view:  # os.write may write less than asked (a signal, a pipe)
                 view = view[os.write(fd, view) :]
@@ -78,7 +88,7 @@ def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Build a new folder at `path`: the block fills the folder it is given, which appears
     at `path` only when the block completes.
 
-    `path` may be missing (its parents are made; the new folder is 0700) or an empty
+    `path` may be missing (its parents are made; the new folder is 0777 less the umask) or an empty
     folder (it is replaced, keeping its mode). Until the end the folder is a hidden
     `.NAME.*.part` beside `path`; if the block fails or is interrupted, that is removed
     and `path` is as it was. Write into it with `write_atomically`, so that every file
@@ -93,8 +103,10 @@ def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
     try:
         yield temporary
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            os.chmod(temporary, 0o777 & ~_UMASK)  # mkdtemp's is 0700: as mkdir's would be
         _sync_folder(temporary)
         # rename(2) replaces an empty folder and refuses any other, so a folder that
         # filled up meanwhile is never overwritten.
