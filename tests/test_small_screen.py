@@ -436,3 +436,31 @@ def test_markdown_keeps_plain_text_plain() -> None:
     md = export(dataset, dataset.events, "markdown")
     assert "Security & defence" in md and "&amp;" not in md
     assert "(Yomiuri report)" in md and "\\(" not in md
+
+
+async def test_j_and_k_scroll_the_help_as_everywhere_else() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        scroller = app.screen.query_one("#help")
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert scroller.scroll_offset.y == 3
+        await pilot.press("k")
+        await pilot.pause()
+        assert scroller.scroll_offset.y == 2
+
+
+async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
+    from timeline.ui.screens.event_form import EventForm
+
+    app = TimelineApp(load_dataset(copy_bundled(tmp_path)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("enter", "v", "E")
+        await pilot.pause()
+        assert isinstance(app.screen, EventForm)
+        assert app.screen.query(Footer)  # the form's own footer, not the article's behind it
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert {"save", "cancel"} <= shown

@@ -236,7 +236,8 @@ class TimelineApp(App[None]):
         if target is not None and message.loaded.dataset.has_event(target):
             self.go_to_event(target)
         elif not message.initial:
-            self.notify(f"Reloaded: {len(message.index):,} events.", timeout=3)
+            count = len(message.index)
+            self.notify(f"Reloaded: {count:,} event{'' if count == 1 else 's'}.", timeout=3)
         self._prepare_search()
 
     def on_dataset_failed(self, message: DatasetFailed) -> None:

@@ -96,8 +96,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close help"),
+        Binding("j", "scroll('down')", "Scroll down", show=False),
+        Binding("k", "scroll('up')", "Scroll up", show=False),
     ]
-    """Closing keys."""
+    """Closing keys, and j/k to scroll as everywhere else."""
 
     def __init__(
         self,
@@ -113,7 +115,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """The legend, then one block per place the keys work."""
         with VerticalScroll(id="help"):
-            yield Static(Content("Help  (↓ ↑ scroll; Esc, q or ? closes)"), id="help-title")
+            yield Static(Content("Help  (↓ ↑ or j k scroll; Esc, q or ? closes)"), id="help-title")
             # The marks first: they are on screen before any key is pressed.
             yield Static(_section("Legend", LEGEND), classes="help-section")
             if self._themes:
@@ -126,6 +128,14 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content("\n").join(lines), classes="help-section")
             for title, rows in self._sections:
                 yield Static(_section(title, rows), classes="help-section")
+
+    def action_scroll(self, direction: str) -> None:
+        """Scroll the help a line."""
+        help_text = self.query_one("#help", VerticalScroll)
+        if direction == "down":
+            help_text.scroll_down()
+        else:
+            help_text.scroll_up()
 
     def action_close(self) -> None:
         """Close the help."""

@@ -380,7 +380,8 @@ class MainScreen(Screen[None]):
         timeline.set_rows(rows, self._keys, keep)
         total = len(index)
         as_of = "" if filt.as_of is None else f" · as of {day_text(filt.as_of)}"
-        self._show_count_line(f"{len(shown):,} of {total:,} events{as_of}")
+        events = "event" if total == 1 else "events"
+        self._show_count_line(f"{len(shown):,} of {total:,} {events}{as_of}")
         self._show_filter_line(filt)
         # The sidebar's counts and the strip's histogram follow one frame later: at
         # 100,000 events they cost about as much as the rest together, and the rows are
