@@ -179,14 +179,18 @@ async def test_the_sidebar_is_as_wide_as_its_labels_need_and_cuts_none_alike() -
                 assert re.search(r"\d$", facets.render_line(y).text.rstrip())
 
 
+async def _date_from_box(app: TimelineApp, pilot: Pilot[Any]) -> Input:
+    """Show the sidebar at 80×24 and return its from-date box, once it is filled."""
+    await pilot.press("f")
+    await app.screen.query_one(FilterSidebar).fill()
+    await pilot.pause()
+    return app.screen.query_one("#date-from", Input)
+
+
 async def test_date_boxes_show_a_whole_date_and_the_timeline_keeps_its_dates() -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("f")
-        sidebar = app.screen.query_one(FilterSidebar)
-        await sidebar.fill()
-        await pilot.pause()
-        box = app.screen.query_one("#date-from", Input)
+        box = await _date_from_box(app, pilot)
         assert box.content_region.width >= len("2023-05-19") + 1
         timeline = app.screen.query_one(TimelineView)
         timeline.jump_to_month(2024 * 12 + 3)
@@ -327,11 +331,7 @@ async def test_reload_shows_no_intermediate_frame(
 async def test_an_invalid_date_shows_the_clis_message() -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await pilot.press("f")
-        sidebar = app.screen.query_one(FilterSidebar)
-        await sidebar.fill()
-        await pilot.pause()
-        box = app.screen.query_one("#date-from", Input)
+        box = await _date_from_box(app, pilot)
         box.focus()
         await pilot.press(*"2024")
         await pilot.pause()
