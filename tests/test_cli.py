@@ -683,6 +683,7 @@ def test_tui_usage_errors_exit_2_before_the_tui(
         (["--theme", "no-such-theme"], "unknown theme"),
         ([str(tmp_path / "missing")], "no dataset at"),
         (["--event", event, "list"], "put it first"),
+        (["lsit"], "did you mean the command 'list'?"),  # a typo, not a folder
     ]
     for argv, message in cases:
         code, _, err = run(capsys, *argv)

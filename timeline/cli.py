@@ -1480,8 +1480,14 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
         exists = False
     if not exists:
         message = f"no dataset at '{sanitize(args.path)}': no such file or folder"
-        if args.command == _DEFAULT_COMMAND and args.path in _command_names(build_parser()):
-            message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
+        if args.command == _DEFAULT_COMMAND:
+            import difflib  # only for a path that names nothing
+
+            names = _command_names(build_parser())
+            if args.path in names:
+                message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
+            elif close := difflib.get_close_matches(args.path, names, n=1, cutoff=0.75):
+                message += f"; did you mean the command '{close[0]}'?"
         raise UsageError(message)
     return path
 
