@@ -221,3 +221,13 @@ def test_a_text_file_is_taken_as_it_is(folder: Path, tmp_path: Path) -> None:
     bad = timeline("add-source", article, folder, "--id", "other", "--title", "A", "--outlet",
                    "B", "--published", "2024-99", "--kind", "report")  # fmt: skip
     assert bad.returncode == 2 and "--published 2024-99" in bad.stderr
+
+
+def test_a_span_outside_the_article_names_its_real_lines(folder: Path) -> None:
+    assert _add_event(folder).returncode == 0
+    article = (folder / "sources" / f"{YOMIURI}.txt").read_text(encoding="utf-8")
+    last = len(article.splitlines())  # the file ends with a newline: no line after it
+    outside = timeline("add-quote", "kishida-meets-biden-2023-01-13", YOMIURI, folder,
+                       "--span", f"{last + 1}:1-{last + 1}:5")  # fmt: skip
+    assert outside.returncode == 2
+    assert f"-{last})" in outside.stderr, outside.stderr

@@ -1100,7 +1100,7 @@ def _span_text(source: Any, span: str) -> str:
             raise UsageError(
                 f"--span {sanitize(span)}: the {what} {line}:{column} is not a character of "
                 f"the article's text in {sanitize(source.path)} (its text is lines "
-                f"{source.body_line}-{source.body_line + len(lines) - 1})"
+                f"{source.body_line}-{source.body_line + len(lines) - 1 - (lines[-1] == '')})"
             )
         return sum(len(text) + 1 for text in lines[:index]) + column - 1
 
