@@ -464,3 +464,26 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         assert app.screen.query(Footer)  # the form's own footer, not the article's behind it
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"save", "cancel"} <= shown
+
+
+async def test_a_sidebar_opened_for_a_search_gives_its_room_back() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        sidebar = app.screen.query_one(FilterSidebar)
+        assert not sidebar.display  # hidden at 80 columns
+        await pilot.press("slash")
+        await sidebar.ready()
+        await pilot.press(*"summit", "enter")
+        await pilot.pause()
+        assert not sidebar.display  # lent for the search, hidden again on Enter
+        assert isinstance(app.focused, TimelineView)
+        line = app.screen.query_one("#filter-line", Static)
+        assert line.display and "summit" in str(line.render())
+        await pilot.press("t")
+        await sidebar.ready()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not sidebar.display  # the same for the themes, and Esc
+        await pilot.press("f", "slash", "enter")  # shown with f, it stays
+        await pilot.pause()
+        assert sidebar.display

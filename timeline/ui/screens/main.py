@@ -151,6 +151,7 @@ class MainScreen(Screen[None]):
         """Its index, once it is in."""
         self._data = data
         self._preview = preview
+        self._sidebar_lent = False  # shown by `/` or `t` on a narrow screen, not by `f`
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
         self._months = MonthIndex(())
@@ -294,6 +295,7 @@ class MainScreen(Screen[None]):
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.
             self._sidebar_fits = fits
+            self._sidebar_lent = False
             self._show_sidebar(fits)
 
     # -- the filter ------------------------------------------------------------------
@@ -468,7 +470,7 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
         """Enter in the search or a date box: done typing, back to the results."""
-        self.query_one(TimelineView).focus()
+        self.action_focus_timeline()
 
     # -- selection and navigation ----------------------------------------------------
 
@@ -646,16 +648,24 @@ class MainScreen(Screen[None]):
         there they type letters (`c` is a "c", not Clear)."""
         return not (action in _LETTER_ACTIONS and isinstance(self.focused, Input))
 
+    def _lend_sidebar(self) -> None:
+        """Show the sidebar for one edit: hidden again when the keys go back to the
+        timeline, so a narrow screen gets its room back (the filter line names what
+        was set)."""
+        if not self.query_one(FilterSidebar).display:
+            self._sidebar_lent = True
+            self._show_sidebar(True)
+
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
-        self._show_sidebar(True)
+        self._lend_sidebar()
         # At once, not queued as `focus()` would be: the letters typed right after `/`
         # are already queued behind it, and must reach the box, not the timeline.
         self.set_focus(self.query_one("#search", Input), scroll_visible=False)
 
     async def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""
-        self._show_sidebar(True)
+        self._lend_sidebar()
         await self.query_one(FilterSidebar).ready()
         themes = self.query_one("#themes", SelectionList)
         if themes.option_count and themes.highlighted is None:
@@ -664,6 +674,7 @@ class MainScreen(Screen[None]):
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the filter sidebar."""
+        self._sidebar_lent = False
         self._show_sidebar(not self.query_one(FilterSidebar).display)
 
     def action_clear_filters(self) -> None:
@@ -676,6 +687,9 @@ class MainScreen(Screen[None]):
     def action_focus_timeline(self) -> None:
         """Esc: back to the timeline from anywhere on this screen."""
         self.query_one(TimelineView).focus()
+        if self._sidebar_lent:
+            self._sidebar_lent = False
+            self._show_sidebar(False)
 
 
 _LETTER_ACTIONS = frozenset({"focus_search", "focus_themes", "toggle_sidebar", "clear_filters"})
