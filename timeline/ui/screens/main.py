@@ -295,7 +295,6 @@ class MainScreen(Screen[None]):
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.
             self._sidebar_fits = fits
-            self._sidebar_lent = False
             self._show_sidebar(fits)
 
     # -- the filter ------------------------------------------------------------------
@@ -634,6 +633,7 @@ class MainScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------
 
     def _show_sidebar(self, show: bool) -> None:
+        self._sidebar_lent = False  # shown or hidden for good: no loan to take back
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = show
         self._show_filter_line(self.shown_filter)
@@ -653,8 +653,8 @@ class MainScreen(Screen[None]):
         timeline, so a narrow screen gets its room back (the filter line names what
         was set)."""
         if not self.query_one(FilterSidebar).display:
-            self._sidebar_lent = True
             self._show_sidebar(True)
+            self._sidebar_lent = True
 
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
@@ -674,7 +674,6 @@ class MainScreen(Screen[None]):
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the filter sidebar."""
-        self._sidebar_lent = False
         self._show_sidebar(not self.query_one(FilterSidebar).display)
 
     def action_clear_filters(self) -> None:
@@ -688,7 +687,6 @@ class MainScreen(Screen[None]):
         """Esc: back to the timeline from anywhere on this screen."""
         self.query_one(TimelineView).focus()
         if self._sidebar_lent:
-            self._sidebar_lent = False
             self._show_sidebar(False)
 
 
