@@ -483,7 +483,7 @@ class Store:
         """What each timeline row shows, read as it is drawn: the first frame's rows."""
         keys = [key for (key,) in self._query("SELECT heading FROM events ORDER BY rank")]
         themes = self._query("SELECT id, label FROM themes ORDER BY position")
-        return StoredRows(self, keys, [(theme, label) for theme, label in themes])
+        return StoredRows(self, keys, themes)  # sqlite3 rows are (id, label) tuples
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         try:
