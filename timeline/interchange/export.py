@@ -18,13 +18,17 @@ import io
 import json
 import re
 from base64 import b64encode
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
 from itertools import pairwise
 from pathlib import PurePath
 from typing import Any
+
+from msgspec import structs
 
 from timeline.dates import (
     MAX_DAY,
@@ -157,6 +161,11 @@ def _source_of(dataset: Dataset, quote: Quote) -> Source | None:
         return None
 
 
+def _outlet(dataset: Dataset, quote: Quote) -> str:
+    source = _source_of(dataset, quote)
+    return source.outlet if source is not None else quote.source_id
+
+
 def _citation(dataset: Dataset, quote: Quote) -> str:
     """`Outlet, “Title”, 14 Jan 2023` for a quote's source (plain text)."""
     source = _source_of(dataset, quote)
@@ -215,16 +224,18 @@ def event_record(event: Event) -> dict[str, Any]:
             {
                 "source": q.source_id,
                 "text": q.text,
-                "span": {
-                    "start": q.span.start,
-                    "end": q.span.end,
-                    "line": q.span.line,
-                    "column": q.span.column,
-                },
+                "span": structs.asdict(q.span),
             }
             for q in event.quotes
         ],
     }
+
+
+_SOURCE_KEYS = (
+    "id", "title", "outlet", "published", "published_basis", "kind", "byline", "credit",
+    "path", "origin", "notes", "body_line", "text",
+)  # fmt: skip
+"""A source's fields in the JSON export, in order (`published` is written as a date)."""
 
 
 def _json(dataset: Dataset, events: Sequence[Event]) -> str:
@@ -232,25 +243,9 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
         "format": "timeline-export",
         "version": EXPORT_VERSION,
         "name": _dataset_name(dataset),
-        "themes": [
-            {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
-        ],
+        "themes": [asdict(t) for t in dataset.themes],
         "sources": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "outlet": s.outlet,
-                "published": _date_json(s.published),
-                "published_basis": s.published_basis,
-                "kind": str(s.kind),
-                "byline": s.byline,
-                "credit": s.credit,
-                "path": s.path,
-                "origin": s.origin,
-                "notes": s.notes,
-                "body_line": s.body_line,
-                "text": s.text,
-            }
+            {**{key: getattr(s, key) for key in _SOURCE_KEYS}, "published": _date_json(s.published)}
             for s in _cited_sources(dataset, events)
         ],
         "events": [event_record(e) for e in events],
@@ -396,9 +391,7 @@ def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
                 f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
                 f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
             )
-            source = _source_of(dataset, quote)
-            outlet = source.outlet if source is not None else quote.source_id
-            refs.append(f"{_md(outlet)}[^{len(footnotes)}]")
+            refs.append(f"{_md(_outlet(dataset, quote))}[^{len(footnotes)}]")
         if refs:
             lines += [f"Reported by {', '.join(refs)}.", ""]
     if footnotes:
@@ -425,19 +418,14 @@ def _ics_text(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets (section 3.1), never inside a UTF-8 character."""
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = 75
+    parts, size = [""], 0
     for char in line:
         width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size = [], 1  # continuation lines start with one space
-            limit = 75
-        current.append(char)
+        if size + width > 75:
+            parts.append("")
+            size = 1  # continuation lines start with one space
+        parts[-1] += char
         size += width
-    parts.append("".join(current))
     return "\r\n ".join(parts)
 
 
@@ -525,26 +513,18 @@ def _tl_parts(point: DatePoint, *, last: bool) -> dict[str, str]:
     return {"year": str(year)}
 
 
+_COARSE = (Precision.SEASON, Precision.DECADE, Precision.CENTURY)
+
+
 def _tl_dates(date: EdtfDate) -> tuple[dict[str, str], dict[str, str] | None]:
     """TimelineJS `start_date` and `end_date` (None when it has no end) for a date."""
-    if not date.is_interval:
-        assert date.start is not None
-        start = date.start
-        if start.precision in (Precision.SEASON, Precision.DECADE, Precision.CENTURY):
-            return _tl_parts(start, last=False), _tl_parts(start, last=True)
-        return _tl_parts(start, last=False), None
-    if date.start is None:
-        # "By 9 Apr 2024": TimelineJS needs a start, so the slide sits at the known end.
-        assert date.end is not None
-        return _tl_parts(date.end, last=False), None
-    if date.end is None:
-        return _tl_parts(date.start, last=False), None
-    return _tl_parts(date.start, last=False), _tl_parts(date.end, last=True)
-
-
-def _tl_html(text: str) -> str:
-    """Data as TimelineJS HTML: escaped, so it shows as typed and never runs."""
-    return html.escape(text, quote=True)
+    # "By 9 Apr 2024": TimelineJS needs a start, so the slide sits at the known end.
+    first = date.start or date.end
+    last = date.end if date.start is not None else None
+    assert first is not None
+    if not date.is_interval and first.precision in _COARSE:
+        last = first
+    return _tl_parts(first, last=False), None if last is None else _tl_parts(last, last=True)
 
 
 def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, object]:
@@ -566,25 +546,23 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
             slide["end_date"] = end
         slide["display_date"] = describe(event.date)
         slide["text"] = {
-            "headline": _tl_html(event.title),
-            "text": f"<p>{_tl_html(event.summary)}</p>",
+            "headline": html.escape(event.title),
+            "text": f"<p>{html.escape(event.summary)}</p>",
         }
         if event.themes:
             # TimelineJS writes group labels into the page as HTML, so they are escaped too.
-            slide["group"] = _tl_html(_theme_label(dataset, event.themes[0]))
+            slide["group"] = html.escape(_theme_label(dataset, event.themes[0]))
         slide["unique_id"] = event.id
         if event.quotes:
-            outlets = []
-            for quote in event.quotes:
-                source = _source_of(dataset, quote)
-                outlets.append(source.outlet if source is not None else quote.source_id)
+            outlets = dict.fromkeys(_outlet(dataset, q) for q in event.quotes)
             caption = "".join(
-                f"<p>“{_tl_html(q.text)}” — <cite>{_tl_html(_citation(dataset, q))}</cite></p>"
+                f"<p>“{html.escape(q.text)}” — "
+                f"<cite>{html.escape(_citation(dataset, q))}</cite></p>"
                 for q in event.quotes
             )
             slide["media"] = {
-                "url": f"<blockquote>{_tl_html(event.quotes[0].text)}</blockquote>",
-                "credit": _tl_html("; ".join(dict.fromkeys(outlets))),
+                "url": f"<blockquote>{html.escape(event.quotes[0].text)}</blockquote>",
+                "credit": html.escape("; ".join(outlets)),
                 "caption": caption,
             }
         slide["timeline"] = {
@@ -600,16 +578,14 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
     return {
         "title": {
             "text": {
-                "headline": _tl_html(_dataset_name(dataset)),
+                "headline": html.escape(_dataset_name(dataset)),
                 "text": f"<p>{len(events)} events from {len(sources)} articles</p>",
             }
         },
         "events": slides,
         "timeline": {
             "version": EXPORT_VERSION,
-            "themes": [
-                {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
-            ],
+            "themes": [asdict(t) for t in dataset.themes],
         },
     }
 
@@ -669,11 +645,7 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
     theme_ids = {t.id: f"t-{n}" for n, t in enumerate(dataset.themes)}
     spans: dict[str, list[tuple[int, int, str]]] = {s.id: [] for s in sources}
 
-    counts = {t.id: 0 for t in dataset.themes}
-    for event in events:
-        for theme in event.themes:
-            if theme in counts:
-                counts[theme] += 1
+    counts = Counter(theme for event in events for theme in event.themes)
 
     body: list[str] = []
     year: str | None = None
