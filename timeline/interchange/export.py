@@ -95,24 +95,18 @@ def export(
         ExportError: `fmt` is not a known format, or an event cannot be written in it
             (an iCalendar date outside the years 1–9999).
     """
-    try:
-        chosen = Format(fmt)
-    except ValueError:
-        raise ExportError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}"
-        ) from None
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     ordered = sort_by_date(events)
-    if chosen is Format.JSON:
-        return _json(dataset, ordered)
-    if chosen is Format.CSV:
-        return csv_text(ordered, raw=raw)
-    if chosen is Format.MARKDOWN:
-        return _markdown(dataset, ordered)
-    if chosen is Format.ICS:
-        return _ics(dataset, ordered, now or datetime.now(UTC))
-    if chosen is Format.TIMELINEJS:
-        return _json_text(timelinejs_document(dataset, ordered))
-    return _html(dataset, ordered)
+    writers: dict[str, Callable[[], str]] = {
+        Format.JSON: lambda: _json(dataset, ordered),
+        Format.CSV: lambda: csv_text(ordered, raw=raw),
+        Format.MARKDOWN: lambda: _markdown(dataset, ordered),
+        Format.ICS: lambda: _ics(dataset, ordered, now or datetime.now(UTC)),
+        Format.TIMELINEJS: lambda: _json_text(timelinejs_document(dataset, ordered)),
+        Format.HTML: lambda: _html(dataset, ordered),
+    }
+    return writers[fmt]()
 
 
 # -- shared helpers ------------------------------------------------------------------
@@ -267,21 +261,9 @@ def _json_text(value: object) -> str:
 # -- CSV -----------------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "id",
-    "date",
-    "display_date",
-    "earliest",
-    "latest",
-    "title",
-    "summary",
-    "themes",
-    "actors",
-    "places",
-    "status",
-    "date_basis",
-    "sources",
-    "quotes",
-)
+    "id", "date", "display_date", "earliest", "latest", "title", "summary", "themes",
+    "actors", "places", "status", "date_basis", "sources", "quotes",
+)  # fmt: skip
 """The CSV header. List fields hold one value per line inside their cell."""
 
 
