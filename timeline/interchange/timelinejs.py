@@ -84,7 +84,8 @@ _LINE, _PARAGRAPH = 1, 2
 
 class _TextExtractor(HTMLParser):
     """Collects the text of an HTML fragment, with the line and paragraph breaks that
-    its block tags imply."""
+    its block tags imply. `<p/>` is read as `<p></p>` (HTMLParser's default): a second
+    break in a row changes nothing."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -102,9 +103,6 @@ class _TextExtractor(HTMLParser):
             self._skipping += 1
         else:
             self._break(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._break(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -460,7 +458,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
                 "id": source_id,
                 "title": f"{event['title']} (TimelineJS media)",
                 "outlet": credit or "TimelineJS slide",
-                "published": _first_side(event["date"]),
+                "published": _side(event["date"]),
                 "published_basis": "TimelineJS gives no date for media; the slide's own "
                 "date is used.",
                 "kind": "report",
@@ -571,24 +569,19 @@ def _title_slide(document: Mapping[str, Any]) -> str:
     return _one_line(_string(title["text"].get("headline")))
 
 
-def _first_side(date: str) -> str:
-    """A date's first known side, as a single EDTF date (`2023-05-19/..` → `2023-05-19`)."""
+def _side(date: str, *, last: bool = False) -> str:
+    """A date's first (or `last`) known side, as a single EDTF date (`2023-05-19/..` →
+    `2023-05-19`)."""
     first, _, second = date.partition("/")
+    if last:
+        first, second = second, first
     return first if first not in ("", "..") else second
 
 
 def _latest_day(events: list[dict[str, Any]]) -> str:
-    latest = max(
-        (parse_edtf(_last_side(e["date"])).upper for e in events),
-        default=0,
-    )
+    latest = max((parse_edtf(_side(e["date"], last=True)).upper for e in events), default=0)
     year, month, day = from_day_number(latest)
     return f"{_edtf_year(year)}-{month:02d}-{day:02d}" if abs(year) <= 9999 else _edtf_year(year)
-
-
-def _last_side(date: str) -> str:
-    first, _, second = date.partition("/")
-    return second if second not in ("", "..") else first
 
 
 def _events_yaml(themes: _Themes, events: list[dict[str, Any]]) -> str:
@@ -618,9 +611,8 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             failure = TimelineJSError(f"byte {error.start}: the file is not UTF-8", code="encoding")
-            failure.line = data.count(b"\n", 0, error.start) + 1
-            failure.column = error.start - data.rfind(b"\n", 0, error.start)
-            raise failure from None
+            # Latin-1 keeps one character per byte, so the column counts bytes.
+            raise _located(failure, data.decode("latin-1"), error.start) from None
     else:
         text = data
     try:
@@ -634,10 +626,15 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
     try:
         return convert(document, origin=origin)
     except TimelineJSError as error:
-        offset = _offset(text, error.where)
-        error.line = text.count("\n", 0, offset) + 1
-        error.column = offset - text.rfind("\n", 0, offset)
+        _located(error, text, _offset(text, error.where))
         raise
+
+
+def _located(error: TimelineJSError, text: str, offset: int) -> TimelineJSError:
+    """`error` with its `line` and `column` set to where `offset` is in `text`."""
+    error.line = text.count("\n", 0, offset) + 1
+    error.column = offset - text.rfind("\n", 0, offset)
+    return error
 
 
 def _offset(text: str, where: str) -> int:
