@@ -24,7 +24,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
-from itertools import pairwise
+from itertools import groupby, pairwise
 from pathlib import PurePath
 from typing import Any
 
@@ -175,11 +175,6 @@ def _location(dataset: Dataset, quote: Quote) -> str:
     return f"{path}:{quote.span.line}:{quote.span.column}"
 
 
-def _one_line(text: str) -> str:
-    """Sanitised text with every run of whitespace (newlines too) as one space."""
-    return " ".join(sanitize(text, keep_newlines=True).split())
-
-
 # -- JSON ----------------------------------------------------------------------------
 
 
@@ -287,33 +282,30 @@ def csv_text(
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        row = _csv_row(event_record(event))
+        record = event_record(event)
+        date, quotes = record["date"], record["quotes"]
+        # Lists go one item per line inside a quoted cell: any separator character could
+        # occur in a name, a newline in a name is far less likely, and spreadsheets show it.
+        row = [
+            record["id"],
+            date["edtf"],
+            date["display"],
+            date["earliest"] or "",
+            date["latest"] or "",
+            record["title"],
+            record["summary"],
+            "\n".join(record["themes"]),
+            "\n".join(record["actors"]),
+            "\n".join(record["places"]),
+            record["status"],
+            record["date_basis"] or "",
+            "\n".join(dict.fromkeys(q["source"] for q in quotes)),
+            "\n".join(f"{q['source']}: {q['text']}" for q in quotes),
+        ]
         if not raw:
             row = [f"'{value}" if value.startswith(_FORMULA_STARTS) else value for value in row]
         writer.writerow(row if cell is None else [cell(value) for value in row])
     return out.getvalue()
-
-
-def _csv_row(record: dict[str, Any]) -> list[str]:
-    # Lists go one item per line inside a quoted cell: any separator character could occur
-    # in a name, a newline in a name is far less likely, and spreadsheets show it well.
-    date, quotes = record["date"], record["quotes"]
-    return [
-        record["id"],
-        date["edtf"],
-        date["display"],
-        date["earliest"] or "",
-        date["latest"] or "",
-        record["title"],
-        record["summary"],
-        "\n".join(record["themes"]),
-        "\n".join(record["actors"]),
-        "\n".join(record["places"]),
-        record["status"],
-        record["date_basis"] or "",
-        "\n".join(dict.fromkeys(q["source"] for q in quotes)),
-        "\n".join(f"{q['source']}: {q['text']}" for q in quotes),
-    ]
 
 
 # -- Markdown ------------------------------------------------------------------------
@@ -325,13 +317,14 @@ _MD_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 
 
 def _md(text: str) -> str:
-    """Data as inert Markdown: on one line, with every character that could start
+    """Data as inert Markdown: sanitised, on one line, with every character that could start
     emphasis, a link, an image, HTML, a table cell or a heading backslash-escaped.
 
     Only those: `(` can only make a link after a `]`, which is escaped, and `&` only
     an entity when a name and `;` follow, so `Security & defence` and `(Yomiuri
     report)` stay as they read."""
-    text = _MD_ENTITY.sub("&amp;", _one_line(text))
+    text = " ".join(sanitize(text, keep_newlines=True).split())  # every space run as one
+    text = _MD_ENTITY.sub("&amp;", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_BLOCK_START.sub(r"\1\\\2", text)
     if text.startswith(("-", "=", "#", "+")):
@@ -349,36 +342,32 @@ def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
         "",
     ]
     footnotes: list[str] = []
-    year: str | None = None
-    for event in events:
-        heading = _year_heading(event.date)
-        if heading != year:
-            year = heading
-            lines += [f"## {_md(heading)}", ""]
-        lines += [f"### {_md(describe(event.date))}: {_md(event.title)}", ""]
-        facts = [f"*Status:* {_md(str(event.status))}"]
-        if event.themes:
-            themes = ", ".join(_md(_theme_label(dataset, t)) for t in event.themes)
-            facts.insert(0, f"*Themes:* {themes}")
-        if event.actors:
-            facts.append(f"*Actors:* {', '.join(_md(a) for a in event.actors)}")
-        if event.places:
-            facts.append(f"*Places:* {', '.join(_md(p) for p in event.places)}")
-        lines += [" · ".join(facts), "", _md(event.summary), ""]
-        if event.date_basis:
-            lines += [f"*Date:* {_md(event.date_basis)}", ""]
-        refs = []
-        for quote in event.quotes:
-            footnotes.append(
-                f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
-                f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
-            )
-            refs.append(f"{_md(_outlet(dataset, quote))}[^{len(footnotes)}]")
-        if refs:
-            lines += [f"Reported by {', '.join(refs)}.", ""]
+    for heading, group in groupby(events, lambda event: _year_heading(event.date)):
+        lines += [f"## {_md(heading)}", ""]
+        for event in group:
+            lines += [f"### {_md(describe(event.date))}: {_md(event.title)}", ""]
+            facts = [f"*Status:* {_md(str(event.status))}"]
+            if event.themes:
+                themes = ", ".join(_md(_theme_label(dataset, t)) for t in event.themes)
+                facts.insert(0, f"*Themes:* {themes}")
+            if event.actors:
+                facts.append(f"*Actors:* {', '.join(_md(a) for a in event.actors)}")
+            if event.places:
+                facts.append(f"*Places:* {', '.join(_md(p) for p in event.places)}")
+            lines += [" · ".join(facts), "", _md(event.summary), ""]
+            if event.date_basis:
+                lines += [f"*Date:* {_md(event.date_basis)}", ""]
+            refs = []
+            for quote in event.quotes:
+                footnotes.append(
+                    f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
+                    f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
+                )
+                refs.append(f"{_md(_outlet(dataset, quote))}[^{len(footnotes)}]")
+            if refs:
+                lines += [f"Reported by {', '.join(refs)}.", ""]
     if footnotes:
-        lines += footnotes
-        lines.append("")
+        lines += [*footnotes, ""]
     return "\n".join(lines)
 
 
@@ -630,46 +619,41 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
     counts = Counter(theme for event in events for theme in event.themes)
 
     body: list[str] = []
-    year: str | None = None
-    for n, event in enumerate(events):
-        heading = _year_heading(event.date)
-        if heading != year:
-            if year is not None:
-                body.append("</section>")
-            year = heading
-            body.append(f'<section class="year"><h2>{_esc(heading)}</h2>')
-        themes = " ".join(theme_ids[t] for t in event.themes if t in theme_ids)
-        body.append(
-            f'<article class="event status-{_esc(str(event.status))}" id="e-{n}"'
-            f' data-themes="{themes}">'
-        )
-        body.append(
-            f'<p class="date">{_esc(describe(event.date))}'
-            f" · {_esc(str(event.status))}</p><h3>{_esc(event.title)}</h3>"
-        )
-        if event.themes:
-            chips = "".join(f"<li>{_esc(_theme_label(dataset, t))}</li>" for t in event.themes)
-            body.append(f'<ul class="chips">{chips}</ul>')
-        body.append(f"<p>{_esc(event.summary)}</p>")
-        facts = []
-        if event.actors:
-            facts.append(f"Actors: {_esc(', '.join(event.actors))}")
-        if event.places:
-            facts.append(f"Places: {_esc(', '.join(event.places))}")
-        if event.date_basis:
-            facts.append(f"Date: {_esc(event.date_basis)}")
-        if facts:
-            body.append(f'<p class="meta">{"<br>".join(facts)}</p>')
-        for m, quote in enumerate(event.quotes):
-            qid = f"q-{n}-{m}"
-            if quote.source_id in spans:
-                spans[quote.source_id].append((quote.span.start, quote.span.end, qid))
+    numbered = groupby(enumerate(events), lambda item: _year_heading(item[1].date))
+    for heading, group in numbered:
+        body.append(f'<section class="year"><h2>{_esc(heading)}</h2>')
+        for n, event in group:
+            themes = " ".join(theme_ids[t] for t in event.themes if t in theme_ids)
             body.append(
-                f'<blockquote><a class="quote" href="#{qid}">“{_esc(quote.text)}”</a>'
-                f"<cite>{_esc(_citation(dataset, quote))}</cite></blockquote>"
+                f'<article class="event status-{_esc(str(event.status))}" id="e-{n}"'
+                f' data-themes="{themes}">'
             )
-        body.append("</article>")
-    if year is not None:
+            body.append(
+                f'<p class="date">{_esc(describe(event.date))}'
+                f" · {_esc(str(event.status))}</p><h3>{_esc(event.title)}</h3>"
+            )
+            if event.themes:
+                chips = "".join(f"<li>{_esc(_theme_label(dataset, t))}</li>" for t in event.themes)
+                body.append(f'<ul class="chips">{chips}</ul>')
+            body.append(f"<p>{_esc(event.summary)}</p>")
+            facts = []
+            if event.actors:
+                facts.append(f"Actors: {_esc(', '.join(event.actors))}")
+            if event.places:
+                facts.append(f"Places: {_esc(', '.join(event.places))}")
+            if event.date_basis:
+                facts.append(f"Date: {_esc(event.date_basis)}")
+            if facts:
+                body.append(f'<p class="meta">{"<br>".join(facts)}</p>')
+            for m, quote in enumerate(event.quotes):
+                qid = f"q-{n}-{m}"
+                if quote.source_id in spans:
+                    spans[quote.source_id].append((quote.span.start, quote.span.end, qid))
+                body.append(
+                    f'<blockquote><a class="quote" href="#{qid}">“{_esc(quote.text)}”</a>'
+                    f"<cite>{_esc(_citation(dataset, quote))}</cite></blockquote>"
+                )
+            body.append("</article>")
         body.append("</section>")
 
     articles: list[str] = []
