@@ -244,25 +244,18 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def _part(parts: Mapping[str, Any], key: str, where: str) -> int | None:
     """One date part as an int; None when missing or empty (the Sheet gives "")."""
-    value = parts.get(key)
+    value, where = parts.get(key), f"{where}.{key}"
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | str | float):
-        raise TimelineJSError(
-            f"expected a number, got {type(value).__name__}", where=f"{where}.{key}"
-        )
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise TimelineJSError(
-                f"{value!r} is not a whole number", where=f"{where}.{key}", code="bad-date"
-            )
-        return int(value)
+        raise TimelineJSError(f"expected a number, got {type(value).__name__}", where=where)
+    if isinstance(value, float) and not value.is_integer():
+        raise TimelineJSError(f"{value!r} is not a whole number", where=where, code="bad-date")
     try:
-        return int(str(value).strip())
+        return int(value) if isinstance(value, float) else int(str(value).strip())
     except ValueError:
-        raise TimelineJSError(
-            f"{str(value)[:40]!r} is not a number", where=f"{where}.{key}", code="bad-date"
-        ) from None
+        message = f"{str(value)[:40]!r} is not a number"
+        raise TimelineJSError(message, where=where, code="bad-date") from None
 
 
 def _edtf_year(year: int) -> str:
@@ -325,9 +318,9 @@ def _string(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _extension(slide: Mapping[str, Any]) -> Mapping[str, Any]:
-    extra = slide.get("timeline")
-    return extra if isinstance(extra, Mapping) else {}
+def _mapping(value: object) -> Mapping[str, Any]:
+    """An object of the document, or an empty one in place of any other value."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _string_list(value: object) -> list[str] | None:
@@ -356,23 +349,14 @@ class _Themes:
 
 
 def _declared_themes(document: Mapping[str, Any], themes: _Themes) -> None:
-    extra = document.get("timeline")
-    if not isinstance(extra, Mapping) or not isinstance(extra.get("themes"), list):
-        return
-    for item in extra["themes"]:
-        if not isinstance(item, Mapping):
+    items = _mapping(document.get("timeline")).get("themes")
+    for item in map(_mapping, items if isinstance(items, list) else []):
+        theme_id, label = item.get("id"), _string(item.get("label"))
+        description = _string(item.get("description"))
+        if not isinstance(theme_id, str) or theme_id in themes.by_id:
             continue
-        theme_id, label = item.get("id"), item.get("label")
-        description = item.get("description")
-        if (
-            isinstance(theme_id, str)
-            and _slug(theme_id) == theme_id
-            and theme_id not in themes.by_id
-            and isinstance(label, str)
-            and label.strip()
-        ):
-            text = description if isinstance(description, str) and description.strip() else label
-            themes.add(theme_id, label, text)
+        if _slug(theme_id) == theme_id and label.strip():
+            themes.add(theme_id, label, description if description.strip() else label)
 
 
 _STATUSES = ("occurred", "scheduled", "planned")
@@ -434,7 +418,9 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
 
     sources: dict[str, str] = {}
     if events:
-        title = _title_slide(document)
+        title = _one_line(
+            _string(_mapping(_mapping(document.get("title")).get("text")).get("headline"))
+        )
         document_id = _unique(_slug(title) or "timelinejs", source_ids)
         body = "\n".join(lines)
         for event, line in zip(events, lines, strict=True):
@@ -487,7 +473,7 @@ def _event(
     notes: list[str],
 ) -> tuple[dict[str, Any], str]:
     """One slide as an event mapping, and its line in the file's own article."""
-    extra = _extension(slide)
+    extra = _mapping(slide.get("timeline"))
     date = _edtf(slide, where)
     if isinstance(extra.get("date"), str):
         try:
@@ -496,8 +482,7 @@ def _event(
         except EdtfError:
             notes.append(f"{where}: ignored the invalid timeline.date {extra['date'][:40]!r}")
 
-    text = slide.get("text")
-    text = text if isinstance(text, Mapping) else {}
+    text = _mapping(slide.get("text"))
     headline = _one_line(_string(text.get("headline")))
     summary = _one_line(_string(text.get("text")))  # paragraphs join into one line
     display = _one_line(_string(slide.get("display_date")))
@@ -541,8 +526,7 @@ def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     """A slide's quotable media text (a blockquote given as media, then the caption),
     the passage to quote from it (the blockquote, else the caption's first paragraph),
     its credit, and a note on media that has no quotable text (an image URL, a credit)."""
-    media = slide.get("media")
-    media = media if isinstance(media, Mapping) else {}
+    media = _mapping(slide.get("media"))
     url = _string(media.get("url")).strip()
     credit = _one_line(_string(media.get("credit")))
     caption = html_to_text(_string(media.get("caption")))
@@ -562,13 +546,6 @@ def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     return "", "", credit, note if (url or credit) else ""
 
 
-def _title_slide(document: Mapping[str, Any]) -> str:
-    title = document.get("title")
-    if not isinstance(title, Mapping) or not isinstance(title.get("text"), Mapping):
-        return ""
-    return _one_line(_string(title["text"].get("headline")))
-
-
 def _side(date: str, *, last: bool = False) -> str:
     """A date's first (or `last`) known side, as a single EDTF date (`2023-05-19/..` →
     `2023-05-19`)."""
@@ -585,13 +562,16 @@ def _latest_day(events: list[dict[str, Any]]) -> str:
 
 
 def _events_yaml(themes: _Themes, events: list[dict[str, Any]]) -> str:
-    lines = ["# Imported from TimelineJS by `timeline import timelinejs`.", 'version: "1"', ""]
-    lines.append(_dump({"themes": themes.by_id}).rstrip("\n") if themes.by_id else "themes: {}")
-    lines += ["", "events:"]
+    lines = [
+        "# Imported from TimelineJS by `timeline import timelinejs`.",
+        'version: "1"',
+        "",
+        _dump({"themes": themes.by_id}).rstrip("\n") if themes.by_id else "themes: {}",
+        "",
+        "events:",
+    ]
     for event in events:
-        block = _dump([event]).rstrip("\n")
-        lines += ["  " + line for line in block.split("\n")]
-        lines.append("")
+        lines += [*("  " + line for line in _dump([event]).rstrip("\n").split("\n")), ""]
     return "\n".join(lines)
 
 
