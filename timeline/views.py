@@ -76,9 +76,7 @@ class Heading:
     @property
     def label(self) -> str:
         """The label: "2023" for a year heading, "May 2023" for a month heading."""
-        if self.month == 0:
-            return str(self.year)
-        return f"{MONTH_NAMES[self.month - 1]} {self.year}"
+        return f"{MONTH_NAMES[self.month - 1]} {self.year}" if self.month else str(self.year)
 
     @staticmethod
     def decode(row: int) -> Heading:
@@ -111,8 +109,7 @@ class TimelineRows:
 
     def nearest_event_row(self, row: int, direction: int = 1) -> int | None:
         """The first event row at or after `row` (before, when `direction` < 0)."""
-        rows = self.rows
-        step = 1 if direction >= 0 else -1
+        rows, step = self.rows, (1 if direction >= 0 else -1)
         while 0 <= row < len(rows):
             if rows[row] >= 0:
                 return row

@@ -442,10 +442,10 @@ def _ics(dataset: Dataset, events: Sequence[Event], now: datetime) -> str:
             description.append(f"Date basis: {event.date_basis}")
         if event.quotes:
             description += ["", "Sources:"]
-            for quote in event.quotes:
-                description.append(
-                    f"“{quote.text}” — {_citation(dataset, quote)} ({_location(dataset, quote)})"
-                )
+            description += [
+                f"“{q.text}” — {_citation(dataset, q)} ({_location(dataset, q)})"
+                for q in event.quotes
+            ]
         lines += [
             "BEGIN:VEVENT",
             f"UID:{_ics_text(event.id)}@timeline",
@@ -601,10 +601,7 @@ def _article_html(source: Source, spans: list[tuple[int, int, str]]) -> str:
             if end > left:
                 active[qid] = None
         chunk = html.escape(text[left:right], quote=True)
-        if active:
-            pieces.append(f'<mark data-q="{" ".join(active)}">{chunk}</mark>')
-        else:
-            pieces.append(chunk)
+        pieces.append(f'<mark data-q="{" ".join(active)}">{chunk}</mark>' if active else chunk)
     return "".join(pieces)
 
 

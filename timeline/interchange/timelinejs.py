@@ -77,9 +77,11 @@ _PARAGRAPH_TAGS = frozenset(
         "p", "pre", "section", "table", "ul",
     }
 )  # fmt: skip
-_LINE_TAGS = frozenset({"br", "dd", "dt", "li", "tr"})
-_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 _LINE, _PARAGRAPH = 1, 2
+_BREAKS = dict.fromkeys(_PARAGRAPH_TAGS, _PARAGRAPH) | dict.fromkeys(
+    ("br", "dd", "dt", "li", "tr"), _LINE
+)
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 
 
 class _TextExtractor(HTMLParser):
@@ -93,10 +95,8 @@ class _TextExtractor(HTMLParser):
         self._skipping = 0
 
     def _break(self, tag: str) -> None:
-        if tag in _PARAGRAPH_TAGS:
-            self.parts.append(_PARAGRAPH)
-        elif tag in _LINE_TAGS:
-            self.parts.append(_LINE)
+        if tag in _BREAKS:
+            self.parts.append(_BREAKS[tag])
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
@@ -395,7 +395,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
     event_ids: set[str] = set()
     source_ids: set[str] = set()
     events: list[dict[str, Any]] = []
-    media_sources: dict[str, tuple[str, str, dict[str, Any], int]] = {}
+    media_sources: dict[str, str] = {}  # each media text as a source file of its own
     lines: list[str] = []  # what each slide says, one line each: the file's own article
     media_notes: list[str] = []
     notes: list[str] = []
@@ -408,8 +408,20 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
         caption, quote, credit, note = _media(slide, n)
         if caption:
             source_id = _unique(f"{event['id']}-media", source_ids)
-            media_sources[source_id] = (caption, credit, event, n)
             event["sources"].append({"source": source_id, "quote": quote})
+            front = {
+                "id": source_id,
+                "title": f"{event['title']} (TimelineJS media)",
+                "outlet": credit or "TimelineJS slide",
+                "published": _side(event["date"]),
+                "published_basis": "TimelineJS gives no date for media; the slide's own "
+                "date is used.",
+                "kind": "report",
+                **({"credit": credit} if credit else {}),
+                "origin": origin,
+                "notes": f"The media of slide {n + 1}: its quote or caption, as plain text.",
+            }
+            media_sources[f"sources/{source_id}.txt"] = f"---\n{_dump(front)}---\n{caption}\n"
         elif note:
             media_notes.append(note)
         events.append(event)
@@ -439,21 +451,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
             + (" ".join(media_notes) if media_notes else "No media without a caption."),
         }
         sources[f"sources/{document_id}.txt"] = f"---\n{_dump(front)}---\n{body}\n"
-        for source_id, (caption, credit, event, n) in media_sources.items():
-            front = {
-                "id": source_id,
-                "title": f"{event['title']} (TimelineJS media)",
-                "outlet": credit or "TimelineJS slide",
-                "published": _side(event["date"]),
-                "published_basis": "TimelineJS gives no date for media; the slide's own "
-                "date is used.",
-                "kind": "report",
-            }
-            if credit:
-                front["credit"] = credit
-            front["origin"] = origin
-            front["notes"] = f"The media of slide {n + 1}: its quote or caption, as plain text."
-            sources[f"sources/{source_id}.txt"] = f"---\n{_dump(front)}---\n{caption}\n"
+        sources.update(media_sources)
 
     return Conversion(
         events_yaml=_events_yaml(themes, events),
