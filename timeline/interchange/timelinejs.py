@@ -189,9 +189,7 @@ class Conversion:
 
     events_yaml: str
     sources: Mapping[str, str]
-    notes: tuple[str, ...] = field(default=())
-    event_count: int = 0
-    theme_count: int = 0
+    notes: tuple[str, ...] = ()
 
 
 # libyaml's emitter when PyYAML has it: the pure-Python one took most of an import's
@@ -453,13 +451,7 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
         sources[f"sources/{document_id}.txt"] = f"---\n{_dump(front)}---\n{body}\n"
         sources.update(media_sources)
 
-    return Conversion(
-        events_yaml=_events_yaml(themes, events),
-        sources=sources,
-        notes=tuple(notes),
-        event_count=len(events),
-        theme_count=len(themes.by_id),
-    )
+    return Conversion(_events_yaml(themes, events), sources, tuple(notes))
 
 
 def _event(
