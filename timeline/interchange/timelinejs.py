@@ -248,12 +248,15 @@ def _part(parts: Mapping[str, Any], key: str, where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str | float):
         raise TimelineJSError(f"expected a number, got {type(value).__name__}", where=where)
     if isinstance(value, float) and not value.is_integer():
-        raise TimelineJSError(f"{value!r} is not a whole number", where=where, code="bad-date")
+        raise _bad_date(f"{value!r} is not a whole number", where)
     try:
         return int(value) if isinstance(value, float) else int(str(value).strip())
     except ValueError:
-        message = f"{str(value)[:40]!r} is not a number"
-        raise TimelineJSError(message, where=where, code="bad-date") from None
+        raise _bad_date(f"{str(value)[:40]!r} is not a number", where) from None
+
+
+def _bad_date(message: str, where: str) -> TimelineJSError:
+    return TimelineJSError(message, where=where, code="bad-date")
 
 
 def _edtf_year(year: int) -> str:
@@ -268,27 +271,19 @@ def _edtf_point(parts: object, where: str) -> str | None:
         return None
     if not isinstance(parts, Mapping):
         raise TimelineJSError("expected an object with year, month and day", where=where)
-    year = _part(parts, "year", where)
-    month = _part(parts, "month", where)
-    day = _part(parts, "day", where)
+    year, month, day = (_part(parts, key, where) for key in ("year", "month", "day"))
     if year is None:
         if month is not None or day is not None:
-            raise TimelineJSError(
-                "a month or day is given without a year", where=where, code="bad-date"
-            )
+            raise _bad_date("a month or day is given without a year", where)
         return None
     if month is None and day is not None:
-        raise TimelineJSError("a day is given without a month", where=where, code="bad-date")
+        raise _bad_date("a day is given without a month", where)
     if month is not None and not 1 <= month <= 12:
-        raise TimelineJSError(
-            f"{month} is not a month (1–12)", where=f"{where}.month", code="bad-date"
-        )
+        raise _bad_date(f"{month} is not a month (1–12)", f"{where}.month")
     text = _edtf_year(year)
     if month is not None:
         if abs(year) > 9999:
-            raise TimelineJSError(
-                "a year beyond ±9999 cannot have a month", where=where, code="bad-date"
-            )
+            raise _bad_date("a year beyond ±9999 cannot have a month", where)
         text += f"-{month:02d}"
         if day is not None:
             text += f"-{day:02d}"
@@ -296,19 +291,18 @@ def _edtf_point(parts: object, where: str) -> str | None:
 
 
 def _edtf(slide: Mapping[str, Any], where: str) -> str:
-    start = _edtf_point(slide.get("start_date"), f"{where}.start_date")
+    at = f"{where}.start_date"
+    start = _edtf_point(slide.get("start_date"), at)
     if start is None:
         raise TimelineJSError(
-            "a slide needs a start date with a year",
-            where=f"{where}.start_date",
-            code="missing-key",
+            "a slide needs a start date with a year", where=at, code="missing-key"
         )
     end = _edtf_point(slide.get("end_date"), f"{where}.end_date")
     text = start if end is None or end == start else f"{start}/{end}"
     try:
         parse_edtf(text)
     except EdtfError as error:
-        raise TimelineJSError(str(error), where=where, code="bad-date") from None
+        raise _bad_date(str(error), where) from None
     return text
 
 
