@@ -392,10 +392,9 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
     media_notes: list[str] = []
     notes: list[str] = []
     for n, slide in enumerate(slides):
-        where = f"events[{n}]"
         if not isinstance(slide, Mapping):
-            raise TimelineJSError("expected an object", where=where)
-        event, line = _event(slide, where, n, themes, event_ids, notes)
+            raise TimelineJSError("expected an object", where=f"events[{n}]")
+        event, line = _event(slide, n, themes, event_ids, notes)
         lines.append(line)
         caption, quote, credit, note = _media(slide, n)
         if caption:
@@ -449,14 +448,10 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
 
 
 def _event(
-    slide: Mapping[str, Any],
-    where: str,
-    n: int,
-    themes: _Themes,
-    event_ids: set[str],
-    notes: list[str],
+    slide: Mapping[str, Any], n: int, themes: _Themes, event_ids: set[str], notes: list[str]
 ) -> tuple[dict[str, Any], str]:
-    """One slide as an event mapping, and its line in the file's own article."""
+    """Slide `n` as an event mapping, and its line in the file's own article."""
+    where = f"events[{n}]"
     extra = _mapping(slide.get("timeline"))
     date = _edtf(slide, where)
     if isinstance(extra.get("date"), str):
@@ -502,8 +497,7 @@ def _event(
         "date_basis": basis,
         "sources": [],
     }
-    line = f"Slide {n + 1}, {display or date}: {title}"
-    return event, line
+    return event, f"Slide {n + 1}, {display or date}: {title}"
 
 
 def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
