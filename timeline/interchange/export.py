@@ -417,23 +417,19 @@ def _ics_range(event: Event) -> tuple[int, int]:
     side keeps only its known side: a calendar has no entry without both ends.
     """
     date = event.date
-    if not date.is_interval:
-        return date.lower, date.upper
-    if date.start is not None and date.end is not None:
-        return date.start.lower, date.end.upper
-    point = date.anchor_point
-    return point.lower, point.upper
+    if date.is_interval and (date.start is None or date.end is None):
+        return date.anchor_point.lower, date.anchor_point.upper
+    return date.lower, date.upper
 
 
 def _ics(dataset: Dataset, events: Sequence[Event], now: datetime) -> str:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = _dataset_name(dataset)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//timeline//timeline export//EN",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(name)}",
+        f"X-WR-CALNAME:{_ics_text(_dataset_name(dataset))}",
     ]
     for event in events:
         first, last = _ics_range(event)
@@ -536,14 +532,9 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
                 "credit": html.escape("; ".join(outlets)),
                 "caption": caption,
             }
-        slide["timeline"] = {
-            "date": event.date.text,
-            "themes": list(event.themes),
-            "status": str(event.status),
-            "actors": list(event.actors),
-            "places": list(event.places),
-            "date_basis": event.date_basis,
-        }
+        record = event_record(event)  # the extension's fields as every export writes them
+        fields = ("themes", "status", "actors", "places", "date_basis")
+        slide["timeline"] = {"date": event.date.text, **{key: record[key] for key in fields}}
         slides.append(slide)
     sources = _cited_sources(dataset, events)
     return {
