@@ -333,9 +333,10 @@ def _md(text: str) -> str:
 
 
 def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
-    lines = [f"# {_md(_title(dataset))}", ""]
     sources = _cited_sources(dataset, events)
-    lines += [
+    lines = [
+        f"# {_md(_title(dataset))}",
+        "",
         f"{len(events)} event{'s' if len(events) != 1 else ''} "
         f"from {len(sources)} article{'s' if len(sources) != 1 else ''}. "
         "Each quote is in the footnotes with its article and where it sits in it.",
@@ -600,7 +601,6 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
     # Every id in the page is generated here (e-3, s-0, q-3-1, t-2), never taken from the
     # data, so no dataset value ever lands in an id, a selector or a URL.
     sources = _cited_sources(dataset, events)
-    source_ids = {s.id: f"s-{n}" for n, s in enumerate(sources)}
     theme_ids = {t.id: f"t-{n}" for n, t in enumerate(dataset.themes)}
     spans: dict[str, list[tuple[int, int, str]]] = {s.id: [] for s in sources}
 
@@ -645,12 +645,12 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
         body.append("</section>")
 
     articles: list[str] = []
-    for source in sources:
+    for n, source in enumerate(sources):
         meta = [source.outlet, describe(source.published), source.kind, source.path]
         if source.byline:
             meta.insert(1, source.byline)
         articles.append(
-            f'<article class="source" id="{source_ids[source.id]}">'
+            f'<article class="source" id="s-{n}">'
             f"<h2>{_esc(source.title)}</h2>"
             f'<p class="meta">{" · ".join(_esc(str(part)) for part in meta)}</p>'
             f'<div class="text">{_article_html(source, spans[source.id])}</div></article>'
