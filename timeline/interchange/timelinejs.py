@@ -513,15 +513,12 @@ def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     if quoted and quote in _flat(caption):
         quoted = ""  # the caption already holds the quote: once keeps it unambiguous
     text = "\n\n".join(part for part in (quoted, caption) if part)
-    note = f"Slide {n + 1}: the media"
-    if url and not quoted:
-        note += f" at {' '.join(url.split())[:200]}"
-    if credit:
-        note += f", credited to {credit[:200]}"
-    note += "."
-    if text:
+    if text or not (url or credit):
         return text, quote, credit, ""
-    return "", "", credit, note if (url or credit) else ""
+    # No text, so nothing was quoted and `quote` is empty: the note names URL and credit.
+    at = f" at {' '.join(url.split())[:200]}" if url else ""
+    by = f", credited to {credit[:200]}" if credit else ""
+    return text, quote, credit, f"Slide {n + 1}: the media{at}{by}."
 
 
 def _side(date: str, *, last: bool = False) -> str:
