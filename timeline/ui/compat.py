@@ -54,4 +54,4 @@ def divide_strips_without_cycles() -> None:
     that no longer caches the strip in itself makes `tests/test_compat.py` fail, and
     this can go. There is no public way to change what the compositor calls.
     """
-    Strip.divide = _divide  # type: ignore[method-assign]
+    Strip.divide = _divide  # type: ignore[method-assign, assignment]
