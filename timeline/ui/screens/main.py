@@ -156,6 +156,8 @@ class MainScreen(Screen[None]):
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
         self._runs: Sequence[int] = ()
+        self._event_shown: tuple[EventIndex, int, int | None] | None = None
+        """The index, position and as-of day of the event the quote pane shows."""
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
@@ -394,6 +396,7 @@ class MainScreen(Screen[None]):
             self._facets_pending = True
             self._after_frame(self._show_facets)
         if not shown:
+            self._event_shown = None
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
             self.query_one(OverviewStrip).show_cursor(None)
@@ -484,11 +487,17 @@ class MainScreen(Screen[None]):
             return
         if self.index is None or self.dataset is None:
             return  # the quote pane shows the event once the data is in
+        shown = (self.index, message.position, self.shown_filter.as_of)
+        if shown == self._event_shown:
+            # A new result that kept the cursor on the same event: reading its details
+            # again and redrawing the pane cost a frame at 100,000 events.
+            return
+        self._event_shown = shown
         try:
             event = self.index.event_as_of(message.position, self.shown_filter.as_of)
         except OSError as error:
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
-            event = None
+            event, self._event_shown = None, None
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._month(message.position))
 
