@@ -63,10 +63,34 @@ from timeline.views import (
 if TYPE_CHECKING:
     from timeline.store import StoredRows
 
-__all__ = ["MainScreen", "day_text", "filter_line", "freeze_start_up_objects"]
+__all__ = [
+    "MainScreen",
+    "day_text",
+    "filter_line",
+    "freeze_imported_objects",
+    "freeze_start_up_objects",
+]
 
 
-_start_up_frozen = False
+_frozen: set[str] = set()
+
+
+def _freeze_once(stage: str) -> None:
+    if stage not in _frozen:
+        _frozen.add(stage)
+        gc.freeze()
+
+
+def freeze_imported_objects() -> None:
+    """Hide what the imports made from the garbage collector, once a process, before
+    the app is built.
+
+    Textual's modules and ours leave about 40,000 objects that live as long as the
+    process. Left in the collector's care, a full collection walked them all while the
+    first screen was composed and styled: 20-50 ms before the first frame, where a
+    hello-world app has none (benchmarks/RESULTS.md).
+    """
+    _freeze_once("imports")
 
 
 def freeze_start_up_objects() -> None:
@@ -79,10 +103,7 @@ def freeze_start_up_objects() -> None:
     every later pass. Only once: freezing again on each reload would keep each
     replaced screen's reference cycles alive for good.
     """
-    global _start_up_frozen
-    if not _start_up_frozen:
-        _start_up_frozen = True
-        gc.freeze()
+    _freeze_once("first screen")
 
 
 def day_text(day: int) -> str:
