@@ -20,40 +20,8 @@ __all__ = ["ArticleCoverage", "Passage", "article_coverage", "coverage", "senten
 
 _BREAK = re.compile(r"[.!?][”’\"')\]]*\s+(?=[A-Z“‘\"'(])")
 _ABBREVIATIONS = frozenset(
-    [
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-        "Md",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "St",
-        "No",
-        "Gen",
-        "Gov",
-        "Sen",
-        "Rep",
-        "Lt",
-        "Col",
-        "Jr",
-        "Sr",
-        "Inc",
-        "Co",
-        "Corp",
-        "Prof",
-        "vs",
-    ]
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Md Mr Mrs Ms Dr St No Gen Gov Sen "
+    "Rep Lt Col Jr Sr Inc Co Corp Prof vs".split()
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")  # U.S., U.K.: taken as never a sentence end
 _FIRST_WORDS = 8
