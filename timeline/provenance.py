@@ -113,14 +113,14 @@ class ArticleText:
     @property
     def normalized(self) -> str:
         """The article's matching form (`text.normalize` of it)."""
-        if self._normalized is None:
-            self._normalized, self._map = normalize_with_offsets(self.text)
-        return self._normalized
+        return self._normalized if self._normalized is not None else self._prepare()[0]
 
     def _offsets(self) -> OffsetMap:
-        if self._map is None:
-            self._normalized, self._map = normalize_with_offsets(self.text)
-        return self._map
+        return self._map if self._map is not None else self._prepare()[1]
+
+    def _prepare(self) -> tuple[str, OffsetMap]:
+        self._normalized, self._map = prepared = normalize_with_offsets(self.text)
+        return prepared
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column (in characters) of an offset into `text`."""
@@ -172,9 +172,7 @@ class ArticleText:
     def _occurrences(self, needle: str) -> tuple[int, int]:
         """Where `needle` first occurs in the matching form (-1: nowhere), and how many
         times it occurs (counted up to `MAX_OCCURRENCES`)."""
-        normalized = self._normalized
-        if normalized is None:
-            normalized = self.normalized
+        normalized = self.normalized
         if len(needle) >= INDEXED_LENGTH:
             self._searches += 1
             if self._grams is None and self._searches > INDEX_AFTER:

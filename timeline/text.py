@@ -126,21 +126,19 @@ class OffsetMap:
 
     def start(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text begins."""
-        k = bisect.bisect_right(self._marks, index) - 1
-        if k < 0:
-            return index + self._lead
-        if self._marks[k] == index:
-            return self._mark_starts[k]
-        return index + self._deltas[k]
+        return self._map(index, self._mark_starts, 0)
 
     def end(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text ends."""
+        return self._map(index, self._mark_ends, 1)
+
+    def _map(self, index: int, at_mark: array[int], past: int) -> int:
         k = bisect.bisect_right(self._marks, index) - 1
         if k < 0:
-            return index + self._lead + 1
+            return index + self._lead + past
         if self._marks[k] == index:
-            return self._mark_ends[k]
-        return index + self._deltas[k] + 1
+            return at_mark[k]
+        return index + self._deltas[k] + past
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """The span of the original text that characters `first` to `last` (inclusive)
@@ -381,17 +379,15 @@ def sanitize_cells(text: str) -> str:
     return _EMOJI_JOINS.sub("", _FLAG.sub(_flag_letters, text))
 
 
-_LINE_BREAKS_TO_SHOW = str.maketrans(
+_SHOWN_IN_PLACE = str.maketrans(
     {
         **_CONTROL_PICTURES,
         0x0A: "\n",
         0x2028: "⏎",
         0x2029: "¶",
         **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+        **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "�"),
     }
-)
-_BIDI_AND_INVISIBLE = str.maketrans(
-    {ord(c): "�" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
 )
 
 
@@ -404,7 +400,7 @@ def sanitize_keeping_offsets(text: str) -> str:
     surrogates become �.
     """
     text = text.replace("\r\n", " \n")
-    return text.translate(_LINE_BREAKS_TO_SHOW).translate(_BIDI_AND_INVISIBLE)
+    return text.translate(_SHOWN_IN_PLACE)
 
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:
