@@ -140,10 +140,7 @@ class _Node:
 
     def get(self, key: str) -> tuple[int, _Node] | None:
         """Where `key` starts and its value, in a mapping."""
-        for name, at, node in self.entries:
-            if name == key:
-                return at, node
-        return None
+        return next(((at, node) for name, at, node in self.entries if name == key), None)
 
     @property
     def is_collection(self) -> bool:

@@ -26,7 +26,6 @@ __all__ = [
     "Match",
     "NearMiss",
     "citations_of",
-    "find_quote",
 ]
 
 
@@ -138,17 +137,13 @@ class ArticleText:
 
     def find(self, quote: str) -> Match | None:
         """Find `quote` (after normalisation); None when it is not in the article."""
-        return self.find_normalized(normalize(quote))
-
-    def find_normalized(self, needle: str) -> Match | None:
-        """`find` for a quote already in matching form (`text.normalize`), so a caller
-        that needs that form anyway normalises each quote once."""
-        found = self.locate(needle)
+        found = self.locate(normalize(quote))
         return None if found is None else Match(*found)
 
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
-        """`find_normalized` as a plain tuple (start, end, line, column, occurrences):
-        the loader calls it for every quote of a large file.
+        """`find` for a quote already in matching form (`text.normalize`), as a plain tuple
+        (start, end, line, column, occurrences): the loader calls it for every quote of a
+        large file, and normalises each quote once.
 
         The same needle is searched for once. After `INDEX_AFTER` searches in one
         article, a quote of at least `INDEXED_LENGTH` characters is found through an
@@ -289,11 +284,6 @@ def _indexed(normalized: str, needle: str, grams: _Grams) -> tuple[int, int] | N
     if not places:
         return -1, 0
     return places[0], min(len(places), MAX_OCCURRENCES)
-
-
-def find_quote(article: str, quote: str) -> Match | None:
-    """Find one quote in one article's text (a convenience over `ArticleText`)."""
-    return ArticleText(article).find(quote)
 
 
 def citations_of(dataset: Dataset, source_id: str) -> list[tuple[Event, Quote]]:
