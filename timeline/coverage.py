@@ -19,8 +19,9 @@ from timeline.model import Dataset, Source
 __all__ = ["ArticleCoverage", "Passage", "article_coverage", "coverage", "sentences"]
 
 _BREAK = re.compile(r"[.!?][”’\"')\]]*\s+(?=[A-Z“‘\"'(])")
+# Words, not a list literal: ruff format would put each of them on a line of its own.
 _ABBREVIATIONS = frozenset(
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Md Mr Mrs Ms Dr St No Gen Gov Sen "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Md Mr Mrs Ms Dr St No Gen Gov Sen "  # noqa: SIM905
     "Rep Lt Col Jr Sr Inc Co Corp Prof vs".split()
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")  # U.S., U.K.: taken as never a sentence end

@@ -463,7 +463,7 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         )
         return None
     front_start = len(lines[0]) + 1
-    closing = re.search(r"^---\r?$", text[front_start:], re.MULTILINE)
+    closing = re.search(r"^---\r?$\n?", text[front_start:], re.MULTILINE)  # and its line end
     if closing is None:
         checks.error(
             Located(1, 1), "front-matter", "the front matter is never closed by a '---' line"
@@ -471,10 +471,6 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         return None
     front = text[front_start : front_start + closing.start()]
     body_start = front_start + closing.end()
-    if text.startswith("\r\n", body_start):
-        body_start += 2
-    elif text.startswith("\n", body_start):
-        body_start += 1
     body = text[body_start:]
     node = parse_strict(front, checks.file, checks.diagnostics, line_offset=1)
     if not isinstance(node, YMap):
