@@ -256,10 +256,8 @@ class _Loader:
     def checked_events(self, root: YMap) -> list[Event]:
         """Every event: those built early, and the others checked field by field."""
         checks = self.checks
-        if "events" not in root.key_at:
-            return []
         node = root.items.get("events")
-        if node is None:
+        if node is None:  # no `events`, or nothing under it: no events
             return []
         if not isinstance(node, YSeq):
             checks.error(
