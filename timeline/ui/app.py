@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
 from timeline.text import sanitize
+from timeline.ui.compat import divide_strips_without_cycles
 from timeline.ui.screens.main import MainScreen
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ class TimelineApp(App[None]):
             date_texts: The texts to show in the sidebar's date boxes for that filter.
         """
         super().__init__()
+        divide_strips_without_cycles()
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")

@@ -56,6 +56,7 @@ from timeline.views import (
     TimelineRows,
     build_rows,
     group_keys,
+    key_runs,
     month_jump,
 )
 
@@ -154,6 +155,7 @@ class MainScreen(Screen[None]):
         self._sidebar_lent = False  # shown by `/` or `t` on a narrow screen, not by `f`
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
+        self._runs: Sequence[int] = ()
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
@@ -251,6 +253,7 @@ class MainScreen(Screen[None]):
         self.dataset, self.index = dataset, index
         self._preview = None
         self._keys = group_keys(index.events)
+        self._runs = key_runs(self._keys)
         self._months = MonthIndex(self._keys)
         self._all_histogram = self._months.histogram(range(len(index)))
         self._all_rows = None
@@ -374,10 +377,10 @@ class MainScreen(Screen[None]):
         if everything:
             # Clearing a filter is common and the full rows never change: build them once.
             if self._all_rows is None:
-                self._all_rows = build_rows(shown, self._keys)
+                self._all_rows = build_rows(shown, self._keys, self._runs)
             rows = self._all_rows
         else:
-            rows = build_rows(shown, self._keys)
+            rows = build_rows(shown, self._keys, self._runs)
         timeline.set_rows(rows, self._keys, keep)
         total = len(index)
         as_of = "" if filt.as_of is None else f" · as of {day_text(filt.as_of)}"
