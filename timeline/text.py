@@ -194,24 +194,16 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     for chunk_start, chunk_end in _nfc_chunks(text):
         chunk = text[chunk_start:chunk_end]
-        if chunk.isspace():
-            # Whitespace runs (including NBSP, em space, NEL, line breaks) become one space.
-            if pieces and pieces[-1] != " ":
-                pieces.append(" ")
-                starts.append(chunk_start)
-                ends.append(chunk_end)
-            elif pieces:
-                ends[-1] = chunk_end
-            continue
-        folded = unicodedata.normalize("NFC", chunk).translate(_FOLD_TABLE)
-        for char in folded:
+        # A whitespace run (NBSP, em space, NEL, line breaks) becomes one space, as does a
+        # space that NFC makes of odd input (folding never makes one).
+        run = chunk.isspace()
+        for char in " " if run else unicodedata.normalize("NFC", chunk).translate(_FOLD_TABLE):
             if char.isspace():
-                # Folding never makes spaces, but NFC of odd input might; treat as a run.
-                if pieces and pieces[-1] != " ":
-                    pieces.append(" ")
-                    starts.append(chunk_start)
-                    ends.append(chunk_end)
-                continue
+                if pieces and pieces[-1] == " " and run:
+                    ends[-1] = chunk_end  # a run right after a space NFC made joins it
+                if not pieces or pieces[-1] == " ":
+                    continue
+                char = " "
             pieces.append(char)
             starts.append(chunk_start)
             ends.append(chunk_end)
