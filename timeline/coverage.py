@@ -85,11 +85,8 @@ def sentences(paragraph: str) -> list[tuple[int, int]]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    part = text[start:end]  # never blank: `sentences` leaves blank parts out first
+    return end - len(part.lstrip()), start + len(part.rstrip())
 
 
 def article_coverage(source: Source, spans: Iterable[tuple[int, int]]) -> ArticleCoverage:

@@ -138,14 +138,10 @@ _CHAR_NAMES = {
 
 
 def _char_name(char: str) -> str:
-    name = _CHAR_NAMES.get(char)
-    if name is None and char < "\x20":
-        name = "a control character"
-    elif name is None and "\x80" <= char <= "\x9f":
-        name = "a C1 control character"
-    elif name is None:
-        name = "a non-character"
-    return f"U+{ord(char):04X} ({name})"
+    # Only disallowed characters get here: none is printable ASCII.
+    kind = "a control character" if char < "\x20" else "a C1 control character"
+    kind = _CHAR_NAMES.get(char, kind if char <= "\x9f" else "a non-character")
+    return f"U+{ord(char):04X} ({kind})"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
