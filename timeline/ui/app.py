@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from timeline.text import sanitize
 from timeline.ui.compat import divide_strips_without_cycles
-from timeline.ui.screens.main import MainScreen
+from timeline.ui.screens.main import MainScreen, freeze_imported_objects
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,6 +114,7 @@ class TimelineApp(App[None]):
             initial_filter: The filter to open with (a deep link).
             date_texts: The texts to show in the sidebar's date boxes for that filter.
         """
+        freeze_imported_objects()
         super().__init__()
         divide_strips_without_cycles()
         if load is None:
