@@ -19,41 +19,10 @@ from timeline.model import Dataset, Source
 __all__ = ["ArticleCoverage", "Passage", "article_coverage", "coverage", "sentences"]
 
 _BREAK = re.compile(r"[.!?][”’\"')\]]*\s+(?=[A-Z“‘\"'(])")
+# Words, not a list literal: ruff format would put each of them on a line of its own.
 _ABBREVIATIONS = frozenset(
-    [
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Sept",
-        "Oct",
-        "Nov",
-        "Dec",
-        "Md",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "St",
-        "No",
-        "Gen",
-        "Gov",
-        "Sen",
-        "Rep",
-        "Lt",
-        "Col",
-        "Jr",
-        "Sr",
-        "Inc",
-        "Co",
-        "Corp",
-        "Prof",
-        "vs",
-    ]
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Md Mr Mrs Ms Dr St No Gen Gov Sen "  # noqa: SIM905
+    "Rep Lt Col Jr Sr Inc Co Corp Prof vs".split()
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")  # U.S., U.K.: taken as never a sentence end
 _FIRST_WORDS = 8
@@ -116,11 +85,8 @@ def sentences(paragraph: str) -> list[tuple[int, int]]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    part = text[start:end]  # never blank: `sentences` leaves blank parts out first
+    return end - len(part.lstrip()), start + len(part.rstrip())
 
 
 def article_coverage(source: Source, spans: Iterable[tuple[int, int]]) -> ArticleCoverage:

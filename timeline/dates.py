@@ -79,14 +79,8 @@ def from_day_number(days: int) -> tuple[int, int, int]:
     return yoe + era * 400 + (month <= 2), month, day
 
 
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 def _days_in_month(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if _is_leap(year) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
+    return day_number(year + month // 12, month % 12 + 1, 1) - day_number(year, month, 1)
 
 
 class DatePoint(msgspec.Struct, frozen=True, gc=False):
@@ -230,75 +224,57 @@ def _parse_point(text: str, *, allow_time: bool) -> DatePoint:
         raise EdtfError(f"{_show(text)}: {match['time']} is not a time of day")
     uncertain = qualifier in ("?", "%")
     approximate = qualifier in ("~", "%")
-
+    month = day = season = None
+    precision = Precision.YEAR
     if year_text.startswith("Y"):
         if month_text is not None:
             raise EdtfError(f"{_show(text)}: a 'Y' year cannot have a month or day")
-        year = int(year_text[1:])
-        return DatePoint(
-            year, None, None, None, Precision.YEAR, uncertain, approximate,
-            day_number(year, 1, 1), day_number(year, 12, 31),
-        )  # fmt: skip
-
-    if "X" in year_text:
+        year = last_year = int(year_text[1:])
+    elif "X" in year_text:
         if month_text is not None:
             raise EdtfError(
                 f"{_show(text)}: an unspecified year cannot have a month or day (level 1)"
             )
-        digits = year_text.count("X")
-        negative = year_text.startswith("-")
-        low = int(year_text.replace("X", "0"))
-        high = int(year_text.replace("X", "9"))
-        if negative:
-            low, high = high, low
-        precision = Precision.DECADE if digits == 1 else Precision.CENTURY
-        return DatePoint(
-            low, None, None, None, precision, uncertain, approximate,
-            day_number(low, 1, 1), day_number(high, 12, 31),
-        )  # fmt: skip
-
-    year = int(year_text)
-    if year_text in ("-0000",):
-        raise EdtfError(f"{_show(text)}: there is no year -0000")
-    if month_text is None or month_text == "XX":
-        if day_text is not None and day_text != "XX":
-            raise EdtfError(f"{_show(text)}: a day cannot follow an unspecified month")
-        return DatePoint(
-            year, None, None, None, Precision.YEAR, uncertain, approximate,
-            day_number(year, 1, 1), day_number(year, 12, 31),
-        )  # fmt: skip
-
-    number = int(month_text)
-    if 21 <= number <= 24:
-        if day_text is not None:
-            raise EdtfError(f"{_show(text)}: a season ({number}) cannot have a day")
-        first, length = _SEASON_MONTHS[number]
-        last_month = first + length - 1
-        last_year = year + (last_month - 1) // 12
-        last_month = (last_month - 1) % 12 + 1
-        return DatePoint(
-            year, None, None, number, Precision.SEASON, uncertain, approximate,
-            day_number(year, first, 1),
-            day_number(last_year, last_month, _days_in_month(last_year, last_month)),
-        )  # fmt: skip
-    if not 1 <= number <= 12:
-        raise EdtfError(
-            f"{_show(text)}: month {month_text} does not exist (01–12, or 21–24 a season)"
-        )
-    month = number
-    if day_text is None or day_text == "XX":
-        return DatePoint(
-            year, month, None, None, Precision.MONTH, uncertain, approximate,
-            day_number(year, month, 1),
-            day_number(year, month, _days_in_month(year, month)),
-        )  # fmt: skip
-    day = int(day_text)
-    if not 1 <= day <= _days_in_month(year, month):
-        raise EdtfError(f"{_show(text)}: {MONTH_ABBR[month - 1]} {year} has no day {day}")
-    bound = day_number(year, month, day)
-    return DatePoint(
-        year, month, day, None, Precision.DAY, uncertain, approximate, bound, bound,
-    )  # fmt: skip
+        year, last_year = int(year_text.replace("X", "0")), int(year_text.replace("X", "9"))
+        if year_text.startswith("-"):
+            year, last_year = last_year, year
+        precision = Precision.DECADE if year_text.count("X") == 1 else Precision.CENTURY
+    else:
+        year = last_year = int(year_text)
+        if year_text == "-0000":
+            raise EdtfError(f"{_show(text)}: there is no year -0000")
+    # The (month, day) of the first and the last day the date can mean.
+    first, last = (1, 1), (12, 31)
+    if month_text is not None and month_text != "XX":
+        number = int(month_text)
+        if 21 <= number <= 24:
+            if day_text is not None:
+                raise EdtfError(f"{_show(text)}: a season ({number}) cannot have a day")
+            season, precision = number, Precision.SEASON
+            start, length = _SEASON_MONTHS[number]
+            end = start + length - 1
+            last_year += (end - 1) // 12
+            end = (end - 1) % 12 + 1
+            first, last = (start, 1), (end, _days_in_month(last_year, end))
+        elif not 1 <= number <= 12:
+            raise EdtfError(
+                f"{_show(text)}: month {month_text} does not exist (01–12, or 21–24 a season)"
+            )
+        else:
+            month, precision = number, Precision.MONTH
+            first, last = (month, 1), (month, _days_in_month(year, month))
+            if day_text is not None and day_text != "XX":
+                day = int(day_text)
+                if not 1 <= day <= last[1]:
+                    raise EdtfError(
+                        f"{_show(text)}: {MONTH_ABBR[month - 1]} {year} has no day {day}"
+                    )
+                precision, first = Precision.DAY, (month, day)
+                last = first
+    elif day_text is not None and day_text != "XX":
+        raise EdtfError(f"{_show(text)}: a day cannot follow an unspecified month")
+    lower, upper = day_number(year, *first), day_number(last_year, *last)
+    return DatePoint(year, month, day, season, precision, uncertain, approximate, lower, upper)
 
 
 def parse_edtf(text: str) -> EdtfDate:

@@ -140,10 +140,7 @@ class _Node:
 
     def get(self, key: str) -> tuple[int, _Node] | None:
         """Where `key` starts and its value, in a mapping."""
-        for name, at, node in self.entries:
-            if name == key:
-                return at, node
-        return None
+        return next(((at, node) for name, at, node in self.entries if name == key), None)
 
     @property
     def is_collection(self) -> bool:
@@ -158,7 +155,7 @@ def _index(mark: Any) -> int:
 def _layout(text: str) -> _Node:
     """The tree of a (valid) events file, every node with where it starts and ends."""
     parser = _Parser(text)
-    stack: list[list[object]] = []  # [node, pending key, where the key starts]
+    stack: list[tuple[_Node, list[_Node]]] = []  # open collections, with their nodes so far
     root: _Node | None = None
     try:
         while True:
@@ -175,16 +172,18 @@ def _layout(text: str) -> _Node:
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 start = _index(event.start_mark)
                 mapping = isinstance(event, yaml.MappingStartEvent)
-                stack.append([_Node(start, start, -1, bool(event.flow_style), None, mapping)])
-                stack[-1] += [None, 0]
+                stack.append((_Node(start, start, -1, bool(event.flow_style), None, mapping), []))
                 continue
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                frame = stack.pop()
-                node = frame[0]  # type: ignore[assignment]
-                assert node is not None
+                node, inside = stack.pop()
                 node.end = _index(event.end_mark)
                 if node.flow:
                     node.last = node.end
+                if node.mapping:  # keys and values alternate (an alias adds no node)
+                    pairs = zip(inside[::2], inside[1::2], strict=False)
+                    node.entries = [(key.value or "", key.start, value) for key, value in pairs]
+                else:
+                    node.entries = [(None, item.start, item) for item in inside]
             elif isinstance(event, yaml.StreamEndEvent):
                 break
             if node is None:
@@ -192,16 +191,9 @@ def _layout(text: str) -> _Node:
             if not stack:
                 root = node
                 continue
-            parent: _Node = stack[-1][0]  # type: ignore[assignment]
+            parent, inside = stack[-1]
             parent.last = max(parent.last, node.last)
-            if parent.mapping and stack[-1][1] is None:
-                stack[-1][1:] = [node.value or "", node.start]
-            elif parent.mapping:
-                key, at = stack[-1][1], stack[-1][2]
-                parent.entries.append((key, at, node))  # type: ignore[arg-type]
-                stack[-1][1] = None
-            else:
-                parent.entries.append((None, node.start, node))
+            inside.append(node)
     except yaml.YAMLError as exc:
         raise EditError(f"the events file cannot be parsed: {exc}") from None
     finally:

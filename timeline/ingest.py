@@ -150,13 +150,7 @@ def _value(value: object) -> str | None:
 
 def missing_fields(article: Article, kind: str | None) -> list[str]:
     """The required front-matter fields that neither the file nor the flags give."""
-    given = {
-        "title": article.title,
-        "outlet": article.outlet,
-        "published": article.published,
-        "kind": kind,
-    }
-    return [name for name in _REQUIRED if not given[name]]
+    return [name for name in _REQUIRED if not (kind if name == "kind" else getattr(article, name))]
 
 
 def source_text(article: Article, source_id: str, kind: str) -> str:

@@ -103,34 +103,20 @@ def load_dataset(
     """
     root, events_file = resolve_dataset(path)
     diagnostics: list[Diagnostic] = []
+    checks = _Checks(str(events_file), diagnostics)
     try:
-        loader = _Loader(root, events_file, diagnostics, progress, max_bytes)
-        dataset = loader.load(events_text)
+        dataset = _Loader(root, events_file, checks, progress, max_bytes).load(events_text)
     except Exception as exc:  # the promise: nothing but DatasetError escapes
-        diagnostics.append(
-            Diagnostic(
-                str(events_file),
-                1,
-                1,
-                Severity.ERROR,
-                "internal",
-                f"unexpected {type(exc).__name__} while loading: {exc} (a bug in timeline, "
-                "not in your data: please report it with the dataset)",
-            )
+        checks.error(
+            None,
+            "internal",
+            f"unexpected {type(exc).__name__} while loading: {exc} (a bug in timeline, "
+            "not in your data: please report it with the dataset)",
         )
         dataset = None
     if dataset is None or any(d.severity is Severity.ERROR for d in diagnostics):
         if not any(d.severity is Severity.ERROR for d in diagnostics):
-            diagnostics.append(
-                Diagnostic(
-                    str(events_file),
-                    1,
-                    1,
-                    Severity.ERROR,
-                    "internal",
-                    "the dataset could not be built",
-                )
-            )
+            checks.error(None, "internal", "the dataset could not be built")
         raise DatasetError(_in_order(diagnostics))
     return Loaded(dataset, tuple(_in_order(diagnostics)))
 
@@ -148,13 +134,13 @@ class _Loader:
         self,
         root: Path,
         events_file: Path,
-        diagnostics: list[Diagnostic],
+        checks: _Checks,
         progress: ProgressCallback | None,
         max_bytes: int | None,
     ) -> None:
         self.root = root
         self.events_file = events_file
-        self.checks = _Checks(str(events_file), diagnostics)
+        self.checks = checks
         self.progress = progress
         self.max_bytes = _max_bytes(max_bytes)
         # Events built while the file is parsed (by index in `events`), each with where
@@ -270,10 +256,8 @@ class _Loader:
     def checked_events(self, root: YMap) -> list[Event]:
         """Every event: those built early, and the others checked field by field."""
         checks = self.checks
-        if "events" not in root.key_at:
-            return []
         node = root.items.get("events")
-        if node is None:
+        if node is None:  # no `events`, or nothing under it: no events
             return []
         if not isinstance(node, YSeq):
             checks.error(
@@ -477,7 +461,7 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         )
         return None
     front_start = len(lines[0]) + 1
-    closing = re.search(r"^---\r?$", text[front_start:], re.MULTILINE)
+    closing = re.search(r"^---\r?$\n?", text[front_start:], re.MULTILINE)  # and its line end
     if closing is None:
         checks.error(
             Located(1, 1), "front-matter", "the front matter is never closed by a '---' line"
@@ -485,10 +469,6 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
         return None
     front = text[front_start : front_start + closing.start()]
     body_start = front_start + closing.end()
-    if text.startswith("\r\n", body_start):
-        body_start += 2
-    elif text.startswith("\n", body_start):
-        body_start += 1
     body = text[body_start:]
     node = parse_strict(front, checks.file, checks.diagnostics, line_offset=1)
     if not isinstance(node, YMap):
@@ -581,15 +561,17 @@ def _ignored_lines(
 
 
 def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder, not a file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO), not a regular file; it is never opened"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device, not a regular file; it is never opened"
-    if stat.S_ISSOCK(mode):
-        return "a socket, not a regular file; it is never opened"
-    return "not a regular file"
+    return _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+_NEVER_OPENED = "not a regular file; it is never opened"
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder, not a file",
+    stat.S_IFIFO: f"a named pipe (FIFO), {_NEVER_OPENED}",
+    stat.S_IFCHR: f"a device, {_NEVER_OPENED}",
+    stat.S_IFBLK: f"a device, {_NEVER_OPENED}",
+    stat.S_IFSOCK: f"a socket, {_NEVER_OPENED}",
+}
 
 
 def _too_large(path: Path, size: int, limit: int) -> str:
@@ -770,13 +752,10 @@ def _clip(text: str, limit: int = 80) -> str:
 
 def _kind(value: object) -> str:
     """What a parsed value is, in a message's words ("a mapping", "text", …)."""
-    if isinstance(value, YMap):
-        return "a mapping"
-    if isinstance(value, YSeq):
-        return "a list"
-    if value is None:
-        return "an empty value"
-    return "text"
+    return _KINDS_OF_VALUE.get(type(value), "text")
+
+
+_KINDS_OF_VALUE = {YMap: "a mapping", YSeq: "a list", type(None): "an empty value"}
 
 
 # -- events: the schema, written once ------------------------------------------------

@@ -26,7 +26,6 @@ __all__ = [
     "Match",
     "NearMiss",
     "citations_of",
-    "find_quote",
 ]
 
 
@@ -113,14 +112,14 @@ class ArticleText:
     @property
     def normalized(self) -> str:
         """The article's matching form (`text.normalize` of it)."""
-        if self._normalized is None:
-            self._normalized, self._map = normalize_with_offsets(self.text)
-        return self._normalized
+        return self._normalized if self._normalized is not None else self._prepare()[0]
 
     def _offsets(self) -> OffsetMap:
-        if self._map is None:
-            self._normalized, self._map = normalize_with_offsets(self.text)
-        return self._map
+        return self._map if self._map is not None else self._prepare()[1]
+
+    def _prepare(self) -> tuple[str, OffsetMap]:
+        self._normalized, self._map = prepared = normalize_with_offsets(self.text)
+        return prepared
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column (in characters) of an offset into `text`."""
@@ -138,17 +137,13 @@ class ArticleText:
 
     def find(self, quote: str) -> Match | None:
         """Find `quote` (after normalisation); None when it is not in the article."""
-        return self.find_normalized(normalize(quote))
-
-    def find_normalized(self, needle: str) -> Match | None:
-        """`find` for a quote already in matching form (`text.normalize`), so a caller
-        that needs that form anyway normalises each quote once."""
-        found = self.locate(needle)
+        found = self.locate(normalize(quote))
         return None if found is None else Match(*found)
 
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
-        """`find_normalized` as a plain tuple (start, end, line, column, occurrences):
-        the loader calls it for every quote of a large file.
+        """`find` for a quote already in matching form (`text.normalize`), as a plain tuple
+        (start, end, line, column, occurrences): the loader calls it for every quote of a
+        large file, and normalises each quote once.
 
         The same needle is searched for once. After `INDEX_AFTER` searches in one
         article, a quote of at least `INDEXED_LENGTH` characters is found through an
@@ -172,9 +167,7 @@ class ArticleText:
     def _occurrences(self, needle: str) -> tuple[int, int]:
         """Where `needle` first occurs in the matching form (-1: nowhere), and how many
         times it occurs (counted up to `MAX_OCCURRENCES`)."""
-        normalized = self._normalized
-        if normalized is None:
-            normalized = self.normalized
+        normalized = self.normalized
         if len(needle) >= INDEXED_LENGTH:
             self._searches += 1
             if self._grams is None and self._searches > INDEX_AFTER:
@@ -291,11 +284,6 @@ def _indexed(normalized: str, needle: str, grams: _Grams) -> tuple[int, int] | N
     if not places:
         return -1, 0
     return places[0], min(len(places), MAX_OCCURRENCES)
-
-
-def find_quote(article: str, quote: str) -> Match | None:
-    """Find one quote in one article's text (a convenience over `ArticleText`)."""
-    return ArticleText(article).find(quote)
 
 
 def citations_of(dataset: Dataset, source_id: str) -> list[tuple[Event, Quote]]:

@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, NamedTuple
 
 import yaml
@@ -137,14 +138,10 @@ _CHAR_NAMES = {
 
 
 def _char_name(char: str) -> str:
-    name = _CHAR_NAMES.get(char)
-    if name is None and char < "\x20":
-        name = "a control character"
-    elif name is None and "\x80" <= char <= "\x9f":
-        name = "a C1 control character"
-    elif name is None:
-        name = "a non-character"
-    return f"U+{ord(char):04X} ({name})"
+    # Only disallowed characters get here: none is printable ASCII.
+    kind = "a control character" if char < "\x20" else "a C1 control character"
+    kind = _CHAR_NAMES.get(char, kind if char <= "\x9f" else "a non-character")
+    return f"U+{ord(char):04X} ({kind})"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -239,6 +236,7 @@ class _Tree:
         stack = self.stack
         first_line = self.first_line
         scalar_event = yaml.ScalarEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
         new_located = _new_located
         # Not sys.intern: ids and dates are unique, and a table of them all is slow.
         shared: dict[str, str] = {}
@@ -251,9 +249,14 @@ class _Tree:
             if progress is not None and not events & 0x3FFF:
                 progress(event.start_mark.index)
             kind = type(event)
-            if kind is scalar_event and event.anchor is None and event.tag is None and stack:
-                # The common case, kept lean (most events are plain scalars inside a
-                # container): `node` does the same for the rest.
+            if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag is not None:
+                    self.refuse(event)
+                if kind is not scalar_event or not stack:
+                    if not self.node(event, kind):
+                        return None
+                    continue
+                # The common case, kept lean (most events are scalars inside a container).
                 mark = event.start_mark
                 line = mark.line + first_line
                 if line == shared_line:
@@ -290,13 +293,6 @@ class _Tree:
                     parent[1] = _NO_KEY
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 self.close(kind is yaml.MappingEndEvent)
-            elif (
-                kind is scalar_event
-                or kind is yaml.MappingStartEvent
-                or (kind is yaml.SequenceStartEvent)
-            ):
-                if not self.node(event, kind):
-                    return None
             elif kind is yaml.AliasEvent:
                 self.alias(event)
             elif kind is yaml.DocumentStartEvent:
@@ -305,28 +301,25 @@ class _Tree:
             elif kind is yaml.StreamEndEvent:
                 return self.root
 
+    def refuse(self, event: Any) -> None:
+        """Report a node's anchor and tag, which are not allowed."""
+        line, column = event.start_mark.line + self.first_line, event.start_mark.column + 1
+        if event.anchor is not None:
+            message = f"anchors (&{event.anchor}) are not allowed: write the value out"
+            self.error(line, column, "yaml-anchor", message)
+        if event.tag is not None:
+            message = (
+                f"explicit tags ({_short_tag(event.tag)}) are not allowed: every value is text"
+            )
+            self.error(line, column, "yaml-tag", message)
+
     def node(self, event: Any, kind: type) -> bool:
-        """A scalar, mapping or sequence starts: add it to its parent (or make it the
-        root); False when it nests too deep to go on."""
+        """A mapping or sequence starts, or a scalar that is the whole document: add it to
+        its parent (or make it the root); False when it nests too deep to go on."""
         mark = event.start_mark
         at = _new_located(Located, (mark.line + self.first_line, mark.column + 1))
-        if event.anchor is not None:
-            self.error(
-                at.line,
-                at.column,
-                "yaml-anchor",
-                f"anchors (&{event.anchor}) are not allowed: write the value out",
-            )
-        if event.tag is not None:
-            self.error(
-                at.line,
-                at.column,
-                "yaml-tag",
-                f"explicit tags ({_short_tag(event.tag)}) are not allowed: every value is text",
-            )
         node: YValue
-        if kind is yaml.ScalarEvent:
-            # As in `build`: an empty plain scalar is "no value".
+        if kind is yaml.ScalarEvent:  # as in `build`: an empty plain scalar is "no value"
             node = None if event.value == "" and event.implicit[0] else event.value
         elif kind is yaml.MappingStartEvent:
             node = YMap(at, {}, {}, {})
@@ -342,22 +335,9 @@ class _Tree:
                 container.item_at.append(at)
             elif parent[1] is _NO_KEY:
                 is_key = True
-                if not isinstance(node, str | None):
-                    self.error(
-                        at.line,
-                        at.column,
-                        "yaml-key",
-                        "keys must be plain text, not a mapping or a list",
-                    )
-                    parent[1] = _BAD_KEY
-                else:
-                    key = node or ""
-                    if key in container.key_at:
-                        self.duplicate_key(at, key, container.key_at[key])
-                        parent[1] = _BAD_KEY
-                    else:
-                        parent[1] = key
-                        container.key_at[key] = at
+                message = "keys must be plain text, not a mapping or a list"
+                self.error(at.line, at.column, "yaml-key", message)
+                parent[1] = _BAD_KEY
             else:
                 if isinstance(parent[1], str):
                     container.items[parent[1]] = node
@@ -524,17 +504,12 @@ def _explain_escape(line: str, column: int, problem: str) -> tuple[int, str]:
     return backslash + 1, problem
 
 
-class _Marker:
-    """A sentinel for the key slot of an open mapping."""
+class _Slot(Enum):
+    """What the key slot of an open mapping holds when it holds no key."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
+    NO_KEY = "a key comes next"
+    BAD_KEY = "the value of a refused key comes next, and is dropped"
 
 
-_NO_KEY = _Marker("NO_KEY")
-_BAD_KEY = _Marker("BAD_KEY")
+_NO_KEY = _Slot.NO_KEY
+_BAD_KEY = _Slot.BAD_KEY

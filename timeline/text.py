@@ -126,21 +126,19 @@ class OffsetMap:
 
     def start(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text begins."""
-        k = bisect.bisect_right(self._marks, index) - 1
-        if k < 0:
-            return index + self._lead
-        if self._marks[k] == index:
-            return self._mark_starts[k]
-        return index + self._deltas[k]
+        return self._map(index, self._mark_starts, 0)
 
     def end(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text ends."""
+        return self._map(index, self._mark_ends, 1)
+
+    def _map(self, index: int, at_mark: array[int], past: int) -> int:
         k = bisect.bisect_right(self._marks, index) - 1
         if k < 0:
-            return index + self._lead + 1
+            return index + self._lead + past
         if self._marks[k] == index:
-            return self._mark_ends[k]
-        return index + self._deltas[k] + 1
+            return at_mark[k]
+        return index + self._deltas[k] + past
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """The span of the original text that characters `first` to `last` (inclusive)
@@ -196,24 +194,16 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
     ends: list[int] = []
     for chunk_start, chunk_end in _nfc_chunks(text):
         chunk = text[chunk_start:chunk_end]
-        if chunk.isspace():
-            # Whitespace runs (including NBSP, em space, NEL, line breaks) become one space.
-            if pieces and pieces[-1] != " ":
-                pieces.append(" ")
-                starts.append(chunk_start)
-                ends.append(chunk_end)
-            elif pieces:
-                ends[-1] = chunk_end
-            continue
-        folded = unicodedata.normalize("NFC", chunk).translate(_FOLD_TABLE)
-        for char in folded:
+        # A whitespace run (NBSP, em space, NEL, line breaks) becomes one space, as does a
+        # space that NFC makes of odd input (folding never makes one).
+        run = chunk.isspace()
+        for char in " " if run else unicodedata.normalize("NFC", chunk).translate(_FOLD_TABLE):
             if char.isspace():
-                # Folding never makes spaces, but NFC of odd input might; treat as a run.
-                if pieces and pieces[-1] != " ":
-                    pieces.append(" ")
-                    starts.append(chunk_start)
-                    ends.append(chunk_end)
-                continue
+                if pieces and pieces[-1] == " " and run:
+                    ends[-1] = chunk_end  # a run right after a space NFC made joins it
+                if not pieces or pieces[-1] == " ":
+                    continue
+                char = " "
             pieces.append(char)
             starts.append(chunk_start)
             ends.append(chunk_end)
@@ -381,17 +371,15 @@ def sanitize_cells(text: str) -> str:
     return _EMOJI_JOINS.sub("", _FLAG.sub(_flag_letters, text))
 
 
-_LINE_BREAKS_TO_SHOW = str.maketrans(
+_SHOWN_IN_PLACE = str.maketrans(
     {
         **_CONTROL_PICTURES,
         0x0A: "\n",
         0x2028: "⏎",
         0x2029: "¶",
         **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+        **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "�"),
     }
-)
-_BIDI_AND_INVISIBLE = str.maketrans(
-    {ord(c): "�" for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"}
 )
 
 
@@ -404,7 +392,7 @@ def sanitize_keeping_offsets(text: str) -> str:
     surrogates become �.
     """
     text = text.replace("\r\n", " \n")
-    return text.translate(_LINE_BREAKS_TO_SHOW).translate(_BIDI_AND_INVISIBLE)
+    return text.translate(_SHOWN_IN_PLACE)
 
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:
