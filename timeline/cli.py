@@ -11,8 +11,8 @@ Exit codes: 0 success, 1 the dataset has problems (errors, or a `check` that fou
 some), 2 a usage error (a bad flag, an unknown theme or event, a path that does not
 exist).
 
-Adding a command takes one `_add_<name>_parser(subparsers)` function that builds its
-parser and sets `handler=`, appended to `_COMMANDS`. Handlers get the parsed
+Adding a command takes one `@_command(help=..., description=...)` function `_<name>`
+that adds its arguments and returns its handler. Handlers get the parsed
 `argparse.Namespace` and return an exit code; they raise `UsageError` for a bad argument
 and `CommandFailed` when they have already reported a problem. `add_path_argument`,
 `add_filter_arguments`, `load_for_command` and `selected_events` are the shared pieces.
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from timeline.query import Filter
 
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    _Handler = Callable[[argparse.Namespace], int]
+    _Arguments = Callable[[argparse.ArgumentParser], _Handler]
 
 __all__ = [
     "EXIT_OK",
@@ -89,6 +91,22 @@ class CommandFailed(Exception):
 
 
 # -- shared pieces for commands ---------------------------------------------------------
+
+_COMMANDS: dict[str, tuple[str, str, _Arguments]] = {}
+"""Every command by name, in help order: its help line, its description, and the
+function that adds its arguments and returns its handler."""
+
+
+def _command(*, help: str, description: str) -> Callable[[_Arguments], _Arguments]:
+    """Register the decorated `_<name>(parser)` as the command `<name>` (`_add_event` is
+    `add-event`), in the order of definition."""
+
+    def register(arguments: _Arguments) -> _Arguments:
+        _COMMANDS[arguments.__name__[1:].replace("_", "-")] = (help, description, arguments)
+        return arguments
+
+    return register
+
 
 PATH_ARGUMENTS: weakref.WeakKeyDictionary[argparse.Action, str] = weakref.WeakKeyDictionary()
 """Every argument added that names a file ("file") or a folder ("directory"): shell
@@ -264,13 +282,12 @@ def dumps_json(value: object) -> str:
 # -- the TUI (the default command) ------------------------------------------------------
 
 
-def _add_open_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "open",
-        help="open the TUI (the default when no command is given)",
-        description="Open the TUI on a dataset, optionally on an event or a filter. "
-        "`timeline [PATH] [flags]` is the same as `timeline open [PATH] [flags]`.",
-    )
+@_command(
+    help="open the TUI (the default when no command is given)",
+    description="Open the TUI on a dataset, optionally on an event or a filter. "
+    "`timeline [PATH] [flags]` is the same as `timeline open [PATH] [flags]`.",
+)
+def _open(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument("--event", metavar="ID", help="open with this event selected")
     parser.add_argument(
@@ -279,7 +296,7 @@ def _add_open_parser(subparsers: _Subparsers) -> None:
     )  # fmt: skip
     parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
     add_as_of_argument(parser)
-    parser.set_defaults(handler=_run_open)
+    return _run_open
 
 
 LAZY_OPEN_BYTES = 4 << 20
@@ -343,20 +360,19 @@ def _run_open(args: argparse.Namespace) -> int:
 # -- check ------------------------------------------------------------------------------
 
 
-def _add_check_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "check",
-        help="validate a dataset and verify every quote",
-        description="Validate a dataset: the schema, every date, and every quote against "
-        "its article. Prints each problem as file:line:col. Exits 0 when there are no "
-        "errors (warnings are printed but do not fail), 1 when there are errors.",
-    )
+@_command(
+    help="validate a dataset and verify every quote",
+    description="Validate a dataset: the schema, every date, and every quote against "
+    "its article. Prints each problem as file:line:col. Exits 0 when there are no "
+    "errors (warnings are printed but do not fail), 1 when there are errors.",
+)
+def _check(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text",
         help="text (default) or json: {ok, errors, warnings, diagnostics}",
     )  # fmt: skip
-    parser.set_defaults(handler=_run_check)
+    return _run_check
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -404,14 +420,13 @@ def _run_check(args: argparse.Namespace) -> int:
 # -- list -------------------------------------------------------------------------------
 
 
-def _add_list_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "list",
-        help="list events in date order, filtered",
-        description="List the events that pass the filters, in date order. On a terminal "
-        "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
-        "status, themes (comma-separated) and title. json and csv give the records of `export`.",
-    )
+@_command(
+    help="list events in date order, filtered",
+    description="List the events that pass the filters, in date order. On a terminal "
+    "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
+    "status, themes (comma-separated) and title. json and csv give the records of `export`.",
+)
+def _list(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     add_filter_arguments(parser)
     add_as_of_argument(parser)
@@ -420,7 +435,7 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
         help="table (default on a terminal), plain (default when piped), json or csv",
     )  # fmt: skip
     _add_raw_argument(parser)
-    parser.set_defaults(handler=_run_list)
+    return _run_list
 
 
 def _add_raw_argument(parser: argparse.ArgumentParser) -> None:
@@ -510,21 +525,20 @@ def _print_table(events: Sequence[Event], total: int) -> None:
 # -- show -------------------------------------------------------------------------------
 
 
-def _add_show_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "show",
-        help="show one event with its quotes and where each sits in its article",
-        description="Show one event: its date and how it was resolved, themes, actors, "
-        "places, summary, and every quote with its source and its place in the "
-        "article as path:line:col (relative to the dataset folder).",
-    )
+@_command(
+    help="show one event with its quotes and where each sits in its article",
+    description="Show one event: its date and how it was resolved, themes, actors, "
+    "places, summary, and every quote with its source and its place in the "
+    "article as path:line:col (relative to the dataset folder).",
+)
+def _show(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
     add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
-    parser.set_defaults(handler=_run_show)
+    return _run_show
 
 
 def _run_show(args: argparse.Namespace) -> int:
@@ -583,20 +597,19 @@ def _block(text: str, indent: int) -> str:
 # -- coverage ---------------------------------------------------------------------------
 
 
-def _add_coverage_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "coverage",
-        help="how much of each article the events quote, and what no event cites yet",
-        description="For every article: the share of its sentences that some event quotes, "
-        "and each uncited paragraph or sentence as path:line:col with its first words. "
-        "Lines named in a source's front matter `ignore:` list (page furniture) are not "
-        "counted.",
-    )
+@_command(
+    help="how much of each article the events quote, and what no event cites yet",
+    description="For every article: the share of its sentences that some event quotes, "
+    "and each uncited paragraph or sentence as path:line:col with its first words. "
+    "Lines named in a source's front matter `ignore:` list (page furniture) are not "
+    "counted.",
+)
+def _coverage(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
-    parser.set_defaults(handler=_run_coverage)
+    return _run_coverage
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
@@ -638,18 +651,17 @@ def _run_coverage(args: argparse.Namespace) -> int:
 # -- export, import, schema, serve, completion (timeline.interchange) -------------------
 
 
-def _add_export_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="write the filtered events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML",
+    description="Write the events that pass the filters (the same flags as `list`) in "
+    "one format: json (the whole model, quote spans included), csv, markdown (a brief, "
+    "quotes as footnotes), ics (all-day calendar entries), timelinejs (TimelineJS3 "
+    "JSON) or html (one self-contained page with filters and the articles). Writes to "
+    "standard output unless -o is given.",
+)
+def _export(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.export import FORMATS
 
-    parser = subparsers.add_parser(
-        "export",
-        help="write the filtered events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML",
-        description="Write the events that pass the filters (the same flags as `list`) in "
-        "one format: json (the whole model, quote spans included), csv, markdown (a brief, "
-        "quotes as footnotes), ics (all-day calendar entries), timelinejs (TimelineJS3 "
-        "JSON) or html (one self-contained page with filters and the articles). Writes to "
-        "standard output unless -o is given.",
-    )
     add_path_argument(parser)
     parser.add_argument("--format", choices=FORMATS, required=True, help="the file format")
     output = parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
@@ -657,7 +669,7 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     _add_raw_argument(parser)
     add_filter_arguments(parser)
     add_as_of_argument(parser)
-    parser.set_defaults(handler=_run_export)
+    return _run_export
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -726,15 +738,14 @@ def _write_file(path: Path, text: str) -> None:
         raise UsageError(f"cannot write '{sanitize(str(path))}': {error.strerror}") from None
 
 
-def _add_import_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "import",
-        help="convert a TimelineJS3 JSON file into a dataset folder",
-        description="Convert a TimelineJS3 JSON file (from Knight Lab's tool or its Google "
-        "Sheet template) into a new dataset folder: events.yaml and sources/. HTML becomes "
-        "plain text, partial dates become EDTF, groups become themes, media captions "
-        "become quoted sources. The result is checked like `timeline check`.",
-    )
+@_command(
+    help="convert a TimelineJS3 JSON file into a dataset folder",
+    description="Convert a TimelineJS3 JSON file (from Knight Lab's tool or its Google "
+    "Sheet template) into a new dataset folder: events.yaml and sources/. HTML becomes "
+    "plain text, partial dates become EDTF, groups become themes, media captions "
+    "become quoted sources. The result is checked like `timeline check`.",
+)
+def _import(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("kind", choices=("timelinejs",), help="the input format")
     source = parser.add_argument("file", metavar="FILE", help="the TimelineJS3 JSON file")
     folder = parser.add_argument(
@@ -742,7 +753,7 @@ def _add_import_parser(subparsers: _Subparsers) -> None:
         help="the dataset folder to create (it must not exist, or be empty)",
     )  # fmt: skip
     PATH_ARGUMENTS.update({source: "file", folder: "directory"})
-    parser.set_defaults(handler=_run_import)
+    return _run_import
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -788,15 +799,14 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_schema_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "schema",
-        help="print the JSON Schema of events.yaml",
-        description="Print the JSON Schema (draft 2020-12) of events.yaml. Save it next to "
-        "a dataset and start events.yaml with `# yaml-language-server: "
-        "$schema=events.schema.json` for validation and completion in editors.",
-    )
-    parser.set_defaults(handler=_run_schema)
+@_command(
+    help="print the JSON Schema of events.yaml",
+    description="Print the JSON Schema (draft 2020-12) of events.yaml. Save it next to "
+    "a dataset and start events.yaml with `# yaml-language-server: "
+    "$schema=events.schema.json` for validation and completion in editors.",
+)
+def _schema(parser: argparse.ArgumentParser) -> _Handler:
+    return _run_schema
 
 
 def _run_schema(args: argparse.Namespace) -> int:
@@ -806,18 +816,17 @@ def _run_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_serve_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="serve the TUI in a web browser (textual-serve)",
+    description="Serve the TUI to web browsers through textual-serve: each browser tab "
+    "gets its own session. Listens on loopback only unless --host says otherwise. Only "
+    "the printed URL gets in: it carries a random token for this run, and requests "
+    "naming another host or coming from another site's page are refused. Needs no "
+    "internet.",
+)
+def _serve(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.serve import DEFAULT_HOST
 
-    parser = subparsers.add_parser(
-        "serve",
-        help="serve the TUI in a web browser (textual-serve)",
-        description="Serve the TUI to web browsers through textual-serve: each browser tab "
-        "gets its own session. Listens on loopback only unless --host says otherwise. Only "
-        "the printed URL gets in: it carries a random token for this run, and requests "
-        "naming another host or coming from another site's page are refused. Needs no "
-        "internet.",
-    )
     add_path_argument(parser)
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST})"
@@ -828,7 +837,7 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
         help="the address browsers use, if not http://HOST:PORT (behind a proxy, or "
         "when binding 0.0.0.0); requests naming any other address are refused",
     )
-    parser.set_defaults(handler=_run_serve)
+    return _run_serve
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -862,18 +871,17 @@ def _run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_completion_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="print a shell completion script (bash, zsh or tcsh)",
+    description="Print the completion script for a shell; see docs/cli.md for where "
+    "to put it. Example: `timeline completion bash > "
+    "~/.local/share/bash-completion/completions/timeline`.",
+)
+def _completion(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.completion import SHELLS
 
-    parser = subparsers.add_parser(
-        "completion",
-        help="print a shell completion script (bash, zsh or tcsh)",
-        description="Print the completion script for a shell; see docs/cli.md for where "
-        "to put it. Example: `timeline completion bash > "
-        "~/.local/share/bash-completion/completions/timeline`.",
-    )
     parser.add_argument("shell", choices=SHELLS, help="the shell")
-    parser.set_defaults(handler=_run_completion)
+    return _run_completion
 
 
 def _run_completion(args: argparse.Namespace) -> int:
@@ -896,17 +904,16 @@ def _add_edit_path_argument(parser: argparse.ArgumentParser) -> None:
     PATH_ARGUMENTS[path] = "directory"
 
 
-def _add_new_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "new",
-        help="create an empty dataset folder to build a timeline in",
-        description="Create a dataset folder: events.yaml (with no themes and no events "
-        "yet, and the schema line editors read), its events.schema.json, and an empty "
-        "sources/. It passes `timeline check`. The folder must not exist, or be empty.",
-    )
+@_command(
+    help="create an empty dataset folder to build a timeline in",
+    description="Create a dataset folder: events.yaml (with no themes and no events "
+    "yet, and the schema line editors read), its events.schema.json, and an empty "
+    "sources/. It passes `timeline check`. The folder must not exist, or be empty.",
+)
+def _new(parser: argparse.ArgumentParser) -> _Handler:
     folder = parser.add_argument("directory", metavar="DIR", help="the folder to create")
     PATH_ARGUMENTS[folder] = "directory"
-    parser.set_defaults(handler=_run_new)
+    return _run_new
 
 
 NEW_EVENTS_YAML = """\
@@ -943,18 +950,17 @@ def _run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_theme_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-theme",
-        help="add a theme to a dataset's vocabulary",
-        description="Add a theme (an id, a label and a description) at the end of "
-        "`themes` in events.yaml; the rest of the file stays byte for byte as it was.",
-    )
+@_command(
+    help="add a theme to a dataset's vocabulary",
+    description="Add a theme (an id, a label and a description) at the end of "
+    "`themes` in events.yaml; the rest of the file stays byte for byte as it was.",
+)
+def _add_theme(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("theme_id", metavar="ID", help="the theme id, such as 'security'")
     _add_edit_path_argument(parser)
     parser.add_argument("--label", required=True, help="the name shown for it")
     parser.add_argument("--description", required=True, help="what it covers, in a sentence")
-    parser.set_defaults(handler=_run_add_theme)
+    return _run_add_theme
 
 
 def _run_add_theme(args: argparse.Namespace) -> int:
@@ -971,15 +977,14 @@ def _run_add_theme(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_event_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-event",
-        help="add an event, with its quotes, to events.yaml in date order",
-        description="Add an event to events.yaml, in date order, as new lines only: the "
-        "rest of the file stays byte for byte as it was. Every quote must be verbatim in "
-        "its source; the event is checked with the rules of `timeline check` and nothing "
-        "is written unless it passes. Give --source and --quote in pairs, in order.",
-    )
+@_command(
+    help="add an event, with its quotes, to events.yaml in date order",
+    description="Add an event to events.yaml, in date order, as new lines only: the "
+    "rest of the file stays byte for byte as it was. Every quote must be verbatim in "
+    "its source; the event is checked with the rules of `timeline check` and nothing "
+    "is written unless it passes. Give --source and --quote in pairs, in order.",
+)
+def _add_event(parser: argparse.ArgumentParser) -> _Handler:
     _add_edit_path_argument(parser)
     parser.add_argument("--id", help="the event id (default: from the title and date)")
     parser.add_argument("--date", required=True, help="EDTF: 2023-01-13, 2023-05, 2024-04-10/..")
@@ -1004,7 +1009,7 @@ def _add_add_event_parser(subparsers: _Subparsers) -> None:
         "--quote", dest="quotes", action="append", default=[], metavar="TEXT",
         help="a verbatim quote from the --source before it",
     )  # fmt: skip
-    parser.set_defaults(handler=_run_add_event)
+    return _run_add_event
 
 
 def _run_add_event(args: argparse.Namespace) -> int:
@@ -1050,23 +1055,22 @@ def _run_add_event(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_quote_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-quote",
-        help="add a verbatim quote of a source to an event",
-        description="Add a quote to an event's sources in events.yaml, as new lines only. "
-        "The quote is --quote TEXT (verbatim: a near miss is refused with the closest "
-        "passage, as `timeline check` reports it) or --span LINE:COL-LINE:COL, the first "
-        "and last characters of the passage in sources/SOURCE.txt, numbered as `show` "
-        "and `check` number them.",
-    )
+@_command(
+    help="add a verbatim quote of a source to an event",
+    description="Add a quote to an event's sources in events.yaml, as new lines only. "
+    "The quote is --quote TEXT (verbatim: a near miss is refused with the closest "
+    "passage, as `timeline check` reports it) or --span LINE:COL-LINE:COL, the first "
+    "and last characters of the passage in sources/SOURCE.txt, numbered as `show` "
+    "and `check` number them.",
+)
+def _add_quote(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="EVENT", help="the event's id")
     parser.add_argument("source_id", metavar="SOURCE", help="the source's id")
     _add_edit_path_argument(parser)
     quote = parser.add_mutually_exclusive_group(required=True)
     quote.add_argument("--quote", metavar="TEXT", help="the quote, verbatim")
     quote.add_argument("--span", metavar="L:C-L:C", help="where the quote is in the source file")
-    parser.set_defaults(handler=_run_add_quote)
+    return _run_add_quote
 
 
 def _run_add_quote(args: argparse.Namespace) -> int:
@@ -1161,18 +1165,17 @@ def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None)
     return loaded
 
 
-def _add_add_source_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-source",
-        help="turn a saved article (.html, .md, .txt) into sources/<id>.txt",
-        description="Turn a saved article into a source of the dataset: sources/ID.txt "
-        "with its front matter. A saved web page (.html) goes through trafilatura, which "
-        "keeps the article's text word for word and reads its title, date, site name and "
-        "author; a .md or .txt file is taken as it is. What the file does not say comes "
-        "from the flags, and what is still missing is an error: nothing is guessed. The id "
-        "is a slug of the outlet, date and title unless --id is given; an existing source "
-        "is never overwritten. The file's name and SHA-256 are recorded.",
-    )
+@_command(
+    help="turn a saved article (.html, .md, .txt) into sources/<id>.txt",
+    description="Turn a saved article into a source of the dataset: sources/ID.txt "
+    "with its front matter. A saved web page (.html) goes through trafilatura, which "
+    "keeps the article's text word for word and reads its title, date, site name and "
+    "author; a .md or .txt file is taken as it is. What the file does not say comes "
+    "from the flags, and what is still missing is an error: nothing is guessed. The id "
+    "is a slug of the outlet, date and title unless --id is given; an existing source "
+    "is never overwritten. The file's name and SHA-256 are recorded.",
+)
+def _add_source(parser: argparse.ArgumentParser) -> _Handler:
     article = parser.add_argument("file", metavar="FILE", help="the saved article")
     PATH_ARGUMENTS[article] = "file"
     _add_edit_path_argument(parser)
@@ -1186,7 +1189,7 @@ def _add_add_source_parser(subparsers: _Subparsers) -> None:
         help="a preview of an upcoming event, a report, or an analysis (required: no "
         "page says it)",
     )  # fmt: skip
-    parser.set_defaults(handler=_run_add_source)
+    return _run_add_source
 
 
 def _run_add_source(args: argparse.Namespace) -> int:
@@ -1273,25 +1276,6 @@ def _check_source(text: str, source_id: str) -> None:
 
 # -- the registry and main --------------------------------------------------------------
 
-_COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
-    _add_open_parser,
-    _add_check_parser,
-    _add_list_parser,
-    _add_show_parser,
-    _add_coverage_parser,
-    _add_export_parser,
-    _add_import_parser,
-    _add_schema_parser,
-    _add_serve_parser,
-    _add_completion_parser,
-    _add_new_parser,
-    _add_add_theme_parser,
-    _add_add_event_parser,
-    _add_add_quote_parser,
-    _add_add_source_parser,
-)
-"""One function per command, in help order; each adds its parser and sets `handler`."""
-
 _DEFAULT_COMMAND = "open"
 
 
@@ -1321,20 +1305,11 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", title="commands", prog=PROG
     )
     _COMMANDS_ACTION[parser] = subparsers
-    for add in _COMMANDS:
-        if only is None or _command_name(add) == only:
-            add(subparsers)
+    for name, (summary, description, arguments) in _COMMANDS.items():
+        if only in (None, name):
+            command = subparsers.add_parser(name, help=summary, description=description)
+            command.set_defaults(handler=arguments(command))
     return parser
-
-
-def _command_name(add: Callable[[_Subparsers], None]) -> str:
-    """`_add_open_parser` → `open`, `_add_add_event_parser` → `add-event` (the naming
-    rule every command follows)."""
-    return add.__name__.removeprefix("_add_").removesuffix("_parser").replace("_", "-")
-
-
-def _command_names(parser: argparse.ArgumentParser) -> set[str]:
-    return set(_subparsers_action(parser).choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1351,7 +1326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # parser (2 ms of a first frame that should come as fast as Textual's own).
         return _run(_plain_open_args())
     top_level = {"-h", "--help", "--version"}
-    names = {_command_name(add) for add in _COMMANDS}
+    names = set(_COMMANDS)
     if len(args_list) == 1 and not args_list[0].startswith("-") and args_list[0] not in names:
         # `timeline PATH`: the same shortcut (argparse and gettext are 2-3 ms more).
         return _run(_plain_open_args(args_list[0]))
@@ -1454,7 +1429,7 @@ def _place_late_path(
     if len(extras) == 1 and not extras[0].startswith("-") and getattr(args, "path", "") is None:
         args.path = extras[0]
         return
-    subparser = _subparsers_action(parser).choices[args.command]
+    subparser = _COMMANDS_ACTION[parser].choices[args.command]
     subparser.error(f"unrecognized arguments: {' '.join(extras)}")
 
 
@@ -1463,10 +1438,6 @@ _COMMANDS_ACTION: weakref.WeakKeyDictionary[argparse.ArgumentParser, _Subparsers
 )
 """The commands' action of each parser `build_parser` made: argparse keeps a parser's
 actions private, so it is kept here as `add_subparsers` returns it."""
-
-
-def _subparsers_action(parser: argparse.ArgumentParser) -> _Subparsers:
-    return _COMMANDS_ACTION[parser]
 
 
 def _dataset_path(args: argparse.Namespace) -> Path | None:
@@ -1483,7 +1454,7 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
         if args.command == _DEFAULT_COMMAND:
             import difflib  # only for a path that names nothing
 
-            names = _command_names(build_parser())
+            names = list(_COMMANDS)
             if args.path in names:
                 message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
             elif close := difflib.get_close_matches(args.path, names, n=1, cutoff=0.75):
