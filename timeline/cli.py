@@ -29,7 +29,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from timeline import __version__
 from timeline.text import sanitize, sanitize_cells
@@ -196,16 +196,10 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
     exist is a `UsageError` (exit 2). An unchanged dataset comes from its store
     (`timeline.store`: the same result, warnings included, without parsing again).
     """
-    from timeline.diagnostics import DatasetError, format_diagnostic
     from timeline.store import open_dataset
 
-    try:
-        loaded = open_dataset(_dataset_path(args))
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
-    for warning in loaded.warnings:
-        print(format_diagnostic(warning), file=sys.stderr)
+    loaded = _or_fail(lambda: open_dataset(_dataset_path(args)))
+    _print_diagnostics(loaded.warnings, sys.stderr, summary=False)
     day = as_of_day(args)
     if day is not None:
         from timeline.asof import dataset_as_of
@@ -307,52 +301,31 @@ TUI at once and load in it; smaller ones load first, so their errors print befor
 def _run_open(args: argparse.Namespace) -> int:
     # Imported here so that check/list/show never pay for loading Textual.
     from timeline import ui
-    from timeline.store import Store, store_path
+    from timeline.store import Store, open_dataset, store_path
 
     path = _dataset_path(args)
     as_of = as_of_day(args)
     db = store_path(path)
     store = Store.open(db, path) if db is not None else None
+    event, themes = args.event, args.themes
+    start_on: dict[str, Any] = {}  # what the app starts on: the store's rows, or the data
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
-        rows = store.rows()
-        themes = _known("theme", args.themes, [theme for theme, _ in rows.themes])
-        event = args.event
+        start_on["preview"] = rows = store.rows()
+        themes = _known("theme", themes, [theme for theme, _ in rows.themes])
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
-        app = ui.make_app(
-            path,
-            preview=rows,
-            event=event,
-            themes=tuple(themes),
-            search=args.search or None,
-            as_of=as_of,
-        )
-        return ui.run_app(app)
-    if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
-        # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
-        # --event or --theme is reported inside the app, which cannot know them sooner.
-        app = ui.make_app(
-            path,
-            event=args.event,
-            themes=tuple(args.themes),
-            search=args.search or None,
-            as_of=as_of,
-        )
-        return ui.run_app(app)
-    loaded = _load_quietly(path)
-    dataset = loaded.dataset
-    themes = _known("theme", args.themes, [t.id for t in dataset.themes])
-    event = None
-    if args.event is not None:
-        event = _known("event", [args.event], [e.id for e in dataset.events])[0]
+    elif _events_file_size(path) < LAZY_OPEN_BYTES:
+        # Through the store (written before the TUI starts, so the next start is warm however
+        # soon this one ends): errors are printed before the TUI starts, warnings left to it.
+        start_on["loaded"] = loaded = _or_fail(lambda: open_dataset(path, details=False))
+        themes = _known("theme", themes, [t.id for t in loaded.dataset.themes])
+        if event is not None:
+            event = _known("event", [event], [e.id for e in loaded.dataset.events])[0]
+    # Else a big events file, loaded in the app: invalid data closes it and prints the
+    # diagnostics (exit 1); an unknown --event or --theme is reported inside the app.
     app = ui.make_app(
-        path,
-        loaded=loaded,
-        event=event,
-        themes=tuple(themes),
-        search=args.search or None,
-        as_of=as_of,
+        path, event=event, themes=tuple(themes), search=args.search or None, as_of=as_of, **start_on
     )
     return ui.run_app(app)
 
@@ -767,11 +740,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         conversion = import_timelinejs(data, origin=source.name)
     except TimelineJSError as error:
-        from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
-
-        where = (args.file, error.line, error.column, Severity.ERROR, error.code, str(error))
-        print(format_diagnostic(Diagnostic(*where)), file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        _fail_at(args.file, error.code, str(error), error.line, error.column)
     folder = Path(args.directory)
     try:
         write_dataset(conversion, folder)
@@ -781,14 +750,9 @@ def _run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write '{sanitize(args.directory)}': {error.strerror}") from None
     for note in conversion.notes:
         print(f"note: {sanitize(note)}", file=sys.stderr)
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
-    try:
-        loaded = load_dataset(folder)
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+    loaded = _or_fail(lambda: load_dataset(folder))
     _print_diagnostics(loaded.warnings, sys.stderr, summary=False)
     dataset = loaded.dataset
     print(
@@ -1129,15 +1093,12 @@ def _editor(args: argparse.Namespace) -> Any:
 def _edit_base(editor: Any) -> Loaded:
     """The dataset as the editor read it; its errors are printed (exit 1): an edit to
     a dataset that does not load could not be checked."""
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
-    try:
-        return load_dataset(editor.file, events_text=editor.text)
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        print("nothing was written: fix these first (`timeline check`)", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+    return _or_fail(
+        lambda: load_dataset(editor.file, events_text=editor.text),
+        "nothing was written: fix these first (`timeline check`)",
+    )
 
 
 def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> Loaded:
@@ -1197,7 +1158,6 @@ def _run_add_source(args: argparse.Namespace) -> int:
 
     from timeline.atomic import write_atomically
     from timeline.dates import EdtfError, describe, parse_edtf
-    from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
     from timeline.edit import slug
     from timeline.ingest import IngestError, missing_fields, read_article, source_text
     from timeline.model import resolve_dataset
@@ -1208,9 +1168,7 @@ def _run_add_source(args: argparse.Namespace) -> int:
     try:
         article = read_article(Path(args.file))
     except IngestError as error:
-        where = Diagnostic(args.file, 1, 1, Severity.ERROR, error.code, str(error))
-        print(format_diagnostic(where), file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        _fail_at(args.file, error.code, str(error))
     given = {k: getattr(args, k) for k in ("title", "outlet", "published", "byline")}
     changes: dict[str, Any] = {k: v for k, v in given.items() if v}
     if args.published:
@@ -1260,18 +1218,14 @@ def _check_source(text: str, source_id: str) -> None:
     matter is checked by the loader's rules (nothing invalid is written)."""
     import tempfile
 
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "sources").mkdir()
         (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
-        try:
-            load_dataset(Path(folder), events_text=NEW_EVENTS_YAML)
-        except DatasetError as error:
-            _print_diagnostics(error.diagnostics, sys.stderr)
-            print("nothing was written", file=sys.stderr)
-            raise CommandFailed(EXIT_PROBLEMS) from None
+        _or_fail(
+            lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML), "nothing was written"
+        )
 
 
 # -- the registry and main --------------------------------------------------------------
@@ -1463,41 +1417,44 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
     return path
 
 
-def _events_file(path: Path | None) -> Path | None:
-    """The events file that `load_dataset(path)` reads (None: the bundled dataset's).
+def _events_file_size(path: Path | None) -> int:
+    """The size of the events file that `load_dataset(path)` reads; 0 for the bundled
+    dataset (it is small) and for a file that cannot be read (the loader reports it).
 
-    `timeline.loader.resolve_dataset` decides the same, but importing the loader (PyYAML,
-    rapidfuzz) here would delay the TUI's first frame for a big dataset.
+    `timeline.loader.resolve_dataset` decides which file that is, but importing the loader
+    (PyYAML, rapidfuzz) here would delay the TUI's first frame for a big dataset.
     """
     if path is None:
-        return None
+        return 0
     try:
-        return path / "events.yaml" if path.is_dir() else path
+        return (path / "events.yaml" if path.is_dir() else path).stat().st_size
     except OSError:
-        return path  # the loader reports it
+        return 0
 
 
-def _file_size(path: Path | None) -> int:
-    if path is None:
-        return 0  # the bundled dataset is small
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # the loader reports it, with the other problems
-
-
-def _load_quietly(path: Path | None) -> Loaded:
-    """Load for the TUI, through the store (written before the TUI starts, so the next
-    start is warm however soon this one ends): errors are printed before the TUI starts,
-    warnings are left to it."""
+def _or_fail(load: Callable[[], Loaded], *notes: str) -> Loaded:
+    """What `load()` loaded; if it raises `DatasetError`, its diagnostics and then the
+    `notes` are printed to stderr and the command fails (exit 1)."""
     from timeline.diagnostics import DatasetError
-    from timeline.store import open_dataset
 
     try:
-        return open_dataset(path, details=False)
+        return load()
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
+        for note in notes:
+            print(note, file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
+
+
+def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
+    """Report one error at `file:line:col` and fail the command (exit 1)."""
+    from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+
+    print(
+        format_diagnostic(Diagnostic(file, line, column, Severity.ERROR, code, message)),
+        file=sys.stderr,
+    )
+    raise CommandFailed(EXIT_PROBLEMS)
 
 
 def _print_diagnostics(
