@@ -133,26 +133,16 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     (any of the actors); different flags must all hold.
     """
     group = parser.add_argument_group("filters (repeat a flag for alternatives)")
-    group.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="events with this theme id (any of them; see --match-all-themes)",
-    )  # fmt: skip
+    _repeated(
+        group, "--theme", "T", "events with this theme id (any of them; see --match-all-themes)"
+    )
     group.add_argument(
         "--match-all-themes", action="store_true",
         help="with several --theme: events that carry every one of them",
     )  # fmt: skip
-    group.add_argument(
-        "--actor", dest="actors", action="append", default=[], metavar="A",
-        help="events with this actor, such as 'Joe Biden'",
-    )  # fmt: skip
-    group.add_argument(
-        "--source", dest="sources", action="append", default=[], metavar="S",
-        help="events that this source id reports",
-    )  # fmt: skip
-    group.add_argument(
-        "--status", dest="statuses", action="append", default=[], metavar="S",
-        help="occurred, scheduled or planned",
-    )  # fmt: skip
+    _repeated(group, "--actor", "A", "events with this actor, such as 'Joe Biden'")
+    _repeated(group, "--source", "S", "events that this source id reports")
+    _repeated(group, "--status", "S", "occurred, scheduled or planned")
     group.add_argument(
         "--from", dest="date_from", metavar="D",
         help="events that reach this EDTF date or later (2023, 2023-05, 2023-05-19): "
@@ -166,6 +156,13 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         "--search", metavar="TEXT",
         help="words that must all occur (any case) in the title, summary or a quote",
     )  # fmt: skip
+
+
+def _repeated(parser: Any, flag: str, metavar: str, help: str | None = None) -> None:
+    """Add `--NAME` to a parser or argument group as a flag that may be given again, its
+    values listed in `NAMEs` (`--theme` in `themes`, `--status` in `statuses`)."""
+    plural = flag[2:] + ("es" if flag.endswith("s") else "s")
+    parser.add_argument(flag, dest=plural, action="append", default=[], metavar=metavar, help=help)
 
 
 def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
@@ -220,7 +217,9 @@ def filter_from_args(args: argparse.Namespace, dataset: Dataset) -> Filter:
     from timeline.query import Filter
 
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
-    actors = _known("actor", args.actors, _all_values(e.actors for e in dataset.events))
+    actors = _known(
+        "actor", args.actors, list(dict.fromkeys(a for e in dataset.events for a in e.actors))
+    )
     sources = _known("source", args.sources, [s.id for s in dataset.sources])
     statuses = _known("status", args.statuses, [str(s) for s in Status])
     date_from = _date_bound("--from", args.date_from, upper=False)
@@ -284,10 +283,9 @@ def dumps_json(value: object) -> str:
 def _open(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument("--event", metavar="ID", help="open with this event selected")
-    parser.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="open filtered to this data theme id (repeat for any of several)",
-    )  # fmt: skip
+    _repeated(
+        parser, "--theme", "T", "open filtered to this data theme id (repeat for any of several)"
+    )
     parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
     add_as_of_argument(parser)
     return _run_open
@@ -365,17 +363,12 @@ def _run_check(args: argparse.Namespace) -> int:
     # An error-free DatasetError cannot happen by contract; treat it as a failure anyway.
     ok = loaded is not None and errors == 0
     if args.format == "json":
-        report = {
-            "ok": ok,
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": [d.as_dict() for d in diagnostics],
-        }
-        print(dumps_json(report))
+        counts = {"ok": ok, "errors": errors, "warnings": warnings}
+        print(dumps_json({**counts, "diagnostics": [d.as_dict() for d in diagnostics]}))
     else:
         # The diagnostics are what `check` was asked for, so they go to stdout (as a
         # linter's do); the other commands print them on stderr.
-        _print_diagnostics(diagnostics, sys.stdout, summary=False)
+        _print_diagnostics(diagnostics, sys.stdout, summary=not ok)
         if loaded is not None and ok:
             dataset = loaded.dataset
             quotes = sum(len(e.quotes) for e in dataset.events)
@@ -385,8 +378,6 @@ def _run_check(args: argparse.Namespace) -> int:
                 f", {_plural(len(dataset.themes), 'theme')}"
                 + (f"; {_plural(warnings, 'warning')}" if warnings else "")
             )
-        else:
-            print(_counts_line(errors, warnings))
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 
@@ -958,21 +949,19 @@ def _add_event(parser: argparse.ArgumentParser) -> _Handler:
         "--status", required=True, choices=("occurred", "scheduled", "planned"),
         help="occurred, scheduled (fixed for a date) or planned (only intended)",
     )  # fmt: skip
-    parser.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="a theme id from the vocabulary (repeat for several; see add-theme)",
-    )  # fmt: skip
-    parser.add_argument("--actor", dest="actors", action="append", default=[], metavar="A")
-    parser.add_argument("--place", dest="places", action="append", default=[], metavar="P")
+    _repeated(
+        parser, "--theme", "T", "a theme id from the vocabulary (repeat for several; see add-theme)"
+    )
+    _repeated(parser, "--actor", "A")
+    _repeated(parser, "--place", "P")
     parser.add_argument("--date-basis", help="how the date was worked out from the articles")
-    parser.add_argument(
-        "--source", dest="sources", action="append", default=[], metavar="ID",
-        help="the source id of the next --quote (required: an event needs a quote)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--quote", dest="quotes", action="append", default=[], metavar="TEXT",
-        help="a verbatim quote from the --source before it",
-    )  # fmt: skip
+    _repeated(
+        parser,
+        "--source",
+        "ID",
+        "the source id of the next --quote (required: an event needs a quote)",
+    )
+    _repeated(parser, "--quote", "TEXT", "a verbatim quote from the --source before it")
     return _run_add_event
 
 
@@ -1101,11 +1090,10 @@ def _edit_base(editor: Any) -> Loaded:
     )
 
 
-def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> Loaded:
+def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> None:
     """Make one edit; a refused edit is reported (nothing was written) and ends the
     command: with the loader's diagnostics and exit 1, or as a usage error. The
     warnings that the edit brought (those not in `before`) are printed."""
-    from timeline.diagnostics import format_diagnostic
     from timeline.edit import EditError, FileChangedError
 
     try:
@@ -1120,10 +1108,8 @@ def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None)
         print(f"nothing was written: {sanitize(str(editor.file))} is unchanged", file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
     known = {(w.code, w.message) for w in before.warnings} if before is not None else set()
-    for warning in loaded.warnings:
-        if (warning.code, warning.message) not in known:
-            print(format_diagnostic(warning), file=sys.stderr)
-    return loaded
+    new = [w for w in loaded.warnings if (w.code, w.message) not in known]
+    _print_diagnostics(new, sys.stderr, summary=False)
 
 
 @_command(
@@ -1467,19 +1453,12 @@ def _print_diagnostics(
         print(format_diagnostic(diagnostic), file=file)
     if summary:
         errors = sum(d.severity is Severity.ERROR for d in listed)
-        print(_counts_line(errors, len(listed) - errors), file=file)
-
-
-def _counts_line(errors: int, warnings: int) -> str:
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        warnings = len(listed) - errors
+        print(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=file)
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _all_values(groups: Iterable[Iterable[str]]) -> list[str]:
-    return list(dict.fromkeys(value for group in groups for value in group))
 
 
 def _known(kind: str, values: Iterable[str], known: Sequence[str]) -> list[str]:
