@@ -1260,17 +1260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list:
-        # Plain `timeline`: the TUI on the bundled dataset, as the parser would read it
-        # (a test holds the two equal), without importing argparse or building the
-        # parser (2 ms of a first frame that should come as fast as Textual's own).
-        return _run(_plain_open_args())
-    top_level = {"-h", "--help", "--version"}
-    names = set(_COMMANDS)
-    if len(args_list) == 1 and not args_list[0].startswith("-") and args_list[0] not in names:
-        # `timeline PATH`: the same shortcut (argparse and gettext are 2-3 ms more).
-        return _run(_plain_open_args(args_list[0]))
-    if not args_list or (args_list[0] not in names | top_level):
+    if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
+        # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
+        # holds the two equal), without importing argparse or building the parser (2-3 ms
+        # of a first frame that should come as fast as Textual's own).
+        return _run(_plain_open_args(*args_list))
+    if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
     only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
     parser = build_parser(only=only)
@@ -1405,15 +1400,11 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
 
 def _events_file_size(path: Path | None) -> int:
     """The size of the events file that `load_dataset(path)` reads; 0 for the bundled
-    dataset (it is small) and for a file that cannot be read (the loader reports it).
+    dataset (it is small) and for a file that cannot be read (the loader reports it)."""
+    from timeline.model import resolve_dataset
 
-    `timeline.loader.resolve_dataset` decides which file that is, but importing the loader
-    (PyYAML, rapidfuzz) here would delay the TUI's first frame for a big dataset.
-    """
-    if path is None:
-        return 0
     try:
-        return (path / "events.yaml" if path.is_dir() else path).stat().st_size
+        return 0 if path is None else resolve_dataset(path)[1].stat().st_size
     except OSError:
         return 0
 
