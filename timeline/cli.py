@@ -653,7 +653,15 @@ def _run_export(args: argparse.Namespace) -> int:
         # piped or redirected, it is written exactly.
         sys.stdout.write(sanitize(text, keep_newlines=True) if sys.stdout.isatty() else text)
         return EXIT_OK
-    _write_file(Path(args.output), text)
+    from timeline.atomic import write_atomically
+
+    try:
+        # All or nothing: a full disk or Ctrl+C leaves the old file as it was.
+        write_atomically(args.output, text)
+    except OSError as error:
+        raise UsageError(
+            f"cannot write '{sanitize(str(Path(args.output)))}': {error.strerror}"
+        ) from None
     print(f"wrote {_plural(len(events), 'event')} to {sanitize(args.output)}", file=sys.stderr)
     return EXIT_OK
 
@@ -690,16 +698,6 @@ def _same_file(a: str, b: str | Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
-
-
-def _write_file(path: Path, text: str) -> None:
-    from timeline.atomic import write_atomically
-
-    try:
-        # All or nothing: a full disk or Ctrl+C leaves the old file as it was.
-        write_atomically(path, text)
-    except OSError as error:
-        raise UsageError(f"cannot write '{sanitize(str(path))}': {error.strerror}") from None
 
 
 @_command(
@@ -813,17 +811,14 @@ def _run_serve(args: argparse.Namespace) -> int:
         )
     try:
         run_server(args.path, gate, host=args.host, port=args.port, url=args.url)
+        return EXIT_OK
     except ServeUnavailableError as error:
-        print(f"{PROG} serve: error: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        reason = str(error)
     except OSError as error:
-        print(
-            f"{PROG} serve: error: cannot listen on {sanitize(args.host)}:{args.port}: "
-            f"{sanitize(str(error.strerror or error))}",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        where, why = f"{sanitize(args.host)}:{args.port}", sanitize(str(error.strerror or error))
+        reason = f"cannot listen on {where}: {why}"
+    print(f"{PROG} serve: error: {reason}", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 @_command(
