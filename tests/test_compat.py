@@ -7,8 +7,13 @@ the workaround.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Size
 from textual.screen import Screen
@@ -16,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from timeline.ui import compat
 from timeline.ui.compat import set_virtual_size_quietly
 
 
@@ -77,3 +83,46 @@ async def test_a_quiet_virtual_size_scrolls_as_a_layout_would() -> None:
         assert layouts == []
         assert bar.window_virtual_size == 50
         assert lines.scroll_offset.y == 50 - lines.size.height
+
+
+@contextmanager
+def _cyclic_garbage() -> Iterator[list[object]]:
+    """What only the cycle collector frees among the objects dropped inside the block."""
+    found: list[object] = []
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        yield found
+        gc.collect()
+        found.extend(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def _strip() -> Strip:
+    return Strip([Segment("one "), Segment("two "), Segment("three")])
+
+
+def test_textual_still_keeps_an_uncut_strip_in_itself() -> None:
+    # The reason for divide_strips_without_cycles: if this fails, drop it.
+    with _cyclic_garbage() as garbage:
+        strip = _strip()
+        assert compat._textual_divide(strip, [strip.cell_length]) == [strip]
+        del strip
+    assert any(isinstance(thing, Strip) for thing in garbage), (
+        "Textual's Strip.divide no longer makes an uncut strip a cycle: "
+        "timeline.ui.compat.divide_strips_without_cycles can go"
+    )
+
+
+@pytest.mark.parametrize("cuts", [[13], [20], [4, 13], [4, 8, 13], [0, 13], [2, 9, 30]])
+def test_divided_strips_are_textuals_and_no_cycle(cuts: list[int]) -> None:
+    textuals = [piece.text for piece in compat._textual_divide(_strip(), cuts)]
+    compat.divide_strips_without_cycles()
+    with _cyclic_garbage() as garbage:
+        strip = _strip()
+        pieces = strip.divide(iter(cuts))
+        assert [piece.text for piece in pieces] == textuals
+        del strip, pieces
+    assert garbage == []

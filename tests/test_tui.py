@@ -34,6 +34,7 @@ from timeline.loader import Loaded, ProgressCallback, load_dataset
 from timeline.model import Dataset, Event, Status
 from timeline.provenance import citations_of
 from timeline.query import EventIndex, Filter
+from timeline.store import open_dataset
 from timeline.text import normalize, sanitize, sanitize_keeping_offsets
 from timeline.ui.app import TimelineApp
 from timeline.ui.messages import EventHighlighted, FilterEdited
@@ -190,6 +191,34 @@ async def test_large_datasets_update_counts_and_detail_after_the_rows(
         assert app.screen.query_one("#themes", FacetList).counts == index.counts(result).themes
         first = index.events[result.positions[0]]
         assert app.screen.query_one(DetailPane).event == first
+
+
+async def test_a_filter_that_keeps_the_event_keeps_the_quote_pane_where_it_was(
+    index: EventIndex, dataset_copy: Path
+) -> None:
+    event = max(index.events, key=lambda e: len(bundled().dataset.full(e).quotes))
+    theme = event.themes[0]
+    # Store-backed, as at 100,000 events: an event's details are read when it is shown.
+    app = make_app(open_dataset(dataset_copy, details=False))
+    async with app.run_test(size=(100, 24)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.select_event(event.id)
+        await pilot.pause()
+        pane = main.query_one(DetailPane)
+        assert pane.max_scroll_y > 3
+        pane.scroll_to(y=3, animate=False)
+        await pilot.pause()
+        main.set_filter(Filter(themes=frozenset({theme})))
+        await pilot.pause()
+        assert main.query_one(TimelineView).rows.positions == index.apply(main.filter)
+        assert pane.event is not None and pane.event.id == event.id
+        assert pane.scroll_offset.y == 3
+        # Another event is shown from its top.
+        await pilot.press("down")
+        await pilot.pause()
+        assert pane.event is not None and pane.event.id != event.id
+        assert pane.scroll_offset.y == 0
 
 
 def test_count_text_fits_its_column() -> None:

@@ -13,6 +13,7 @@ from timeline.views import (
     build_rows,
     char_width,
     group_keys,
+    key_runs,
     month_histogram,
     month_index,
     month_jump,
@@ -170,3 +171,35 @@ def test_month_jump_finds_the_nearest_shown_month_past_the_target(
         earlier = [months_of[i] for i in shown if months_of[i] <= target]
         expected = max(earlier) if earlier else None
     assert month_jump(shown, months_of.__getitem__, position, months) == expected
+
+
+def _rows_one_event_at_a_time(positions: list[int], keys: list[int]) -> list[int]:
+    """The rows as the timeline defines them: a heading wherever the year or the month
+    changes from one shown event to the next."""
+    rows: list[int] = []
+    last_year = last_key = None
+    for position in positions:
+        key = keys[position]
+        if key != last_key:
+            year_key = key - key % 13
+            if year_key != last_year:
+                rows.append(-year_key - 1)
+                last_year = year_key
+            if key != year_key:
+                rows.append(-key - 1)
+            last_key = key
+        rows.append(position)
+    return rows
+
+
+@given(
+    st.lists(st.integers(26_000, 26_040), max_size=60).map(sorted)
+    | st.lists(st.integers(26_000, 26_040), max_size=60),
+    st.data(),
+)
+def test_rows_by_runs_are_the_rows_event_by_event(keys: list[int], data: st.DataObject) -> None:
+    shown = sorted(data.draw(st.sets(st.integers(0, max(len(keys) - 1, 0)))) if keys else [])
+    built = build_rows(shown, keys, key_runs(keys) if data.draw(st.booleans()) else None)
+    assert built.rows == _rows_one_event_at_a_time(shown, keys)
+    assert built.positions == shown
+    assert [built.rows[row] for row in built.row_of] == shown

@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, groupby, pairwise
 
 from timeline.dates import MONTH_ABBR
 from timeline.model import Event
@@ -28,6 +28,7 @@ __all__ = [
     "cell_width",
     "char_width",
     "group_keys",
+    "key_runs",
     "month_histogram",
     "month_index",
     "month_jump",
@@ -122,16 +123,32 @@ class TimelineRows:
         return None
 
 
-def build_rows(positions: Sequence[int], keys: Sequence[int]) -> TimelineRows:
+def key_runs(keys: Sequence[int]) -> list[int]:
+    """Where each run of equal `keys` starts, and `len(keys)` last: what `build_rows`
+    needs to find the headings of any result by bisection."""
+    return list(accumulate((sum(1 for _ in run) for _, run in groupby(keys)), initial=0))
+
+
+def build_rows(
+    positions: Sequence[int], keys: Sequence[int], runs: Sequence[int] | None = None
+) -> TimelineRows:
     """Rows for the events at `positions` (ascending), with a heading wherever the year
-    or the month changes. `keys` come from `group_keys` over the same events."""
+    or the month changes. `keys` come from `group_keys` over the same events, and
+    `runs` from `key_runs(keys)` (computed here if not given)."""
+    if runs is None:
+        runs = key_runs(keys)
     rows: list[int] = []
     row_of: list[int] = []
     append = rows.append
     last_year: int | None = None
     last_key: int | None = None
-    for position in positions:
-        key = keys[position]
+    # A slice of shown events at a time, one per run of equal keys: at 100,000 events a
+    # loop over every event took most of a filter change's time.
+    start, count = 0, len(positions)
+    while start < count:
+        first = positions[start]
+        end = bisect_left(positions, runs[bisect_right(runs, first)], start)
+        key = keys[first]
         if key != last_key:
             year_key = key - key % 13
             if year_key != last_year:
@@ -140,8 +157,9 @@ def build_rows(positions: Sequence[int], keys: Sequence[int]) -> TimelineRows:
             if key != year_key:
                 append(-key - 1)
             last_key = key
-        row_of.append(len(rows))
-        append(position)
+        row_of.extend(range(len(rows), len(rows) + end - start))
+        rows.extend(positions[start:end])
+        start = end
     return TimelineRows(rows, list(positions), row_of)
 
 

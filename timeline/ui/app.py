@@ -25,7 +25,8 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
 from timeline.text import sanitize
-from timeline.ui.screens.main import MainScreen
+from timeline.ui.compat import divide_strips_without_cycles
+from timeline.ui.screens.main import MainScreen, freeze_imported_objects
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,7 +114,9 @@ class TimelineApp(App[None]):
             initial_filter: The filter to open with (a deep link).
             date_texts: The texts to show in the sidebar's date boxes for that filter.
         """
+        freeze_imported_objects()
         super().__init__()
+        divide_strips_without_cycles()
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")

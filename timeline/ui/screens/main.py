@@ -56,16 +56,41 @@ from timeline.views import (
     TimelineRows,
     build_rows,
     group_keys,
+    key_runs,
     month_jump,
 )
 
 if TYPE_CHECKING:
     from timeline.store import StoredRows
 
-__all__ = ["MainScreen", "day_text", "filter_line", "freeze_start_up_objects"]
+__all__ = [
+    "MainScreen",
+    "day_text",
+    "filter_line",
+    "freeze_imported_objects",
+    "freeze_start_up_objects",
+]
 
 
-_start_up_frozen = False
+_frozen: set[str] = set()
+
+
+def _freeze_once(stage: str) -> None:
+    if stage not in _frozen:
+        _frozen.add(stage)
+        gc.freeze()
+
+
+def freeze_imported_objects() -> None:
+    """Hide what the imports made from the garbage collector, once a process, before
+    the app is built.
+
+    Textual's modules and ours leave about 40,000 objects that live as long as the
+    process. Left in the collector's care, a full collection walked them all while the
+    first screen was composed and styled: 20-50 ms before the first frame, where a
+    hello-world app has none (benchmarks/RESULTS.md).
+    """
+    _freeze_once("imports")
 
 
 def freeze_start_up_objects() -> None:
@@ -78,10 +103,7 @@ def freeze_start_up_objects() -> None:
     every later pass. Only once: freezing again on each reload would keep each
     replaced screen's reference cycles alive for good.
     """
-    global _start_up_frozen
-    if not _start_up_frozen:
-        _start_up_frozen = True
-        gc.freeze()
+    _freeze_once("first screen")
 
 
 def day_text(day: int) -> str:
@@ -154,6 +176,9 @@ class MainScreen(Screen[None]):
         self._sidebar_lent = False  # shown by `/` or `t` on a narrow screen, not by `f`
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
+        self._runs: Sequence[int] = ()
+        self._event_shown: tuple[EventIndex, int, int | None] | None = None
+        """The index, position and as-of day of the event the quote pane shows."""
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
@@ -251,6 +276,7 @@ class MainScreen(Screen[None]):
         self.dataset, self.index = dataset, index
         self._preview = None
         self._keys = group_keys(index.events)
+        self._runs = key_runs(self._keys)
         self._months = MonthIndex(self._keys)
         self._all_histogram = self._months.histogram(range(len(index)))
         self._all_rows = None
@@ -374,10 +400,10 @@ class MainScreen(Screen[None]):
         if everything:
             # Clearing a filter is common and the full rows never change: build them once.
             if self._all_rows is None:
-                self._all_rows = build_rows(shown, self._keys)
+                self._all_rows = build_rows(shown, self._keys, self._runs)
             rows = self._all_rows
         else:
-            rows = build_rows(shown, self._keys)
+            rows = build_rows(shown, self._keys, self._runs)
         timeline.set_rows(rows, self._keys, keep)
         total = len(index)
         as_of = "" if filt.as_of is None else f" · as of {day_text(filt.as_of)}"
@@ -391,6 +417,7 @@ class MainScreen(Screen[None]):
             self._facets_pending = True
             self._after_frame(self._show_facets)
         if not shown:
+            self._event_shown = None
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
             self.query_one(OverviewStrip).show_cursor(None)
@@ -481,11 +508,17 @@ class MainScreen(Screen[None]):
             return
         if self.index is None or self.dataset is None:
             return  # the quote pane shows the event once the data is in
+        shown = (self.index, message.position, self.shown_filter.as_of)
+        if shown == self._event_shown:
+            # A new result that kept the cursor on the same event: reading its details
+            # again and redrawing the pane cost a frame at 100,000 events.
+            return
+        self._event_shown = shown
         try:
             event = self.index.event_as_of(message.position, self.shown_filter.as_of)
         except OSError as error:
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
-            event = None
+            event, self._event_shown = None, None
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._month(message.position))
 
