@@ -529,12 +529,9 @@ def _run_show(args: argparse.Namespace) -> int:
     if event.date_basis:
         lines.append(f"  basis   {_block(event.date_basis, 10)}")
     lines.append(f"  status  {sanitize(str(event.status))}")
-    themes = []
-    for theme_id in event.themes:
-        try:
-            themes.append(f"{dataset.theme(theme_id).label} ({theme_id})")
-        except KeyError:  # the loader rejects unknown themes; never crash on display
-            themes.append(theme_id)
+    # The loader rejects unknown themes; never crash on display all the same.
+    labels = {theme.id: theme.label for theme in dataset.themes}
+    themes = [f"{labels[t]} ({t})" if t in labels else t for t in event.themes]
     for label, values in (("themes", themes), ("actors", event.actors), ("places", event.places)):
         if values:
             lines.append(f"  {label:<7} {sanitize('; '.join(values))}")
