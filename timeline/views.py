@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
+from string import ascii_uppercase, digits
 
 from timeline.dates import MONTH_ABBR
 from timeline.model import Event
@@ -51,11 +52,8 @@ def group_keys(events: Sequence[Event]) -> list[int]:
     """For each event, the heading it is filed under: `(year + bias) * 13 + month`, with
     month 0 for dates known only to the year or more coarsely (they sit under the year
     heading). Open-start intervals are filed under their end, as `EdtfDate.anchor` is."""
-    keys = []
-    for event in events:
-        point = event.date.anchor_point
-        keys.append((point.year + _YEAR_BIAS) * 13 + (point.month or 0))
-    return keys
+    points = (event.date.anchor_point for event in events)
+    return [(point.year + _YEAR_BIAS) * 13 + (point.month or 0) for point in points]
 
 
 def _split_key(key: int) -> tuple[int, int]:
@@ -79,9 +77,7 @@ class Heading:
     @property
     def label(self) -> str:
         """The label: "2023" for a year heading, "May 2023" for a month heading."""
-        if self.month == 0:
-            return str(self.year)
-        return f"{MONTH_NAMES[self.month - 1]} {self.year}"
+        return f"{MONTH_NAMES[self.month - 1]} {self.year}" if self.month else str(self.year)
 
     @staticmethod
     def decode(row: int) -> Heading:
@@ -114,8 +110,7 @@ class TimelineRows:
 
     def nearest_event_row(self, row: int, direction: int = 1) -> int | None:
         """The first event row at or after `row` (before, when `direction` < 0)."""
-        rows = self.rows
-        step = 1 if direction >= 0 else -1
+        rows, step = self.rows, (1 if direction >= 0 else -1)
         while 0 <= row < len(rows):
             if rows[row] >= 0:
                 return row
@@ -189,19 +184,8 @@ class Histogram:
         """
         months = self.last - self.first + 1
         columns = max(1, min(width, months))
-        bounds = []
-        for column in range(columns):
-            start = self.first + column * months // columns
-            end = self.first + (column + 1) * months // columns - 1
-            bounds.append((start, max(start, end)))
-        return bounds
-
-    def bucket_counts(self, width: int) -> list[int]:
-        """The number of events in each of `bucket_bounds(width)`."""
-        return [
-            sum(self.counts[start - self.first : end - self.first + 1])
-            for start, end in self.bucket_bounds(width)
-        ]
+        starts = [self.first + column * months // columns for column in range(columns + 1)]
+        return [(start, max(start, end - 1)) for start, end in pairwise(starts)]
 
 
 def month_histogram(
@@ -300,43 +284,28 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     width = max(1, width)
     lines: list[tuple[int, int]] = []
     start = 0
-    length = len(text)
-    while start <= length:
-        newline = text.find("\n", start)
-        paragraph_end = length if newline == -1 else newline
-        line_start = start
+    for paragraph in text.split("\n"):
+        end = start + len(paragraph)
         while True:
-            cells = 0
-            position = line_start
-            last_space = -1
-            while position < paragraph_end:
-                w = char_width(text[position])
-                if cells + w > width:
-                    break
+            cells, position, last_space = 0, start, -1
+            while position < end and cells + (w := char_width(text[position])) <= width:
                 if text[position] == " ":
                     last_space = position
                 cells += w
                 position += 1
-            if position >= paragraph_end:
-                lines.append((line_start, paragraph_end))
+            if position >= end:
+                lines.append((start, end))
                 break
-            if text[position] == " ":
-                # The line is full exactly at a space: break on that space.
+            if text[position] == " ":  # the line is full exactly at a space: break there
                 last_space = position
-            if last_space > line_start:
-                lines.append((line_start, last_space))
-                line_start = last_space + 1
-            else:
-                cut = max(position, line_start + 1)
-                lines.append((line_start, cut))
-                line_start = cut
-            while line_start < paragraph_end and text[line_start] == " ":
-                line_start += 1
-            if line_start >= paragraph_end:
+            cut = last_space if last_space > start else max(position, start + 1)
+            lines.append((start, cut))
+            start = cut
+            while start < end and text[start] == " ":  # the spaces a break falls on
+                start += 1
+            if start >= end:
                 break
-        if newline == -1:
-            break
-        start = newline + 1
+        start = end + 1
     return lines
 
 
@@ -389,12 +358,9 @@ def theme_letters(labels: Sequence[str]) -> list[str]:
     taken: set[str] = set()
     letters = []
     for label in labels:
-        words = [word for word in label.split() if word[:1].isalnum()]
-        candidates = [word[0].upper() for word in words]
-        candidates += [char.upper() for char in label if char.isalnum()]
-        candidates += [chr(code) for code in range(ord("A"), ord("Z") + 1)]
-        candidates += [str(digit) for digit in range(10)]
-        letter = next((c for c in candidates if c not in taken), "?")
+        initials = [word[0] for word in label.split() if word[:1].isalnum()]
+        candidates = [c.upper() for c in (*initials, *label) if c.isalnum()]
+        letter = next((c for c in (*candidates, *ascii_uppercase, *digits) if c not in taken), "?")
         taken.add(letter)
         letters.append(letter)
     return letters

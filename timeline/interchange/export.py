@@ -18,13 +18,17 @@ import io
 import json
 import re
 from base64 import b64encode
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
-from itertools import pairwise
+from itertools import groupby, pairwise
 from pathlib import PurePath
 from typing import Any
+
+from msgspec import structs
 
 from timeline.dates import (
     MAX_DAY,
@@ -91,24 +95,18 @@ def export(
         ExportError: `fmt` is not a known format, or an event cannot be written in it
             (an iCalendar date outside the years 1–9999).
     """
-    try:
-        chosen = Format(fmt)
-    except ValueError:
-        raise ExportError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}"
-        ) from None
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     ordered = sort_by_date(events)
-    if chosen is Format.JSON:
-        return _json(dataset, ordered)
-    if chosen is Format.CSV:
-        return csv_text(ordered, raw=raw)
-    if chosen is Format.MARKDOWN:
-        return _markdown(dataset, ordered)
-    if chosen is Format.ICS:
-        return _ics(dataset, ordered, now or datetime.now(UTC))
-    if chosen is Format.TIMELINEJS:
-        return _json_text(timelinejs_document(dataset, ordered))
-    return _html(dataset, ordered)
+    writers: dict[str, Callable[[], str]] = {
+        Format.JSON: lambda: _json(dataset, ordered),
+        Format.CSV: lambda: csv_text(ordered, raw=raw),
+        Format.MARKDOWN: lambda: _markdown(dataset, ordered),
+        Format.ICS: lambda: _ics(dataset, ordered, now or datetime.now(UTC)),
+        Format.TIMELINEJS: lambda: _json_text(timelinejs_document(dataset, ordered)),
+        Format.HTML: lambda: _html(dataset, ordered),
+    }
+    return writers[fmt]()
 
 
 # -- shared helpers ------------------------------------------------------------------
@@ -157,6 +155,11 @@ def _source_of(dataset: Dataset, quote: Quote) -> Source | None:
         return None
 
 
+def _outlet(dataset: Dataset, quote: Quote) -> str:
+    source = _source_of(dataset, quote)
+    return source.outlet if source is not None else quote.source_id
+
+
 def _citation(dataset: Dataset, quote: Quote) -> str:
     """`Outlet, “Title”, 14 Jan 2023` for a quote's source (plain text)."""
     source = _source_of(dataset, quote)
@@ -170,11 +173,6 @@ def _location(dataset: Dataset, quote: Quote) -> str:
     source = _source_of(dataset, quote)
     path = source.path if source is not None else quote.source_id
     return f"{path}:{quote.span.line}:{quote.span.column}"
-
-
-def _one_line(text: str) -> str:
-    """Sanitised text with every run of whitespace (newlines too) as one space."""
-    return " ".join(sanitize(text, keep_newlines=True).split())
 
 
 # -- JSON ----------------------------------------------------------------------------
@@ -215,16 +213,18 @@ def event_record(event: Event) -> dict[str, Any]:
             {
                 "source": q.source_id,
                 "text": q.text,
-                "span": {
-                    "start": q.span.start,
-                    "end": q.span.end,
-                    "line": q.span.line,
-                    "column": q.span.column,
-                },
+                "span": structs.asdict(q.span),
             }
             for q in event.quotes
         ],
     }
+
+
+_SOURCE_KEYS = (
+    "id", "title", "outlet", "published", "published_basis", "kind", "byline", "credit",
+    "path", "origin", "notes", "body_line", "text",
+)  # fmt: skip
+"""A source's fields in the JSON export, in order (`published` is written as a date)."""
 
 
 def _json(dataset: Dataset, events: Sequence[Event]) -> str:
@@ -232,25 +232,9 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
         "format": "timeline-export",
         "version": EXPORT_VERSION,
         "name": _dataset_name(dataset),
-        "themes": [
-            {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
-        ],
+        "themes": [asdict(t) for t in dataset.themes],
         "sources": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "outlet": s.outlet,
-                "published": _date_json(s.published),
-                "published_basis": s.published_basis,
-                "kind": str(s.kind),
-                "byline": s.byline,
-                "credit": s.credit,
-                "path": s.path,
-                "origin": s.origin,
-                "notes": s.notes,
-                "body_line": s.body_line,
-                "text": s.text,
-            }
+            {**{key: getattr(s, key) for key in _SOURCE_KEYS}, "published": _date_json(s.published)}
             for s in _cited_sources(dataset, events)
         ],
         "events": [event_record(e) for e in events],
@@ -272,21 +256,9 @@ def _json_text(value: object) -> str:
 # -- CSV -----------------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "id",
-    "date",
-    "display_date",
-    "earliest",
-    "latest",
-    "title",
-    "summary",
-    "themes",
-    "actors",
-    "places",
-    "status",
-    "date_basis",
-    "sources",
-    "quotes",
-)
+    "id", "date", "display_date", "earliest", "latest", "title", "summary", "themes",
+    "actors", "places", "status", "date_basis", "sources", "quotes",
+)  # fmt: skip
 """The CSV header. List fields hold one value per line inside their cell."""
 
 
@@ -310,33 +282,30 @@ def csv_text(
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for event in events:
-        row = _csv_row(event_record(event))
+        record = event_record(event)
+        date, quotes = record["date"], record["quotes"]
+        # Lists go one item per line inside a quoted cell: any separator character could
+        # occur in a name, a newline in a name is far less likely, and spreadsheets show it.
+        row = [
+            record["id"],
+            date["edtf"],
+            date["display"],
+            date["earliest"] or "",
+            date["latest"] or "",
+            record["title"],
+            record["summary"],
+            "\n".join(record["themes"]),
+            "\n".join(record["actors"]),
+            "\n".join(record["places"]),
+            record["status"],
+            record["date_basis"] or "",
+            "\n".join(dict.fromkeys(q["source"] for q in quotes)),
+            "\n".join(f"{q['source']}: {q['text']}" for q in quotes),
+        ]
         if not raw:
             row = [f"'{value}" if value.startswith(_FORMULA_STARTS) else value for value in row]
         writer.writerow(row if cell is None else [cell(value) for value in row])
     return out.getvalue()
-
-
-def _csv_row(record: dict[str, Any]) -> list[str]:
-    # Lists go one item per line inside a quoted cell: any separator character could occur
-    # in a name, a newline in a name is far less likely, and spreadsheets show it well.
-    date, quotes = record["date"], record["quotes"]
-    return [
-        record["id"],
-        date["edtf"],
-        date["display"],
-        date["earliest"] or "",
-        date["latest"] or "",
-        record["title"],
-        record["summary"],
-        "\n".join(record["themes"]),
-        "\n".join(record["actors"]),
-        "\n".join(record["places"]),
-        record["status"],
-        record["date_basis"] or "",
-        "\n".join(dict.fromkeys(q["source"] for q in quotes)),
-        "\n".join(f"{q['source']}: {q['text']}" for q in quotes),
-    ]
 
 
 # -- Markdown ------------------------------------------------------------------------
@@ -348,13 +317,14 @@ _MD_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
 
 
 def _md(text: str) -> str:
-    """Data as inert Markdown: on one line, with every character that could start
+    """Data as inert Markdown: sanitised, on one line, with every character that could start
     emphasis, a link, an image, HTML, a table cell or a heading backslash-escaped.
 
     Only those: `(` can only make a link after a `]`, which is escaped, and `&` only
     an entity when a name and `;` follow, so `Security & defence` and `(Yomiuri
     report)` stay as they read."""
-    text = _MD_ENTITY.sub("&amp;", _one_line(text))
+    text = " ".join(sanitize(text, keep_newlines=True).split())  # every space run as one
+    text = _MD_ENTITY.sub("&amp;", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_BLOCK_START.sub(r"\1\\\2", text)
     if text.startswith(("-", "=", "#", "+")):
@@ -363,47 +333,42 @@ def _md(text: str) -> str:
 
 
 def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
-    lines = [f"# {_md(_title(dataset))}", ""]
     sources = _cited_sources(dataset, events)
-    lines += [
+    lines = [
+        f"# {_md(_title(dataset))}",
+        "",
         f"{len(events)} event{'s' if len(events) != 1 else ''} "
         f"from {len(sources)} article{'s' if len(sources) != 1 else ''}. "
         "Each quote is in the footnotes with its article and where it sits in it.",
         "",
     ]
     footnotes: list[str] = []
-    year: str | None = None
-    for event in events:
-        heading = _year_heading(event.date)
-        if heading != year:
-            year = heading
-            lines += [f"## {_md(heading)}", ""]
-        lines += [f"### {_md(describe(event.date))}: {_md(event.title)}", ""]
-        facts = [f"*Status:* {_md(str(event.status))}"]
-        if event.themes:
-            themes = ", ".join(_md(_theme_label(dataset, t)) for t in event.themes)
-            facts.insert(0, f"*Themes:* {themes}")
-        if event.actors:
-            facts.append(f"*Actors:* {', '.join(_md(a) for a in event.actors)}")
-        if event.places:
-            facts.append(f"*Places:* {', '.join(_md(p) for p in event.places)}")
-        lines += [" · ".join(facts), "", _md(event.summary), ""]
-        if event.date_basis:
-            lines += [f"*Date:* {_md(event.date_basis)}", ""]
-        refs = []
-        for quote in event.quotes:
-            footnotes.append(
-                f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
-                f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
-            )
-            source = _source_of(dataset, quote)
-            outlet = source.outlet if source is not None else quote.source_id
-            refs.append(f"{_md(outlet)}[^{len(footnotes)}]")
-        if refs:
-            lines += [f"Reported by {', '.join(refs)}.", ""]
+    for heading, group in groupby(events, lambda event: _year_heading(event.date)):
+        lines += [f"## {_md(heading)}", ""]
+        for event in group:
+            lines += [f"### {_md(describe(event.date))}: {_md(event.title)}", ""]
+            facts = [f"*Status:* {_md(str(event.status))}"]
+            if event.themes:
+                themes = ", ".join(_md(_theme_label(dataset, t)) for t in event.themes)
+                facts.insert(0, f"*Themes:* {themes}")
+            if event.actors:
+                facts.append(f"*Actors:* {', '.join(_md(a) for a in event.actors)}")
+            if event.places:
+                facts.append(f"*Places:* {', '.join(_md(p) for p in event.places)}")
+            lines += [" · ".join(facts), "", _md(event.summary), ""]
+            if event.date_basis:
+                lines += [f"*Date:* {_md(event.date_basis)}", ""]
+            refs = []
+            for quote in event.quotes:
+                footnotes.append(
+                    f"[^{len(footnotes) + 1}]: “{_md(quote.text)}” — "
+                    f"{_md(_citation(dataset, quote))}, `{_md(_location(dataset, quote))}`"
+                )
+                refs.append(f"{_md(_outlet(dataset, quote))}[^{len(footnotes)}]")
+            if refs:
+                lines += [f"Reported by {', '.join(refs)}.", ""]
     if footnotes:
-        lines += footnotes
-        lines.append("")
+        lines += [*footnotes, ""]
     return "\n".join(lines)
 
 
@@ -425,19 +390,14 @@ def _ics_text(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets (section 3.1), never inside a UTF-8 character."""
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    limit = 75
+    parts, size = [""], 0
     for char in line:
         width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size = [], 1  # continuation lines start with one space
-            limit = 75
-        current.append(char)
+        if size + width > 75:
+            parts.append("")
+            size = 1  # continuation lines start with one space
+        parts[-1] += char
         size += width
-    parts.append("".join(current))
     return "\r\n ".join(parts)
 
 
@@ -458,23 +418,19 @@ def _ics_range(event: Event) -> tuple[int, int]:
     side keeps only its known side: a calendar has no entry without both ends.
     """
     date = event.date
-    if not date.is_interval:
-        return date.lower, date.upper
-    if date.start is not None and date.end is not None:
-        return date.start.lower, date.end.upper
-    point = date.anchor_point
-    return point.lower, point.upper
+    if date.is_interval and (date.start is None or date.end is None):
+        return date.anchor_point.lower, date.anchor_point.upper
+    return date.lower, date.upper
 
 
 def _ics(dataset: Dataset, events: Sequence[Event], now: datetime) -> str:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = _dataset_name(dataset)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//timeline//timeline export//EN",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(name)}",
+        f"X-WR-CALNAME:{_ics_text(_dataset_name(dataset))}",
     ]
     for event in events:
         first, last = _ics_range(event)
@@ -483,10 +439,10 @@ def _ics(dataset: Dataset, events: Sequence[Event], now: datetime) -> str:
             description.append(f"Date basis: {event.date_basis}")
         if event.quotes:
             description += ["", "Sources:"]
-            for quote in event.quotes:
-                description.append(
-                    f"“{quote.text}” — {_citation(dataset, quote)} ({_location(dataset, quote)})"
-                )
+            description += [
+                f"“{q.text}” — {_citation(dataset, q)} ({_location(dataset, q)})"
+                for q in event.quotes
+            ]
         lines += [
             "BEGIN:VEVENT",
             f"UID:{_ics_text(event.id)}@timeline",
@@ -525,26 +481,18 @@ def _tl_parts(point: DatePoint, *, last: bool) -> dict[str, str]:
     return {"year": str(year)}
 
 
+_COARSE = (Precision.SEASON, Precision.DECADE, Precision.CENTURY)
+
+
 def _tl_dates(date: EdtfDate) -> tuple[dict[str, str], dict[str, str] | None]:
     """TimelineJS `start_date` and `end_date` (None when it has no end) for a date."""
-    if not date.is_interval:
-        assert date.start is not None
-        start = date.start
-        if start.precision in (Precision.SEASON, Precision.DECADE, Precision.CENTURY):
-            return _tl_parts(start, last=False), _tl_parts(start, last=True)
-        return _tl_parts(start, last=False), None
-    if date.start is None:
-        # "By 9 Apr 2024": TimelineJS needs a start, so the slide sits at the known end.
-        assert date.end is not None
-        return _tl_parts(date.end, last=False), None
-    if date.end is None:
-        return _tl_parts(date.start, last=False), None
-    return _tl_parts(date.start, last=False), _tl_parts(date.end, last=True)
-
-
-def _tl_html(text: str) -> str:
-    """Data as TimelineJS HTML: escaped, so it shows as typed and never runs."""
-    return html.escape(text, quote=True)
+    # "By 9 Apr 2024": TimelineJS needs a start, so the slide sits at the known end.
+    first = date.start or date.end
+    last = date.end if date.start is not None else None
+    assert first is not None
+    if not date.is_interval and first.precision in _COARSE:
+        last = first
+    return _tl_parts(first, last=False), None if last is None else _tl_parts(last, last=True)
 
 
 def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, object]:
@@ -566,50 +514,41 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
             slide["end_date"] = end
         slide["display_date"] = describe(event.date)
         slide["text"] = {
-            "headline": _tl_html(event.title),
-            "text": f"<p>{_tl_html(event.summary)}</p>",
+            "headline": html.escape(event.title),
+            "text": f"<p>{html.escape(event.summary)}</p>",
         }
         if event.themes:
             # TimelineJS writes group labels into the page as HTML, so they are escaped too.
-            slide["group"] = _tl_html(_theme_label(dataset, event.themes[0]))
+            slide["group"] = html.escape(_theme_label(dataset, event.themes[0]))
         slide["unique_id"] = event.id
         if event.quotes:
-            outlets = []
-            for quote in event.quotes:
-                source = _source_of(dataset, quote)
-                outlets.append(source.outlet if source is not None else quote.source_id)
+            outlets = dict.fromkeys(_outlet(dataset, q) for q in event.quotes)
             caption = "".join(
-                f"<p>“{_tl_html(q.text)}” — <cite>{_tl_html(_citation(dataset, q))}</cite></p>"
+                f"<p>“{html.escape(q.text)}” — "
+                f"<cite>{html.escape(_citation(dataset, q))}</cite></p>"
                 for q in event.quotes
             )
             slide["media"] = {
-                "url": f"<blockquote>{_tl_html(event.quotes[0].text)}</blockquote>",
-                "credit": _tl_html("; ".join(dict.fromkeys(outlets))),
+                "url": f"<blockquote>{html.escape(event.quotes[0].text)}</blockquote>",
+                "credit": html.escape("; ".join(outlets)),
                 "caption": caption,
             }
-        slide["timeline"] = {
-            "date": event.date.text,
-            "themes": list(event.themes),
-            "status": str(event.status),
-            "actors": list(event.actors),
-            "places": list(event.places),
-            "date_basis": event.date_basis,
-        }
+        record = event_record(event)  # the extension's fields as every export writes them
+        fields = ("themes", "status", "actors", "places", "date_basis")
+        slide["timeline"] = {"date": event.date.text, **{key: record[key] for key in fields}}
         slides.append(slide)
     sources = _cited_sources(dataset, events)
     return {
         "title": {
             "text": {
-                "headline": _tl_html(_dataset_name(dataset)),
+                "headline": html.escape(_dataset_name(dataset)),
                 "text": f"<p>{len(events)} events from {len(sources)} articles</p>",
             }
         },
         "events": slides,
         "timeline": {
             "version": EXPORT_VERSION,
-            "themes": [
-                {"id": t.id, "label": t.label, "description": t.description} for t in dataset.themes
-            ],
+            "themes": [asdict(t) for t in dataset.themes],
         },
     }
 
@@ -654,10 +593,7 @@ def _article_html(source: Source, spans: list[tuple[int, int, str]]) -> str:
             if end > left:
                 active[qid] = None
         chunk = html.escape(text[left:right], quote=True)
-        if active:
-            pieces.append(f'<mark data-q="{" ".join(active)}">{chunk}</mark>')
-        else:
-            pieces.append(chunk)
+        pieces.append(f'<mark data-q="{" ".join(active)}">{chunk}</mark>' if active else chunk)
     return "".join(pieces)
 
 
@@ -665,66 +601,56 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
     # Every id in the page is generated here (e-3, s-0, q-3-1, t-2), never taken from the
     # data, so no dataset value ever lands in an id, a selector or a URL.
     sources = _cited_sources(dataset, events)
-    source_ids = {s.id: f"s-{n}" for n, s in enumerate(sources)}
     theme_ids = {t.id: f"t-{n}" for n, t in enumerate(dataset.themes)}
     spans: dict[str, list[tuple[int, int, str]]] = {s.id: [] for s in sources}
 
-    counts = {t.id: 0 for t in dataset.themes}
-    for event in events:
-        for theme in event.themes:
-            if theme in counts:
-                counts[theme] += 1
+    counts = Counter(theme for event in events for theme in event.themes)
 
     body: list[str] = []
-    year: str | None = None
-    for n, event in enumerate(events):
-        heading = _year_heading(event.date)
-        if heading != year:
-            if year is not None:
-                body.append("</section>")
-            year = heading
-            body.append(f'<section class="year"><h2>{_esc(heading)}</h2>')
-        themes = " ".join(theme_ids[t] for t in event.themes if t in theme_ids)
-        body.append(
-            f'<article class="event status-{_esc(str(event.status))}" id="e-{n}"'
-            f' data-themes="{themes}">'
-        )
-        body.append(
-            f'<p class="date">{_esc(describe(event.date))}'
-            f" · {_esc(str(event.status))}</p><h3>{_esc(event.title)}</h3>"
-        )
-        if event.themes:
-            chips = "".join(f"<li>{_esc(_theme_label(dataset, t))}</li>" for t in event.themes)
-            body.append(f'<ul class="chips">{chips}</ul>')
-        body.append(f"<p>{_esc(event.summary)}</p>")
-        facts = []
-        if event.actors:
-            facts.append(f"Actors: {_esc(', '.join(event.actors))}")
-        if event.places:
-            facts.append(f"Places: {_esc(', '.join(event.places))}")
-        if event.date_basis:
-            facts.append(f"Date: {_esc(event.date_basis)}")
-        if facts:
-            body.append(f'<p class="meta">{"<br>".join(facts)}</p>')
-        for m, quote in enumerate(event.quotes):
-            qid = f"q-{n}-{m}"
-            if quote.source_id in spans:
-                spans[quote.source_id].append((quote.span.start, quote.span.end, qid))
+    numbered = groupby(enumerate(events), lambda item: _year_heading(item[1].date))
+    for heading, group in numbered:
+        body.append(f'<section class="year"><h2>{_esc(heading)}</h2>')
+        for n, event in group:
+            themes = " ".join(theme_ids[t] for t in event.themes if t in theme_ids)
             body.append(
-                f'<blockquote><a class="quote" href="#{qid}">“{_esc(quote.text)}”</a>'
-                f"<cite>{_esc(_citation(dataset, quote))}</cite></blockquote>"
+                f'<article class="event status-{_esc(str(event.status))}" id="e-{n}"'
+                f' data-themes="{themes}">'
             )
-        body.append("</article>")
-    if year is not None:
+            body.append(
+                f'<p class="date">{_esc(describe(event.date))}'
+                f" · {_esc(str(event.status))}</p><h3>{_esc(event.title)}</h3>"
+            )
+            if event.themes:
+                chips = "".join(f"<li>{_esc(_theme_label(dataset, t))}</li>" for t in event.themes)
+                body.append(f'<ul class="chips">{chips}</ul>')
+            body.append(f"<p>{_esc(event.summary)}</p>")
+            facts = []
+            if event.actors:
+                facts.append(f"Actors: {_esc(', '.join(event.actors))}")
+            if event.places:
+                facts.append(f"Places: {_esc(', '.join(event.places))}")
+            if event.date_basis:
+                facts.append(f"Date: {_esc(event.date_basis)}")
+            if facts:
+                body.append(f'<p class="meta">{"<br>".join(facts)}</p>')
+            for m, quote in enumerate(event.quotes):
+                qid = f"q-{n}-{m}"
+                if quote.source_id in spans:
+                    spans[quote.source_id].append((quote.span.start, quote.span.end, qid))
+                body.append(
+                    f'<blockquote><a class="quote" href="#{qid}">“{_esc(quote.text)}”</a>'
+                    f"<cite>{_esc(_citation(dataset, quote))}</cite></blockquote>"
+                )
+            body.append("</article>")
         body.append("</section>")
 
     articles: list[str] = []
-    for source in sources:
+    for n, source in enumerate(sources):
         meta = [source.outlet, describe(source.published), source.kind, source.path]
         if source.byline:
             meta.insert(1, source.byline)
         articles.append(
-            f'<article class="source" id="{source_ids[source.id]}">'
+            f'<article class="source" id="s-{n}">'
             f"<h2>{_esc(source.title)}</h2>"
             f'<p class="meta">{" · ".join(_esc(str(part)) for part in meta)}</p>'
             f'<div class="text">{_article_html(source, spans[source.id])}</div></article>'

@@ -97,10 +97,8 @@ def offline_template(original: str) -> str:
 
 def is_loopback(host: str) -> bool:
     """Whether `host` names this machine only (`127.0.0.1`, `::1`, `localhost`)."""
-    if host.casefold() == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return host.casefold() == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
@@ -211,8 +209,7 @@ class OneLineFormatter(logging.Formatter):
         text = record.getMessage()
         error = record.exc_info[1] if record.exc_info else None
         if error is not None:
-            detail = str(error)
-            name = type(error).__name__
+            detail, name = str(error), type(error).__name__
             text += f" ({name})" if detail in text else f" ({name}: {detail})"
         return sanitize(f"{record.levelname.lower()} {record.name}: {text}")
 

@@ -77,14 +77,17 @@ _PARAGRAPH_TAGS = frozenset(
         "p", "pre", "section", "table", "ul",
     }
 )  # fmt: skip
-_LINE_TAGS = frozenset({"br", "dd", "dt", "li", "tr"})
-_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 _LINE, _PARAGRAPH = 1, 2
+_BREAKS = dict.fromkeys(_PARAGRAPH_TAGS, _PARAGRAPH) | dict.fromkeys(
+    ("br", "dd", "dt", "li", "tr"), _LINE
+)
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 
 
 class _TextExtractor(HTMLParser):
     """Collects the text of an HTML fragment, with the line and paragraph breaks that
-    its block tags imply."""
+    its block tags imply. `<p/>` is read as `<p></p>` (HTMLParser's default): a second
+    break in a row changes nothing."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -92,19 +95,14 @@ class _TextExtractor(HTMLParser):
         self._skipping = 0
 
     def _break(self, tag: str) -> None:
-        if tag in _PARAGRAPH_TAGS:
-            self.parts.append(_PARAGRAPH)
-        elif tag in _LINE_TAGS:
-            self.parts.append(_LINE)
+        if tag in _BREAKS:
+            self.parts.append(_BREAKS[tag])
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skipping += 1
         else:
             self._break(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._break(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
@@ -191,9 +189,7 @@ class Conversion:
 
     events_yaml: str
     sources: Mapping[str, str]
-    notes: tuple[str, ...] = field(default=())
-    event_count: int = 0
-    theme_count: int = 0
+    notes: tuple[str, ...] = ()
 
 
 # libyaml's emitter when PyYAML has it: the pure-Python one took most of an import's
@@ -246,25 +242,21 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def _part(parts: Mapping[str, Any], key: str, where: str) -> int | None:
     """One date part as an int; None when missing or empty (the Sheet gives "")."""
-    value = parts.get(key)
+    value, where = parts.get(key), f"{where}.{key}"
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | str | float):
-        raise TimelineJSError(
-            f"expected a number, got {type(value).__name__}", where=f"{where}.{key}"
-        )
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise TimelineJSError(
-                f"{value!r} is not a whole number", where=f"{where}.{key}", code="bad-date"
-            )
-        return int(value)
+        raise TimelineJSError(f"expected a number, got {type(value).__name__}", where=where)
+    if isinstance(value, float) and not value.is_integer():
+        raise _bad_date(f"{value!r} is not a whole number", where)
     try:
-        return int(str(value).strip())
+        return int(value) if isinstance(value, float) else int(str(value).strip())
     except ValueError:
-        raise TimelineJSError(
-            f"{str(value)[:40]!r} is not a number", where=f"{where}.{key}", code="bad-date"
-        ) from None
+        raise _bad_date(f"{str(value)[:40]!r} is not a number", where) from None
+
+
+def _bad_date(message: str, where: str) -> TimelineJSError:
+    return TimelineJSError(message, where=where, code="bad-date")
 
 
 def _edtf_year(year: int) -> str:
@@ -279,27 +271,19 @@ def _edtf_point(parts: object, where: str) -> str | None:
         return None
     if not isinstance(parts, Mapping):
         raise TimelineJSError("expected an object with year, month and day", where=where)
-    year = _part(parts, "year", where)
-    month = _part(parts, "month", where)
-    day = _part(parts, "day", where)
+    year, month, day = (_part(parts, key, where) for key in ("year", "month", "day"))
     if year is None:
         if month is not None or day is not None:
-            raise TimelineJSError(
-                "a month or day is given without a year", where=where, code="bad-date"
-            )
+            raise _bad_date("a month or day is given without a year", where)
         return None
     if month is None and day is not None:
-        raise TimelineJSError("a day is given without a month", where=where, code="bad-date")
+        raise _bad_date("a day is given without a month", where)
     if month is not None and not 1 <= month <= 12:
-        raise TimelineJSError(
-            f"{month} is not a month (1–12)", where=f"{where}.month", code="bad-date"
-        )
+        raise _bad_date(f"{month} is not a month (1–12)", f"{where}.month")
     text = _edtf_year(year)
     if month is not None:
         if abs(year) > 9999:
-            raise TimelineJSError(
-                "a year beyond ±9999 cannot have a month", where=where, code="bad-date"
-            )
+            raise _bad_date("a year beyond ±9999 cannot have a month", where)
         text += f"-{month:02d}"
         if day is not None:
             text += f"-{day:02d}"
@@ -307,19 +291,18 @@ def _edtf_point(parts: object, where: str) -> str | None:
 
 
 def _edtf(slide: Mapping[str, Any], where: str) -> str:
-    start = _edtf_point(slide.get("start_date"), f"{where}.start_date")
+    at = f"{where}.start_date"
+    start = _edtf_point(slide.get("start_date"), at)
     if start is None:
         raise TimelineJSError(
-            "a slide needs a start date with a year",
-            where=f"{where}.start_date",
-            code="missing-key",
+            "a slide needs a start date with a year", where=at, code="missing-key"
         )
     end = _edtf_point(slide.get("end_date"), f"{where}.end_date")
     text = start if end is None or end == start else f"{start}/{end}"
     try:
         parse_edtf(text)
     except EdtfError as error:
-        raise TimelineJSError(str(error), where=where, code="bad-date") from None
+        raise _bad_date(str(error), where) from None
     return text
 
 
@@ -327,9 +310,9 @@ def _string(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _extension(slide: Mapping[str, Any]) -> Mapping[str, Any]:
-    extra = slide.get("timeline")
-    return extra if isinstance(extra, Mapping) else {}
+def _mapping(value: object) -> Mapping[str, Any]:
+    """An object of the document, or an empty one in place of any other value."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _string_list(value: object) -> list[str] | None:
@@ -358,23 +341,14 @@ class _Themes:
 
 
 def _declared_themes(document: Mapping[str, Any], themes: _Themes) -> None:
-    extra = document.get("timeline")
-    if not isinstance(extra, Mapping) or not isinstance(extra.get("themes"), list):
-        return
-    for item in extra["themes"]:
-        if not isinstance(item, Mapping):
+    items = _mapping(document.get("timeline")).get("themes")
+    for item in map(_mapping, items if isinstance(items, list) else []):
+        theme_id, label = item.get("id"), _string(item.get("label"))
+        description = _string(item.get("description"))
+        if not isinstance(theme_id, str) or theme_id in themes.by_id:
             continue
-        theme_id, label = item.get("id"), item.get("label")
-        description = item.get("description")
-        if (
-            isinstance(theme_id, str)
-            and _slug(theme_id) == theme_id
-            and theme_id not in themes.by_id
-            and isinstance(label, str)
-            and label.strip()
-        ):
-            text = description if isinstance(description, str) and description.strip() else label
-            themes.add(theme_id, label, text)
+        if _slug(theme_id) == theme_id and label.strip():
+            themes.add(theme_id, label, description if description.strip() else label)
 
 
 _STATUSES = ("occurred", "scheduled", "planned")
@@ -413,21 +387,32 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
     event_ids: set[str] = set()
     source_ids: set[str] = set()
     events: list[dict[str, Any]] = []
-    media_sources: dict[str, tuple[str, str, dict[str, Any], int]] = {}
+    media_sources: dict[str, str] = {}  # each media text as a source file of its own
     lines: list[str] = []  # what each slide says, one line each: the file's own article
     media_notes: list[str] = []
     notes: list[str] = []
     for n, slide in enumerate(slides):
-        where = f"events[{n}]"
         if not isinstance(slide, Mapping):
-            raise TimelineJSError("expected an object", where=where)
-        event, line = _event(slide, where, n, themes, event_ids, notes)
+            raise TimelineJSError("expected an object", where=f"events[{n}]")
+        event, line = _event(slide, n, themes, event_ids, notes)
         lines.append(line)
         caption, quote, credit, note = _media(slide, n)
         if caption:
             source_id = _unique(f"{event['id']}-media", source_ids)
-            media_sources[source_id] = (caption, credit, event, n)
             event["sources"].append({"source": source_id, "quote": quote})
+            front = {
+                "id": source_id,
+                "title": f"{event['title']} (TimelineJS media)",
+                "outlet": credit or "TimelineJS slide",
+                "published": _side(event["date"]),
+                "published_basis": "TimelineJS gives no date for media; the slide's own "
+                "date is used.",
+                "kind": "report",
+                **({"credit": credit} if credit else {}),
+                "origin": origin,
+                "notes": f"The media of slide {n + 1}: its quote or caption, as plain text.",
+            }
+            media_sources[f"sources/{source_id}.txt"] = f"---\n{_dump(front)}---\n{caption}\n"
         elif note:
             media_notes.append(note)
         events.append(event)
@@ -436,7 +421,9 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
 
     sources: dict[str, str] = {}
     if events:
-        title = _title_slide(document)
+        title = _one_line(
+            _string(_mapping(_mapping(document.get("title")).get("text")).get("headline"))
+        )
         document_id = _unique(_slug(title) or "timelinejs", source_ids)
         body = "\n".join(lines)
         for event, line in zip(events, lines, strict=True):
@@ -455,41 +442,17 @@ def convert(document: object, *, origin: str = "timeline.json") -> Conversion:
             + (" ".join(media_notes) if media_notes else "No media without a caption."),
         }
         sources[f"sources/{document_id}.txt"] = f"---\n{_dump(front)}---\n{body}\n"
-        for source_id, (caption, credit, event, n) in media_sources.items():
-            front = {
-                "id": source_id,
-                "title": f"{event['title']} (TimelineJS media)",
-                "outlet": credit or "TimelineJS slide",
-                "published": _first_side(event["date"]),
-                "published_basis": "TimelineJS gives no date for media; the slide's own "
-                "date is used.",
-                "kind": "report",
-            }
-            if credit:
-                front["credit"] = credit
-            front["origin"] = origin
-            front["notes"] = f"The media of slide {n + 1}: its quote or caption, as plain text."
-            sources[f"sources/{source_id}.txt"] = f"---\n{_dump(front)}---\n{caption}\n"
+        sources.update(media_sources)
 
-    return Conversion(
-        events_yaml=_events_yaml(themes, events),
-        sources=sources,
-        notes=tuple(notes),
-        event_count=len(events),
-        theme_count=len(themes.by_id),
-    )
+    return Conversion(_events_yaml(themes, events), sources, tuple(notes))
 
 
 def _event(
-    slide: Mapping[str, Any],
-    where: str,
-    n: int,
-    themes: _Themes,
-    event_ids: set[str],
-    notes: list[str],
+    slide: Mapping[str, Any], n: int, themes: _Themes, event_ids: set[str], notes: list[str]
 ) -> tuple[dict[str, Any], str]:
-    """One slide as an event mapping, and its line in the file's own article."""
-    extra = _extension(slide)
+    """Slide `n` as an event mapping, and its line in the file's own article."""
+    where = f"events[{n}]"
+    extra = _mapping(slide.get("timeline"))
     date = _edtf(slide, where)
     if isinstance(extra.get("date"), str):
         try:
@@ -498,8 +461,7 @@ def _event(
         except EdtfError:
             notes.append(f"{where}: ignored the invalid timeline.date {extra['date'][:40]!r}")
 
-    text = slide.get("text")
-    text = text if isinstance(text, Mapping) else {}
+    text = _mapping(slide.get("text"))
     headline = _one_line(_string(text.get("headline")))
     summary = _one_line(_string(text.get("text")))  # paragraphs join into one line
     display = _one_line(_string(slide.get("display_date")))
@@ -535,16 +497,14 @@ def _event(
         "date_basis": basis,
         "sources": [],
     }
-    line = f"Slide {n + 1}, {display or date}: {title}"
-    return event, line
+    return event, f"Slide {n + 1}, {display or date}: {title}"
 
 
 def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     """A slide's quotable media text (a blockquote given as media, then the caption),
     the passage to quote from it (the blockquote, else the caption's first paragraph),
     its credit, and a note on media that has no quotable text (an image URL, a credit)."""
-    media = slide.get("media")
-    media = media if isinstance(media, Mapping) else {}
+    media = _mapping(slide.get("media"))
     url = _string(media.get("url")).strip()
     credit = _one_line(_string(media.get("credit")))
     caption = html_to_text(_string(media.get("caption")))
@@ -553,52 +513,40 @@ def _media(slide: Mapping[str, Any], n: int) -> tuple[str, str, str, str]:
     if quoted and quote in _flat(caption):
         quoted = ""  # the caption already holds the quote: once keeps it unambiguous
     text = "\n\n".join(part for part in (quoted, caption) if part)
-    note = f"Slide {n + 1}: the media"
-    if url and not quoted:
-        note += f" at {' '.join(url.split())[:200]}"
-    if credit:
-        note += f", credited to {credit[:200]}"
-    note += "."
-    if text:
+    if text or not (url or credit):
         return text, quote, credit, ""
-    return "", "", credit, note if (url or credit) else ""
+    # No text, so nothing was quoted and `quote` is empty: the note names URL and credit.
+    at = f" at {' '.join(url.split())[:200]}" if url else ""
+    by = f", credited to {credit[:200]}" if credit else ""
+    return text, quote, credit, f"Slide {n + 1}: the media{at}{by}."
 
 
-def _title_slide(document: Mapping[str, Any]) -> str:
-    title = document.get("title")
-    if not isinstance(title, Mapping) or not isinstance(title.get("text"), Mapping):
-        return ""
-    return _one_line(_string(title["text"].get("headline")))
-
-
-def _first_side(date: str) -> str:
-    """A date's first known side, as a single EDTF date (`2023-05-19/..` → `2023-05-19`)."""
+def _side(date: str, *, last: bool = False) -> str:
+    """A date's first (or `last`) known side, as a single EDTF date (`2023-05-19/..` →
+    `2023-05-19`)."""
     first, _, second = date.partition("/")
+    if last:
+        first, second = second, first
     return first if first not in ("", "..") else second
 
 
 def _latest_day(events: list[dict[str, Any]]) -> str:
-    latest = max(
-        (parse_edtf(_last_side(e["date"])).upper for e in events),
-        default=0,
-    )
+    latest = max((parse_edtf(_side(e["date"], last=True)).upper for e in events), default=0)
     year, month, day = from_day_number(latest)
     return f"{_edtf_year(year)}-{month:02d}-{day:02d}" if abs(year) <= 9999 else _edtf_year(year)
 
 
-def _last_side(date: str) -> str:
-    first, _, second = date.partition("/")
-    return second if second not in ("", "..") else first
-
-
 def _events_yaml(themes: _Themes, events: list[dict[str, Any]]) -> str:
-    lines = ["# Imported from TimelineJS by `timeline import timelinejs`.", 'version: "1"', ""]
-    lines.append(_dump({"themes": themes.by_id}).rstrip("\n") if themes.by_id else "themes: {}")
-    lines += ["", "events:"]
+    lines = [
+        "# Imported from TimelineJS by `timeline import timelinejs`.",
+        'version: "1"',
+        "",
+        _dump({"themes": themes.by_id}).rstrip("\n") if themes.by_id else "themes: {}",
+        "",
+        "events:",
+    ]
     for event in events:
-        block = _dump([event]).rstrip("\n")
-        lines += ["  " + line for line in block.split("\n")]
-        lines.append("")
+        lines += [*("  " + line for line in _dump([event]).rstrip("\n").split("\n")), ""]
     return "\n".join(lines)
 
 
@@ -618,9 +566,8 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             failure = TimelineJSError(f"byte {error.start}: the file is not UTF-8", code="encoding")
-            failure.line = data.count(b"\n", 0, error.start) + 1
-            failure.column = error.start - data.rfind(b"\n", 0, error.start)
-            raise failure from None
+            # Latin-1 keeps one character per byte, so the column counts bytes.
+            raise _located(failure, data.decode("latin-1"), error.start) from None
     else:
         text = data
     try:
@@ -634,10 +581,15 @@ def import_timelinejs(data: bytes | str, *, origin: str = "timeline.json") -> Co
     try:
         return convert(document, origin=origin)
     except TimelineJSError as error:
-        offset = _offset(text, error.where)
-        error.line = text.count("\n", 0, offset) + 1
-        error.column = offset - text.rfind("\n", 0, offset)
+        _located(error, text, _offset(text, error.where))
         raise
+
+
+def _located(error: TimelineJSError, text: str, offset: int) -> TimelineJSError:
+    """`error` with its `line` and `column` set to where `offset` is in `text`."""
+    error.line = text.count("\n", 0, offset) + 1
+    error.column = offset - text.rfind("\n", 0, offset)
+    return error
 
 
 def _offset(text: str, where: str) -> int:
