@@ -11,8 +11,8 @@ Exit codes: 0 success, 1 the dataset has problems (errors, or a `check` that fou
 some), 2 a usage error (a bad flag, an unknown theme or event, a path that does not
 exist).
 
-Adding a command takes one `_add_<name>_parser(subparsers)` function that builds its
-parser and sets `handler=`, appended to `_COMMANDS`. Handlers get the parsed
+Adding a command takes one `@_command(help=..., description=...)` function `_<name>`
+that adds its arguments and returns its handler. Handlers get the parsed
 `argparse.Namespace` and return an exit code; they raise `UsageError` for a bad argument
 and `CommandFailed` when they have already reported a problem. `add_path_argument`,
 `add_filter_arguments`, `load_for_command` and `selected_events` are the shared pieces.
@@ -29,7 +29,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from timeline import __version__
 from timeline.text import sanitize, sanitize_cells
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from timeline.query import Filter
 
     _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    _Handler = Callable[[argparse.Namespace], int]
+    _Arguments = Callable[[argparse.ArgumentParser], _Handler]
 
 __all__ = [
     "EXIT_OK",
@@ -90,6 +92,22 @@ class CommandFailed(Exception):
 
 # -- shared pieces for commands ---------------------------------------------------------
 
+_COMMANDS: dict[str, tuple[str, str, _Arguments]] = {}
+"""Every command by name, in help order: its help line, its description, and the
+function that adds its arguments and returns its handler."""
+
+
+def _command(*, help: str, description: str) -> Callable[[_Arguments], _Arguments]:
+    """Register the decorated `_<name>(parser)` as the command `<name>` (`_add_event` is
+    `add-event`), in the order of definition."""
+
+    def register(arguments: _Arguments) -> _Arguments:
+        _COMMANDS[arguments.__name__[1:].replace("_", "-")] = (help, description, arguments)
+        return arguments
+
+    return register
+
+
 PATH_ARGUMENTS: weakref.WeakKeyDictionary[argparse.Action, str] = weakref.WeakKeyDictionary()
 """Every argument added that names a file ("file") or a folder ("directory"): shell
 completion offers names from the disk for these. Kept as each is added, since argparse
@@ -115,26 +133,16 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     (any of the actors); different flags must all hold.
     """
     group = parser.add_argument_group("filters (repeat a flag for alternatives)")
-    group.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="events with this theme id (any of them; see --match-all-themes)",
-    )  # fmt: skip
+    _repeated(
+        group, "--theme", "T", "events with this theme id (any of them; see --match-all-themes)"
+    )
     group.add_argument(
         "--match-all-themes", action="store_true",
         help="with several --theme: events that carry every one of them",
     )  # fmt: skip
-    group.add_argument(
-        "--actor", dest="actors", action="append", default=[], metavar="A",
-        help="events with this actor, such as 'Joe Biden'",
-    )  # fmt: skip
-    group.add_argument(
-        "--source", dest="sources", action="append", default=[], metavar="S",
-        help="events that this source id reports",
-    )  # fmt: skip
-    group.add_argument(
-        "--status", dest="statuses", action="append", default=[], metavar="S",
-        help="occurred, scheduled or planned",
-    )  # fmt: skip
+    _repeated(group, "--actor", "A", "events with this actor, such as 'Joe Biden'")
+    _repeated(group, "--source", "S", "events that this source id reports")
+    _repeated(group, "--status", "S", "occurred, scheduled or planned")
     group.add_argument(
         "--from", dest="date_from", metavar="D",
         help="events that reach this EDTF date or later (2023, 2023-05, 2023-05-19): "
@@ -148,6 +156,13 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         "--search", metavar="TEXT",
         help="words that must all occur (any case) in the title, summary or a quote",
     )  # fmt: skip
+
+
+def _repeated(parser: Any, flag: str, metavar: str, help: str | None = None) -> None:
+    """Add `--NAME` to a parser or argument group as a flag that may be given again, its
+    values listed in `NAMEs` (`--theme` in `themes`, `--status` in `statuses`)."""
+    plural = flag[2:] + ("es" if flag.endswith("s") else "s")
+    parser.add_argument(flag, dest=plural, action="append", default=[], metavar=metavar, help=help)
 
 
 def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
@@ -178,16 +193,10 @@ def load_for_command(args: argparse.Namespace) -> Loaded:
     exist is a `UsageError` (exit 2). An unchanged dataset comes from its store
     (`timeline.store`: the same result, warnings included, without parsing again).
     """
-    from timeline.diagnostics import DatasetError, format_diagnostic
     from timeline.store import open_dataset
 
-    try:
-        loaded = open_dataset(_dataset_path(args))
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
-    for warning in loaded.warnings:
-        print(format_diagnostic(warning), file=sys.stderr)
+    loaded = _or_fail(lambda: open_dataset(_dataset_path(args)))
+    _print_diagnostics(loaded.warnings, sys.stderr, summary=False)
     day = as_of_day(args)
     if day is not None:
         from timeline.asof import dataset_as_of
@@ -208,7 +217,9 @@ def filter_from_args(args: argparse.Namespace, dataset: Dataset) -> Filter:
     from timeline.query import Filter
 
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
-    actors = _known("actor", args.actors, _all_values(e.actors for e in dataset.events))
+    actors = _known(
+        "actor", args.actors, list(dict.fromkeys(a for e in dataset.events for a in e.actors))
+    )
     sources = _known("source", args.sources, [s.id for s in dataset.sources])
     statuses = _known("status", args.statuses, [str(s) for s in Status])
     date_from = _date_bound("--from", args.date_from, upper=False)
@@ -264,22 +275,20 @@ def dumps_json(value: object) -> str:
 # -- the TUI (the default command) ------------------------------------------------------
 
 
-def _add_open_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "open",
-        help="open the TUI (the default when no command is given)",
-        description="Open the TUI on a dataset, optionally on an event or a filter. "
-        "`timeline [PATH] [flags]` is the same as `timeline open [PATH] [flags]`.",
-    )
+@_command(
+    help="open the TUI (the default when no command is given)",
+    description="Open the TUI on a dataset, optionally on an event or a filter. "
+    "`timeline [PATH] [flags]` is the same as `timeline open [PATH] [flags]`.",
+)
+def _open(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument("--event", metavar="ID", help="open with this event selected")
-    parser.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="open filtered to this data theme id (repeat for any of several)",
-    )  # fmt: skip
+    _repeated(
+        parser, "--theme", "T", "open filtered to this data theme id (repeat for any of several)"
+    )
     parser.add_argument("--search", metavar="TEXT", help="open with this text search applied")
     add_as_of_argument(parser)
-    parser.set_defaults(handler=_run_open)
+    return _run_open
 
 
 LAZY_OPEN_BYTES = 4 << 20
@@ -290,52 +299,31 @@ TUI at once and load in it; smaller ones load first, so their errors print befor
 def _run_open(args: argparse.Namespace) -> int:
     # Imported here so that check/list/show never pay for loading Textual.
     from timeline import ui
-    from timeline.store import Store, store_path
+    from timeline.store import Store, open_dataset, store_path
 
     path = _dataset_path(args)
     as_of = as_of_day(args)
     db = store_path(path)
     store = Store.open(db, path) if db is not None else None
+    event, themes = args.event, args.themes
+    start_on: dict[str, Any] = {}  # what the app starts on: the store's rows, or the data
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
-        rows = store.rows()
-        themes = _known("theme", args.themes, [theme for theme, _ in rows.themes])
-        event = args.event
+        start_on["preview"] = rows = store.rows()
+        themes = _known("theme", themes, [theme for theme, _ in rows.themes])
         if event is not None and rows.position_of(event) is None:
             event = _known("event", [event], store.event_ids())[0]
-        app = ui.make_app(
-            path,
-            preview=rows,
-            event=event,
-            themes=tuple(themes),
-            search=args.search or None,
-            as_of=as_of,
-        )
-        return ui.run_app(app)
-    if _file_size(_events_file(path)) >= LAZY_OPEN_BYTES:
-        # Invalid data closes the app and prints the diagnostics (exit 1); an unknown
-        # --event or --theme is reported inside the app, which cannot know them sooner.
-        app = ui.make_app(
-            path,
-            event=args.event,
-            themes=tuple(args.themes),
-            search=args.search or None,
-            as_of=as_of,
-        )
-        return ui.run_app(app)
-    loaded = _load_quietly(path)
-    dataset = loaded.dataset
-    themes = _known("theme", args.themes, [t.id for t in dataset.themes])
-    event = None
-    if args.event is not None:
-        event = _known("event", [args.event], [e.id for e in dataset.events])[0]
+    elif _events_file_size(path) < LAZY_OPEN_BYTES:
+        # Through the store (written before the TUI starts, so the next start is warm however
+        # soon this one ends): errors are printed before the TUI starts, warnings left to it.
+        start_on["loaded"] = loaded = _or_fail(lambda: open_dataset(path, details=False))
+        themes = _known("theme", themes, [t.id for t in loaded.dataset.themes])
+        if event is not None:
+            event = _known("event", [event], [e.id for e in loaded.dataset.events])[0]
+    # Else a big events file, loaded in the app: invalid data closes it and prints the
+    # diagnostics (exit 1); an unknown --event or --theme is reported inside the app.
     app = ui.make_app(
-        path,
-        loaded=loaded,
-        event=event,
-        themes=tuple(themes),
-        search=args.search or None,
-        as_of=as_of,
+        path, event=event, themes=tuple(themes), search=args.search or None, as_of=as_of, **start_on
     )
     return ui.run_app(app)
 
@@ -343,20 +331,19 @@ def _run_open(args: argparse.Namespace) -> int:
 # -- check ------------------------------------------------------------------------------
 
 
-def _add_check_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "check",
-        help="validate a dataset and verify every quote",
-        description="Validate a dataset: the schema, every date, and every quote against "
-        "its article. Prints each problem as file:line:col. Exits 0 when there are no "
-        "errors (warnings are printed but do not fail), 1 when there are errors.",
-    )
+@_command(
+    help="validate a dataset and verify every quote",
+    description="Validate a dataset: the schema, every date, and every quote against "
+    "its article. Prints each problem as file:line:col. Exits 0 when there are no "
+    "errors (warnings are printed but do not fail), 1 when there are errors.",
+)
+def _check(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text",
         help="text (default) or json: {ok, errors, warnings, diagnostics}",
     )  # fmt: skip
-    parser.set_defaults(handler=_run_check)
+    return _run_check
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -376,17 +363,12 @@ def _run_check(args: argparse.Namespace) -> int:
     # An error-free DatasetError cannot happen by contract; treat it as a failure anyway.
     ok = loaded is not None and errors == 0
     if args.format == "json":
-        report = {
-            "ok": ok,
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": [d.as_dict() for d in diagnostics],
-        }
-        print(dumps_json(report))
+        counts = {"ok": ok, "errors": errors, "warnings": warnings}
+        print(dumps_json({**counts, "diagnostics": [d.as_dict() for d in diagnostics]}))
     else:
         # The diagnostics are what `check` was asked for, so they go to stdout (as a
         # linter's do); the other commands print them on stderr.
-        _print_diagnostics(diagnostics, sys.stdout, summary=False)
+        _print_diagnostics(diagnostics, sys.stdout, summary=not ok)
         if loaded is not None and ok:
             dataset = loaded.dataset
             quotes = sum(len(e.quotes) for e in dataset.events)
@@ -396,22 +378,19 @@ def _run_check(args: argparse.Namespace) -> int:
                 f", {_plural(len(dataset.themes), 'theme')}"
                 + (f"; {_plural(warnings, 'warning')}" if warnings else "")
             )
-        else:
-            print(_counts_line(errors, warnings))
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 
 # -- list -------------------------------------------------------------------------------
 
 
-def _add_list_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "list",
-        help="list events in date order, filtered",
-        description="List the events that pass the filters, in date order. On a terminal "
-        "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
-        "status, themes (comma-separated) and title. json and csv give the records of `export`.",
-    )
+@_command(
+    help="list events in date order, filtered",
+    description="List the events that pass the filters, in date order. On a terminal "
+    "the default is a table; piped, one tab-separated line per event: EDTF date, id, "
+    "status, themes (comma-separated) and title. json and csv give the records of `export`.",
+)
+def _list(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     add_filter_arguments(parser)
     add_as_of_argument(parser)
@@ -420,7 +399,7 @@ def _add_list_parser(subparsers: _Subparsers) -> None:
         help="table (default on a terminal), plain (default when piped), json or csv",
     )  # fmt: skip
     _add_raw_argument(parser)
-    parser.set_defaults(handler=_run_list)
+    return _run_list
 
 
 def _add_raw_argument(parser: argparse.ArgumentParser) -> None:
@@ -510,21 +489,20 @@ def _print_table(events: Sequence[Event], total: int) -> None:
 # -- show -------------------------------------------------------------------------------
 
 
-def _add_show_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "show",
-        help="show one event with its quotes and where each sits in its article",
-        description="Show one event: its date and how it was resolved, themes, actors, "
-        "places, summary, and every quote with its source and its place in the "
-        "article as path:line:col (relative to the dataset folder).",
-    )
+@_command(
+    help="show one event with its quotes and where each sits in its article",
+    description="Show one event: its date and how it was resolved, themes, actors, "
+    "places, summary, and every quote with its source and its place in the "
+    "article as path:line:col (relative to the dataset folder).",
+)
+def _show(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
     add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
-    parser.set_defaults(handler=_run_show)
+    return _run_show
 
 
 def _run_show(args: argparse.Namespace) -> int:
@@ -551,12 +529,9 @@ def _run_show(args: argparse.Namespace) -> int:
     if event.date_basis:
         lines.append(f"  basis   {_block(event.date_basis, 10)}")
     lines.append(f"  status  {sanitize(str(event.status))}")
-    themes = []
-    for theme_id in event.themes:
-        try:
-            themes.append(f"{dataset.theme(theme_id).label} ({theme_id})")
-        except KeyError:  # the loader rejects unknown themes; never crash on display
-            themes.append(theme_id)
+    # The loader rejects unknown themes; never crash on display all the same.
+    labels = {theme.id: theme.label for theme in dataset.themes}
+    themes = [f"{labels[t]} ({t})" if t in labels else t for t in event.themes]
     for label, values in (("themes", themes), ("actors", event.actors), ("places", event.places)):
         if values:
             lines.append(f"  {label:<7} {sanitize('; '.join(values))}")
@@ -583,20 +558,19 @@ def _block(text: str, indent: int) -> str:
 # -- coverage ---------------------------------------------------------------------------
 
 
-def _add_coverage_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "coverage",
-        help="how much of each article the events quote, and what no event cites yet",
-        description="For every article: the share of its sentences that some event quotes, "
-        "and each uncited paragraph or sentence as path:line:col with its first words. "
-        "Lines named in a source's front matter `ignore:` list (page furniture) are not "
-        "counted.",
-    )
+@_command(
+    help="how much of each article the events quote, and what no event cites yet",
+    description="For every article: the share of its sentences that some event quotes, "
+    "and each uncited paragraph or sentence as path:line:col with its first words. "
+    "Lines named in a source's front matter `ignore:` list (page furniture) are not "
+    "counted.",
+)
+def _coverage(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
-    parser.set_defaults(handler=_run_coverage)
+    return _run_coverage
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
@@ -638,18 +612,17 @@ def _run_coverage(args: argparse.Namespace) -> int:
 # -- export, import, schema, serve, completion (timeline.interchange) -------------------
 
 
-def _add_export_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="write the filtered events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML",
+    description="Write the events that pass the filters (the same flags as `list`) in "
+    "one format: json (the whole model, quote spans included), csv, markdown (a brief, "
+    "quotes as footnotes), ics (all-day calendar entries), timelinejs (TimelineJS3 "
+    "JSON) or html (one self-contained page with filters and the articles). Writes to "
+    "standard output unless -o is given.",
+)
+def _export(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.export import FORMATS
 
-    parser = subparsers.add_parser(
-        "export",
-        help="write the filtered events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML",
-        description="Write the events that pass the filters (the same flags as `list`) in "
-        "one format: json (the whole model, quote spans included), csv, markdown (a brief, "
-        "quotes as footnotes), ics (all-day calendar entries), timelinejs (TimelineJS3 "
-        "JSON) or html (one self-contained page with filters and the articles). Writes to "
-        "standard output unless -o is given.",
-    )
     add_path_argument(parser)
     parser.add_argument("--format", choices=FORMATS, required=True, help="the file format")
     output = parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
@@ -657,7 +630,7 @@ def _add_export_parser(subparsers: _Subparsers) -> None:
     _add_raw_argument(parser)
     add_filter_arguments(parser)
     add_as_of_argument(parser)
-    parser.set_defaults(handler=_run_export)
+    return _run_export
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -677,7 +650,15 @@ def _run_export(args: argparse.Namespace) -> int:
         # piped or redirected, it is written exactly.
         sys.stdout.write(sanitize(text, keep_newlines=True) if sys.stdout.isatty() else text)
         return EXIT_OK
-    _write_file(Path(args.output), text)
+    from timeline.atomic import write_atomically
+
+    try:
+        # All or nothing: a full disk or Ctrl+C leaves the old file as it was.
+        write_atomically(args.output, text)
+    except OSError as error:
+        raise UsageError(
+            f"cannot write '{sanitize(str(Path(args.output)))}': {error.strerror}"
+        ) from None
     print(f"wrote {_plural(len(events), 'event')} to {sanitize(args.output)}", file=sys.stderr)
     return EXIT_OK
 
@@ -716,25 +697,14 @@ def _same_file(a: str, b: str | Path) -> bool:
         return False
 
 
-def _write_file(path: Path, text: str) -> None:
-    from timeline.atomic import write_atomically
-
-    try:
-        # All or nothing: a full disk or Ctrl+C leaves the old file as it was.
-        write_atomically(path, text)
-    except OSError as error:
-        raise UsageError(f"cannot write '{sanitize(str(path))}': {error.strerror}") from None
-
-
-def _add_import_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "import",
-        help="convert a TimelineJS3 JSON file into a dataset folder",
-        description="Convert a TimelineJS3 JSON file (from Knight Lab's tool or its Google "
-        "Sheet template) into a new dataset folder: events.yaml and sources/. HTML becomes "
-        "plain text, partial dates become EDTF, groups become themes, media captions "
-        "become quoted sources. The result is checked like `timeline check`.",
-    )
+@_command(
+    help="convert a TimelineJS3 JSON file into a dataset folder",
+    description="Convert a TimelineJS3 JSON file (from Knight Lab's tool or its Google "
+    "Sheet template) into a new dataset folder: events.yaml and sources/. HTML becomes "
+    "plain text, partial dates become EDTF, groups become themes, media captions "
+    "become quoted sources. The result is checked like `timeline check`.",
+)
+def _import(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("kind", choices=("timelinejs",), help="the input format")
     source = parser.add_argument("file", metavar="FILE", help="the TimelineJS3 JSON file")
     folder = parser.add_argument(
@@ -742,7 +712,7 @@ def _add_import_parser(subparsers: _Subparsers) -> None:
         help="the dataset folder to create (it must not exist, or be empty)",
     )  # fmt: skip
     PATH_ARGUMENTS.update({source: "file", folder: "directory"})
-    parser.set_defaults(handler=_run_import)
+    return _run_import
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -756,11 +726,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         conversion = import_timelinejs(data, origin=source.name)
     except TimelineJSError as error:
-        from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
-
-        where = (args.file, error.line, error.column, Severity.ERROR, error.code, str(error))
-        print(format_diagnostic(Diagnostic(*where)), file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        _fail_at(args.file, error.code, str(error), error.line, error.column)
     folder = Path(args.directory)
     try:
         write_dataset(conversion, folder)
@@ -770,14 +736,9 @@ def _run_import(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write '{sanitize(args.directory)}': {error.strerror}") from None
     for note in conversion.notes:
         print(f"note: {sanitize(note)}", file=sys.stderr)
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
-    try:
-        loaded = load_dataset(folder)
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+    loaded = _or_fail(lambda: load_dataset(folder))
     _print_diagnostics(loaded.warnings, sys.stderr, summary=False)
     dataset = loaded.dataset
     print(
@@ -788,15 +749,14 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_schema_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "schema",
-        help="print the JSON Schema of events.yaml",
-        description="Print the JSON Schema (draft 2020-12) of events.yaml. Save it next to "
-        "a dataset and start events.yaml with `# yaml-language-server: "
-        "$schema=events.schema.json` for validation and completion in editors.",
-    )
-    parser.set_defaults(handler=_run_schema)
+@_command(
+    help="print the JSON Schema of events.yaml",
+    description="Print the JSON Schema (draft 2020-12) of events.yaml. Save it next to "
+    "a dataset and start events.yaml with `# yaml-language-server: "
+    "$schema=events.schema.json` for validation and completion in editors.",
+)
+def _schema(parser: argparse.ArgumentParser) -> _Handler:
+    return _run_schema
 
 
 def _run_schema(args: argparse.Namespace) -> int:
@@ -806,18 +766,17 @@ def _run_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_serve_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="serve the TUI in a web browser (textual-serve)",
+    description="Serve the TUI to web browsers through textual-serve: each browser tab "
+    "gets its own session. Listens on loopback only unless --host says otherwise. Only "
+    "the printed URL gets in: it carries a random token for this run, and requests "
+    "naming another host or coming from another site's page are refused. Needs no "
+    "internet.",
+)
+def _serve(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.serve import DEFAULT_HOST
 
-    parser = subparsers.add_parser(
-        "serve",
-        help="serve the TUI in a web browser (textual-serve)",
-        description="Serve the TUI to web browsers through textual-serve: each browser tab "
-        "gets its own session. Listens on loopback only unless --host says otherwise. Only "
-        "the printed URL gets in: it carries a random token for this run, and requests "
-        "naming another host or coming from another site's page are refused. Needs no "
-        "internet.",
-    )
     add_path_argument(parser)
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST})"
@@ -828,7 +787,7 @@ def _add_serve_parser(subparsers: _Subparsers) -> None:
         help="the address browsers use, if not http://HOST:PORT (behind a proxy, or "
         "when binding 0.0.0.0); requests naming any other address are refused",
     )
-    parser.set_defaults(handler=_run_serve)
+    return _run_serve
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -849,31 +808,27 @@ def _run_serve(args: argparse.Namespace) -> int:
         )
     try:
         run_server(args.path, gate, host=args.host, port=args.port, url=args.url)
+        return EXIT_OK
     except ServeUnavailableError as error:
-        print(f"{PROG} serve: error: {error}", file=sys.stderr)
-        return EXIT_PROBLEMS
+        reason = str(error)
     except OSError as error:
-        print(
-            f"{PROG} serve: error: cannot listen on {sanitize(args.host)}:{args.port}: "
-            f"{sanitize(str(error.strerror or error))}",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEMS
-    return EXIT_OK
+        where, why = f"{sanitize(args.host)}:{args.port}", sanitize(str(error.strerror or error))
+        reason = f"cannot listen on {where}: {why}"
+    print(f"{PROG} serve: error: {reason}", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
-def _add_completion_parser(subparsers: _Subparsers) -> None:
+@_command(
+    help="print a shell completion script (bash, zsh or tcsh)",
+    description="Print the completion script for a shell; see docs/cli.md for where "
+    "to put it. Example: `timeline completion bash > "
+    "~/.local/share/bash-completion/completions/timeline`.",
+)
+def _completion(parser: argparse.ArgumentParser) -> _Handler:
     from timeline.interchange.completion import SHELLS
 
-    parser = subparsers.add_parser(
-        "completion",
-        help="print a shell completion script (bash, zsh or tcsh)",
-        description="Print the completion script for a shell; see docs/cli.md for where "
-        "to put it. Example: `timeline completion bash > "
-        "~/.local/share/bash-completion/completions/timeline`.",
-    )
     parser.add_argument("shell", choices=SHELLS, help="the shell")
-    parser.set_defaults(handler=_run_completion)
+    return _run_completion
 
 
 def _run_completion(args: argparse.Namespace) -> int:
@@ -896,17 +851,16 @@ def _add_edit_path_argument(parser: argparse.ArgumentParser) -> None:
     PATH_ARGUMENTS[path] = "directory"
 
 
-def _add_new_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "new",
-        help="create an empty dataset folder to build a timeline in",
-        description="Create a dataset folder: events.yaml (with no themes and no events "
-        "yet, and the schema line editors read), its events.schema.json, and an empty "
-        "sources/. It passes `timeline check`. The folder must not exist, or be empty.",
-    )
+@_command(
+    help="create an empty dataset folder to build a timeline in",
+    description="Create a dataset folder: events.yaml (with no themes and no events "
+    "yet, and the schema line editors read), its events.schema.json, and an empty "
+    "sources/. It passes `timeline check`. The folder must not exist, or be empty.",
+)
+def _new(parser: argparse.ArgumentParser) -> _Handler:
     folder = parser.add_argument("directory", metavar="DIR", help="the folder to create")
     PATH_ARGUMENTS[folder] = "directory"
-    parser.set_defaults(handler=_run_new)
+    return _run_new
 
 
 NEW_EVENTS_YAML = """\
@@ -943,18 +897,17 @@ def _run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_theme_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-theme",
-        help="add a theme to a dataset's vocabulary",
-        description="Add a theme (an id, a label and a description) at the end of "
-        "`themes` in events.yaml; the rest of the file stays byte for byte as it was.",
-    )
+@_command(
+    help="add a theme to a dataset's vocabulary",
+    description="Add a theme (an id, a label and a description) at the end of "
+    "`themes` in events.yaml; the rest of the file stays byte for byte as it was.",
+)
+def _add_theme(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("theme_id", metavar="ID", help="the theme id, such as 'security'")
     _add_edit_path_argument(parser)
     parser.add_argument("--label", required=True, help="the name shown for it")
     parser.add_argument("--description", required=True, help="what it covers, in a sentence")
-    parser.set_defaults(handler=_run_add_theme)
+    return _run_add_theme
 
 
 def _run_add_theme(args: argparse.Namespace) -> int:
@@ -971,15 +924,14 @@ def _run_add_theme(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_event_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-event",
-        help="add an event, with its quotes, to events.yaml in date order",
-        description="Add an event to events.yaml, in date order, as new lines only: the "
-        "rest of the file stays byte for byte as it was. Every quote must be verbatim in "
-        "its source; the event is checked with the rules of `timeline check` and nothing "
-        "is written unless it passes. Give --source and --quote in pairs, in order.",
-    )
+@_command(
+    help="add an event, with its quotes, to events.yaml in date order",
+    description="Add an event to events.yaml, in date order, as new lines only: the "
+    "rest of the file stays byte for byte as it was. Every quote must be verbatim in "
+    "its source; the event is checked with the rules of `timeline check` and nothing "
+    "is written unless it passes. Give --source and --quote in pairs, in order.",
+)
+def _add_event(parser: argparse.ArgumentParser) -> _Handler:
     _add_edit_path_argument(parser)
     parser.add_argument("--id", help="the event id (default: from the title and date)")
     parser.add_argument("--date", required=True, help="EDTF: 2023-01-13, 2023-05, 2024-04-10/..")
@@ -989,22 +941,20 @@ def _add_add_event_parser(subparsers: _Subparsers) -> None:
         "--status", required=True, choices=("occurred", "scheduled", "planned"),
         help="occurred, scheduled (fixed for a date) or planned (only intended)",
     )  # fmt: skip
-    parser.add_argument(
-        "--theme", dest="themes", action="append", default=[], metavar="T",
-        help="a theme id from the vocabulary (repeat for several; see add-theme)",
-    )  # fmt: skip
-    parser.add_argument("--actor", dest="actors", action="append", default=[], metavar="A")
-    parser.add_argument("--place", dest="places", action="append", default=[], metavar="P")
+    _repeated(
+        parser, "--theme", "T", "a theme id from the vocabulary (repeat for several; see add-theme)"
+    )
+    _repeated(parser, "--actor", "A")
+    _repeated(parser, "--place", "P")
     parser.add_argument("--date-basis", help="how the date was worked out from the articles")
-    parser.add_argument(
-        "--source", dest="sources", action="append", default=[], metavar="ID",
-        help="the source id of the next --quote (required: an event needs a quote)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--quote", dest="quotes", action="append", default=[], metavar="TEXT",
-        help="a verbatim quote from the --source before it",
-    )  # fmt: skip
-    parser.set_defaults(handler=_run_add_event)
+    _repeated(
+        parser,
+        "--source",
+        "ID",
+        "the source id of the next --quote (required: an event needs a quote)",
+    )
+    _repeated(parser, "--quote", "TEXT", "a verbatim quote from the --source before it")
+    return _run_add_event
 
 
 def _run_add_event(args: argparse.Namespace) -> int:
@@ -1050,23 +1000,22 @@ def _run_add_event(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_add_quote_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-quote",
-        help="add a verbatim quote of a source to an event",
-        description="Add a quote to an event's sources in events.yaml, as new lines only. "
-        "The quote is --quote TEXT (verbatim: a near miss is refused with the closest "
-        "passage, as `timeline check` reports it) or --span LINE:COL-LINE:COL, the first "
-        "and last characters of the passage in sources/SOURCE.txt, numbered as `show` "
-        "and `check` number them.",
-    )
+@_command(
+    help="add a verbatim quote of a source to an event",
+    description="Add a quote to an event's sources in events.yaml, as new lines only. "
+    "The quote is --quote TEXT (verbatim: a near miss is refused with the closest "
+    "passage, as `timeline check` reports it) or --span LINE:COL-LINE:COL, the first "
+    "and last characters of the passage in sources/SOURCE.txt, numbered as `show` "
+    "and `check` number them.",
+)
+def _add_quote(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="EVENT", help="the event's id")
     parser.add_argument("source_id", metavar="SOURCE", help="the source's id")
     _add_edit_path_argument(parser)
     quote = parser.add_mutually_exclusive_group(required=True)
     quote.add_argument("--quote", metavar="TEXT", help="the quote, verbatim")
     quote.add_argument("--span", metavar="L:C-L:C", help="where the quote is in the source file")
-    parser.set_defaults(handler=_run_add_quote)
+    return _run_add_quote
 
 
 def _run_add_quote(args: argparse.Namespace) -> int:
@@ -1125,22 +1074,18 @@ def _editor(args: argparse.Namespace) -> Any:
 def _edit_base(editor: Any) -> Loaded:
     """The dataset as the editor read it; its errors are printed (exit 1): an edit to
     a dataset that does not load could not be checked."""
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
-    try:
-        return load_dataset(editor.file, events_text=editor.text)
-    except DatasetError as error:
-        _print_diagnostics(error.diagnostics, sys.stderr)
-        print("nothing was written: fix these first (`timeline check`)", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+    return _or_fail(
+        lambda: load_dataset(editor.file, events_text=editor.text),
+        "nothing was written: fix these first (`timeline check`)",
+    )
 
 
-def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> Loaded:
+def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None) -> None:
     """Make one edit; a refused edit is reported (nothing was written) and ends the
     command: with the loader's diagnostics and exit 1, or as a usage error. The
     warnings that the edit brought (those not in `before`) are printed."""
-    from timeline.diagnostics import format_diagnostic
     from timeline.edit import EditError, FileChangedError
 
     try:
@@ -1155,24 +1100,21 @@ def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None)
         print(f"nothing was written: {sanitize(str(editor.file))} is unchanged", file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
     known = {(w.code, w.message) for w in before.warnings} if before is not None else set()
-    for warning in loaded.warnings:
-        if (warning.code, warning.message) not in known:
-            print(format_diagnostic(warning), file=sys.stderr)
-    return loaded
+    new = [w for w in loaded.warnings if (w.code, w.message) not in known]
+    _print_diagnostics(new, sys.stderr, summary=False)
 
 
-def _add_add_source_parser(subparsers: _Subparsers) -> None:
-    parser = subparsers.add_parser(
-        "add-source",
-        help="turn a saved article (.html, .md, .txt) into sources/<id>.txt",
-        description="Turn a saved article into a source of the dataset: sources/ID.txt "
-        "with its front matter. A saved web page (.html) goes through trafilatura, which "
-        "keeps the article's text word for word and reads its title, date, site name and "
-        "author; a .md or .txt file is taken as it is. What the file does not say comes "
-        "from the flags, and what is still missing is an error: nothing is guessed. The id "
-        "is a slug of the outlet, date and title unless --id is given; an existing source "
-        "is never overwritten. The file's name and SHA-256 are recorded.",
-    )
+@_command(
+    help="turn a saved article (.html, .md, .txt) into sources/<id>.txt",
+    description="Turn a saved article into a source of the dataset: sources/ID.txt "
+    "with its front matter. A saved web page (.html) goes through trafilatura, which "
+    "keeps the article's text word for word and reads its title, date, site name and "
+    "author; a .md or .txt file is taken as it is. What the file does not say comes "
+    "from the flags, and what is still missing is an error: nothing is guessed. The id "
+    "is a slug of the outlet, date and title unless --id is given; an existing source "
+    "is never overwritten. The file's name and SHA-256 are recorded.",
+)
+def _add_source(parser: argparse.ArgumentParser) -> _Handler:
     article = parser.add_argument("file", metavar="FILE", help="the saved article")
     PATH_ARGUMENTS[article] = "file"
     _add_edit_path_argument(parser)
@@ -1186,7 +1128,7 @@ def _add_add_source_parser(subparsers: _Subparsers) -> None:
         help="a preview of an upcoming event, a report, or an analysis (required: no "
         "page says it)",
     )  # fmt: skip
-    parser.set_defaults(handler=_run_add_source)
+    return _run_add_source
 
 
 def _run_add_source(args: argparse.Namespace) -> int:
@@ -1194,7 +1136,6 @@ def _run_add_source(args: argparse.Namespace) -> int:
 
     from timeline.atomic import write_atomically
     from timeline.dates import EdtfError, describe, parse_edtf
-    from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
     from timeline.edit import slug
     from timeline.ingest import IngestError, missing_fields, read_article, source_text
     from timeline.model import resolve_dataset
@@ -1205,9 +1146,7 @@ def _run_add_source(args: argparse.Namespace) -> int:
     try:
         article = read_article(Path(args.file))
     except IngestError as error:
-        where = Diagnostic(args.file, 1, 1, Severity.ERROR, error.code, str(error))
-        print(format_diagnostic(where), file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        _fail_at(args.file, error.code, str(error))
     given = {k: getattr(args, k) for k in ("title", "outlet", "published", "byline")}
     changes: dict[str, Any] = {k: v for k, v in given.items() if v}
     if args.published:
@@ -1257,40 +1196,17 @@ def _check_source(text: str, source_id: str) -> None:
     matter is checked by the loader's rules (nothing invalid is written)."""
     import tempfile
 
-    from timeline.diagnostics import DatasetError
     from timeline.loader import load_dataset
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "sources").mkdir()
         (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
-        try:
-            load_dataset(Path(folder), events_text=NEW_EVENTS_YAML)
-        except DatasetError as error:
-            _print_diagnostics(error.diagnostics, sys.stderr)
-            print("nothing was written", file=sys.stderr)
-            raise CommandFailed(EXIT_PROBLEMS) from None
+        _or_fail(
+            lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML), "nothing was written"
+        )
 
 
 # -- the registry and main --------------------------------------------------------------
-
-_COMMANDS: tuple[Callable[[_Subparsers], None], ...] = (
-    _add_open_parser,
-    _add_check_parser,
-    _add_list_parser,
-    _add_show_parser,
-    _add_coverage_parser,
-    _add_export_parser,
-    _add_import_parser,
-    _add_schema_parser,
-    _add_serve_parser,
-    _add_completion_parser,
-    _add_new_parser,
-    _add_add_theme_parser,
-    _add_add_event_parser,
-    _add_add_quote_parser,
-    _add_add_source_parser,
-)
-"""One function per command, in help order; each adds its parser and sets `handler`."""
 
 _DEFAULT_COMMAND = "open"
 
@@ -1321,20 +1237,11 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", title="commands", prog=PROG
     )
     _COMMANDS_ACTION[parser] = subparsers
-    for add in _COMMANDS:
-        if only is None or _command_name(add) == only:
-            add(subparsers)
+    for name, (summary, description, arguments) in _COMMANDS.items():
+        if only in (None, name):
+            command = subparsers.add_parser(name, help=summary, description=description)
+            command.set_defaults(handler=arguments(command))
     return parser
-
-
-def _command_name(add: Callable[[_Subparsers], None]) -> str:
-    """`_add_open_parser` → `open`, `_add_add_event_parser` → `add-event` (the naming
-    rule every command follows)."""
-    return add.__name__.removeprefix("_add_").removesuffix("_parser").replace("_", "-")
-
-
-def _command_names(parser: argparse.ArgumentParser) -> set[str]:
-    return set(_subparsers_action(parser).choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1345,17 +1252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list:
-        # Plain `timeline`: the TUI on the bundled dataset, as the parser would read it
-        # (a test holds the two equal), without importing argparse or building the
-        # parser (2 ms of a first frame that should come as fast as Textual's own).
-        return _run(_plain_open_args())
-    top_level = {"-h", "--help", "--version"}
-    names = {_command_name(add) for add in _COMMANDS}
-    if len(args_list) == 1 and not args_list[0].startswith("-") and args_list[0] not in names:
-        # `timeline PATH`: the same shortcut (argparse and gettext are 2-3 ms more).
-        return _run(_plain_open_args(args_list[0]))
-    if not args_list or (args_list[0] not in names | top_level):
+    if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
+        # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
+        # holds the two equal), without importing argparse or building the parser (2-3 ms
+        # of a first frame that should come as fast as Textual's own).
+        return _run(_plain_open_args(*args_list))
+    if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
     only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
     parser = build_parser(only=only)
@@ -1454,7 +1356,7 @@ def _place_late_path(
     if len(extras) == 1 and not extras[0].startswith("-") and getattr(args, "path", "") is None:
         args.path = extras[0]
         return
-    subparser = _subparsers_action(parser).choices[args.command]
+    subparser = _COMMANDS_ACTION[parser].choices[args.command]
     subparser.error(f"unrecognized arguments: {' '.join(extras)}")
 
 
@@ -1463,10 +1365,6 @@ _COMMANDS_ACTION: weakref.WeakKeyDictionary[argparse.ArgumentParser, _Subparsers
 )
 """The commands' action of each parser `build_parser` made: argparse keeps a parser's
 actions private, so it is kept here as `add_subparsers` returns it."""
-
-
-def _subparsers_action(parser: argparse.ArgumentParser) -> _Subparsers:
-    return _COMMANDS_ACTION[parser]
 
 
 def _dataset_path(args: argparse.Namespace) -> Path | None:
@@ -1483,7 +1381,7 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
         if args.command == _DEFAULT_COMMAND:
             import difflib  # only for a path that names nothing
 
-            names = _command_names(build_parser())
+            names = list(_COMMANDS)
             if args.path in names:
                 message += f" (to run the command, put it first: `{PROG} {args.path} …`)"
             elif close := difflib.get_close_matches(args.path, names, n=1, cutoff=0.75):
@@ -1492,41 +1390,40 @@ def _dataset_path(args: argparse.Namespace) -> Path | None:
     return path
 
 
-def _events_file(path: Path | None) -> Path | None:
-    """The events file that `load_dataset(path)` reads (None: the bundled dataset's).
+def _events_file_size(path: Path | None) -> int:
+    """The size of the events file that `load_dataset(path)` reads; 0 for the bundled
+    dataset (it is small) and for a file that cannot be read (the loader reports it)."""
+    from timeline.model import resolve_dataset
 
-    `timeline.loader.resolve_dataset` decides the same, but importing the loader (PyYAML,
-    rapidfuzz) here would delay the TUI's first frame for a big dataset.
-    """
-    if path is None:
-        return None
     try:
-        return path / "events.yaml" if path.is_dir() else path
+        return 0 if path is None else resolve_dataset(path)[1].stat().st_size
     except OSError:
-        return path  # the loader reports it
+        return 0
 
 
-def _file_size(path: Path | None) -> int:
-    if path is None:
-        return 0  # the bundled dataset is small
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # the loader reports it, with the other problems
-
-
-def _load_quietly(path: Path | None) -> Loaded:
-    """Load for the TUI, through the store (written before the TUI starts, so the next
-    start is warm however soon this one ends): errors are printed before the TUI starts,
-    warnings are left to it."""
+def _or_fail(load: Callable[[], Loaded], *notes: str) -> Loaded:
+    """What `load()` loaded; if it raises `DatasetError`, its diagnostics and then the
+    `notes` are printed to stderr and the command fails (exit 1)."""
     from timeline.diagnostics import DatasetError
-    from timeline.store import open_dataset
 
     try:
-        return open_dataset(path, details=False)
+        return load()
     except DatasetError as error:
         _print_diagnostics(error.diagnostics, sys.stderr)
+        for note in notes:
+            print(note, file=sys.stderr)
         raise CommandFailed(EXIT_PROBLEMS) from None
+
+
+def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
+    """Report one error at `file:line:col` and fail the command (exit 1)."""
+    from timeline.diagnostics import Diagnostic, Severity, format_diagnostic
+
+    print(
+        format_diagnostic(Diagnostic(file, line, column, Severity.ERROR, code, message)),
+        file=sys.stderr,
+    )
+    raise CommandFailed(EXIT_PROBLEMS)
 
 
 def _print_diagnostics(
@@ -1539,19 +1436,12 @@ def _print_diagnostics(
         print(format_diagnostic(diagnostic), file=file)
     if summary:
         errors = sum(d.severity is Severity.ERROR for d in listed)
-        print(_counts_line(errors, len(listed) - errors), file=file)
-
-
-def _counts_line(errors: int, warnings: int) -> str:
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+        warnings = len(listed) - errors
+        print(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=file)
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _all_values(groups: Iterable[Iterable[str]]) -> list[str]:
-    return list(dict.fromkeys(value for group in groups for value in group))
 
 
 def _known(kind: str, values: Iterable[str], known: Sequence[str]) -> list[str]:
