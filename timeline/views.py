@@ -95,11 +95,13 @@ class TimelineRows:
 
     `rows[i]` is an event position (>= 0) or an encoded heading (< 0). `positions` are the
     shown events' positions, ascending, and `row_of[k]` is the row of `positions[k]`.
+    `rows` and `row_of` are tuples of ints, which the garbage collector stops tracking:
+    as lists, every full collection walked each of their 100,000 items.
     """
 
-    rows: list[int]
+    rows: tuple[int, ...]
     positions: list[int]
-    row_of: list[int]
+    row_of: tuple[int, ...]
 
     def row_for_position(self, position: int) -> int | None:
         """The row showing the event at `position`, or None if it is filtered out."""
@@ -155,7 +157,8 @@ def build_rows(
         row_of.extend(range(len(rows), len(rows) + end - start))
         rows.extend(positions[start:end])
         start = end
-    return TimelineRows(rows, list(positions), row_of)
+    shown = positions if isinstance(positions, list) else list(positions)
+    return TimelineRows(tuple(rows), shown, tuple(row_of))
 
 
 def month_index(year: int, month: int) -> int:
