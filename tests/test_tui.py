@@ -221,6 +221,32 @@ async def test_a_filter_that_keeps_the_event_keeps_the_quote_pane_where_it_was(
         assert pane.scroll_offset.y == 0
 
 
+async def test_a_reload_reads_the_shown_event_from_the_new_data(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Even unchanged, the reloaded data is new: the pane must not keep (and keep alive)
+    # the replaced data's event. The two indexes compare equal as values.
+    app = make_app(open_dataset(dataset_copy, details=False))
+    read: list[EventIndex] = []
+    event_as_of = EventIndex.event_as_of
+
+    def reading(index: EventIndex, position: int, day: int | None) -> Event:
+        read.append(index)
+        return event_as_of(index, position, day)
+
+    monkeypatch.setattr(EventIndex, "event_as_of", reading)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        before = main.index
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.index is not before and main.index == before
+        assert read and read[-1] is main.index
+
+
 def test_count_text_fits_its_column() -> None:
     assert [count_text(n) for n in (0, 12, 9999, 12_345, 100_000, 2_500_000)] == [
         "   0", "  12", "9999", " 12k", "100k", "  2M"

@@ -177,8 +177,9 @@ class MainScreen(Screen[None]):
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
         self._runs: Sequence[int] = ()
-        self._event_shown: tuple[EventIndex, int, int | None] | None = None
-        """The index, position and as-of day of the event the quote pane shows."""
+        self._event_shown: tuple[int, int | None] | None = None
+        """The position and as-of day of the event the quote pane shows (None after new
+        data: the same position may be another event, or the same one changed)."""
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
@@ -275,6 +276,7 @@ class MainScreen(Screen[None]):
         selected = self.selected_event_id
         self.dataset, self.index = dataset, index
         self._preview = None
+        self._event_shown = None
         self._keys = group_keys(index.events)
         self._runs = key_runs(self._keys)
         self._months = MonthIndex(self._keys)
@@ -508,7 +510,7 @@ class MainScreen(Screen[None]):
             return
         if self.index is None or self.dataset is None:
             return  # the quote pane shows the event once the data is in
-        shown = (self.index, message.position, self.shown_filter.as_of)
+        shown = (message.position, self.shown_filter.as_of)
         if shown == self._event_shown:
             # A new result that kept the cursor on the same event: reading its details
             # again and redrawing the pane cost a frame at 100,000 events.
