@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from rich.color import Color
+from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, OptionList, Static
@@ -410,6 +411,34 @@ async def test_the_strip_marker_is_never_under_a_year_label(key: str) -> None:
         assert "▲" in labels
         years = re.findall(r"\d{4}", labels)
         assert years[0] == "2021" and years[-1] == "2025"
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+async def test_each_strip_label_is_drawn_at_its_own_year(width: int) -> None:
+    # Thirty years in a strip narrower than their labels: most labels do not fit. Each
+    # one drawn must sit at its year's column, or just past or before the ▲ when that
+    # column is under it.
+    histogram = Histogram(1995 * 12, 2024 * 12 + 11, [1] * 360)
+    app = _StripApp()
+    async with app.run_test(size=(width, 4)) as pilot:
+        strip = app.query_one(OverviewStrip)
+        strip.show_histogram(histogram)
+        columns = histogram.bucket_bounds(strip.size.width)
+        for month in (1995 * 12, 2001 * 12, 2011 * 12 + 5, 2024 * 12 + 11):
+            strip.show_cursor(month)
+            await pilot.pause()
+            line = strip.render_line(1).text
+            cursor = line.index("▲")
+            for found in re.finditer(r"\d{4}", line):
+                year, at = int(found.group()), found.start()
+                own = next(x for x, (start, _) in enumerate(columns) if start // 12 == year)
+                moved = own <= cursor < own + 4 and at in (cursor + 1, cursor - 4)
+                assert at == own or moved, (month, line)
+
+
+class _StripApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield OverviewStrip()
 
 
 # -- 10. resizing -----------------------------------------------------------------------

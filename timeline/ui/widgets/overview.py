@@ -123,8 +123,12 @@ class OverviewStrip(Widget):
                 continue
             label = str(year)
             # The ▲ is never covered: a label it would fall in moves just past it, or
-            # just before it at the right edge.
-            for at in (x, cursor + 1, cursor - len(label)) if cursor is not None else (x,):
+            # just before it at the right edge. Any other label that does not fit is
+            # left out, never drawn away from its year.
+            places: tuple[int, ...] = (x,)
+            if cursor is not None and x <= cursor < x + len(label):
+                places = (x, cursor + 1, cursor - len(label))
+            for at in places:
                 end = at + len(label)
                 clear = cursor is None or not at <= cursor < end
                 if clear and at > last_label_end and at >= 0 and end <= len(columns):
