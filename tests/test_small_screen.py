@@ -495,6 +495,28 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         assert {"save", "cancel"} <= shown
 
 
+@pytest.mark.parametrize(("key", "target"), [("slash", "#search"), ("t", "#themes")])
+async def test_a_sidebar_left_scrolled_down_opens_on_what_the_key_is_for(
+    key: str, target: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        sidebar = app.screen.query_one(FilterSidebar)
+        await pilot.press("slash")  # the sidebar, lent for the search
+        await sidebar.ready()
+        app.screen.query_one("#date-from", Input).focus()  # at the foot of the sidebar
+        await pilot.pause()
+        assert sidebar.scroll_offset.y > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not sidebar.display  # lent, and given back
+        await pilot.press(key)
+        await sidebar.ready()
+        await pilot.pause()
+        shown = app.screen.query_one(target).region
+        assert shown.height and sidebar.region.contains_region(shown)
+
+
 async def test_a_sidebar_opened_for_a_search_gives_its_room_back() -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -696,7 +696,10 @@ class MainScreen(Screen[None]):
         self._lend_sidebar()
         # At once, not queued as `focus()` would be: the letters typed right after `/`
         # are already queued behind it, and must reach the box, not the timeline.
-        self.set_focus(self.query_one("#search", Input), scroll_visible=False)
+        search = self.query_one("#search", Input)
+        self.set_focus(search, scroll_visible=False)
+        # Once a just-shown sidebar is laid out: it may have been left scrolled down.
+        self.call_after_refresh(search.scroll_visible, animate=False)
 
     async def action_focus_themes(self) -> None:
         """Show the sidebar and move to the theme list."""
@@ -706,6 +709,7 @@ class MainScreen(Screen[None]):
         if themes.option_count and themes.highlighted is None:
             themes.highlighted = 0
         themes.focus()
+        self.call_after_refresh(themes.scroll_visible, animate=False)
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the filter sidebar."""
