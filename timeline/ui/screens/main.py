@@ -708,8 +708,8 @@ class MainScreen(Screen[None]):
         themes = self.query_one("#themes", SelectionList)
         if themes.option_count and themes.highlighted is None:
             themes.highlighted = 0
-        themes.focus()
-        self.call_after_refresh(themes.scroll_visible, animate=False)
+        themes.focus(scroll_visible=False)
+        self.call_after_refresh(themes.scroll_visible, animate=False)  # as for the search
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the filter sidebar."""
