@@ -298,24 +298,14 @@ def save(db: Path, path: str | Path | None, loaded: Loaded, before: dict[str, Fi
     return True
 
 
-def _write(
-    db: Path, loaded: Loaded, stamps: dict[str, FileStamp], hashes: dict[str, bytes | None]
-) -> None:
+@contextlib.contextmanager
+def _transaction(db: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to `db` in one write transaction, committed when the block ends
+    (rolled back if it raises), then closed."""
     connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
-        old = connection.execute(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')"
-            " AND name NOT LIKE 'sqlite_%'"
-        ).fetchall()
-        for kind, name in old:
-            if kind == "table":
-                connection.execute(f'DROP TABLE "{name}"')
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                connection.execute(statement)
-        _insert(connection, loaded, stamps, hashes)
-        connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
+        yield connection
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
@@ -323,6 +313,23 @@ def _write(
         raise
     finally:
         connection.close()
+
+
+def _write(
+    db: Path, loaded: Loaded, stamps: dict[str, FileStamp], hashes: dict[str, bytes | None]
+) -> None:
+    with _transaction(db) as connection:
+        # Dropping a table drops its indexes too.
+        old = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for (name,) in old:
+            connection.execute(f'DROP TABLE "{name}"')
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        _insert(connection, loaded, stamps, hashes)
+        connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
 
 
 def _insert(
@@ -456,7 +463,7 @@ class Store:
         try:
             connection.execute("BEGIN")
             verdict = _fresh(connection, path)
-            if verdict is not None and verdict:
+            if verdict:
                 # Files proved unchanged by their hashes: record their numbers now, so
                 # that the next start trusts them without hashing.
                 connection.execute("COMMIT")
@@ -667,32 +674,27 @@ class Store:
 
 def _write_search_tables(db: Path, generation: list[Any], tables: SearchTables) -> bool:
     try:
-        connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
+        with _transaction(db) as connection:
+            now = connection.execute("SELECT value FROM meta WHERE key = 'generation'")
+            if now.fetchall() != generation:
+                return False  # rebuilt by another process: these tables are not its index
+            connection.execute("DELETE FROM search_words")
+            connection.execute("DELETE FROM search_chars")
+            connection.executemany(
+                "INSERT INTO search_words VALUES (?, ?, ?, ?)",
+                (
+                    (n, word, events, tables.dense.get(n))
+                    for n, (word, events) in enumerate(
+                        zip(tables.words, tables.positions, strict=True)
+                    )
+                ),
+            )
+            connection.executemany("INSERT INTO search_chars VALUES (?, ?)", tables.chars.items())
+            connection.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('search_size', ?)", (tables.size,)
+            )
     except sqlite3.Error:
         return False
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        if connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchall() != (
-            generation
-        ):
-            connection.execute("ROLLBACK")
-            return False  # rebuilt by another process: these tables are not its index
-        connection.execute("DELETE FROM search_words")
-        connection.execute("DELETE FROM search_chars")
-        connection.executemany(
-            "INSERT INTO search_words VALUES (?, ?, ?, ?)",
-            (
-                (n, word, events, tables.dense.get(n))
-                for n, (word, events) in enumerate(zip(tables.words, tables.positions, strict=True))
-            ),
-        )
-        connection.executemany("INSERT INTO search_chars VALUES (?, ?)", tables.chars.items())
-        connection.execute("INSERT OR REPLACE INTO meta VALUES ('search_size', ?)", (tables.size,))
-        connection.execute("COMMIT")
-    except sqlite3.Error:
-        return False
-    finally:
-        connection.close()
     return True
 
 
@@ -729,23 +731,12 @@ def _fresh(connection: sqlite3.Connection, path: str | Path | None) -> dict[str,
 
 def _record_numbers(db: Path, stamps: dict[str, FileStamp]) -> None:
     """Record new numbers for files whose bytes were proved unchanged (best effort)."""
-    try:
-        connection = sqlite3.connect(db, timeout=_BUSY_SECONDS, isolation_level=None)
-    except sqlite3.Error:
-        return
-    try:
-        with contextlib.suppress(sqlite3.Error):
-            connection.execute("BEGIN IMMEDIATE")
-            connection.executemany(
-                "UPDATE files SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
-                ((*numbers, name) for name, numbers in stamps.items()),
-            )
-            connection.execute(
-                "UPDATE meta SET value = ? WHERE key = 'written_ns'", (time.time_ns(),)
-            )
-            connection.execute("COMMIT")
-    finally:
-        connection.close()
+    with contextlib.suppress(sqlite3.Error), _transaction(db) as connection:
+        connection.executemany(
+            "UPDATE files SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
+            ((*numbers, name) for name, numbers in stamps.items()),
+        )
+        connection.execute("UPDATE meta SET value = ? WHERE key = 'written_ns'", (time.time_ns(),))
 
 
 class StoredRows:
