@@ -49,7 +49,7 @@ from urllib.parse import quote as url_quote
 import msgspec
 
 import timeline
-from timeline.dates import EdtfDate, describe, parse_edtf
+from timeline.dates import describe, parse_edtf
 from timeline.diagnostics import Diagnostic, Severity
 from timeline.model import (
     MAX_SOURCE_BYTES,
@@ -519,16 +519,12 @@ class Store:
         size = self._query("SELECT value FROM meta WHERE key = 'search_size'")
         if not size:
             return None
-        words: list[str] = []
-        positions: list[bytes] = []
-        dense: dict[int, bytes] = {}
-        for n, word, events, bits in self._query(
+        rows = self._query(
             "SELECT position, word, events, dense FROM search_words ORDER BY position"
-        ):
-            words.append(word)
-            positions.append(events)
-            if bits is not None:
-                dense[n] = bits
+        )
+        words = [word for _, word, _, _ in rows]
+        positions = [events for _, _, events, _ in rows]
+        dense = {n: bits for n, _, _, bits in rows if bits is not None}
         chars = dict(self._query("SELECT char, events FROM search_chars"))
         return SearchTables(size[0][0], words, positions, dense, chars)
 
@@ -556,27 +552,16 @@ class Store:
 
     def loaded(self, *, details: bool) -> Loaded:
         """The stored dataset and its warnings; its events' details in memory or not."""
-        dates: dict[str, EdtfDate] = {}
-
-        def date(text: str) -> EdtfDate:
-            found = dates.get(text)
-            if found is None:
-                found = dates[text] = parse_edtf(text)
-            return found
-
+        date = cache(parse_edtf)
         # One tuple per distinct list and one str per distinct name: 100,000 events
         # name a few thousand actors, places and sources, so sharing them takes about
         # a third off the events' memory (benchmarks/RESULTS.md).
-        lists: dict[str, tuple[str, ...]] = {}
         names: dict[str, str] = {}
         decode = msgspec.json.decode
 
+        @cache
         def strings(text: str) -> tuple[str, ...]:
-            found = lists.get(text)
-            if found is None:
-                items = decode(text, type=list[str])
-                found = lists[text] = tuple([names.setdefault(n, n) for n in items])
-            return found
+            return tuple([names.setdefault(n, n) for n in decode(text, type=list[str])])
 
         root = self._query("SELECT value FROM meta WHERE key = 'root'")[0][0]
         themes = tuple(
@@ -673,6 +658,8 @@ class Store:
 
 
 def _write_search_tables(db: Path, generation: list[Any], tables: SearchTables) -> bool:
+    words = zip(tables.words, tables.positions, strict=True)
+    rows = ((n, word, events, tables.dense.get(n)) for n, (word, events) in enumerate(words))
     try:
         with _transaction(db) as connection:
             now = connection.execute("SELECT value FROM meta WHERE key = 'generation'")
@@ -680,15 +667,7 @@ def _write_search_tables(db: Path, generation: list[Any], tables: SearchTables) 
                 return False  # rebuilt by another process: these tables are not its index
             connection.execute("DELETE FROM search_words")
             connection.execute("DELETE FROM search_chars")
-            connection.executemany(
-                "INSERT INTO search_words VALUES (?, ?, ?, ?)",
-                (
-                    (n, word, events, tables.dense.get(n))
-                    for n, (word, events) in enumerate(
-                        zip(tables.words, tables.positions, strict=True)
-                    )
-                ),
-            )
+            connection.executemany("INSERT INTO search_words VALUES (?, ?, ?, ?)", rows)
             connection.executemany("INSERT INTO search_chars VALUES (?, ?)", tables.chars.items())
             connection.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('search_size', ?)", (tables.size,)
