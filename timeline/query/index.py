@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
 from timeline.asof import event_as_of, sources_known
 from timeline.model import Dataset, Event, Status, sort_by_date
 from timeline.query.counts import LazyCounts, count_all, mask_to_positions, positions_to_mask
 from timeline.query.date_index import DateIndex
-from timeline.query.filter import FacetCounts, Filter
+from timeline.query.filter import FacetCounts, Filter, event_search_text
 from timeline.query.text_index import SearchTables, TextIndex
 
 __all__ = ["AsOfView", "EventIndex", "SearchResult"]
@@ -96,13 +98,8 @@ class EventIndex:
         one assignment, and a second caller waits for the first one's build instead of
         doing it again.
         """
-        if self._text_index is not None:
-            return
-        with self._prepare_lock:
-            if self._date_index is None:
-                self._date_index = DateIndex.build(self._lower, self._upper)
-            if self._text_index is None:
-                self._text_index = TextIndex.build(self.events, self.dataset.detail_texts)
+        if self._text_index is None:
+            self._publish(lambda: TextIndex.build(self.events, self.dataset.detail_texts))
 
     @property
     def search_ready(self) -> bool:
@@ -131,12 +128,16 @@ class EventIndex:
             text = TextIndex.from_tables(tables)
         except Exception:  # any damage means "not adopted": the caller builds instead
             return False
+        self._publish(lambda: text)
+        return True
+
+    def _publish(self, text_index: Callable[[], TextIndex]) -> None:
+        """Build the date index and make the text index, unless another thread has."""
         with self._prepare_lock:
             if self._date_index is None:
                 self._date_index = DateIndex.build(self._lower, self._upper)
             if self._text_index is None:
-                self._text_index = text
-        return True
+                self._text_index = text_index()
 
     def search(self, filt: Filter, within: SearchResult | None = None) -> SearchResult:
         """The events that pass `filt`.
@@ -216,8 +217,6 @@ class EventIndex:
     def _recheck_partial(self, mask: int, view: AsOfView, terms: tuple[str, ...]) -> int:
         """Drop the events that matched the words only in quotes not yet published: the
         few events with some sources unknown on the day are searched again as then."""
-        from timeline.query.filter import event_search_text
-
         for i in mask_to_positions(mask & view.partial):
             seen = event_as_of(self.dataset.full(self.events[i]), view.known, view.day)
             haystack = "" if seen is None else event_search_text(seen)
@@ -248,28 +247,16 @@ class EventIndex:
 
     def apply(self, filt: Filter, within: Sequence[int] | None = None) -> list[int]:
         """Positions of the events that pass `filt`, ascending (date order)."""
-        previous = None
-        if within is not None:
-            previous = SearchResult(list(within), positions_to_mask(within, len(self.events)))
+        previous = None if within is None else self._result(within)
         return self.search(filt, previous).positions
+
+    def _result(self, positions: Iterable[int]) -> SearchResult:
+        listed = list(positions)
+        return SearchResult(listed, positions_to_mask(listed, len(self.events)))
 
     def counts(self, result: SearchResult) -> FacetCounts:
         """Facet counts over a result: one AND and a popcount per facet value."""
-        mask = result.mask
-        sources, statuses = self._facet_masks(result)
-        return FacetCounts(
-            count_all(self._theme_masks, mask),
-            count_all(self._actor_masks, mask),
-            count_all(sources, mask),
-            count_all(statuses, mask),
-            len(result.positions),
-        )
-
-    def _facet_masks(self, result: SearchResult) -> tuple[dict[str, int], dict[Status, int]]:
-        if result.as_of is None:
-            return self._source_masks, self._status_masks
-        view = self.as_of_view(result.as_of)
-        return view.source_masks, view.status_masks
+        return self._counts(result, count_all)
 
     def lazy_counts(self, result: SearchResult) -> FacetCounts:
         """The same counts as `counts`, but actors and sources counted as looked up.
@@ -278,20 +265,28 @@ class EventIndex:
         1,000,000 events `counts` costs over half a second, almost all of it in
         them. Themes and statuses, a handful each, are counted at once.
         """
+        return self._counts(result, LazyCounts)
+
+    def _counts(
+        self, result: SearchResult, count: Callable[[dict[str, int], int], Mapping[str, int]]
+    ) -> FacetCounts:
+        """The counts over `result`, with actors and sources counted by `count`."""
         mask = result.mask
-        sources, statuses = self._facet_masks(result)
+        sources, statuses = self._source_masks, self._status_masks
+        if result.as_of is not None:
+            view = self.as_of_view(result.as_of)
+            sources, statuses = view.source_masks, view.status_masks
         return FacetCounts(
             count_all(self._theme_masks, mask),
-            LazyCounts(self._actor_masks, mask),
-            LazyCounts(sources, mask),
+            count(self._actor_masks, mask),
+            count(sources, mask),
             count_all(statuses, mask),
             len(result.positions),
         )
 
     def facet_counts(self, positions: Iterable[int]) -> FacetCounts:
         """Facet counts over the events at `positions`."""
-        listed = list(positions)
-        return self.counts(SearchResult(listed, positions_to_mask(listed, len(self.events))))
+        return self.counts(self._result(positions))
 
     def position_of(self, event_id: str) -> int | None:
         """Where the event with this id stands in date order, or None."""
@@ -313,7 +308,4 @@ class AsOfView:
 
 
 def _union(masks: Iterable[int]) -> int:
-    combined = 0
-    for bits in masks:
-        combined |= bits
-    return combined
+    return reduce(or_, masks, 0)
