@@ -6,6 +6,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import or_
 
 from timeline.query.counts import positions_to_mask
 
@@ -21,58 +23,50 @@ class DateIndex:
     """Date-range bitsets without a Python loop over the events.
 
     `upper_order` lists positions by their latest day (`uppers` the sorted days), and
-    `from_masks[j]` is the bitset of `upper_order[j * step:]`: the events that pass
-    "from day d" are a suffix of that order, found by bisection and built from the
-    nearest stored suffix and at most `step` positions. `lower_order`, `lowers` and
-    `to_masks[j]` (bitset of `lower_order[:j * step]`) do the same for "to day d".
+    `upper_masks[j]` is the bitset of `upper_order[:j * step]`: the events that fail
+    "from day d" are a prefix of that order, found by bisection and built from the
+    nearest stored prefix and at most `step` positions. `lower_order`, `lowers` and
+    `lower_masks` do the same for the events that pass "to day d".
     """
 
     size: int
     step: int
     uppers: array[int]
     upper_order: array[int]
-    from_masks: list[int]
+    upper_masks: list[int]
     lowers: array[int]
     lower_order: array[int]
-    to_masks: list[int]
+    lower_masks: list[int]
 
     @classmethod
     def build(cls, lower: Sequence[int], upper: Sequence[int]) -> DateIndex:
         """Sort the bounds and store `_DATE_STEPS` bitsets per side."""
         size = len(lower)
         step = max(1, -(-size // _DATE_STEPS))
-        upper_order = array("I", sorted(range(size), key=upper.__getitem__))
-        lower_order = array("I", sorted(range(size), key=lower.__getitem__))
-        from_masks = [0] * (size // step + 2)
-        for j in range(len(from_masks) - 2, -1, -1):
-            chunk = upper_order[j * step : (j + 1) * step]
-            from_masks[j] = from_masks[j + 1] | positions_to_mask(chunk, size)
-        to_masks = [0] * (size // step + 2)
-        for j in range(1, len(to_masks)):
-            chunk = lower_order[(j - 1) * step : j * step]
-            to_masks[j] = to_masks[j - 1] | positions_to_mask(chunk, size)
-        return cls(
-            size,
-            step,
-            array("q", map(upper.__getitem__, upper_order)),
-            upper_order,
-            from_masks,
-            array("q", map(lower.__getitem__, lower_order)),
-            lower_order,
-            to_masks,
-        )
+        return cls(size, step, *_sorted_side(upper, step), *_sorted_side(lower, step))
+
+    def _prefix(self, order: array[int], masks: list[int], end: int) -> int:
+        """The bitset of `order[:end]`: the stored prefix before it, and the rest."""
+        j = end // self.step
+        return masks[j] | positions_to_mask(order[j * self.step : end], self.size)
 
     def since(self, day: int) -> int:
         """The bitset of the events whose latest day is on or after `day`."""
-        first = bisect_left(self.uppers, day)
-        j = first // self.step
-        # Stored suffix from j * step on, less the few before `first`.
-        extra = self.upper_order[j * self.step : first]
-        return self.from_masks[j] ^ positions_to_mask(extra, self.size)
+        before = self._prefix(self.upper_order, self.upper_masks, bisect_left(self.uppers, day))
+        return ((1 << self.size) - 1) ^ before
 
     def until(self, day: int) -> int:
         """The bitset of the events whose earliest day is on or before `day`."""
-        end = bisect_right(self.lowers, day)
-        j = end // self.step
-        extra = self.lower_order[j * self.step : end]
-        return self.to_masks[j] | positions_to_mask(extra, self.size)
+        return self._prefix(self.lower_order, self.lower_masks, bisect_right(self.lowers, day))
+
+
+def _sorted_side(bound: Sequence[int], step: int) -> tuple[array[int], array[int], list[int]]:
+    """The sorted days of one bound, the positions in that order, and the bitsets of
+    every `step`-th prefix of that order (the whole of it last)."""
+    size = len(bound)
+    order = array("I", sorted(range(size), key=bound.__getitem__))
+    chunks = range(0, size + 1, step)
+    masks = accumulate(
+        (positions_to_mask(order[j : j + step], size) for j in chunks), or_, initial=0
+    )
+    return array("q", map(bound.__getitem__, order)), order, list(masks)
