@@ -156,5 +156,4 @@ class LazyCounts(Mapping[_K, int]):
 
 def count_all(masks: dict[_K, int], mask: int) -> dict[_K, int]:
     """The count within `mask` of each value of `masks` carried at all, in their order."""
-    found = {value: (mask & bits).bit_count() for value, bits in masks.items()}
-    return {value: n for value, n in found.items() if n}
+    return {value: n for value, bits in masks.items() if (n := (mask & bits).bit_count())}
