@@ -74,12 +74,10 @@ def event_search_text(event: Event) -> str:
 
 def matches(event: Event, filt: Filter, search_text: str | None = None) -> bool:
     """Whether one event passes the filter (the reference rule all fast paths follow)."""
-    if filt.themes:
-        if filt.all_themes:
-            if not filt.themes.issubset(event.themes):
-                return False
-        elif filt.themes.isdisjoint(event.themes):
-            return False
+    if filt.all_themes and not filt.themes.issubset(event.themes):
+        return False
+    if filt.themes and not filt.all_themes and filt.themes.isdisjoint(event.themes):
+        return False
     if filt.actors and filt.actors.isdisjoint(event.actors):
         return False
     if filt.sources and filt.sources.isdisjoint(event.source_ids):
@@ -120,16 +118,12 @@ class FacetCounts:
 
 def facet_counts(events: Iterable[Event]) -> FacetCounts:
     """Count themes, actors, sources and statuses over `events`."""
-    themes: Counter[str] = Counter()
-    actors: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    statuses: Counter[Status] = Counter()
-    total = 0
-    for event in events:
-        total += 1
-        # Each event counts once per value, even if a value is listed twice.
-        themes.update(dict.fromkeys(event.themes).keys())
-        actors.update(dict.fromkeys(event.actors).keys())
-        sources.update(event.source_ids)
-        statuses[event.status] += 1
-    return FacetCounts(dict(themes), dict(actors), dict(sources), dict(statuses), total)
+    listed = list(events)
+    # Each event counts once per theme or actor, even if it lists one twice.
+    return FacetCounts(
+        dict(Counter(theme for e in listed for theme in dict.fromkeys(e.themes))),
+        dict(Counter(actor for e in listed for actor in dict.fromkeys(e.actors))),
+        dict(Counter(source for e in listed for source in e.source_ids)),
+        dict(Counter(e.status for e in listed)),
+        len(listed),
+    )
