@@ -9,7 +9,7 @@ the same answer, and a property test holds them to it.
 """
 
 from timeline.model import sort_by_date
-from timeline.query.counts import LazyCounts, mask_to_positions, positions_to_mask
+from timeline.query.counts import LazyCounts
 from timeline.query.filter import (
     FacetCounts,
     Filter,
@@ -31,9 +31,7 @@ __all__ = [
     "event_search_text",
     "facet_counts",
     "filter_events",
-    "mask_to_positions",
     "matches",
-    "positions_to_mask",
     "search_texts",
     "sort_by_date",
 ]
