@@ -14,7 +14,7 @@ from rich.color import Color
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from tui_support import bundled, copy_bundled, make_app
 
 from timeline.cli import main as cli_main
@@ -530,7 +530,8 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         await pilot.press("enter", "v", "E")
         await pilot.pause()
         assert isinstance(app.screen, EventForm)
-        assert app.screen.query(Footer)  # the form's own footer, not the article's behind it
+        bar = app.screen.query_one(KeyBar)  # the form's own keys, not the article's behind it
+        assert "esc" in bar.render().plain and "^s" in bar.render().plain
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"save", "cancel"} <= shown
 
