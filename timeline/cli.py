@@ -24,6 +24,8 @@ link, clear or otherwise drive the terminal.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -666,8 +668,6 @@ def _run_export(args: argparse.Namespace) -> int:
 def _refuse_to_overwrite_the_dataset(args: argparse.Namespace) -> None:
     """A usage error when `-o` is the events file being exported or a file in its
     `sources/`, by any name: links and `..` resolved, hard links compared by inode."""
-    import os
-
     from timeline.model import resolve_dataset
 
     root, events_file = resolve_dataset(_dataset_path(args))
@@ -689,8 +689,6 @@ def _refuse_to_overwrite_the_dataset(args: argparse.Namespace) -> None:
 
 
 def _same_file(a: str, b: str | Path) -> bool:
-    import os
-
     try:
         return os.path.samefile(a, b)
     except OSError:
@@ -875,8 +873,6 @@ events: []
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    import os
-
     from timeline.atomic import new_folder, write_atomically
     from timeline.interchange.schema import schema_text
 
@@ -1247,9 +1243,13 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
     _prepare_streams()
-    problem = _environment_problem()
-    if problem is not None:
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+    limit = os.environ.get("TIMELINE_MAX_BYTES")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
+        print(
+            f"{PROG}: error: TIMELINE_MAX_BYTES must be a whole number of bytes, from 1 to "
+            f"2**62 - 1 (it is {sanitize(limit)!r})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
@@ -1275,32 +1275,14 @@ def _prepare_streams() -> None:
     is a sink, so a command still runs and exits with its own code; and a stream whose
     encoding cannot show every character (an ASCII locale) shows the others as
     backslash escapes instead of failing with `UnicodeEncodeError`."""
-    import io
-    import os
-
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-        elif isinstance(stream, io.TextIOWrapper) and not _is_utf(stream.encoding):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def _environment_problem() -> str | None:
-    """What is wrong with the environment variables the commands read, if anything."""
-    import os
-
-    limit = os.environ.get("TIMELINE_MAX_BYTES")
-    if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
-        return (
-            f"TIMELINE_MAX_BYTES must be a whole number of bytes, from 1 to 2**62 - 1 "
-            f"(it is {sanitize(limit)!r})"
-        )
-    return None
-
-
-def _is_utf(encoding: str | None) -> bool:
-    return (encoding or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+        elif isinstance(stream, io.TextIOWrapper):
+            encoding = (stream.encoding or "").lower().replace("-", "").replace("_", "")
+            if encoding not in ("utf8", "utf8sig"):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def _plain_open_args(path: str | None = None) -> Any:
@@ -1332,8 +1314,14 @@ def _run(args: Any) -> int:
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `timeline list | head`: the reader left; not an error worth a traceback.
-        _silence_stdout()
+        # `timeline list | head`: the reader left; not an error worth a traceback. Point
+        # stdout at devnull so the interpreter's final flush does not raise again (the
+        # recipe in the Python `signal` documentation).
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
+            pass
         return EXIT_OK
     return code
 
@@ -1505,15 +1493,3 @@ def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
     except EdtfError as error:
         raise UsageError(f"{flag}: {sanitize(str(error))}") from None
     return date.upper if upper else date.lower
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe, point stdout at devnull so the interpreter's final flush
-    does not raise again (the recipe in the Python `signal` documentation)."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
-        pass
