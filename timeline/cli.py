@@ -1444,14 +1444,10 @@ def _known(kind: str, values: Iterable[str], known: Sequence[str]) -> list[str]:
         by_fold.setdefault(name.casefold(), []).append(name)
     found: list[str] = []
     for value in values:
-        if value in exact:
-            found.append(value)
-            continue
-        folded = by_fold.get(value.casefold(), [])
-        if len(folded) == 1:
-            found.append(folded[0])
-            continue
-        raise UsageError(_unknown_message(kind, value, known))
+        matches = [value] if value in exact else by_fold.get(value.casefold(), [])
+        if len(matches) != 1:  # none, or several that differ only in case
+            raise UsageError(_unknown_message(kind, value, known))
+        found.append(matches[0])
     return found
 
 
@@ -1473,14 +1469,11 @@ def _unknown_message(kind: str, value: str, known: Sequence[str]) -> str:
         close = [name for name in known if fragment in name.casefold()][:5]
     if close:
         message += "; did you mean " + " or ".join(f"'{sanitize(c)}'" for c in close) + "?"
-    if len(known) <= _LIST_KNOWN_UP_TO:
+    # All of them when few: the themes, statuses and sources of a typical dataset, not
+    # its events or actors.
+    if len(known) <= 12:
         message += f"\n  known {plural}: " + ", ".join(sanitize(k) for k in known)
     return message
-
-
-_LIST_KNOWN_UP_TO = 12
-"""Unknown-value errors list every known value when there are at most this many (the
-themes, statuses and sources of a typical dataset; not its events or actors)."""
 
 
 def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
