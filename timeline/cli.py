@@ -85,11 +85,7 @@ class UsageError(Exception):
 
 
 class CommandFailed(Exception):
-    """A command that has already reported its problem; main just exits with `code`."""
-
-    def __init__(self, code: int = EXIT_PROBLEMS) -> None:
-        self.code = code
-        super().__init__(f"exit {code}")
+    """A command that has already reported its problem: main just exits 1."""
 
 
 # -- shared pieces for commands ---------------------------------------------------------
@@ -1088,13 +1084,13 @@ def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None)
         loaded = make()
     except FileChangedError as error:
         print(f"{PROG}: error: {sanitize(str(error))}", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
     except EditError as error:
         if not error.diagnostics:
             raise UsageError(sanitize(str(error))) from None
         _print_diagnostics(error.diagnostics, sys.stderr)
         print(f"nothing was written: {sanitize(str(editor.file))} is unchanged", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
     known = {(w.code, w.message) for w in before.warnings} if before is not None else set()
     new = [w for w in loaded.warnings if (w.code, w.message) not in known]
     _print_diagnostics(new, sys.stderr, summary=False)
@@ -1307,8 +1303,8 @@ def _run(args: Any) -> int:
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except CommandFailed as failed:
-        return failed.code
+    except CommandFailed:
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
         print(file=sys.stderr)
@@ -1400,7 +1396,7 @@ def _or_fail(load: Callable[[], Loaded], *notes: str) -> Loaded:
         _print_diagnostics(error.diagnostics, sys.stderr)
         for note in notes:
             print(note, file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
 
 
 def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
@@ -1411,7 +1407,7 @@ def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1)
         format_diagnostic(Diagnostic(file, line, column, Severity.ERROR, code, message)),
         file=sys.stderr,
     )
-    raise CommandFailed(EXIT_PROBLEMS)
+    raise CommandFailed
 
 
 def _print_diagnostics(
