@@ -1411,16 +1411,15 @@ def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1)
 
 
 def _print_diagnostics(
-    diagnostics: Iterable[Diagnostic], file: TextIO, *, summary: bool = True
+    diagnostics: Sequence[Diagnostic], file: TextIO, *, summary: bool = True
 ) -> None:
     from timeline.diagnostics import Severity, format_diagnostic
 
-    listed = list(diagnostics)
-    for diagnostic in listed:
+    for diagnostic in diagnostics:
         print(format_diagnostic(diagnostic), file=file)
     if summary:
-        errors = sum(d.severity is Severity.ERROR for d in listed)
-        warnings = len(listed) - errors
+        errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+        warnings = len(diagnostics) - errors
         print(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=file)
 
 
