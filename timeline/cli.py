@@ -7,10 +7,6 @@ the first argument: a first argument that names a command is that command, anyth
 is for the TUI, so a folder literally called `check` is opened as `./check` (or after
 `--`).
 
-Exit codes: 0 success, 1 the dataset has problems (errors, or a `check` that found
-some), 2 a usage error (a bad flag, an unknown theme or event, a path that does not
-exist).
-
 Adding a command takes one `@_command(help=..., description=...)` function `_<name>`
 that adds its arguments and returns its handler. Handlers get the parsed
 `argparse.Namespace` and return an exit code; they raise `UsageError` for a bad argument
