@@ -1247,7 +1247,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
         # holds the two equal), without importing argparse or building the parser (2-3 ms
         # of a first frame that should come as fast as Textual's own).
-        return _run(_plain_open_args(*args_list))
+        plain = SimpleNamespace(
+            command=_DEFAULT_COMMAND,
+            path=args_list[0] if args_list else None,
+            event=None,
+            themes=[],
+            search=None,
+            as_of=None,
+            handler=_run_open,
+        )
+        return _run(plain)
     if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
     only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
@@ -1274,20 +1283,6 @@ def _prepare_streams() -> None:
             encoding = (stream.encoding or "").lower().replace("-", "").replace("_", "")
             if encoding not in ("utf8", "utf8sig"):
                 stream.reconfigure(errors="backslashreplace")
-
-
-def _plain_open_args(path: str | None = None) -> Any:
-    """The parsed arguments of plain `timeline` (no arguments at all), or of `timeline
-    PATH` with a PATH that is neither a flag nor a command's name."""
-    return SimpleNamespace(
-        command=_DEFAULT_COMMAND,
-        path=path,
-        event=None,
-        themes=[],
-        search=None,
-        as_of=None,
-        handler=_run_open,
-    )
 
 
 def _run(args: Any) -> int:
