@@ -414,7 +414,6 @@ def _run_list(args: argparse.Namespace) -> int:
 
     loaded = load_for_command(args)
     events = selected_events(args, loaded)
-    dataset = loaded.dataset
     fmt = args.format or ("table" if sys.stdout.isatty() else "plain")
     _check_raw(args, fmt)
     if fmt == "json":
@@ -426,7 +425,7 @@ def _run_list(args: argparse.Namespace) -> int:
             csv_text(events, lambda value: sanitize(value, keep_newlines=True), raw=args.raw)
         )
     elif fmt == "table":
-        _print_table(events, len(dataset.events))
+        _print_table(events, len(loaded.dataset.events))
     else:
         for event in events:
             cells = (event.date.text, event.id, str(event.status), ",".join(event.themes))
@@ -1011,9 +1010,7 @@ def _run_add_quote(args: argparse.Namespace) -> int:
     dataset = loaded.dataset
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
     source_id = _known("source", [args.source_id], [s.id for s in dataset.sources])[0]
-    quote = args.quote
-    if args.span is not None:
-        quote = _span_text(dataset.source(source_id), args.span)
+    quote = args.quote if args.span is None else _span_text(dataset.source(source_id), args.span)
     _edit(editor, lambda: editor.add_quote(event_id, source_id, quote), loaded)
     print(f"added a quote of '{sanitize(source_id)}' to event '{sanitize(event_id)}'")
     return EXIT_OK
