@@ -7,10 +7,6 @@ the first argument: a first argument that names a command is that command, anyth
 is for the TUI, so a folder literally called `check` is opened as `./check` (or after
 `--`).
 
-Exit codes: 0 success, 1 the dataset has problems (errors, or a `check` that found
-some), 2 a usage error (a bad flag, an unknown theme or event, a path that does not
-exist).
-
 Adding a command takes one `@_command(help=..., description=...)` function `_<name>`
 that adds its arguments and returns its handler. Handlers get the parsed
 `argparse.Namespace` and return an exit code; they raise `UsageError` for a bad argument
@@ -24,6 +20,8 @@ link, clear or otherwise drive the terminal.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -83,11 +81,7 @@ class UsageError(Exception):
 
 
 class CommandFailed(Exception):
-    """A command that has already reported its problem; main just exits with `code`."""
-
-    def __init__(self, code: int = EXIT_PROBLEMS) -> None:
-        self.code = code
-        super().__init__(f"exit {code}")
+    """A command that has already reported its problem: main just exits 1."""
 
 
 # -- shared pieces for commands ---------------------------------------------------------
@@ -420,7 +414,6 @@ def _run_list(args: argparse.Namespace) -> int:
 
     loaded = load_for_command(args)
     events = selected_events(args, loaded)
-    dataset = loaded.dataset
     fmt = args.format or ("table" if sys.stdout.isatty() else "plain")
     _check_raw(args, fmt)
     if fmt == "json":
@@ -432,7 +425,7 @@ def _run_list(args: argparse.Namespace) -> int:
             csv_text(events, lambda value: sanitize(value, keep_newlines=True), raw=args.raw)
         )
     elif fmt == "table":
-        _print_table(events, len(dataset.events))
+        _print_table(events, len(loaded.dataset.events))
     else:
         for event in events:
             cells = (event.date.text, event.id, str(event.status), ",".join(event.themes))
@@ -461,9 +454,8 @@ def _print_table(events: Sequence[Event], total: int) -> None:
     # Ids are copied into `show` and `--event`, theme ids into `--theme`: their columns
     # are never narrower than the longest of them, so at 80 columns the titles and
     # dates wrap instead, and status and sources share the date's column.
-    ids = [cell_len(sanitize(event.id)) for event in events]
-    themes = [cell_len(sanitize(t)) for event in events for t in event.themes]
-    id_cells, theme_cells = max(ids, default=0), max(themes, default=0)
+    id_cells = max((cell_len(sanitize(event.id)) for event in events), default=0)
+    theme_cells = max((cell_len(sanitize(t)) for event in events for t in event.themes), default=0)
     # Too narrow for "from 10 Apr 2024" (16), the ids, the themes and the padding (8):
     # the date wraps, to leave the ids their room.
     narrow = console.width < 16 + id_cells + theme_cells + 8
@@ -666,8 +658,6 @@ def _run_export(args: argparse.Namespace) -> int:
 def _refuse_to_overwrite_the_dataset(args: argparse.Namespace) -> None:
     """A usage error when `-o` is the events file being exported or a file in its
     `sources/`, by any name: links and `..` resolved, hard links compared by inode."""
-    import os
-
     from timeline.model import resolve_dataset
 
     root, events_file = resolve_dataset(_dataset_path(args))
@@ -689,8 +679,6 @@ def _refuse_to_overwrite_the_dataset(args: argparse.Namespace) -> None:
 
 
 def _same_file(a: str, b: str | Path) -> bool:
-    import os
-
     try:
         return os.path.samefile(a, b)
     except OSError:
@@ -875,8 +863,6 @@ events: []
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    import os
-
     from timeline.atomic import new_folder, write_atomically
     from timeline.interchange.schema import schema_text
 
@@ -1024,9 +1010,7 @@ def _run_add_quote(args: argparse.Namespace) -> int:
     dataset = loaded.dataset
     event_id = _known("event", [args.event_id], [e.id for e in dataset.events])[0]
     source_id = _known("source", [args.source_id], [s.id for s in dataset.sources])[0]
-    quote = args.quote
-    if args.span is not None:
-        quote = _span_text(dataset.source(source_id), args.span)
+    quote = args.quote if args.span is None else _span_text(dataset.source(source_id), args.span)
     _edit(editor, lambda: editor.add_quote(event_id, source_id, quote), loaded)
     print(f"added a quote of '{sanitize(source_id)}' to event '{sanitize(event_id)}'")
     return EXIT_OK
@@ -1092,13 +1076,13 @@ def _edit(editor: Any, make: Callable[[], Loaded], before: Loaded | None = None)
         loaded = make()
     except FileChangedError as error:
         print(f"{PROG}: error: {sanitize(str(error))}", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
     except EditError as error:
         if not error.diagnostics:
             raise UsageError(sanitize(str(error))) from None
         _print_diagnostics(error.diagnostics, sys.stderr)
         print(f"nothing was written: {sanitize(str(editor.file))} is unchanged", file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
     known = {(w.code, w.message) for w in before.warnings} if before is not None else set()
     new = [w for w in loaded.warnings if (w.code, w.message) not in known]
     _print_diagnostics(new, sys.stderr, summary=False)
@@ -1247,16 +1231,29 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
     _prepare_streams()
-    problem = _environment_problem()
-    if problem is not None:
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+    limit = os.environ.get("TIMELINE_MAX_BYTES")
+    if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
+        print(
+            f"{PROG}: error: TIMELINE_MAX_BYTES must be a whole number of bytes, from 1 to "
+            f"2**62 - 1 (it is {sanitize(limit)!r})",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
         # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
         # holds the two equal), without importing argparse or building the parser (2-3 ms
         # of a first frame that should come as fast as Textual's own).
-        return _run(_plain_open_args(*args_list))
+        plain = SimpleNamespace(
+            command=_DEFAULT_COMMAND,
+            path=args_list[0] if args_list else None,
+            event=None,
+            themes=[],
+            search=None,
+            as_of=None,
+            handler=_run_open,
+        )
+        return _run(plain)
     if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
     only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
@@ -1275,46 +1272,14 @@ def _prepare_streams() -> None:
     is a sink, so a command still runs and exits with its own code; and a stream whose
     encoding cannot show every character (an ASCII locale) shows the others as
     backslash escapes instead of failing with `UnicodeEncodeError`."""
-    import io
-    import os
-
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
-        elif isinstance(stream, io.TextIOWrapper) and not _is_utf(stream.encoding):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def _environment_problem() -> str | None:
-    """What is wrong with the environment variables the commands read, if anything."""
-    import os
-
-    limit = os.environ.get("TIMELINE_MAX_BYTES")
-    if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
-        return (
-            f"TIMELINE_MAX_BYTES must be a whole number of bytes, from 1 to 2**62 - 1 "
-            f"(it is {sanitize(limit)!r})"
-        )
-    return None
-
-
-def _is_utf(encoding: str | None) -> bool:
-    return (encoding or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
-
-
-def _plain_open_args(path: str | None = None) -> Any:
-    """The parsed arguments of plain `timeline` (no arguments at all), or of `timeline
-    PATH` with a PATH that is neither a flag nor a command's name."""
-    return SimpleNamespace(
-        command=_DEFAULT_COMMAND,
-        path=path,
-        event=None,
-        themes=[],
-        search=None,
-        as_of=None,
-        handler=_run_open,
-    )
+        elif isinstance(stream, io.TextIOWrapper):
+            encoding = (stream.encoding or "").lower().replace("-", "").replace("_", "")
+            if encoding not in ("utf8", "utf8sig"):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def _run(args: Any) -> int:
@@ -1325,15 +1290,21 @@ def _run(args: Any) -> int:
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except CommandFailed as failed:
-        return failed.code
+    except CommandFailed:
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
         print(file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # `timeline list | head`: the reader left; not an error worth a traceback.
-        _silence_stdout()
+        # `timeline list | head`: the reader left; not an error worth a traceback. Point
+        # stdout at devnull so the interpreter's final flush does not raise again (the
+        # recipe in the Python `signal` documentation).
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
+            pass
         return EXIT_OK
     return code
 
@@ -1412,7 +1383,7 @@ def _or_fail(load: Callable[[], Loaded], *notes: str) -> Loaded:
         _print_diagnostics(error.diagnostics, sys.stderr)
         for note in notes:
             print(note, file=sys.stderr)
-        raise CommandFailed(EXIT_PROBLEMS) from None
+        raise CommandFailed from None
 
 
 def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1) -> NoReturn:
@@ -1423,20 +1394,19 @@ def _fail_at(file: str, code: str, message: str, line: int = 1, column: int = 1)
         format_diagnostic(Diagnostic(file, line, column, Severity.ERROR, code, message)),
         file=sys.stderr,
     )
-    raise CommandFailed(EXIT_PROBLEMS)
+    raise CommandFailed
 
 
 def _print_diagnostics(
-    diagnostics: Iterable[Diagnostic], file: TextIO, *, summary: bool = True
+    diagnostics: Sequence[Diagnostic], file: TextIO, *, summary: bool = True
 ) -> None:
     from timeline.diagnostics import Severity, format_diagnostic
 
-    listed = list(diagnostics)
-    for diagnostic in listed:
+    for diagnostic in diagnostics:
         print(format_diagnostic(diagnostic), file=file)
     if summary:
-        errors = sum(d.severity is Severity.ERROR for d in listed)
-        warnings = len(listed) - errors
+        errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+        warnings = len(diagnostics) - errors
         print(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=file)
 
 
@@ -1456,14 +1426,10 @@ def _known(kind: str, values: Iterable[str], known: Sequence[str]) -> list[str]:
         by_fold.setdefault(name.casefold(), []).append(name)
     found: list[str] = []
     for value in values:
-        if value in exact:
-            found.append(value)
-            continue
-        folded = by_fold.get(value.casefold(), [])
-        if len(folded) == 1:
-            found.append(folded[0])
-            continue
-        raise UsageError(_unknown_message(kind, value, known))
+        matches = [value] if value in exact else by_fold.get(value.casefold(), [])
+        if len(matches) != 1:  # none, or several that differ only in case
+            raise UsageError(_unknown_message(kind, value, known))
+        found.append(matches[0])
     return found
 
 
@@ -1485,14 +1451,11 @@ def _unknown_message(kind: str, value: str, known: Sequence[str]) -> str:
         close = [name for name in known if fragment in name.casefold()][:5]
     if close:
         message += "; did you mean " + " or ".join(f"'{sanitize(c)}'" for c in close) + "?"
-    if len(known) <= _LIST_KNOWN_UP_TO:
+    # All of them when few: the themes, statuses and sources of a typical dataset, not
+    # its events or actors.
+    if len(known) <= 12:
         message += f"\n  known {plural}: " + ", ".join(sanitize(k) for k in known)
     return message
-
-
-_LIST_KNOWN_UP_TO = 12
-"""Unknown-value errors list every known value when there are at most this many (the
-themes, statuses and sources of a typical dataset; not its events or actors)."""
 
 
 def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
@@ -1505,15 +1468,3 @@ def _date_bound(flag: str, text: str | None, *, upper: bool) -> int | None:
     except EdtfError as error:
         raise UsageError(f"{flag}: {sanitize(str(error))}") from None
     return date.upper if upper else date.lower
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe, point stdout at devnull so the interpreter's final flush
-    does not raise again (the recipe in the Python `signal` documentation)."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
-        pass

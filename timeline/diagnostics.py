@@ -6,7 +6,7 @@ The loader collects all of them instead of stopping at the first, and raises one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 from timeline.text import sanitize
@@ -39,8 +39,7 @@ class Diagnostic:
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form, for `timeline check --format json`."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)}
-        return values | {"severity": str(self.severity)}  # in its place, as plain text
+        return asdict(self) | {"severity": str(self.severity)}  # in its place, as plain text
 
 
 def file_error(file: str, code: str, message: str) -> Diagnostic:
