@@ -152,10 +152,11 @@ async def test_typing_a_search_lays_nothing_out(monkeypatch: pytest.MonkeyPatch)
     app = make_app()
     async with app.run_test(size=FULL) as pilot:
         screen = await _filled(pilot)
-        await pilot.press("slash")  # focusing the box may lay out (the footer's keys)
-        await _settle(pilot)
         layouts: list[Screen[Any]] = []
         screen.screen_layout_refresh_signal.subscribe(screen, layouts.append)
+        await pilot.press("slash")
+        await _settle(pilot)
+        assert layouts == []  # the key bar redraws its one line; nothing is mounted
         asked = _layouts_asked(monkeypatch)
         await pilot.press(*"s")
         await _settle(pilot)
@@ -338,7 +339,7 @@ async def test_a_date_edit_paints_the_box_with_its_rows(
         assert not any("date-from" in p for p in paints[1:])
         # Typed into the box: the key that makes a date paints with its rows too.
         box.cursor_blink = False  # a blink is a frame of its own
-        box.focus()  # focusing may lay out (the footer's keys)
+        box.focus()
         box.value = ""
         await _settle(pilot)
         layouts.clear()
