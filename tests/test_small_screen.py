@@ -30,6 +30,7 @@ from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
 from timeline.ui.widgets.timeline_view import THEME_COLOURS, TimelineView, theme_marks
+from timeline.ui.widgets.title_line import TitleLine
 from timeline.views import Histogram, abbreviate_distinct, theme_letters
 
 SMALL = (80, 24)
@@ -327,6 +328,23 @@ async def test_reload_shows_no_intermediate_frame(
 
 
 # -- 7. an invalid date says why -------------------------------------------------------
+
+
+async def test_the_title_line_keeps_the_count_whole_and_cuts_a_long_title() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        title = app.screen.query_one(TitleLine)
+        assert title.render().plain == f"{app.title} — {app.sub_title}"
+        title.show(title="A very long dataset title " * 4)
+        await pilot.press("<")  # as of the last article: the count line grows
+        await pilot.pause()
+        shown = title.render().plain
+        assert shown.endswith(f" — {app.sub_title}") and "as of" in shown
+        assert shown.startswith("A very long dataset title") and "…" in shown
+        assert cell_len(shown) <= SMALL[0]
+        title.show(title="\x1b[31mred\x07")  # the dataset's title is the user's text
+        assert "\x1b" not in title.render().plain and "\x07" not in title.render().plain
 
 
 async def test_an_invalid_date_shows_the_clis_message() -> None:
