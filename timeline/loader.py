@@ -105,7 +105,7 @@ def load_dataset(
     diagnostics: list[Diagnostic] = []
     checks = _Checks(str(events_file), diagnostics)
     try:
-        dataset = _Loader(root, events_file, checks, progress, max_bytes).load(events_text)
+        dataset = _Loader(root, checks, progress).load(events_file, max_bytes, events_text)
     except Exception as exc:  # the promise: nothing but DatasetError escapes
         checks.error(
             None,
@@ -130,19 +130,10 @@ def _in_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 class _Loader:
     """One load: the steps in order, each event checked as soon as it is parsed."""
 
-    def __init__(
-        self,
-        root: Path,
-        events_file: Path,
-        checks: _Checks,
-        progress: ProgressCallback | None,
-        max_bytes: int | None,
-    ) -> None:
+    def __init__(self, root: Path, checks: _Checks, progress: ProgressCallback | None) -> None:
         self.root = root
-        self.events_file = events_file
         self.checks = checks
         self.progress = progress
-        self.max_bytes = _max_bytes(max_bytes)
         # Events built while the file is parsed (by index in `events`), each with where
         # its id stands; and the `themes` mapping whose ids they were checked against.
         self._early: dict[int, tuple[Event, Located]] = {}
@@ -152,12 +143,12 @@ class _Loader:
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
 
-    def load(self, text: str | None = None) -> Dataset | None:
-        """Run every step (on `text` rather than the events file, if given); the dataset,
+    def load(self, events_file: Path, max_bytes: int | None, text: str | None) -> Dataset | None:
+        """Run every step (on `text` rather than `events_file`, if given); the dataset,
         or None when it could not be built at all."""
         checks = self.checks
         if text is None:
-            text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
+            text = _read_text(checks, events_file, _max_bytes(max_bytes), events_file=True)
         if text is None:
             return None
         self._progress(0.0)
