@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 
 from timeline.asof import publication_days, sources_known
 from timeline.dates import MONTH_ABBR, from_day_number
@@ -41,6 +41,7 @@ from timeline.ui.messages import (
     ViewportChanged,
 )
 from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.key_bar import KeyBar
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
 from timeline.ui.widgets.timeline_view import (
@@ -216,7 +217,7 @@ class MainScreen(Screen[None]):
                     rows, themes = self._preview, self._preview.themes
                 yield TimelineView(rows, themes, id="timeline")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         """Show every event (or the deep-linked filter and event), with the timeline focused."""
