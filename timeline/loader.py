@@ -105,7 +105,7 @@ def load_dataset(
     diagnostics: list[Diagnostic] = []
     checks = _Checks(str(events_file), diagnostics)
     try:
-        dataset = _Loader(root, events_file, checks, progress, max_bytes).load(events_text)
+        dataset = _Loader(root, checks, progress).load(events_file, max_bytes, events_text)
     except Exception as exc:  # the promise: nothing but DatasetError escapes
         checks.error(
             None,
@@ -130,19 +130,10 @@ def _in_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 class _Loader:
     """One load: the steps in order, each event checked as soon as it is parsed."""
 
-    def __init__(
-        self,
-        root: Path,
-        events_file: Path,
-        checks: _Checks,
-        progress: ProgressCallback | None,
-        max_bytes: int | None,
-    ) -> None:
+    def __init__(self, root: Path, checks: _Checks, progress: ProgressCallback | None) -> None:
         self.root = root
-        self.events_file = events_file
         self.checks = checks
         self.progress = progress
-        self.max_bytes = _max_bytes(max_bytes)
         # Events built while the file is parsed (by index in `events`), each with where
         # its id stands; and the `themes` mapping whose ids they were checked against.
         self._early: dict[int, tuple[Event, Located]] = {}
@@ -152,12 +143,12 @@ class _Loader:
         if self.progress is not None:
             self.progress(min(max(fraction, 0.0), 1.0))
 
-    def load(self, text: str | None = None) -> Dataset | None:
-        """Run every step (on `text` rather than the events file, if given); the dataset,
+    def load(self, events_file: Path, max_bytes: int | None, text: str | None) -> Dataset | None:
+        """Run every step (on `text` rather than `events_file`, if given); the dataset,
         or None when it could not be built at all."""
         checks = self.checks
         if text is None:
-            text = _read_text(checks, self.events_file, self.max_bytes, events_file=True)
+            text = _read_text(checks, events_file, _max_bytes(max_bytes), events_file=True)
         if text is None:
             return None
         self._progress(0.0)
@@ -166,10 +157,8 @@ class _Loader:
         # tree of a large file afterwards was a third of the load). Their diagnostics
         # wait, and join the others where they always stood: after the top-level checks.
         source_diagnostics: list[Diagnostic] = []
-        sources, broken = _read_sources(
-            self.root, source_diagnostics, checks.dates, MAX_SOURCES_TOTAL_BYTES
-        )
-        self.events = _Events(checks, _Citations(checks, sources, broken, HINT_BUDGET))
+        sources, broken = _read_sources(self.root, source_diagnostics, checks.dates)
+        self.events = _Events(checks, _Citations(checks, sources, broken))
         size = max(len(text), 1)
         root = parse_strict(
             text,
@@ -376,11 +365,11 @@ def _read_text(checks: _Checks, path: Path, limit: int, *, events_file: bool = F
 
 
 def _read_sources(
-    root: Path, diagnostics: list[Diagnostic], dates: dict[str, EdtfDate], total_limit: int
+    root: Path, diagnostics: list[Diagnostic], dates: dict[str, EdtfDate]
 ) -> tuple[dict[str, _Article], set[str]]:
     """Every `sources/*.txt`, read safely, by id; and the ids (file stems) of those that
     exist but could not be loaded (their own diagnostics say why, so citing them is not
-    reported again). At most `total_limit` characters of them are read."""
+    reported again). At most `MAX_SOURCES_TOTAL_BYTES` characters of them are read."""
     folder = root / "sources"
     found: dict[str, _Article] = {}
     broken: set[str] = set()
@@ -402,12 +391,12 @@ def _read_sources(
         if entry.is_symlink() and not _stays_inside(checks, entry, path, real_folder):
             continue
         text = None
-        if read >= total_limit:
+        if read >= MAX_SOURCES_TOTAL_BYTES:
             checks.error(
                 None,
                 "too-large",
                 f"not read: the articles before it in sources/ already add up to over "
-                f"{total_limit:,} bytes, the most one dataset may hold",
+                f"{MAX_SOURCES_TOTAL_BYTES:,} bytes, the most one dataset may hold",
             )
         else:
             text = _read_text(checks, path, MAX_SOURCE_BYTES)
@@ -499,8 +488,7 @@ def _article(checks: _Checks, path: Path, text: str) -> _Article | None:
     if fields["published"] is not None:
         published = checks.date(node.value_at["published"], fields["published"])
     if fields["kind"] is not None:
-        value = fields["kind"]
-        kind = checks.choice(_KINDS, value, node.value_at["kind"], "kind")
+        kind = checks.choice(_KINDS, fields["kind"], node.value_at["kind"], "kind")
     if source_id is None or not fields["title"] or not fields["outlet"]:
         return None
     body_line = text.count("\n", 0, body_start) + 1
@@ -919,17 +907,15 @@ class _Citations:
 
     `broken` are the ids of articles that exist but could not be loaded: their own
     diagnostics say why, so a quote of one is not reported again. Near-miss hints cost
-    (quote probe x article) comparisons each: past `budget` characters compared, errors
-    carry no hint, so a file of long wrong quotes against a huge article cannot stall.
+    (quote probe x article) comparisons each: past `HINT_BUDGET` characters compared,
+    errors carry no hint, so a file of long wrong quotes against a huge article cannot stall.
     """
 
-    def __init__(
-        self, checks: _Checks, sources: dict[str, _Article], broken: set[str], budget: int
-    ) -> None:
+    def __init__(self, checks: _Checks, sources: dict[str, _Article], broken: set[str]) -> None:
         self.checks = checks
         self.sources = sources
         self.broken = broken
-        self.budget = budget
+        self.budget = HINT_BUDGET
 
     def citations(self, node: YMap, what: str) -> tuple[Quote, ...]:
         """An event's `sources`: the quote of each citation, found in its article."""

@@ -17,7 +17,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, NamedTuple
 
 import yaml
@@ -280,8 +279,9 @@ class _Tree:
                     box.item_at.append(at)
                 elif key_state is _NO_KEY:
                     key = share(scalar, scalar) if scalar is not None else ""
-                    if key in box.key_at:
-                        self.duplicate_key(at, key, box.key_at[key])
+                    if key in box.key_at:  # the second is reported, and ignored
+                        message = f"duplicate key '{key}' (first at line {box.key_at[key].line})"
+                        self.error(at.line, at.column, "duplicate-key", message)
                         parent[1] = _BAD_KEY
                     else:
                         parent[1] = key
@@ -380,12 +380,8 @@ class _Tree:
         """An alias: refused, and its place left empty."""
         mark = event.start_mark
         at = Located(mark.line + self.first_line, mark.column + 1)
-        self.error(
-            at.line,
-            at.column,
-            "yaml-alias",
-            f"aliases (*{event.anchor}) are not allowed: write the value out",
-        )
+        message = f"aliases (*{event.anchor}) are not allowed: write the value out"
+        self.error(at.line, at.column, "yaml-alias", message)
         if self.stack:
             parent = self.stack[-1]
             if isinstance(parent[0], YSeq):
@@ -409,11 +405,6 @@ class _Tree:
             "the file holds more than one YAML document (a '---' line starts another); keep one",
         )
         return False
-
-    def duplicate_key(self, at: Located, key: str, first: Located) -> None:
-        """Report a key given twice in one mapping (the second is ignored)."""
-        message = f"duplicate key '{key}' (first at line {first.line})"
-        self.error(at.line, at.column, "duplicate-key", message)
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str, str]:
@@ -504,12 +495,6 @@ def _explain_escape(line: str, column: int, problem: str) -> tuple[int, str]:
     return backslash + 1, problem
 
 
-class _Slot(Enum):
-    """What the key slot of an open mapping holds when it holds no key."""
-
-    NO_KEY = "a key comes next"
-    BAD_KEY = "the value of a refused key comes next, and is dropped"
-
-
-_NO_KEY = _Slot.NO_KEY
-_BAD_KEY = _Slot.BAD_KEY
+# What the key slot of an open mapping holds when it holds no key (see `_Tree`).
+_NO_KEY = object()
+_BAD_KEY = object()
