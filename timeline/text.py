@@ -292,30 +292,16 @@ _SANITIZE_KEEP_NEWLINES = str.maketrans(
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Embeddings, overrides and isolates: they can make text read other than it is."""
 INVISIBLE_NAMES = {
-    "\u200b": "ZERO WIDTH SPACE",
-    "\u200c": "ZERO WIDTH NON-JOINER",
-    "\u200d": "ZERO WIDTH JOINER",
-    "\u2060": "WORD JOINER",
-    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
-    "\u00ad": "SOFT HYPHEN",
-    "\u200e": "LEFT-TO-RIGHT MARK",
-    "\u200f": "RIGHT-TO-LEFT MARK",
-    "\u061c": "ARABIC LETTER MARK",
-    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
-    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
-    "\u202c": "POP DIRECTIONAL FORMATTING",
-    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
-    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
-    "\u2066": "LEFT-TO-RIGHT ISOLATE",
-    "\u2067": "RIGHT-TO-LEFT ISOLATE",
-    "\u2068": "FIRST STRONG ISOLATE",
-    "\u2069": "POP DIRECTIONAL ISOLATE",
+    char: unicodedata.name(char)
+    for char in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c" + _BIDI
 }
 """Characters that change how text looks without being seen: bidi controls and
 zero-width characters. Quotes containing them are flagged."""
 _INVISIBLE = re.compile("[" + "".join(INVISIBLE_NAMES) + "]")
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
@@ -378,7 +364,7 @@ _SHOWN_IN_PLACE = str.maketrans(
         0x2028: "⏎",
         0x2029: "¶",
         **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
-        **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "�"),
+        **dict.fromkeys(map(ord, _BIDI), "\ufffd"),
     }
 )
 
