@@ -142,6 +142,11 @@ class _Node:
         """Where `key` starts and its value, in a mapping."""
         return next(((at, node) for name, at, node in self.entries if name == key), None)
 
+    def scalar(self, key: str) -> str | None:
+        """The scalar value of `key` in a mapping (None: no such key, or not a scalar)."""
+        found = self.get(key)
+        return found[1].value if found is not None else None
+
     @property
     def is_collection(self) -> bool:
         return self.value is None and (self.mapping or self.flow or bool(self.entries))
@@ -347,13 +352,8 @@ def _sort_key(date: str) -> tuple[int, int]:
 
 def _event_ids(root: _Node) -> dict[str, _Node]:
     found = root.get("events")
-    events = found[1] if found is not None else None
-    ids: dict[str, _Node] = {}
-    for _, _, item in events.entries if events is not None else ():
-        id_node = item.get("id")
-        if id_node is not None and id_node[1].value is not None:
-            ids[id_node[1].value] = item
-    return ids
+    items = found[1].entries if found is not None else []
+    return {key: item for _, _, item in items if (key := item.scalar("id")) is not None}
 
 
 def insert_event(text: str, event: NewEvent) -> Change:
@@ -382,9 +382,7 @@ def insert_event(text: str, event: NewEvent) -> Change:
     before = [
         item
         for _, _, item in events.entries
-        if (date := item.get("date")) is not None
-        and date[1].value is not None
-        and _sort_key(date[1].value) <= key
+        if (date := item.scalar("date")) is not None and _sort_key(date) <= key
     ]
     if before:
         return _crlf(text, _after(text, before[-1], block, blank=blank))
@@ -409,8 +407,7 @@ def insert_quote(text: str, event_id: str, source_id: str, quote: str) -> Change
         raise EditError(f"the sources of event '{event_id}' are not a block list to add to")
     sources = found[1]
     for _, _, item in sources.entries:
-        cited = item.get("source"), item.get("quote")
-        if cited[0] and cited[1] and (cited[0][1].value, cited[1][1].value) == (source_id, quote):
+        if (item.scalar("source"), item.scalar("quote")) == (source_id, quote):
             raise EditError(f"event '{event_id}' already has this quote of '{source_id}'")
     dash, key = _item_indent(text, sources.entries, 0)
     return _crlf(
