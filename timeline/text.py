@@ -90,11 +90,10 @@ class OffsetMap:
         marks: list[int],
         mark_starts: list[int],
         mark_ends: list[int],
-        deltas: list[int],
     ) -> None:
         """Marks at normalised offsets `marks` (ascending) map to
-        `text[mark_starts[k]:mark_ends[k]]`; a character `i` after mark `k` (and before
-        the next) maps to `text[i + deltas[k]]`, and one before every mark to
+        `text[mark_starts[k]:mark_ends[k]]`; the characters after mark `k` (and before
+        the next) follow straight on from it, and those before every mark map to
         `text[i + lead]`."""
         self._lead = lead
         # Packed: a hostile article that is all marks (decomposed throughout) then
@@ -102,7 +101,8 @@ class OffsetMap:
         self._marks = array("q", marks)
         self._mark_starts = array("q", mark_starts)
         self._mark_ends = array("q", mark_ends)
-        self._deltas = array("q", deltas)
+        # A character `i` after mark `k` maps to `text[i + deltas[k]]`.
+        self._deltas = array("q", [end - at - 1 for at, end in zip(marks, mark_ends, strict=True)])
 
     @classmethod
     def from_lists(cls, starts: list[int], ends: list[int]) -> OffsetMap:
@@ -110,7 +110,6 @@ class OffsetMap:
         marks: list[int] = []
         mark_starts: list[int] = []
         mark_ends: list[int] = []
-        deltas: list[int] = []
         lead = starts[0] if starts else 0
         delta = lead
         for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
@@ -119,10 +118,8 @@ class OffsetMap:
             marks.append(i)
             mark_starts.append(start)
             mark_ends.append(end)
-            # The character after a mark most likely follows straight on from it.
-            delta = end - i - 1
-            deltas.append(delta)
-        return cls(lead, marks, mark_starts, mark_ends, deltas)
+            delta = end - i - 1  # as `__init__` maps the characters after a mark
+        return cls(lead, marks, mark_starts, mark_ends)
 
     def start(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text begins."""
@@ -164,7 +161,6 @@ def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
     marks: list[int] = []
     mark_starts: list[int] = []
     mark_ends: list[int] = []
-    deltas: list[int] = []
     delta = lead
     if keep > lead:
         # Leading and trailing runs are dropped; a lone whitespace character becomes
@@ -176,8 +172,7 @@ def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
             mark_starts.append(run_start)
             mark_ends.append(run_end)
             delta = run_end - at - 1
-            deltas.append(delta)
-    return " ".join(folded.split()), OffsetMap(lead, marks, mark_starts, mark_ends, deltas)
+    return " ".join(folded.split()), OffsetMap(lead, marks, mark_starts, mark_ends)
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
@@ -286,9 +281,7 @@ _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "␡"
 _CONTROL_PICTURES.update(dict.fromkeys(range(128, 160), "⍰"))
 _SANITIZE_TABLE = str.maketrans(_CONTROL_PICTURES)
-_SANITIZE_KEEP_NEWLINES = str.maketrans(
-    {code: pic for code, pic in _CONTROL_PICTURES.items() if code not in (0x0A,)}
-)
+_SANITIZE_KEEP_NEWLINES = str.maketrans({**_CONTROL_PICTURES, 0x0A: "\n"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -377,8 +370,7 @@ def sanitize_keeping_offsets(text: str) -> str:
     separators and control characters become visible symbols; bidi controls and lone
     surrogates become �.
     """
-    text = text.replace("\r\n", " \n")
-    return text.translate(_SHOWN_IN_PLACE)
+    return text.replace("\r\n", " \n").translate(_SHOWN_IN_PLACE)
 
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:
