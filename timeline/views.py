@@ -327,11 +327,6 @@ def _head(text: str, cells: int) -> str:
     return text
 
 
-def _tail(text: str, cells: int) -> str:
-    """The end of `text` that fits in `cells` cells."""
-    return _head(text[::-1], cells)[::-1]
-
-
 def abbreviate_distinct(labels: Sequence[str], cells: int) -> list[str]:
     """Each label cut to `cells` cells with `…`, so that no two cut labels look alike.
 
@@ -347,7 +342,8 @@ def abbreviate_distinct(labels: Sequence[str], cells: int) -> list[str]:
         if shown[i] == label or shown[i] not in alike:
             continue
         for tail in range(1, cells - 1):
-            candidate = _head(label, cells - 1 - tail) + "…" + _tail(label, tail)
+            end = _head(label[::-1], tail)[::-1]  # the end of the label that fits
+            candidate = _head(label, cells - 1 - tail) + "…" + end
             if candidate not in shown and candidate not in labels:
                 shown[i] = candidate
                 break
