@@ -459,15 +459,12 @@ class Editor:
 
     def __init__(self, path: str | Path | None) -> None:
         self.root, self.file = resolve_dataset(path)
-        self.data = self._read()
-        self._undo: list[bytes] = []
-        self._previous = b""
-
-    def _read(self) -> bytes:
         try:
-            return self.file.read_bytes()
+            self.data = self.file.read_bytes()
         except OSError as exc:
             raise EditError(f"cannot read {self.file}: {exc.strerror or exc}") from None
+        self._undo: list[bytes] = []
+        self._previous = b""
 
     @property
     def text(self) -> str:
