@@ -75,9 +75,7 @@ def read_article(path: Path) -> Article:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise IngestError(
-            f"{path.name} is not a saved article: give an .html or .htm page, or a .md or "
-            ".txt text",
-            "not-an-article",
+            f"{path.name} is not a saved article: give an .html or .htm page, or a .md or .txt text"
         )
     try:
         data = path.read_bytes()
@@ -96,7 +94,7 @@ def read_article(path: Path) -> Article:
                 "encoding",
             ) from None
         if "\x00" in text or not text.strip():
-            raise IngestError(f"{path.name} holds no text", "not-an-article")
+            raise IngestError(f"{path.name} holds no text")
         return Article(text=text, origin=path.name, sha256=digest)
     return _extract(data, path.name, digest)
 
