@@ -109,11 +109,9 @@ class DetailReader(Protocol):
 
     def event_details(self, event_id: str) -> EventDetails:
         """The summary, date basis and quotes of one event, by its id."""
-        ...
 
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
         """The summary and quote texts of each of these events, for search."""
-        ...
 
 
 class Source(msgspec.Struct, frozen=True, gc=False, kw_only=True):
