@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from string import ascii_uppercase, digits
 
-from timeline.dates import MONTH_ABBR
 from timeline.model import Event
 
 __all__ = [
@@ -173,11 +172,6 @@ class Histogram:
     first: int
     last: int
     counts: list[int]
-
-    def label(self, month: int) -> str:
-        """The label of a running month number, such as "Jan 2023"."""
-        year, m = divmod(month, 12)
-        return f"{MONTH_ABBR[m]} {year}"
 
     def bucket_bounds(self, width: int) -> list[tuple[int, int]]:
         """Split the span into `width` columns; each is a (first, last) month range.
