@@ -7,11 +7,8 @@ file changes: its comments, quoting style, key order and blank lines stay exactl
 user wrote them.
 
 `insert_event`, `insert_quote` and `insert_theme` only compute the `Change` (pure text
-to text). An `Editor` applies changes to a dataset on disk: each new text is loaded in
-memory with the loader's own rules first, so nothing invalid is ever written; the file
-is replaced through `timeline.atomic.write_atomically`, and only when its bytes are
-still those read (an edit made while someone else changed the file is refused, never
-merged); the bytes before each edit are kept, so `Editor.undo` can put them back.
+to text). An `Editor` applies changes to a dataset on disk (see there): each new text is
+loaded with the loader's own rules first, so nothing invalid is ever written.
 
 Where a node ends is read from libyaml's event stream (the loader's tree records only
 where nodes start): the end of a block collection is where its last scalar ends.
@@ -453,8 +450,8 @@ class Editor:
     """Edits of one dataset's events file: each checked, written atomically, undoable.
 
     The file is read once; every edit is computed from those bytes and refused
-    (`FileChangedError`) when the file on disk no longer holds them. The bytes before
-    each edit are kept for `undo` as long as the editor lives.
+    (`FileChangedError`, never merged) when the file on disk no longer holds them. The
+    bytes before each edit are kept for `undo` as long as the editor lives.
     """
 
     def __init__(self, path: str | Path | None) -> None:
