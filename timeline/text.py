@@ -19,6 +19,7 @@ import bisect
 import re
 import unicodedata
 from array import array
+from collections.abc import Iterator
 
 __all__ = [
     "INVISIBLE_NAMES",
@@ -235,7 +236,7 @@ def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(pieces), starts, ends
 
 
-def _nfc_chunks(text: str) -> list[tuple[int, int]]:
+def _nfc_chunks(text: str) -> Iterator[tuple[int, int]]:
     """Split text into runs that normalise independently: whitespace runs, and runs of
     other characters that each start where NFC cannot reach back across.
 
@@ -244,7 +245,6 @@ def _nfc_chunks(text: str) -> list[tuple[int, int]]:
     alone is not enough: Hangul jamo (U+1100 U+1161 → U+AC00) and some Indic vowel signs
     (U+0B47 U+0B3E → U+0B4B) have class 0 yet compose with the character before them.
     """
-    chunks: list[tuple[int, int]] = []
     i = 0
     length = len(text)
     while i < length:
@@ -255,9 +255,8 @@ def _nfc_chunks(text: str) -> list[tuple[int, int]]:
         else:
             while j < length and not text[j].isspace() and not _starts_run(text, i, j):
                 j += 1
-        chunks.append((i, j))
+        yield i, j
         i = j
-    return chunks
 
 
 def _starts_run(text: str, run_start: int, position: int) -> bool:
