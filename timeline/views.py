@@ -229,9 +229,8 @@ class MonthIndex:
         starts = [len(self.months)] * (last - first + 2)
         for position in range(len(self.months) - 1, -1, -1):
             starts[self.months[position] - first] = position
-        for month in range(len(starts) - 2, -1, -1):
-            starts[month] = min(starts[month], starts[month + 1])
-        self._starts = starts
+        # A month with no events starts where the next one does.
+        self._starts = list(accumulate(reversed(starts), min))[::-1]
 
     def histogram(self, positions: Sequence[int]) -> Histogram:
         """Events per month at `positions` (ascending), over the dataset's span."""
