@@ -153,28 +153,25 @@ def missing_fields(article: Article, kind: str | None) -> list[str]:
 
 def source_text(article: Article, source_id: str, kind: str) -> str:
     """The source file: front matter (every value double-quoted), then the text."""
-    fields: list[tuple[str, str | None]] = [
-        ("id", source_id),
-        ("title", article.title),
-        ("outlet", article.outlet),
-        ("published", article.published),
-        ("published_basis", article.published_basis),
-        ("kind", kind),
-        ("byline", article.byline),
-        ("origin", article.origin),
-        ("sha256", article.sha256),
-    ]
+    notes = None
     if article.extractor:
         where = f" of {article.url}" if article.url else ""
-        fields.append(
-            (
-                "notes",
-                f"Text and metadata extracted by {article.extractor} from the saved page"
-                f"{where}: only the article's main text is kept (the page's menus, links "
-                "and comments are left out).",
-            )
+        notes = (
+            f"Text and metadata extracted by {article.extractor} from the saved page"
+            f"{where}: only the article's main text is kept (the page's menus, links "
+            "and comments are left out)."
         )
-    lines = ["---"]
-    lines += [f"{key}: {yaml_string(value)}" for key, value in fields if value]
-    lines.append("---")
-    return "\n".join(lines) + "\n" + article.text
+    fields = {
+        "id": source_id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published,
+        "published_basis": article.published_basis,
+        "kind": kind,
+        "byline": article.byline,
+        "origin": article.origin,
+        "sha256": article.sha256,
+        "notes": notes,
+    }
+    front = [f"{key}: {yaml_string(value)}" for key, value in fields.items() if value]
+    return "\n".join(["---", *front, "---"]) + "\n" + article.text
