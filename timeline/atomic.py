@@ -26,15 +26,10 @@ from pathlib import Path
 __all__ = ["new_folder", "write_atomically"]
 
 
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
+_UMASK = os.umask(0o022)
 """The process's umask, read once at import (setting it to read it is process-wide, so
 not while other threads may be creating files)."""
+os.umask(_UMASK)  # put back at once: reading it set it
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:

@@ -7,11 +7,8 @@ file changes: its comments, quoting style, key order and blank lines stay exactl
 user wrote them.
 
 `insert_event`, `insert_quote` and `insert_theme` only compute the `Change` (pure text
-to text). An `Editor` applies changes to a dataset on disk: each new text is loaded in
-memory with the loader's own rules first, so nothing invalid is ever written; the file
-is replaced through `timeline.atomic.write_atomically`, and only when its bytes are
-still those read (an edit made while someone else changed the file is refused, never
-merged); the bytes before each edit are kept, so `Editor.undo` can put them back.
+to text). An `Editor` applies changes to a dataset on disk (see there): each new text is
+loaded with the loader's own rules first, so nothing invalid is ever written.
 
 Where a node ends is read from libyaml's event stream (the loader's tree records only
 where nodes start): the end of a block collection is where its last scalar ends.
@@ -141,6 +138,11 @@ class _Node:
     def get(self, key: str) -> tuple[int, _Node] | None:
         """Where `key` starts and its value, in a mapping."""
         return next(((at, node) for name, at, node in self.entries if name == key), None)
+
+    def scalar(self, key: str) -> str | None:
+        """The scalar value of `key` in a mapping (None: no such key, or not a scalar)."""
+        found = self.get(key)
+        return found[1].value if found is not None else None
 
     @property
     def is_collection(self) -> bool:
@@ -347,13 +349,8 @@ def _sort_key(date: str) -> tuple[int, int]:
 
 def _event_ids(root: _Node) -> dict[str, _Node]:
     found = root.get("events")
-    events = found[1] if found is not None else None
-    ids: dict[str, _Node] = {}
-    for _, _, item in events.entries if events is not None else ():
-        id_node = item.get("id")
-        if id_node is not None and id_node[1].value is not None:
-            ids[id_node[1].value] = item
-    return ids
+    items = found[1].entries if found is not None else []
+    return {key: item for _, _, item in items if (key := item.scalar("id")) is not None}
 
 
 def insert_event(text: str, event: NewEvent) -> Change:
@@ -382,9 +379,7 @@ def insert_event(text: str, event: NewEvent) -> Change:
     before = [
         item
         for _, _, item in events.entries
-        if (date := item.get("date")) is not None
-        and date[1].value is not None
-        and _sort_key(date[1].value) <= key
+        if (date := item.scalar("date")) is not None and _sort_key(date) <= key
     ]
     if before:
         return _crlf(text, _after(text, before[-1], block, blank=blank))
@@ -409,8 +404,7 @@ def insert_quote(text: str, event_id: str, source_id: str, quote: str) -> Change
         raise EditError(f"the sources of event '{event_id}' are not a block list to add to")
     sources = found[1]
     for _, _, item in sources.entries:
-        cited = item.get("source"), item.get("quote")
-        if cited[0] and cited[1] and (cited[0][1].value, cited[1][1].value) == (source_id, quote):
+        if (item.scalar("source"), item.scalar("quote")) == (source_id, quote):
             raise EditError(f"event '{event_id}' already has this quote of '{source_id}'")
     dash, key = _item_indent(text, sources.entries, 0)
     return _crlf(
@@ -456,21 +450,18 @@ class Editor:
     """Edits of one dataset's events file: each checked, written atomically, undoable.
 
     The file is read once; every edit is computed from those bytes and refused
-    (`FileChangedError`) when the file on disk no longer holds them. The bytes before
-    each edit are kept for `undo` as long as the editor lives.
+    (`FileChangedError`, never merged) when the file on disk no longer holds them. The
+    bytes before each edit are kept for `undo` as long as the editor lives.
     """
 
     def __init__(self, path: str | Path | None) -> None:
         self.root, self.file = resolve_dataset(path)
-        self.data = self._read()
-        self._undo: list[bytes] = []
-        self._previous = b""
-
-    def _read(self) -> bytes:
         try:
-            return self.file.read_bytes()
+            self.data = self.file.read_bytes()
         except OSError as exc:
             raise EditError(f"cannot read {self.file}: {exc.strerror or exc}") from None
+        self._undo: list[bytes] = []
+        self._previous = b""
 
     @property
     def text(self) -> str:

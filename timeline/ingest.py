@@ -75,9 +75,7 @@ def read_article(path: Path) -> Article:
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise IngestError(
-            f"{path.name} is not a saved article: give an .html or .htm page, or a .md or "
-            ".txt text",
-            "not-an-article",
+            f"{path.name} is not a saved article: give an .html or .htm page, or a .md or .txt text"
         )
     try:
         data = path.read_bytes()
@@ -96,7 +94,7 @@ def read_article(path: Path) -> Article:
                 "encoding",
             ) from None
         if "\x00" in text or not text.strip():
-            raise IngestError(f"{path.name} holds no text", "not-an-article")
+            raise IngestError(f"{path.name} holds no text")
         return Article(text=text, origin=path.name, sha256=digest)
     return _extract(data, path.name, digest)
 
@@ -155,28 +153,25 @@ def missing_fields(article: Article, kind: str | None) -> list[str]:
 
 def source_text(article: Article, source_id: str, kind: str) -> str:
     """The source file: front matter (every value double-quoted), then the text."""
-    fields: list[tuple[str, str | None]] = [
-        ("id", source_id),
-        ("title", article.title),
-        ("outlet", article.outlet),
-        ("published", article.published),
-        ("published_basis", article.published_basis),
-        ("kind", kind),
-        ("byline", article.byline),
-        ("origin", article.origin),
-        ("sha256", article.sha256),
-    ]
+    notes = None
     if article.extractor:
         where = f" of {article.url}" if article.url else ""
-        fields.append(
-            (
-                "notes",
-                f"Text and metadata extracted by {article.extractor} from the saved page"
-                f"{where}: only the article's main text is kept (the page's menus, links "
-                "and comments are left out).",
-            )
+        notes = (
+            f"Text and metadata extracted by {article.extractor} from the saved page"
+            f"{where}: only the article's main text is kept (the page's menus, links "
+            "and comments are left out)."
         )
-    lines = ["---"]
-    lines += [f"{key}: {yaml_string(value)}" for key, value in fields if value]
-    lines.append("---")
-    return "\n".join(lines) + "\n" + article.text
+    fields = {
+        "id": source_id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "published": article.published,
+        "published_basis": article.published_basis,
+        "kind": kind,
+        "byline": article.byline,
+        "origin": article.origin,
+        "sha256": article.sha256,
+        "notes": notes,
+    }
+    front = [f"{key}: {yaml_string(value)}" for key, value in fields.items() if value]
+    return "\n".join(["---", *front, "---"]) + "\n" + article.text

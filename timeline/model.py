@@ -3,9 +3,7 @@
 Built once by the loader (or read from the store) and never changed, so the UI and the
 query layer share them without copying or locking. The types that a dataset holds by
 the hundred thousand (events, dates, quotes) are msgspec structs that the garbage
-collector does not track: a full collection never walks the data. A big dataset's
-events can be loaded without their details (summary, date basis, quotes), which
-`Dataset.full` then reads from the store where they are shown.
+collector does not track: a full collection never walks the data.
 
 `Loaded` (a dataset with its warnings), where a dataset's files are (`resolve_dataset`)
 and the size limits live here too rather than in `timeline.loader`, so that the store
@@ -109,11 +107,9 @@ class DetailReader(Protocol):
 
     def event_details(self, event_id: str) -> EventDetails:
         """The summary, date basis and quotes of one event, by its id."""
-        ...
 
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
         """The summary and quote texts of each of these events, for search."""
-        ...
 
 
 class Source(msgspec.Struct, frozen=True, gc=False, kw_only=True):
@@ -170,9 +166,7 @@ class Event(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     Build one with `Event.new(...)`. The fields are what a timeline row and the filters
     need; `details` holds the summary, date basis and quotes, or is None for an event
     read from the store without them (a big dataset in the TUI): `Dataset.full(event)`
-    then reads them by the event's id, where they are shown. A msgspec struct that the
-    garbage collector never tracks, so 100,000 loaded events cost a full collection
-    nothing.
+    then reads them by the event's id, where they are shown.
     """
 
     id: str
@@ -241,11 +235,8 @@ def detail_texts_in_memory(events: Sequence[Event]) -> list[tuple[str, ...]]:
 
 
 def sort_by_date(events: Iterable[Event]) -> tuple[Event, ...]:
-    """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day).
-
-    The anchor is the first day, except for an interval open at its start, which is
-    filed under its end ("by Mar 2025" sits in March 2025). Ties keep their order.
-    """
+    """Events in timeline order (`EdtfDate.sort_key`: anchor day, then latest day);
+    ties keep their order."""
     return tuple(sorted(events, key=lambda e: e.date.sort_key))
 
 

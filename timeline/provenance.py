@@ -212,9 +212,7 @@ class ArticleText:
         if len(needle) > len(probe):
             dest_end = min(dest_start + len(needle), len(self.normalized))
             score = fuzz.ratio(needle, self.normalized[dest_start:dest_end])
-        offsets = self._offsets()
-        start = offsets.start(dest_start)
-        end = offsets.end(dest_end - 1)
+        start, end = self._offsets().span(dest_start, dest_end - 1)
         # The alignment is as long as the quote, so it can cut a word in half (more
         # so when the article has extra characters, as in a hyphenated line break):
         # widen it to whole words, which is what a reader looks for.

@@ -19,6 +19,7 @@ import bisect
 import re
 import unicodedata
 from array import array
+from collections.abc import Iterator
 
 __all__ = [
     "INVISIBLE_NAMES",
@@ -90,11 +91,10 @@ class OffsetMap:
         marks: list[int],
         mark_starts: list[int],
         mark_ends: list[int],
-        deltas: list[int],
     ) -> None:
         """Marks at normalised offsets `marks` (ascending) map to
-        `text[mark_starts[k]:mark_ends[k]]`; a character `i` after mark `k` (and before
-        the next) maps to `text[i + deltas[k]]`, and one before every mark to
+        `text[mark_starts[k]:mark_ends[k]]`; the characters after mark `k` (and before
+        the next) follow straight on from it, and those before every mark map to
         `text[i + lead]`."""
         self._lead = lead
         # Packed: a hostile article that is all marks (decomposed throughout) then
@@ -102,7 +102,8 @@ class OffsetMap:
         self._marks = array("q", marks)
         self._mark_starts = array("q", mark_starts)
         self._mark_ends = array("q", mark_ends)
-        self._deltas = array("q", deltas)
+        # A character `i` after mark `k` maps to `text[i + deltas[k]]`.
+        self._deltas = array("q", [end - at - 1 for at, end in zip(marks, mark_ends, strict=True)])
 
     @classmethod
     def from_lists(cls, starts: list[int], ends: list[int]) -> OffsetMap:
@@ -110,7 +111,6 @@ class OffsetMap:
         marks: list[int] = []
         mark_starts: list[int] = []
         mark_ends: list[int] = []
-        deltas: list[int] = []
         lead = starts[0] if starts else 0
         delta = lead
         for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
@@ -119,10 +119,8 @@ class OffsetMap:
             marks.append(i)
             mark_starts.append(start)
             mark_ends.append(end)
-            # The character after a mark most likely follows straight on from it.
-            delta = end - i - 1
-            deltas.append(delta)
-        return cls(lead, marks, mark_starts, mark_ends, deltas)
+            delta = end - i - 1  # as `__init__` maps the characters after a mark
+        return cls(lead, marks, mark_starts, mark_ends)
 
     def start(self, index: int) -> int:
         """Where in the original text character `index` of the normalised text begins."""
@@ -164,7 +162,6 @@ def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
     marks: list[int] = []
     mark_starts: list[int] = []
     mark_ends: list[int] = []
-    deltas: list[int] = []
     delta = lead
     if keep > lead:
         # Leading and trailing runs are dropped; a lone whitespace character becomes
@@ -176,8 +173,7 @@ def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
             mark_starts.append(run_start)
             mark_ends.append(run_end)
             delta = run_end - at - 1
-            deltas.append(delta)
-    return " ".join(folded.split()), OffsetMap(lead, marks, mark_starts, mark_ends, deltas)
+    return " ".join(folded.split()), OffsetMap(lead, marks, mark_starts, mark_ends)
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
@@ -240,7 +236,7 @@ def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(pieces), starts, ends
 
 
-def _nfc_chunks(text: str) -> list[tuple[int, int]]:
+def _nfc_chunks(text: str) -> Iterator[tuple[int, int]]:
     """Split text into runs that normalise independently: whitespace runs, and runs of
     other characters that each start where NFC cannot reach back across.
 
@@ -249,7 +245,6 @@ def _nfc_chunks(text: str) -> list[tuple[int, int]]:
     alone is not enough: Hangul jamo (U+1100 U+1161 → U+AC00) and some Indic vowel signs
     (U+0B47 U+0B3E → U+0B4B) have class 0 yet compose with the character before them.
     """
-    chunks: list[tuple[int, int]] = []
     i = 0
     length = len(text)
     while i < length:
@@ -260,9 +255,8 @@ def _nfc_chunks(text: str) -> list[tuple[int, int]]:
         else:
             while j < length and not text[j].isspace() and not _starts_run(text, i, j):
                 j += 1
-        chunks.append((i, j))
+        yield i, j
         i = j
-    return chunks
 
 
 def _starts_run(text: str, run_start: int, position: int) -> bool:
@@ -286,36 +280,20 @@ _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "␡"
 _CONTROL_PICTURES.update(dict.fromkeys(range(128, 160), "⍰"))
 _SANITIZE_TABLE = str.maketrans(_CONTROL_PICTURES)
-_SANITIZE_KEEP_NEWLINES = str.maketrans(
-    {code: pic for code, pic in _CONTROL_PICTURES.items() if code not in (0x0A,)}
-)
+_SANITIZE_KEEP_NEWLINES = str.maketrans({**_CONTROL_PICTURES, 0x0A: "\n"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Embeddings, overrides and isolates: they can make text read other than it is."""
 INVISIBLE_NAMES = {
-    "\u200b": "ZERO WIDTH SPACE",
-    "\u200c": "ZERO WIDTH NON-JOINER",
-    "\u200d": "ZERO WIDTH JOINER",
-    "\u2060": "WORD JOINER",
-    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
-    "\u00ad": "SOFT HYPHEN",
-    "\u200e": "LEFT-TO-RIGHT MARK",
-    "\u200f": "RIGHT-TO-LEFT MARK",
-    "\u061c": "ARABIC LETTER MARK",
-    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
-    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
-    "\u202c": "POP DIRECTIONAL FORMATTING",
-    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
-    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
-    "\u2066": "LEFT-TO-RIGHT ISOLATE",
-    "\u2067": "RIGHT-TO-LEFT ISOLATE",
-    "\u2068": "FIRST STRONG ISOLATE",
-    "\u2069": "POP DIRECTIONAL ISOLATE",
+    char: unicodedata.name(char)
+    for char in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c" + _BIDI
 }
 """Characters that change how text looks without being seen: bidi controls and
 zero-width characters. Quotes containing them are flagged."""
 _INVISIBLE = re.compile("[" + "".join(INVISIBLE_NAMES) + "]")
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
@@ -378,7 +356,7 @@ _SHOWN_IN_PLACE = str.maketrans(
         0x2028: "⏎",
         0x2029: "¶",
         **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
-        **dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "�"),
+        **dict.fromkeys(map(ord, _BIDI), "\ufffd"),
     }
 )
 
@@ -391,8 +369,7 @@ def sanitize_keeping_offsets(text: str) -> str:
     separators and control characters become visible symbols; bidi controls and lone
     surrogates become �.
     """
-    text = text.replace("\r\n", " \n")
-    return text.translate(_SHOWN_IN_PLACE)
+    return text.replace("\r\n", " \n").translate(_SHOWN_IN_PLACE)
 
 
 def invisible_characters(text: str) -> list[tuple[int, str]]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from string import ascii_uppercase, digits
 
-from timeline.dates import MONTH_ABBR
 from timeline.model import Event
 
 __all__ = [
@@ -174,11 +173,6 @@ class Histogram:
     last: int
     counts: list[int]
 
-    def label(self, month: int) -> str:
-        """The label of a running month number, such as "Jan 2023"."""
-        year, m = divmod(month, 12)
-        return f"{MONTH_ABBR[m]} {year}"
-
     def bucket_bounds(self, width: int) -> list[tuple[int, int]]:
         """Split the span into `width` columns; each is a (first, last) month range.
 
@@ -235,9 +229,8 @@ class MonthIndex:
         starts = [len(self.months)] * (last - first + 2)
         for position in range(len(self.months) - 1, -1, -1):
             starts[self.months[position] - first] = position
-        for month in range(len(starts) - 2, -1, -1):
-            starts[month] = min(starts[month], starts[month + 1])
-        self._starts = starts
+        # A month with no events starts where the next one does.
+        self._starts = list(accumulate(reversed(starts), min))[::-1]
 
     def histogram(self, positions: Sequence[int]) -> Histogram:
         """Events per month at `positions` (ascending), over the dataset's span."""
@@ -327,11 +320,6 @@ def _head(text: str, cells: int) -> str:
     return text
 
 
-def _tail(text: str, cells: int) -> str:
-    """The end of `text` that fits in `cells` cells."""
-    return _head(text[::-1], cells)[::-1]
-
-
 def abbreviate_distinct(labels: Sequence[str], cells: int) -> list[str]:
     """Each label cut to `cells` cells with `…`, so that no two cut labels look alike.
 
@@ -347,7 +335,8 @@ def abbreviate_distinct(labels: Sequence[str], cells: int) -> list[str]:
         if shown[i] == label or shown[i] not in alike:
             continue
         for tail in range(1, cells - 1):
-            candidate = _head(label, cells - 1 - tail) + "…" + _tail(label, tail)
+            end = _head(label[::-1], tail)[::-1]  # the end of the label that fits
+            candidate = _head(label, cells - 1 - tail) + "…" + end
             if candidate not in shown and candidate not in labels:
                 shown[i] = candidate
                 break
