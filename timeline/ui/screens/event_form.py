@@ -113,8 +113,8 @@ class EventForm(ModalScreen[str | None]):
             yield Input(id="basis")
             yield Static(id="form-errors")
             with Horizontal(id="form-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save", action="screen.save")
+                yield Button("Cancel", id="cancel", action="screen.cancel")
         yield Footer()  # its own keys (Esc, Ctrl+S), not the article's behind it
 
     def on_mount(self) -> None:
@@ -139,9 +139,6 @@ class EventForm(ModalScreen[str | None]):
         self._suggest_id()
 
     @on(Input.Changed, "#title")
-    def _title_changed(self) -> None:
-        self._suggest_id()
-
     def _suggest_id(self) -> None:
         if not self._id_typed and self._value("title"):
             field = self.query_one("#event-id", Input)
@@ -164,14 +161,6 @@ class EventForm(ModalScreen[str | None]):
             if taken
             else Content("")
         )
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
     def action_cancel(self) -> None:
         """Close without writing anything."""
