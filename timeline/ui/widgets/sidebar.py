@@ -391,37 +391,25 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             classes="sidebar-heading-row",
         )
         yield FacetList(*self._selections("themes"), prompt_cells=self._prompt_cells, id="themes")
-        yield Label("Status", classes="sidebar-heading")
-        yield FacetList(
-            *self._selections("statuses"), prompt_cells=self._prompt_cells, id="statuses"
-        )
-        yield Label("Sources", classes="sidebar-heading")
-        yield FacetList(*self._selections("sources"), prompt_cells=self._prompt_cells, id="sources")
-        yield Label("Actors", classes="sidebar-heading")
-        yield FacetList(*self._selections("actors"), prompt_cells=self._prompt_cells, id="actors")
+        for facet, heading in (
+            ("statuses", "Status"),
+            ("sources", "Sources"),
+            ("actors", "Actors"),
+        ):
+            yield Label(heading, classes="sidebar-heading")
+            yield FacetList(*self._selections(facet), prompt_cells=self._prompt_cells, id=facet)
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
         yield Horizontal(
-            TextBox(
-                placeholder="from",
-                id="date-from",
-                validators=[EdtfValidator()],
-                report=self._date_changed,
-            ),
-            TextBox(
-                placeholder="to",
-                id="date-to",
-                validators=[EdtfValidator()],
-                report=self._date_changed,
-            ),
+            self._date_box("from", "date-from", self._date_changed),
+            self._date_box("to", "date-to", self._date_changed),
             id="date-range",
         )
         yield Label("As of (EDTF; < > by article)", classes="sidebar-heading")
-        yield TextBox(
-            placeholder="only articles out by then",
-            id="as-of",
-            validators=[EdtfValidator()],
-            report=self._as_of_changed,
-        )
+        yield self._date_box("only articles out by then", "as-of", self._as_of_changed)
+
+    @staticmethod
+    def _date_box(placeholder: str, id: str, report: Callable[[Input.Changed], None]) -> TextBox:
+        return TextBox(placeholder=placeholder, id=id, validators=[EdtfValidator()], report=report)
 
     def _shape(self) -> None:
         """Cut the values to the limit for this terminal, and size the sidebar to them."""
