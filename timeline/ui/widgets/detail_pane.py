@@ -117,9 +117,9 @@ class DetailPane(ScrollView, can_focus=True):
     """The scroll bar always shows: one that came and went with the event's length
     would ask for a layout of the screen each time."""
 
-    def __init__(self, dataset: Dataset | None = None, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.dataset = dataset
+        self.dataset: Dataset | None = None
         """The dataset whose events are shown (set once it is loaded)."""
         self.theme_marks: dict[str, tuple[str, str]] = {}
         """Each theme's letter and colour (`theme_marks`), set with the dataset."""

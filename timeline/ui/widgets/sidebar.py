@@ -93,10 +93,10 @@ class TextBox(Input):
     def __init__(
         self,
         *,
-        placeholder: str = "",
-        id: str | None = None,
+        placeholder: str,
+        id: str,
+        report: Callable[[Input.Changed], None],
         validators: Iterable[Validator] | None = None,
-        report: Callable[[Input.Changed], None] | None = None,
     ) -> None:
         """A box; `report` is called with each edit, from the box's own handler.
 
@@ -105,15 +105,14 @@ class TextBox(Input):
         had more than one hop to go (the date boxes sit in a row container): the screen
         went idle in between and painted the box alone, and Textual's update timer then
         held the frame with the rows back by one or two periods (17-33 ms). Reported
-        from the box's own handler, it always comes first. An edit with no `report`
-        bubbles up as usual.
+        from the box's own handler, it always comes first.
         """
         super().__init__(placeholder=placeholder, id=id, validators=validators)
         self._edited = report
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        if self._edited is not None and event.input is self:
+        if event.input is self:
             event.stop()
             self._edited(event)
 

@@ -235,13 +235,11 @@ class TimelineView(ScrollView, can_focus=True):
         events: Sequence[Event] | RowSource,
         themes: Sequence[tuple[str, str]],
         *,
-        name: str | None = None,
         id: str | None = None,
-        classes: str | None = None,
     ) -> None:
         """Show rows of `events` (in date order, or any `RowSource`); `themes`, the
         (id, label) of each theme in vocabulary order, pick the markers."""
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__(id=id)
         source = events if isinstance(events, RowSource) else EventRows(events)
         self._source: RowSource = source
         self._marker_slots = min(_MAX_MARKERS, source.marker_slots)
