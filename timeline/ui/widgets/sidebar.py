@@ -98,15 +98,8 @@ class TextBox(Input):
         report: Callable[[Input.Changed], None],
         validators: Iterable[Validator] | None = None,
     ) -> None:
-        """A box; `report` is called with each edit, from the box's own handler.
-
-        A box's own repaint reaches the screen as soon as the box is idle, so the edit
-        must be on the screen's queue before that. Bubbled up, it lost the race once it
-        had more than one hop to go (the date boxes sit in a row container): the screen
-        went idle in between and painted the box alone, and Textual's update timer then
-        held the frame with the rows back by one or two periods (17-33 ms). Reported
-        from the box's own handler, it always comes first.
-        """
+        """A box; `report` is called with each edit from the box's own handler, ahead
+        of the box's repaint (why: `FilterSidebar._report`)."""
         super().__init__(placeholder=placeholder, id=id, validators=validators)
         self._edited = report
 
@@ -118,12 +111,8 @@ class TextBox(Input):
 
 
 class _ModeSwitch(Switch):
-    """The "match all" switch, which reports each toggle from its own handler.
-
-    It sits in a row container, so a `Changed` bubbled up to the sidebar came after the
-    switch's own repaint had reached the screen, which then painted the switch alone
-    (see `TextBox`).
-    """
+    """The "match all" switch, which reports each toggle from its own handler, ahead
+    of the switch's repaint (why: `FilterSidebar._report`)."""
 
     def __init__(self, *, id: str, report: Callable[[Switch.Changed], None]) -> None:
         super().__init__(value=False, id=id, animate=False)
