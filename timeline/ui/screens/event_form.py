@@ -204,19 +204,19 @@ class EventForm(ModalScreen[str | None]):
         if problems:
             errors.update(Content("\n".join(problems)).stylize("$text-error"))
             return
+        theme_ids, new_themes = self.themes()
         event = NewEvent(
             id=self._value("event-id"),
             date=self._value("date"),
             title=self._value("title"),
             summary=self._value("summary"),
-            themes=self.themes()[0],
+            themes=theme_ids,
             status=str(self.query_one("#status", Select).value),
             quotes=((self._source_id, self._quote),),
             actors=_items(self._value("actors")),
             places=_items(self._value("places")),
             date_basis=self._value("basis") or None,
         )
-        new_themes = self.themes()[1]
 
         def make(editor: Any) -> object:
             # New themes and the event as one edit, so that one undo takes back both.

@@ -162,28 +162,24 @@ class DetailPane(ScrollView, can_focus=True):
             return
         self._event = event
         self._cursor = 0 if event is not None and event.quotes else None
-        self._rewrap(force=True)
+        self._rewrap()
         self.scroll_to(0, 0, animate=False)
 
     # -- wrapping --------------------------------------------------------------------
 
-    def _wrap_lines(self, *, force: bool = False) -> bool:
-        """Wrap the event to the current width, unless it is wrapped for it already."""
+    def _wrap_lines(self) -> None:
+        """Wrap the event to the current width."""
         width = self.scrollable_content_region.width
-        if width == self._width and not force:
-            return False
         self._width = width
         self._strips.clear()
         if width <= 0:
             self._lines, self._quote_rows = [], []
         else:
             self._lines, self._quote_rows = self._build(width)
-        return True
 
-    def _rewrap(self, *, force: bool = False) -> None:
+    def _rewrap(self) -> None:
         """Wrap the event to the current width and set the scroll range to match."""
-        if not self._wrap_lines(force=force):
-            return
+        self._wrap_lines()
         # Never shorter than the pane: a scroll bar with nothing to scroll then draws as
         # an empty track rather than one thumb from top to bottom.
         height = max(len(self._lines), self.scrollable_content_region.height)
@@ -347,7 +343,7 @@ class DetailPane(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         """Wrap again for the new width, keeping the highlighted quote in view while the
         pane has the keyboard."""
-        self._rewrap(force=True)
+        self._rewrap()
         if event.size == self._size:
             return  # laid out again at the same size (its border lit on focus): stay
         self._size = event.size
