@@ -14,7 +14,7 @@ from rich.color import Color
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from tui_support import bundled, copy_bundled, make_app
 
 from timeline.cli import main as cli_main
@@ -27,9 +27,11 @@ from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.help import HelpScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.key_bar import KeyBar
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
 from timeline.ui.widgets.timeline_view import THEME_COLOURS, TimelineView, theme_marks
+from timeline.ui.widgets.title_line import TitleLine
 from timeline.views import Histogram, abbreviate_distinct, theme_letters
 
 SMALL = (80, 24)
@@ -317,7 +319,7 @@ async def test_reload_shows_no_intermediate_frame(
         await pilot.press("r")
         for _ in range(6):  # frame by frame, as the reload goes on
             await pilot.pause()
-            assert screen.query_one(Footer).display
+            assert screen.query_one(KeyBar).display
             assert not any(w.loading for w in screen.query("*"))
             assert (timeline.scroll_offset.y, screen.selected_event_id) == before  # type: ignore[attr-defined]
         await app.workers.wait_for_complete()
@@ -327,6 +329,44 @@ async def test_reload_shows_no_intermediate_frame(
 
 
 # -- 7. an invalid date says why -------------------------------------------------------
+
+
+async def test_the_title_line_keeps_the_count_whole_and_cuts_a_long_title() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        title = app.screen.query_one(TitleLine)
+        assert title.render().plain == f"{app.title} — {app.sub_title}"
+        title.show(title="A very long dataset title " * 4)
+        await pilot.press("<")  # as of the last article: the count line grows
+        await pilot.pause()
+        shown = title.render().plain
+        assert shown.endswith(f" — {app.sub_title}") and "as of" in shown
+        assert shown.startswith("A very long dataset title") and "…" in shown
+        assert cell_len(shown) <= SMALL[0]
+        title.show(title="\x1b[31mred\x07")  # the dataset's title is the user's text
+        assert "\x1b" not in title.render().plain and "\x07" not in title.render().plain
+
+
+async def test_the_key_bar_follows_the_focus_fits_80_columns_and_takes_clicks() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert line.startswith(" ⏎ Open  / Search  t Themes") and line.endswith(" ^p Palette ")
+        assert cell_len(line) == SMALL[0]
+        await pilot.press("slash")  # into the search box: its own keys
+        await pilot.pause()
+        assert bar.render().plain.startswith(" ⏎ Done  esc Back ")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "/ Search" in bar.render().plain
+        # A click on "? Help" presses ?, as Textual's Footer did.
+        x = bar.render().plain.index("? Help") + 1
+        await pilot.click(KeyBar, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_an_invalid_date_shows_the_clis_message() -> None:
@@ -490,7 +530,8 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         await pilot.press("enter", "v", "E")
         await pilot.pause()
         assert isinstance(app.screen, EventForm)
-        assert app.screen.query(Footer)  # the form's own footer, not the article's behind it
+        bar = app.screen.query_one(KeyBar)  # the form's own keys, not the article's behind it
+        assert "esc" in bar.render().plain and "^s" in bar.render().plain
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"save", "cancel"} <= shown
 

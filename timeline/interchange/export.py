@@ -1,12 +1,10 @@
 """Exports: the selected events as JSON, CSV, Markdown, iCalendar, TimelineJS or HTML.
 
-`export(dataset, events, fmt)` is a pure function that returns the whole file as a
-string. Every format is built from the model alone, so what the TUI shows and what leaves
-the terminal cannot disagree. Text that people will read (Markdown, iCalendar, HTML) goes
+Every format is built from the model alone, so what the TUI shows and what leaves the
+terminal cannot disagree. Text that people will read (Markdown, iCalendar, HTML) goes
 through `sanitize`, so control characters and bidi overrides are shown, not obeyed; the
 data formats (JSON, CSV, TimelineJS) keep the text exactly as it is in the dataset, except
 that a CSV cell a spreadsheet would run as a formula starts with `'` (see `csv_text`).
-`event_record` is an event as every command writes it: `list` and `show` too.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from enum import StrEnum
 from importlib import resources
 from itertools import groupby, pairwise
 from pathlib import PurePath
@@ -47,7 +44,6 @@ __all__ = [
     "CSV_COLUMNS",
     "FORMATS",
     "ExportError",
-    "Format",
     "csv_text",
     "event_record",
     "export",
@@ -55,18 +51,7 @@ __all__ = [
 ]
 
 
-class Format(StrEnum):
-    """The export formats, by the name the CLI takes."""
-
-    JSON = "json"
-    CSV = "csv"
-    MARKDOWN = "markdown"
-    ICS = "ics"
-    TIMELINEJS = "timelinejs"
-    HTML = "html"
-
-
-FORMATS = tuple(str(f) for f in Format)
+FORMATS = ("json", "csv", "markdown", "ics", "timelinejs", "html")
 """Every format name, in the order the CLI lists them."""
 
 EXPORT_VERSION = 1
@@ -80,7 +65,7 @@ class ExportError(ValueError):
 def export(
     dataset: Dataset,
     events: Iterable[Event],
-    fmt: str | Format,
+    fmt: str,
     *,
     now: datetime | None = None,
     raw: bool = False,
@@ -99,12 +84,12 @@ def export(
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     ordered = sort_by_date(events)
     writers: dict[str, Callable[[], str]] = {
-        Format.JSON: lambda: _json(dataset, ordered),
-        Format.CSV: lambda: csv_text(ordered, raw=raw),
-        Format.MARKDOWN: lambda: _markdown(dataset, ordered),
-        Format.ICS: lambda: _ics(dataset, ordered, now or datetime.now(UTC)),
-        Format.TIMELINEJS: lambda: _json_text(timelinejs_document(dataset, ordered)),
-        Format.HTML: lambda: _html(dataset, ordered),
+        "json": lambda: _json(dataset, ordered),
+        "csv": lambda: csv_text(ordered, raw=raw),
+        "markdown": lambda: _markdown(dataset, ordered),
+        "ics": lambda: _ics(dataset, ordered, now or datetime.now(UTC)),
+        "timelinejs": lambda: _json_text(timelinejs_document(dataset, ordered)),
+        "html": lambda: _html(dataset, ordered),
     }
     return writers[fmt]()
 
@@ -118,12 +103,6 @@ def _dataset_name(dataset: Dataset) -> str:
     return "timeline" if name in ("", "data") else name
 
 
-def _title(dataset: Dataset) -> str:
-    """The title of a document for people (Markdown, HTML): the dataset's own title if
-    its events file has one, else its name."""
-    return dataset.title or _dataset_name(dataset)
-
-
 def _cited_sources(dataset: Dataset, events: Sequence[Event]) -> list[Source]:
     """The sources the events quote, in dataset order (exports carry no unused article)."""
     cited = {source_id for e in events for source_id in e.source_ids}
@@ -131,7 +110,7 @@ def _cited_sources(dataset: Dataset, events: Sequence[Event]) -> list[Source]:
 
 
 def _iso(day: int) -> str | None:
-    """`YYYY-MM-DD` for a day number, or None for the open bound of an interval."""
+    """`YYYY-MM-DD`, or None for the open bound of an interval."""
     if day in (MIN_DAY, MAX_DAY):
         return None
     year, month, dom = from_day_number(day)
@@ -242,15 +221,12 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
     return _json_text(document) + "\n"
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _json_text(value: object) -> str:
     r"""JSON with readable Unicode, except that a lone surrogate (a folder or file name
     that is not UTF-8) is written as its `\udcff` escape: the same JSON, which unlike the
     bare character can be written as UTF-8 (it only occurs inside strings)."""
     text = json.dumps(value, ensure_ascii=False, indent=2)
-    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- CSV -----------------------------------------------------------------------------
@@ -335,7 +311,7 @@ def _md(text: str) -> str:
 def _markdown(dataset: Dataset, events: Sequence[Event]) -> str:
     sources = _cited_sources(dataset, events)
     lines = [
-        f"# {_md(_title(dataset))}",
+        f"# {_md(dataset.title or _dataset_name(dataset))}",
         "",
         f"{len(events)} event{'s' if len(events) != 1 else ''} "
         f"from {len(sources)} article{'s' if len(sources) != 1 else ''}. "
@@ -663,7 +639,7 @@ def _html(dataset: Dataset, events: Sequence[Event]) -> str:
         for t in dataset.themes
         if counts[t.id]
     )
-    name = _esc(_title(dataset))
+    name = _esc(dataset.title or _dataset_name(dataset))
     script = _page_asset("page.js")
     script_hash = b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     # The policy lets nothing load from anywhere and runs only this page's own script, so

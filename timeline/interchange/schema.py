@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
-__all__ = ["SCHEMA_FILE", "schema", "schema_text"]
-
-SCHEMA_FILE = "events.schema.json"
-"""The schema's file name inside the `timeline` package."""
+__all__ = ["schema", "schema_text"]
 
 
 def schema_text() -> str:
     """The schema exactly as shipped (JSON text ending in a newline)."""
-    return files("timeline").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return files("timeline").joinpath("events.schema.json").read_text(encoding="utf-8")
 
 
 def schema() -> dict[str, object]:

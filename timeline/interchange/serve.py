@@ -13,9 +13,6 @@ any web page the user visits: a page can open a WebSocket to 127.0.0.1, and thro
 rebinding its own name can point there. So every request passes a `Gate` first: its
 `Host` must name this server, its `Origin`, if it sends one, must be this server's page,
 and it must carry the run's random token, which only the printed URL holds.
-
-textual-serve (and the aiohttp and Rich it brings) is imported only inside `run_server`,
-so this module stays a core module that imports neither Textual nor Rich.
 """
 
 from __future__ import annotations
@@ -128,18 +125,13 @@ def _split(url: str) -> tuple[str, str, int | None] | None:
 class Gate:
     """Who may use a running server.
 
-    A request passes if its `Host` header is in `hosts`, its `Origin` header, if it has
-    one, is in `origins`, and it carries `token`: in the URL's `?token=`, or in the cookie
-    `cookie` that the server sets on the first page that carried it (the page's scripts,
-    styles and WebSocket are then fetched without the query).
-
-    Attributes:
-        hosts: `(name, port)` pairs a `Host` header may name; port None stands for a
-            scheme's default port, which browsers leave out.
-        origins: `(scheme, name, port)` triples an `Origin` header may name.
-        token: the run's secret.
-        cookie: the cookie that holds it (one per port: cookies ignore ports, and two
-            servers on one machine must not overwrite each other's).
+    A request passes if its `Host` header is in `hosts` (`(name, port)`, port None for a
+    scheme's default port, which browsers leave out), its `Origin` header, if it has one,
+    is in `origins` (`(scheme, name, port)`), and it carries `token`: in the URL's
+    `?token=`, or in the cookie `cookie` that the server sets on the first page that
+    carried it (the page's scripts, styles and WebSocket are then fetched without the
+    query). The cookie's name holds the port: cookies ignore ports, and two servers on one
+    machine must not overwrite each other's.
     """
 
     hosts: frozenset[tuple[str, int | None]]

@@ -94,21 +94,17 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str | int] = []
         self._skipping = 0
 
-    def _break(self, tag: str) -> None:
-        if tag in _BREAKS:
-            self.parts.append(_BREAKS[tag])
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skipping += 1
-        else:
-            self._break(tag)
+        elif tag in _BREAKS:
+            self.parts.append(_BREAKS[tag])
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skipping = max(0, self._skipping - 1)
-        elif tag != "br":  # </br> is read as <br> by browsers, but one break is enough
-            self._break(tag)
+        elif tag in _BREAKS and tag != "br":  # </br> is read as <br>; one break is enough
+            self.parts.append(_BREAKS[tag])
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:

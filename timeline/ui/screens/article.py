@@ -23,7 +23,7 @@ from textual.command import SimpleCommand
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from timeline.coverage import article_coverage
@@ -33,6 +33,7 @@ from timeline.provenance import citations_of
 from timeline.text import sanitize
 from timeline.ui.layout import update_width_class
 from timeline.ui.widgets.article_view import ArticleView
+from timeline.ui.widgets.key_bar import KeyBar
 
 __all__ = ["ArticleScreen"]
 
@@ -85,7 +86,7 @@ class ArticleScreen(Screen[str | None]):
             with Vertical(id="article-side"):
                 yield Static(id="article-side-label")
                 yield _Excerpts(id="citations")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Show the chosen quote and put the keyboard in the article."""

@@ -20,12 +20,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from timeline.dates import EdtfError, describe, parse_edtf
 from timeline.edit import Change, NewEvent, insert_event, insert_theme, slug, suggest_event_id
 from timeline.model import Dataset
 from timeline.text import sanitize
+from timeline.ui.widgets.key_bar import KeyBar
 
 __all__ = ["EventForm", "ListSuggester"]
 
@@ -115,7 +116,7 @@ class EventForm(ModalScreen[str | None]):
             with Horizontal(id="form-buttons"):
                 yield Button("Save", variant="primary", id="save", action="screen.save")
                 yield Button("Cancel", id="cancel", action="screen.cancel")
-        yield Footer()  # its own keys (Esc, Ctrl+S), not the article's behind it
+        yield KeyBar()  # its own keys (Esc, Ctrl+S), not the article's behind it
 
     def on_mount(self) -> None:
         """Start at the date."""

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 
 from timeline.asof import publication_days, sources_known
 from timeline.dates import MONTH_ABBR, from_day_number
@@ -41,6 +41,7 @@ from timeline.ui.messages import (
     ViewportChanged,
 )
 from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.key_bar import KeyBar
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FilterSidebar
 from timeline.ui.widgets.timeline_view import (
@@ -50,6 +51,7 @@ from timeline.ui.widgets.timeline_view import (
     TimelineView,
     theme_marks,
 )
+from timeline.ui.widgets.title_line import TitleLine
 from timeline.views import (
     Histogram,
     MonthIndex,
@@ -199,7 +201,9 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Sidebar | overview over timeline | quote pane, between header and footer."""
-        yield Header()
+        title = TitleLine(id="title-line")
+        title.show(self.app.title, self.app.sub_title)
+        yield title
         with Horizontal(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="centre"):
@@ -213,7 +217,7 @@ class MainScreen(Screen[None]):
                     rows, themes = self._preview, self._preview.themes
                 yield TimelineView(rows, themes, id="timeline")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         """Show every event (or the deep-linked filter and event), with the timeline focused."""
@@ -293,6 +297,7 @@ class MainScreen(Screen[None]):
             theme_marks(*zip(*_themes(dataset), strict=True)) if dataset.themes else {}
         )
         self.app.title = dataset_title(dataset)
+        self.query_one(TitleLine).show(title=self.app.title)
         sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
@@ -454,20 +459,10 @@ class MainScreen(Screen[None]):
         self.query_one(OverviewStrip).show_histogram(histogram)
 
     def _show_count_line(self, text: str) -> None:
-        """Put "N of M events" in the header's sub-title.
-
-        Assigning `App.sub_title` repaints the whole screen and makes the header's title
-        lay the screen out again: every widget re-rendered on every keystroke (tens of
-        milliseconds). The value is set quietly and only the title line is redrawn.
-        """
-        app = self.app
-        if app.sub_title == text:
-            return
-        app.set_reactive(App.sub_title, text)
-        for header in self.query(Header):
-            for title in header.query("HeaderTitle"):
-                if isinstance(title, Static):
-                    title.update(header.format_title(), layout=False)
+        """Put "N of M events" in the title line (and `App.sub_title`, set quietly: it
+        would repaint the whole screen on every keystroke)."""
+        self.app.set_reactive(App.sub_title, text)
+        self.query_one(TitleLine).show(count=text)
 
     def _show_filter_line(self, filt: Filter) -> None:
         """Name every active filter on the line above the strip, which shows while the
