@@ -129,13 +129,13 @@ class TimelineApp(App[None]):
         self._preview = preview
         self.failure: tuple[Diagnostic, ...] = ()
         """Why the dataset did not load at start (the caller prints it after exit)."""
-        index = None
+        data = None
         if loaded is not None and len(loaded.dataset.events) < _INDEX_ON_THE_UI_THREAD:
             from timeline.query import EventIndex
 
-            index = EventIndex(loaded.dataset)
+            data = (loaded.dataset, EventIndex(loaded.dataset))
         self.main_screen = MainScreen(
-            data=(loaded.dataset, index) if loaded is not None and index is not None else None,
+            data=data,
             preview=preview,
             event=event,
             initial_filter=initial_filter,
@@ -397,7 +397,6 @@ class TimelineApp(App[None]):
 
     def action_help(self) -> None:
         """List every key binding."""
-        from timeline.text import sanitize
         from timeline.ui.screens.article import ArticleScreen
         from timeline.ui.screens.help import HelpScreen, binding_rows
         from timeline.ui.widgets.article_view import ArticleView
@@ -420,14 +419,9 @@ class TimelineApp(App[None]):
                            ("Enter", "In the excerpts: go to that event")]),
             ("Overview strip", [("click", "Move the timeline to that month")]),
         ]  # fmt: skip
-        themes = []
-        if self.dataset is not None:
-            ids, labels = (
-                [t.id for t in self.dataset.themes],
-                [t.label for t in self.dataset.themes],
-            )
-            marks = theme_marks(ids, labels)
-            themes = [(*marks[i], sanitize(label)) for i, label in zip(ids, labels, strict=True)]
+        vocabulary = self.dataset.themes if self.dataset is not None else ()
+        marks = theme_marks([t.id for t in vocabulary], [t.label for t in vocabulary])
+        themes = [(*marks[t.id], sanitize(t.label)) for t in vocabulary]
         self.push_screen(HelpScreen(sections, themes))
 
 

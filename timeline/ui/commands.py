@@ -63,23 +63,22 @@ class TimelineCommands(Provider):
         dataset = app.dataset
         if dataset is None:
             return []
-        commands: list[tuple[str, str, Callable[[], None]]] = []
-        for theme in dataset.themes:
-            commands.append(
-                (
-                    f"Filter by theme: {sanitize(theme.label)}",
-                    sanitize(theme.description),
-                    partial(app.filter_by_theme, theme.id),
-                )
+        commands: list[tuple[str, str, Callable[[], None]]] = [
+            (
+                f"Filter by theme: {sanitize(theme.label)}",
+                sanitize(theme.description),
+                partial(app.filter_by_theme, theme.id),
             )
-        for source in dataset.sources:
-            commands.append(
-                (
-                    f"Open source: {sanitize(source.title)} ({sanitize(source.outlet)})",
-                    f"{describe(source.published)} · {sanitize(source.id)}",
-                    partial(app.open_source, source.id),
-                )
+            for theme in dataset.themes
+        ]
+        commands += [
+            (
+                f"Open source: {sanitize(source.title)} ({sanitize(source.outlet)})",
+                f"{describe(source.published)} · {sanitize(source.id)}",
+                partial(app.open_source, source.id),
             )
+            for source in dataset.sources
+        ]
         return commands
 
     async def discover(self) -> Hits:

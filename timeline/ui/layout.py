@@ -12,7 +12,6 @@ __all__ = [
     "WIDE_SIDEBAR_WIDTH",
     "sidebar_fits",
     "update_width_class",
-    "width_classes",
 ]
 
 NARROW_WIDTH = 110
@@ -33,12 +32,6 @@ below, the room goes to the timeline's titles."""
 def sidebar_fits(width: int) -> bool:
     """Whether the sidebar should show by default on a terminal `width` wide."""
     return width >= SIDEBAR_WIDTH
-
-
-def width_classes(width: int) -> str:
-    """The classes `update_width_class` gives a screen `width` columns wide, to pass to
-    a screen's constructor (a class set after that restyles the screen)."""
-    return "-narrow" if width < NARROW_WIDTH else ""
 
 
 def update_width_class(screen: Screen[Any], width: int) -> bool:

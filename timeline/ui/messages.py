@@ -60,7 +60,6 @@ class EventHighlighted(_Fields):
     _fields = ("position",)
 
     def __init__(self, position: int) -> None:
-        """Hold the values this message carries."""
         self.position = position
         super().__init__()
 
@@ -71,7 +70,6 @@ class EventChosen(_Fields):
     _fields = ("position",)
 
     def __init__(self, position: int) -> None:
-        """Hold the values this message carries."""
         self.position = position
         super().__init__()
 
@@ -82,7 +80,6 @@ class ArticleRequested(_Fields):
     _fields = ("event_id", "quote_index")
 
     def __init__(self, event_id: str, quote_index: int) -> None:
-        """Hold the values this message carries."""
         self.event_id = event_id
         self.quote_index = quote_index
         super().__init__()
@@ -94,7 +91,6 @@ class FilterEdited(_Fields):
     _fields = ("changes",)
 
     def __init__(self, changes: dict[str, Any]) -> None:
-        """Hold the values this message carries."""
         self.changes = changes
         super().__init__()
 
@@ -105,7 +101,6 @@ class ViewportChanged(_Fields):
     _fields = ("first_month", "last_month")
 
     def __init__(self, first_month: int | None, last_month: int | None) -> None:
-        """Hold the values this message carries."""
         self.first_month = first_month
         self.last_month = last_month
         super().__init__()
@@ -121,7 +116,6 @@ class MonthChosen(_Fields):
     _fields = ("month",)
 
     def __init__(self, month: int) -> None:
-        """Hold the values this message carries."""
         self.month = month
         super().__init__()
 
@@ -132,7 +126,6 @@ class SearchFinished(_Fields):
     _fields = ("filter", "result")
 
     def __init__(self, filter: Filter, result: SearchResult) -> None:
-        """Hold the values this message carries."""
         self.filter = filter
         self.result = result
         super().__init__()
@@ -144,17 +137,12 @@ class DatasetLoaded(_Fields):
     `initial` is True for the load at start-up, False for a reload.
     """
 
-    _fields = ("loaded", "index", "initial", "stamp")
+    _fields = ("loaded", "index", "initial")
 
-    def __init__(
-        self, loaded: Loaded, index: EventIndex, initial: bool, stamp: bytes | None = None
-    ) -> None:
-        """Hold the values this message carries."""
+    def __init__(self, loaded: Loaded, index: EventIndex, initial: bool) -> None:
         self.loaded = loaded
         self.index = index
         self.initial = initial
-        self.stamp = stamp
-        """The files' `timeline.snapshot` stamp, when they did not change during the load."""
         super().__init__()
 
 
@@ -164,7 +152,6 @@ class DatasetFailed(_Fields):
     _fields = ("diagnostics", "initial")
 
     def __init__(self, diagnostics: tuple[Diagnostic, ...], initial: bool) -> None:
-        """Hold the values this message carries."""
         self.diagnostics = diagnostics
         self.initial = initial
         super().__init__()
@@ -176,7 +163,6 @@ class LoadProgress(_Fields):
     _fields = ("fraction",)
 
     def __init__(self, fraction: float) -> None:
-        """Hold the values this message carries."""
         self.fraction = fraction
         super().__init__()
 

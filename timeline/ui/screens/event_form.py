@@ -114,8 +114,8 @@ class EventForm(ModalScreen[str | None]):
             yield Input(id="basis")
             yield Static(id="form-errors")
             with Horizontal(id="form-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save", action="screen.save")
+                yield Button("Cancel", id="cancel", action="screen.cancel")
         yield KeyBar()  # its own keys (Esc, Ctrl+S), not the article's behind it
 
     def on_mount(self) -> None:
@@ -140,9 +140,6 @@ class EventForm(ModalScreen[str | None]):
         self._suggest_id()
 
     @on(Input.Changed, "#title")
-    def _title_changed(self) -> None:
-        self._suggest_id()
-
     def _suggest_id(self) -> None:
         if not self._id_typed and self._value("title"):
             field = self.query_one("#event-id", Input)
@@ -165,14 +162,6 @@ class EventForm(ModalScreen[str | None]):
             if taken
             else Content("")
         )
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
     def action_cancel(self) -> None:
         """Close without writing anything."""
@@ -216,19 +205,19 @@ class EventForm(ModalScreen[str | None]):
         if problems:
             errors.update(Content("\n".join(problems)).stylize("$text-error"))
             return
+        theme_ids, new_themes = self.themes()
         event = NewEvent(
             id=self._value("event-id"),
             date=self._value("date"),
             title=self._value("title"),
             summary=self._value("summary"),
-            themes=self.themes()[0],
+            themes=theme_ids,
             status=str(self.query_one("#status", Select).value),
             quotes=((self._source_id, self._quote),),
             actors=_items(self._value("actors")),
             places=_items(self._value("places")),
             date_basis=self._value("basis") or None,
         )
-        new_themes = self.themes()[1]
 
         def make(editor: Any) -> object:
             # New themes and the event as one edit, so that one undo takes back both.

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -18,37 +19,22 @@ __all__ = ["LEGEND", "HelpScreen", "binding_rows"]
 _KEY_NAMES = {
     "escape": "Esc",
     "enter": "Enter",
-    "question_mark": "?",
-    "slash": "/",
-    "left_square_bracket": "[",
-    "right_square_bracket": "]",
-    "left_curly_bracket": "{",
-    "right_curly_bracket": "}",
-    "less_than_sign": "<",
-    "greater_than_sign": ">",
     "pagedown": "PgDn",
     "pageup": "PgUp",
     "space": "Space",
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
-    "down": "↓",
-    "up": "↑",
-    "left": "←",
-    "right": "→",
     "home": "Home",
     "end": "End",
 }
+"""Keys spelled out where Textual's `format_key` abbreviates them (it gives the
+symbols, `?`, `[`, `↓` and the like, as they are)."""
 
 
-def _key_label(keys: str) -> str:
-    labels = []
-    for key in keys.split(","):
-        key = key.strip()
-        label = _KEY_NAMES.get(key, key)
-        if label.startswith("ctrl+"):
-            label = "Ctrl+" + label[5:].upper()
-        labels.append(label)
-    return " / ".join(labels)
+def _key_label(key: str) -> str:
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + key[5:].upper()
+    return _KEY_NAMES.get(key) or format_key(key)
 
 
 def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
@@ -59,7 +45,7 @@ def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
             keys, description = binding.key, binding.description
         else:
             keys, description = binding[0], binding[2] if len(binding) > 2 else binding[1]
-        rows.append((_key_label(keys), description))
+        rows.append((" / ".join(_key_label(key.strip()) for key in keys.split(",")), description))
     return rows
 
 

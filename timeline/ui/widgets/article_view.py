@@ -212,10 +212,6 @@ class ArticleView(ScrollView, can_focus=True):
         self._set_selection(None)
         return had
 
-    def select(self, start: int, end: int) -> None:
-        """Select `text[start:end]` (for the mouse, and for tests)."""
-        self._set_selection(start, end)
-
     def action_select(self) -> None:
         """Start a selection on the word at the excerpt, or at the top of the view (or
         end the selection if there is one)."""

@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from timeline.dates import describe
-from timeline.model import Dataset, Event, Source, Theme
+from timeline.model import Dataset, Event
 from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import ArticleRequested
@@ -117,9 +117,9 @@ class DetailPane(ScrollView, can_focus=True):
     """The scroll bar always shows: one that came and went with the event's length
     would ask for a layout of the screen each time."""
 
-    def __init__(self, dataset: Dataset | None = None, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.dataset = dataset
+        self.dataset: Dataset | None = None
         """The dataset whose events are shown (set once it is loaded)."""
         self.theme_marks: dict[str, tuple[str, str]] = {}
         """Each theme's letter and colour (`theme_marks`), set with the dataset."""
@@ -162,36 +162,24 @@ class DetailPane(ScrollView, can_focus=True):
             return
         self._event = event
         self._cursor = 0 if event is not None and event.quotes else None
-        self._rewrap(force=True)
+        self._rewrap()
         self.scroll_to(0, 0, animate=False)
-
-    def _theme(self, theme_id: str) -> Theme:
-        assert self.dataset is not None  # an event is shown only once the data is in
-        return self.dataset.theme(theme_id)
-
-    def _source(self, source_id: str) -> Source:
-        assert self.dataset is not None
-        return self.dataset.source(source_id)
 
     # -- wrapping --------------------------------------------------------------------
 
-    def _wrap_lines(self, *, force: bool = False) -> bool:
-        """Wrap the event to the current width, unless it is wrapped for it already."""
+    def _wrap_lines(self) -> None:
+        """Wrap the event to the current width."""
         width = self.scrollable_content_region.width
-        if width == self._width and not force:
-            return False
         self._width = width
         self._strips.clear()
         if width <= 0:
             self._lines, self._quote_rows = [], []
         else:
             self._lines, self._quote_rows = self._build(width)
-        return True
 
-    def _rewrap(self, *, force: bool = False) -> None:
+    def _rewrap(self) -> None:
         """Wrap the event to the current width and set the scroll range to match."""
-        if not self._wrap_lines(force=force):
-            return
+        self._wrap_lines()
         # Never shorter than the pane: a scroll bar with nothing to scroll then draws as
         # an empty track rather than one thumb from top to bottom.
         height = max(len(self._lines), self.scrollable_content_region.height)
@@ -253,11 +241,12 @@ class DetailPane(ScrollView, can_focus=True):
     def _themes(self, event: Event, width: int) -> list[_Line]:
         """The event's themes, each as its letter and label in its colour, packed into
         lines of `width` cells without cutting one."""
+        assert self.dataset is not None  # an event is shown only once the data is in
         lines: list[list[tuple[str, str | Style]]] = []
         used = 0
         for theme_id in event.themes:
             try:
-                label = self._theme(theme_id).label
+                label = self.dataset.theme(theme_id).label
             except KeyError:
                 label = theme_id
             letter, colour = self.theme_marks.get(theme_id, ("■", ""))
@@ -277,8 +266,9 @@ class DetailPane(ScrollView, can_focus=True):
         ]
 
     def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
+        assert self.dataset is not None
         quote = event.quotes[index]
-        source = self._source(quote.source_id)
+        source = self.dataset.source(quote.source_id)
         indent = " " * _QUOTE_INDENT
         inner = max(1, width - _QUOTE_INDENT)
         where = sanitize_cells(f"{source.path}:{quote.span.line}:{quote.span.column}")
@@ -299,13 +289,10 @@ class DetailPane(ScrollView, can_focus=True):
 
     def _move_cursor(self, delta: int) -> None:
         event = self._event
-        if self._cursor is None or event is None:
-            # Nothing to move between: the keys scroll, as in any scrolling pane.
-            self.scroll_to(y=self.scroll_offset.y + delta, animate=False)
-            return
-        target = self._cursor + delta
-        if not 0 <= target < len(event.quotes):
-            # Past the first or last quote: scroll on, to the title or the last lines.
+        target = None if self._cursor is None else self._cursor + delta
+        if event is None or target is None or not 0 <= target < len(event.quotes):
+            # No quote to move to (none at all, or past the first or last): the keys
+            # scroll, as in any scrolling pane, on to the title or the last lines.
             self.scroll_to(y=self.scroll_offset.y + delta, animate=False)
             return
         self.highlight_quote(target)
@@ -321,8 +308,7 @@ class DetailPane(ScrollView, can_focus=True):
                     self._strips.pop(row, None)
                 self.refresh_lines(rows.start, len(rows))
         self._cursor = index
-        if index < len(self._quote_rows):
-            self._scroll_rows_into_view(self._quote_rows[index])
+        self._scroll_cursor_into_view()
 
     def _scroll_rows_into_view(self, rows: range) -> None:
         height = self.scrollable_content_region.height
@@ -364,7 +350,7 @@ class DetailPane(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         """Wrap again for the new width, keeping the highlighted quote in view while the
         pane has the keyboard."""
-        self._rewrap(force=True)
+        self._rewrap()
         if event.size == self._size:
             return  # laid out again at the same size (its border lit on focus): stay
         self._size = event.size

@@ -75,10 +75,6 @@ class OverviewStrip(Widget):
             return histogram.bucket_bounds(width)
         return [(m, m) for m in (histogram.first + x * months // width for x in range(width))]
 
-    def _counts(self, columns: list[tuple[int, int]]) -> list[int]:
-        counts, first = self._histogram.counts, self._histogram.first
-        return [sum(counts[start - first : end - first + 1]) for start, end in columns]
-
     def render_line(self, y: int) -> Strip:
         """Bars on the first line; year labels and the cursor mark on the second."""
         width = self.size.width
@@ -91,18 +87,16 @@ class OverviewStrip(Widget):
         return Strip.blank(width, base)
 
     def _bars(self, columns: list[tuple[int, int]], width: int, base: Style) -> Strip:
-        counts = self._counts(columns)
+        months, first = self._histogram.counts, self._histogram.first
+        counts = [sum(months[start - first : end - first + 1]) for start, end in columns]
         peak = max(counts) if counts else 0
         bar_style = base + self.get_component_rich_style("overview--bar", partial=True)
         visible_style = bar_style + self.get_component_rich_style("overview--visible", partial=True)
         segments = []
+        visible = self._visible
         for (start, end), count in zip(columns, counts, strict=True):
             level = 0 if not count else 1 + (count * (len(_BARS) - 2)) // max(peak, 1)
-            in_view = (
-                self._visible is not None
-                and start <= self._visible[1]
-                and (end >= self._visible[0])
-            )
+            in_view = visible is not None and start <= visible[1] and end >= visible[0]
             segments.append(Segment(_BARS[min(level, len(_BARS) - 1)],
                                     visible_style if in_view else bar_style))  # fmt: skip
         return Strip(segments).adjust_cell_length(width, base)

@@ -93,38 +93,26 @@ class TextBox(Input):
     def __init__(
         self,
         *,
-        placeholder: str = "",
-        id: str | None = None,
+        placeholder: str,
+        id: str,
+        report: Callable[[Input.Changed], None],
         validators: Iterable[Validator] | None = None,
-        report: Callable[[Input.Changed], None] | None = None,
     ) -> None:
-        """A box; `report` is called with each edit, from the box's own handler.
-
-        A box's own repaint reaches the screen as soon as the box is idle, so the edit
-        must be on the screen's queue before that. Bubbled up, it lost the race once it
-        had more than one hop to go (the date boxes sit in a row container): the screen
-        went idle in between and painted the box alone, and Textual's update timer then
-        held the frame with the rows back by one or two periods (17-33 ms). Reported
-        from the box's own handler, it always comes first. An edit with no `report`
-        bubbles up as usual.
-        """
+        """A box; `report` is called with each edit from the box's own handler, ahead
+        of the box's repaint (why: `FilterSidebar._report`)."""
         super().__init__(placeholder=placeholder, id=id, validators=validators)
         self._edited = report
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        if self._edited is not None and event.input is self:
+        if event.input is self:
             event.stop()
             self._edited(event)
 
 
 class _ModeSwitch(Switch):
-    """The "match all" switch, which reports each toggle from its own handler.
-
-    It sits in a row container, so a `Changed` bubbled up to the sidebar came after the
-    switch's own repaint had reached the screen, which then painted the switch alone
-    (see `TextBox`).
-    """
+    """The "match all" switch, which reports each toggle from its own handler, ahead
+    of the switch's repaint (why: `FilterSidebar._report`)."""
 
     def __init__(self, *, id: str, report: Callable[[Switch.Changed], None]) -> None:
         super().__init__(value=False, id=id, animate=False)
@@ -391,37 +379,25 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             classes="sidebar-heading-row",
         )
         yield FacetList(*self._selections("themes"), prompt_cells=self._prompt_cells, id="themes")
-        yield Label("Status", classes="sidebar-heading")
-        yield FacetList(
-            *self._selections("statuses"), prompt_cells=self._prompt_cells, id="statuses"
-        )
-        yield Label("Sources", classes="sidebar-heading")
-        yield FacetList(*self._selections("sources"), prompt_cells=self._prompt_cells, id="sources")
-        yield Label("Actors", classes="sidebar-heading")
-        yield FacetList(*self._selections("actors"), prompt_cells=self._prompt_cells, id="actors")
+        for facet, heading in (
+            ("statuses", "Status"),
+            ("sources", "Sources"),
+            ("actors", "Actors"),
+        ):
+            yield Label(heading, classes="sidebar-heading")
+            yield FacetList(*self._selections(facet), prompt_cells=self._prompt_cells, id=facet)
         yield Label("Dates (EDTF: 2023, 2023-05, 2023-05-19)", classes="sidebar-heading")
         yield Horizontal(
-            TextBox(
-                placeholder="from",
-                id="date-from",
-                validators=[EdtfValidator()],
-                report=self._date_changed,
-            ),
-            TextBox(
-                placeholder="to",
-                id="date-to",
-                validators=[EdtfValidator()],
-                report=self._date_changed,
-            ),
+            self._date_box("from", "date-from", self._date_changed),
+            self._date_box("to", "date-to", self._date_changed),
             id="date-range",
         )
         yield Label("As of (EDTF; < > by article)", classes="sidebar-heading")
-        yield TextBox(
-            placeholder="only articles out by then",
-            id="as-of",
-            validators=[EdtfValidator()],
-            report=self._as_of_changed,
-        )
+        yield self._date_box("only articles out by then", "as-of", self._as_of_changed)
+
+    @staticmethod
+    def _date_box(placeholder: str, id: str, report: Callable[[Input.Changed], None]) -> TextBox:
+        return TextBox(placeholder=placeholder, id=id, validators=[EdtfValidator()], report=report)
 
     def _shape(self) -> None:
         """Cut the values to the limit for this terminal, and size the sidebar to them."""

@@ -235,13 +235,11 @@ class TimelineView(ScrollView, can_focus=True):
         events: Sequence[Event] | RowSource,
         themes: Sequence[tuple[str, str]],
         *,
-        name: str | None = None,
         id: str | None = None,
-        classes: str | None = None,
     ) -> None:
         """Show rows of `events` (in date order, or any `RowSource`); `themes`, the
         (id, label) of each theme in vocabulary order, pick the markers."""
-        super().__init__(name=name, id=id, classes=classes)
+        super().__init__(id=id)
         source = events if isinstance(events, RowSource) else EventRows(events)
         self._source: RowSource = source
         self._marker_slots = min(_MAX_MARKERS, source.marker_slots)
@@ -444,15 +442,12 @@ class TimelineView(ScrollView, can_focus=True):
         if height <= 0:
             return
         if row < top:
-            # Show the headings just above the event too, when they belong to it.
-            heading_top = row
-            while heading_top > 0 and self._rows.rows[heading_top - 1] < 0:
-                heading_top -= 1
-            self.scroll_to(y=heading_top, animate=False)
+            self._scroll_row_to_top(row)
         elif row >= top + height:
             self.scroll_to(y=row - height + 1, animate=False)
 
     def _scroll_row_to_top(self, row: int) -> None:
+        # Show the headings just above the event too, when they belong to it.
         while row > 0 and self._rows.rows[row - 1] < 0:
             row -= 1
         self.scroll_to(y=row, animate=False)
@@ -463,13 +458,9 @@ class TimelineView(ScrollView, can_focus=True):
         self._report_viewport()
 
     def _report_viewport(self) -> None:
-        rows = self._rows.rows
-        if not rows:
-            self.post_message(ViewportChanged(None, None))
-            return
         top = int(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
-        visible = [r for r in rows[top : top + height] if r >= 0]
+        visible = [r for r in self._rows.rows[top : top + height] if r >= 0]
         if not visible:
             self.post_message(ViewportChanged(None, None))
             return
