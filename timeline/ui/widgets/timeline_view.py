@@ -181,43 +181,6 @@ class TimelineView(ScrollView, can_focus=True):
     ]
     """Keyboard-first navigation; vi keys alongside the arrows."""
 
-    DEFAULT_CSS = """
-    TimelineView > .timeline-view--year {
-        color: $text-accent;
-        text-style: bold;
-    }
-    TimelineView > .timeline-view--month {
-        color: $foreground-muted;
-        text-style: italic;
-    }
-    TimelineView > .timeline-view--cursor {
-        background: $block-cursor-blurred-background;
-    }
-    TimelineView:focus > .timeline-view--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    TimelineView > .timeline-view--date {
-        color: $text-secondary;
-    }
-    TimelineView > .timeline-view--planned {
-        color: $foreground-muted;
-        text-style: italic;
-    }
-    TimelineView > .timeline-view--count {
-        color: $foreground-muted;
-    }
-    TimelineView > .timeline-view--empty {
-        color: $text-warning;
-    }
-    TimelineView > .timeline-view--new {
-        color: $text-success;
-        text-style: bold;
-    }
-    """
-    """The rows' colours, with the widget (`app.tcss` may restyle them)."""
-
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "timeline-view--year",
         "timeline-view--month",
@@ -228,7 +191,7 @@ class TimelineView(ScrollView, can_focus=True):
         "timeline-view--empty",
         "timeline-view--new",
     }
-    """Styled in `DEFAULT_CSS` with theme variables, so rows follow the Textual colour theme."""
+    """Styled in `app.tcss` with theme variables, so rows follow the Textual colour theme."""
 
     def __init__(
         self,
