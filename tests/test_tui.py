@@ -655,6 +655,10 @@ async def test_reload_shows_changes_and_keeps_last_good_data(tmp_path: Path) -> 
         assert filt.text
         # A valid edit: the new title shows; the filter and the selection survive.
         _retitle(root / "events.yaml", event.title, event.title + " (revised)")
+        standing: list[str] = []  # the notifications on screen, as far as the app asked
+        notify, clear = app.notify, app.clear_notifications
+        app.notify = lambda message, **kw: (standing.append(message), notify(message, **kw))[1]  # type: ignore[method-assign]
+        app.clear_notifications = lambda: (standing.clear(), clear())[1]  # type: ignore[method-assign]
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -663,6 +667,8 @@ async def test_reload_shows_changes_and_keeps_last_good_data(tmp_path: Path) -> 
         assert main.filter == filt
         assert main.selected_event_id == event.id
         assert main.query_one(DetailPane).event.title == event.title + " (revised)"  # type: ignore[union-attr]
+        # The toasts answer the key once: "Reloading…" does not stay beside the result.
+        assert standing == [f"Reloaded: {len(index):,} events."]
         # An invalid edit: diagnostics on screen, plain and sanitised; the data stays.
         broken = (root / "events.yaml").read_text(encoding="utf-8")
         (root / "events.yaml").write_text(

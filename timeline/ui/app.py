@@ -234,8 +234,10 @@ class TimelineApp(App[None]):
         if self._editor is not None and self._editor.changed_on_disk():
             self._editor = None  # changed by someone else, and now reloaded: start afresh
         await self.main_screen.show_data(message.loaded.dataset, message.index)
-        self._report_warnings(message.loaded.warnings)
         target, self._select_after_load = self._select_after_load, None
+        if not message.initial and target is None:
+            self.clear_notifications()  # "Reloading…" is answered now: not left beside it
+        self._report_warnings(message.loaded.warnings)
         if target is not None and message.loaded.dataset.has_event(target):
             self.go_to_event(target)
         elif not message.initial:
