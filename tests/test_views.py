@@ -84,6 +84,36 @@ def test_open_start_interval_is_filed_under_its_end() -> None:
     assert _labels(rows.rows, events)[-2:] == ["March 2025", "joc"]
 
 
+def test_seasons_and_year_only_dates_never_repeat_a_month_heading() -> None:
+    events = list(
+        sort_by_date(
+            [
+                _event("spring-a", "2024-03-01"),
+                _event("spring", "2024-21"),  # spring 2024: first day 1 Mar 2024
+                _event("spring-b", "2024-03-25"),
+                _event("apr", "2024-04-10"),
+                _event("autumn", "2024-23"),  # autumn 2024: first day 1 Sep 2024
+                _event("new-year", "2025-01-01"),
+                _event("year-only", "2025"),  # after 1 Jan 2025 in the date order
+                _event("jan", "2025-01-20"),
+            ]
+        )
+    )
+    assert [e.id for e in events] == [
+        "spring-a", "spring", "spring-b", "apr", "autumn", "new-year", "year-only", "jan"
+    ]  # fmt: skip
+    rows = build_rows(range(len(events)), group_keys(events))
+    labels = _labels(rows.rows, events)
+    assert labels == [
+        "2024", "March 2024", "spring-a", "spring", "spring-b",
+        "April 2024", "apr",
+        "September 2024", "autumn",
+        "2025", "January 2025", "new-year", "year-only", "jan",
+    ]  # fmt: skip
+    headings = [label for label in labels if " " in label]
+    assert len(headings) == len(set(headings))
+
+
 def test_filtered_rows_drop_empty_headings_and_lost_positions() -> None:
     events = list(sort_by_date([_event("a", "2022-12-01"), _event("b", "2023-01-13")]))
     rows = build_rows([1], group_keys(events))
@@ -185,9 +215,12 @@ def _rows_one_event_at_a_time(positions: list[int], keys: list[int]) -> list[int
             if year_key != last_year:
                 rows.append(-year_key - 1)
                 last_year = year_key
-            if key != year_key:
+                if key != year_key:
+                    rows.append(-key - 1)
+                last_key = key
+            elif key != year_key:
                 rows.append(-key - 1)
-            last_key = key
+                last_key = key
         rows.append(position)
     return rows
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from string import ascii_uppercase, digits
 
+from timeline.dates import from_day_number
 from timeline.model import Event
 
 __all__ = [
@@ -50,9 +51,18 @@ _YEAR_BIAS = 2 * 10**9
 def group_keys(events: Sequence[Event]) -> list[int]:
     """For each event, the heading it is filed under: `(year + bias) * 13 + month`, with
     month 0 for dates known only to the year or more coarsely (they sit under the year
-    heading). Open-start intervals are filed under their end, as `EdtfDate.anchor` is."""
-    points = (event.date.anchor_point for event in events)
-    return [(point.year + _YEAR_BIAS) * 13 + (point.month or 0) for point in points]
+    heading). A season is filed under the month its place in the order falls in (its
+    first day), and an open-start interval under its end, as `EdtfDate.anchor` is: the
+    headings then follow the date order and never repeat."""
+    keys = []
+    for event in events:
+        point = event.date.anchor_point
+        if point.season is None:
+            year, month = point.year, point.month or 0
+        else:
+            year, month, _ = from_day_number(event.date.anchor)
+        keys.append((year + _YEAR_BIAS) * 13 + month)
+    return keys
 
 
 def _split_key(key: int) -> tuple[int, int]:
@@ -150,9 +160,14 @@ def build_rows(
             if year_key != last_year:
                 append(-year_key - 1)
                 last_year = year_key
-            if key != year_key:
+                if key != year_key:
+                    append(-key - 1)
+                last_key = key
+            elif key != year_key:
                 append(-key - 1)
-            last_key = key
+                last_key = key
+            # Else a year-only date after the year's first month heading ("2024" sorts
+            # after the events of 1 Jan 2024): it stays under that month, not repeated.
         row_of.extend(range(len(rows), len(rows) + end - start))
         rows.extend(positions[start:end])
         start = end
