@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
 from tui_support import copy_bundled
@@ -108,6 +109,22 @@ async def test_dragging_the_mouse_selects_a_passage(folder: Path) -> None:
         await pilot.click(view, offset=(5, 0))  # a click alone selects nothing
         await pilot.pause()
         assert view.selection is None
+
+
+async def test_a_u_typed_fast_after_slash_is_a_letter_not_an_undo(folder: Path) -> None:
+    app = TimelineApp(load_dataset(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await _article_with_selection(app, pilot)
+        await pilot.press("s", "a")  # quote the selection in its event: one edit to undo
+        await _settle(app, pilot)
+        edited = (folder / "events.yaml").read_bytes()
+        # As a terminal delivers a fast "/ux": every key is queued before "/" has moved
+        # the keyboard to the search box, so "u" reaches the app from the timeline.
+        for key, character in (("slash", "/"), ("u", "u"), ("x", "x")):
+            app.post_message(events.Key(key, character))
+        await _settle(app, pilot)
+        assert isinstance(app.focused, Input) and app.focused.id == "search"
+        assert (folder / "events.yaml").read_bytes() == edited  # the edit stands
 
 
 async def test_attach_writes_the_quote_reloads_on_the_event_and_undo_restores(
