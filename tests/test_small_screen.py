@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from rich.color import Color
+from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -346,6 +347,23 @@ async def test_the_title_line_keeps_the_count_whole_and_cuts_a_long_title() -> N
         assert cell_len(shown) <= SMALL[0]
         title.show(title="\x1b[31mred\x07")  # the dataset's title is the user's text
         assert "\x1b" not in title.render().plain and "\x07" not in title.render().plain
+
+
+async def test_letters_typed_in_one_burst_with_slash_reach_the_search_box() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        # As a terminal delivers a fast "/summit": all the keys are queued before "/"
+        # has moved the keyboard to the box.
+        for key, character in [("slash", "/"), *((c, c) for c in "summit")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        search = app.screen.query_one("#search", Input)
+        assert app.focused is search and search.value == "summit"
+        assert app.screen.filter.text == "summit"  # type: ignore[attr-defined]
+        # In a text box "/" is a character like any other.
+        await pilot.press("slash")
+        assert search.value == "summit/"
 
 
 async def test_the_key_bar_follows_the_focus_fits_80_columns_and_takes_clicks() -> None:

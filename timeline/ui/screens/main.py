@@ -118,7 +118,10 @@ class MainScreen(Screen[None]):
     """The timeline explorer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search"),
+        # A priority key, handled as it arrives: the letters typed right behind it (a
+        # fast "/summit") are then handed to the box, not to the timeline (Textual hands
+        # each key to the widget focused when it arrives). In a text box, `/` types.
+        Binding("slash", "focus_search", "Search", priority=True),
         Binding("t", "focus_themes", "Themes"),
         Binding("f", "toggle_sidebar", "Filters"),
         Binding("c", "clear_filters", "Clear"),
@@ -233,7 +236,8 @@ class MainScreen(Screen[None]):
             self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
         # Set without the watcher: the data's first result shows it.
         self.set_reactive(MainScreen.filter, initial)
-        self.query_one(TimelineView).focus()
+        if self.focused is None:  # a key pressed this early (`/`) may have moved it
+            self.set_focus(self.query_one(TimelineView), scroll_visible=False)
         self._mounted = True
         data, self._data = self._data, None
         if data is not None:
@@ -688,6 +692,9 @@ class MainScreen(Screen[None]):
 
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
+        if not self._mounted:  # pressed before the screen is up (a priority key): once it is
+            self.call_later(self.action_focus_search)
+            return
         self._lend_sidebar()
         # At once, not queued as `focus()` would be: the letters typed right after `/`
         # are already queued behind it, and must reach the box, not the timeline.
