@@ -12,6 +12,7 @@ from typing import ClassVar, NamedTuple
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -26,6 +27,11 @@ class _Key(NamedTuple):
     display: str
     description: str
     enabled: bool
+
+    @property
+    def cells(self) -> int:
+        """The width the key takes on the line (as `KeyBar.render` draws it)."""
+        return cell_len(f" {self.display} {self.description} ")
 
 
 class KeyBar(Widget):
@@ -55,18 +61,18 @@ class KeyBar(Widget):
     def _keys(self) -> tuple[list[_Key], _Key | None]:
         """The shown keys, and the command palette's (None when the palette is off)."""
         app = self.app
+
+        def as_key(binding: Binding, enabled: bool) -> _Key:
+            return _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
+
         active = self.screen.active_bindings
         keys: dict[str, _Key] = {}
         for _node, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in keys:
-                display = app.get_key_display(binding)
-                keys[binding.action] = _Key(binding.key, display, binding.description, enabled)
+                keys[binding.action] = as_key(binding, enabled)
         palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
-        if palette is None:
-            return list(keys.values()), None
-        _node, binding, enabled, _tooltip = palette
-        return list(keys.values()), _Key(
-            binding.key, app.get_key_display(binding), binding.description, enabled
+        return list(keys.values()), None if palette is None else as_key(
+            palette.binding, palette.enabled
         )
 
     def render(self) -> Text:
@@ -87,11 +93,11 @@ class KeyBar(Widget):
             self._spans.append((start, line.cell_len, key))
 
         for key in keys:
-            if line.cell_len + cell_len(f" {key.display} {key.description} ") > width:
+            if line.cell_len + key.cells > width:
                 break
             add(key)
         if palette is not None:
-            room = width - line.cell_len - cell_len(f" {palette.display} {palette.description} ")
+            room = width - line.cell_len - palette.cells
             if room >= 1:
                 line.append(" " * room)
                 add(palette)
