@@ -1020,6 +1020,7 @@ def child_browse(spawned: float, folder: str, *flags: str) -> dict[str, Any]:
         out["gc_max_cpu"] = max((p[1] for p in pauses), default=0.0)
         out["gc_over_16ms"] = sum(1 for p in pauses if p[0] > 0.016)
         out["gc_count"] = len(pauses)
+        out["gc_longest"] = sorted(pauses, reverse=True)[:12]
         out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
         out["events"] = len(app.index)
 
