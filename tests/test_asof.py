@@ -79,7 +79,7 @@ def test_as_of_matches_the_reference(
     index = EventIndex(dataset)
     if prepared:
         index.prepare_search()
-    unfiltered = index.search(Filter(as_of=day)).positions
+    unfiltered = index.search(Filter(as_of=day)).positions.tolist()
     assert [index.event_as_of(i, day) for i in unfiltered] == everything
     result = index.search(filt.but(as_of=day))
 

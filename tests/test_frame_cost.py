@@ -333,7 +333,7 @@ async def test_a_date_edit_paints_the_box_with_its_rows(
         box.value = "2023"
         await _settle(pilot)
         result = index.search(Filter(date_from=parse_edtf("2023").lower))
-        assert timeline.rows.positions == result.positions != list(range(len(index)))
+        assert list(timeline.rows.positions) == list(result.positions) != list(range(len(index)))
         assert layouts == []
         assert paints and {"date-from", "timeline"} <= paints[0], paints
         assert not any("date-from" in p for p in paints[1:])

@@ -162,7 +162,7 @@ async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
         async with app.run_test(size=FULL) as pilot:
             main = _main(app)  # the one screen, from the start
             timeline_view = main.query_one(TimelineView)
-            assert timeline_view.rows.positions == list(range(len(index)))
+            assert list(timeline_view.rows.positions) == list(range(len(index)))
             assert not timeline_view.loading
             waiting = [main.query_one(w) for w in (FilterSidebar, OverviewStrip, DetailPane)]
             assert all(widget.loading for widget in waiting)
@@ -177,7 +177,7 @@ async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
             assert not any(widget.loading for widget in waiting)
             # The search typed meanwhile is applied, the cursor kept where it could be.
             assert main.filter.text == "japan"
-            assert timeline_view.rows.positions == index.apply(Filter(text="japan"))
+            assert list(timeline_view.rows.positions) == index.apply(Filter(text="japan"))
             assert main.query_one(DetailPane).event is not None
     finally:
         gate.set()
@@ -255,7 +255,9 @@ async def test_slash_before_the_sidebar_is_filled_still_reaches_the_search(
         await pilot.pause()
         assert main.filter.text == "summit"
         index = EventIndex(bundled().dataset)
-        assert main.query_one(TimelineView).rows.positions == index.apply(Filter(text="summit"))
+        assert list(main.query_one(TimelineView).rows.positions) == index.apply(
+            Filter(text="summit")
+        )
 
 
 async def test_t_before_the_sidebar_is_filled_still_reaches_the_themes(
@@ -311,7 +313,7 @@ async def test_deep_links_reach_the_sidebar_filled_after_the_first_frame(
         assert main.date_texts == ("2023", "2024-12")
         assert main.filter == wanted  # showing it did not report edits back up
         assert main.query_one("#themes", FacetList).counts == index.counts(result).themes
-        assert main.query_one(TimelineView).rows.positions == result.positions
+        assert list(main.query_one(TimelineView).rows.positions) == list(result.positions)
         assert main.selected_event_id == event.id
 
 

@@ -40,9 +40,9 @@ async def test_the_sidebar_as_of_box_shows_the_data_as_then_known() -> None:
         await pilot.press(*"2023-01-12", "enter")
         await pilot.pause()
         assert main.filter.as_of == day
-        expected = index.search(Filter(as_of=day)).positions
+        expected = index.search(Filter(as_of=day)).positions.tolist()
         timeline = main.query_one(TimelineView)
-        assert timeline.rows.positions == expected
+        assert list(timeline.rows.positions) == expected
         assert app.sub_title == f"{len(expected)} of {len(index)} events · as of 12 Jan 2023"
         summit = index.position_of("summit-2023-01-13-washington")
         assert summit is not None
@@ -73,8 +73,8 @@ async def test_angle_brackets_step_through_the_publication_days() -> None:
             await pilot.press("greater_than_sign")
             await pilot.pause()
             assert main.filter.as_of == day
-            now = index.search(Filter(as_of=day)).positions
-            assert timeline.rows.positions == now
+            now = index.search(Filter(as_of=day)).positions.tolist()
+            assert list(timeline.rows.positions) == now
             assert timeline.fresh == frozenset(now) - frozenset(seen)
             seen = now
         assert main.query_one("#as-of", Input).value == "2024-08-31"

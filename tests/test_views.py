@@ -234,5 +234,5 @@ def test_rows_by_runs_are_the_rows_event_by_event(keys: list[int], data: st.Data
     shown = sorted(data.draw(st.sets(st.integers(0, max(len(keys) - 1, 0)))) if keys else [])
     built = build_rows(shown, keys, key_runs(keys) if data.draw(st.booleans()) else None)
     assert list(built.rows) == _rows_one_event_at_a_time(shown, keys)
-    assert built.positions == shown
+    assert list(built.positions) == shown
     assert [built.rows[row] for row in built.row_of] == shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
@@ -24,7 +25,7 @@ class SearchResult:
 
     `as_of` is the filter's as-of day, which the facet counts of the result follow."""
 
-    positions: list[int]
+    positions: array[int]
     mask: int
     as_of: int | None = None
 
@@ -236,7 +237,7 @@ class EventIndex:
 
     def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:
         """The date range by a loop over the events, before `prepare_search` has run."""
-        positions = mask_to_positions(mask)
+        positions: Sequence[int] = mask_to_positions(mask)
         if date_from is not None:
             upper = self._upper
             positions = [i for i in positions if upper[i] >= date_from]
@@ -248,10 +249,10 @@ class EventIndex:
     def apply(self, filt: Filter, within: Sequence[int] | None = None) -> list[int]:
         """Positions of the events that pass `filt`, ascending (date order)."""
         previous = None if within is None else self._result(within)
-        return self.search(filt, previous).positions
+        return self.search(filt, previous).positions.tolist()
 
     def _result(self, positions: Iterable[int]) -> SearchResult:
-        listed = list(positions)
+        listed = array("q", positions)
         return SearchResult(listed, positions_to_mask(listed, len(self.events)))
 
     def counts(self, result: SearchResult) -> FacetCounts:

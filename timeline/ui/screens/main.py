@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -188,7 +189,7 @@ class MainScreen(Screen[None]):
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
-        self._result = SearchResult(list(range(len(self._keys))), (1 << len(self._keys)) - 1)
+        self._result = SearchResult(array("q", range(len(self._keys))), (1 << len(self._keys)) - 1)
         self.shown_filter = Filter()
         """The filter whose result is on screen (behind `filter` while a search runs)."""
         self._facets_pending = False
@@ -378,7 +379,7 @@ class MainScreen(Screen[None]):
         return self.query_one(FilterSidebar).date_texts
 
     @property
-    def shown(self) -> list[int]:
+    def shown(self) -> Sequence[int]:
         """Positions (in date order) of the events the filter lets through."""
         return self._result.positions
 

@@ -30,7 +30,14 @@ from timeline.model import Event, Status
 from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
 from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
-from timeline.views import Heading, TimelineRows, month_of_key, theme_letters, wrap_offsets
+from timeline.views import (
+    Heading,
+    TimelineRows,
+    build_rows,
+    month_of_key,
+    theme_letters,
+    wrap_offsets,
+)
 
 __all__ = [
     "STATUS_MARKERS",
@@ -67,7 +74,7 @@ _STRIP_CACHE_SIZE = 192
 """Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls.
 Each line is about 26 objects the garbage collector walks (Textual gives every strip
 seven caches), so twenty screens' worth made each full collection a third longer."""
-_EMPTY_ROWS = TimelineRows((), [], ())
+_EMPTY_ROWS = build_rows((), ())
 _EMPTY_TEXT = "No events match these filters. Press c to clear them."
 _DATE_CELLS = 17
 """The date column: room for "from 10 Apr 2024" and a space, never cut at any width."""
