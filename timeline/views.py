@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from string import ascii_uppercase, digits
+from typing import overload
 
 from timeline.dates import from_day_number
 from timeline.model import Event
@@ -99,19 +100,43 @@ class Heading:
         return -((self.year + _YEAR_BIAS) * 13 + self.month) - 1
 
 
-@dataclass(frozen=True, slots=True)
 class TimelineRows:
     """The rows of a filtered timeline and where each shown event sits among them.
 
     `rows[i]` is an event position (>= 0) or an encoded heading (< 0). `positions` are the
     shown events' positions, ascending, and `row_of[k]` is the row of `positions[k]`.
-    All three are arrays: as lists, every full collection walked each of their 100,000
-    items.
+    Both are worked out on access from the runs of events under the same headings
+    (`build_rows`): at 100,000 events, building them item by item took a filter change
+    milliseconds, and kept 100,000 more items alive.
     """
 
-    rows: array[int]
-    positions: array[int]
-    row_of: array[int]
+    __slots__ = ("_heads", "_run_rows", "_run_starts", "positions", "row_of", "rows")
+
+    def __init__(
+        self,
+        positions: array[int],
+        run_starts: array[int],
+        run_rows: array[int],
+        heads: Sequence[tuple[int, ...]],
+        count: int,
+    ) -> None:
+        """Rows of `positions` in runs: run j starts at `positions[run_starts[j]]`, on row
+        `run_rows[j]`, after its headings `heads[j]`; `count` rows in all."""
+        self.positions = positions
+        self._run_starts, self._run_rows, self._heads = run_starts, run_rows, heads
+        self.rows: Sequence[int] = _Lazy(self._row, count)
+        self.row_of: Sequence[int] = _Lazy(self._row_of, len(positions))
+
+    def _row(self, row: int) -> int:
+        run = bisect_right(self._run_rows, row) - 1
+        offset, heads = row - self._run_rows[run], self._heads[run]
+        if offset < len(heads):
+            return heads[offset]
+        return self.positions[self._run_starts[run] + offset - len(heads)]
+
+    def _row_of(self, k: int) -> int:
+        run = bisect_right(self._run_starts, k) - 1
+        return self._run_rows[run] + len(self._heads[run]) + k - self._run_starts[run]
 
     def row_for_position(self, position: int) -> int | None:
         """The row showing the event at `position`, or None if it is filtered out."""
@@ -130,6 +155,31 @@ class TimelineRows:
         return None
 
 
+class _Lazy(Sequence[int]):
+    """A read-only sequence of `count` ints, each computed by `item(index)` when asked."""
+
+    __slots__ = ("_count", "_item")
+
+    def __init__(self, item: Callable[[int], int], count: int) -> None:
+        self._item, self._count = item, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._item(index)
+
+
 def key_runs(keys: Sequence[int]) -> list[int]:
     """Where each run of equal `keys` starts, and `len(keys)` last: what `build_rows`
     needs to find the headings of any result by bisection."""
@@ -144,35 +194,34 @@ def build_rows(
     `runs` from `key_runs(keys)` (computed here if not given)."""
     if runs is None:
         runs = key_runs(keys)
-    rows, row_of = array("q"), array("q")
-    append = rows.append
+    shown = positions if isinstance(positions, array) else array("I", positions)
+    run_starts, run_rows, heads = array("I"), array("I"), []
     last_year: int | None = None
     last_key: int | None = None
-    # A slice of shown events at a time, one per run of equal keys: at 100,000 events a
-    # loop over every event took most of a filter change's time.
-    start, count = 0, len(positions)
+    # One step per run of shown events under the same headings, found by bisection:
+    # a filter change costs the number of months shown, not of events.
+    start, count, row = 0, len(shown), 0
     while start < count:
-        first = positions[start]
-        end = bisect_left(positions, runs[bisect_right(runs, first)], start)
+        first = shown[start]
+        end = bisect_left(shown, runs[bisect_right(runs, first)], start)
         key = keys[first]
+        head: tuple[int, ...] = ()
         if key != last_key:
             year_key = key - key % 13
             if year_key != last_year:
-                append(-year_key - 1)
-                last_year = year_key
-                if key != year_key:
-                    append(-key - 1)
-                last_key = key
+                head = (-year_key - 1,) if key == year_key else (-year_key - 1, -key - 1)
+                last_year, last_key = year_key, key
             elif key != year_key:
-                append(-key - 1)
+                head = (-key - 1,)
                 last_key = key
             # Else a year-only date after the year's first month heading ("2024" sorts
             # after the events of 1 Jan 2024): it stays under that month, not repeated.
-        row_of.extend(range(len(rows), len(rows) + end - start))
-        rows.extend(positions[start:end])
+        run_starts.append(start)
+        run_rows.append(row)
+        heads.append(head)
+        row += len(head) + end - start
         start = end
-    shown = positions if isinstance(positions, array) else array("q", positions)
-    return TimelineRows(rows, shown, row_of)
+    return TimelineRows(shown, run_starts, run_rows, heads, row)
 
 
 def month_index(year: int, month: int) -> int:

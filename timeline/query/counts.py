@@ -29,7 +29,7 @@ def mask_to_positions(mask: int) -> array[int]:
 
     An array, not a list: one object for the garbage collector, where a list of
     100,000 positions was 100,000 references that every full collection followed."""
-    positions = array("q")
+    positions = array("I")
     if mask <= 0:
         return positions
     if mask.bit_count() * _SPARSE < mask.bit_length():
@@ -42,7 +42,7 @@ def mask_to_positions(mask: int) -> array[int]:
         return positions
     # Binary digits, least significant first: flag i is bit i.
     flags = format(mask, "b")[::-1].encode("ascii").translate(_DIGIT_TO_FLAG)
-    return array("q", compress(range(len(flags)), flags))
+    return array("I", compress(range(len(flags)), flags))
 
 
 def positions_to_mask(positions: Iterable[int], size: int) -> int:

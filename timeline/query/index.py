@@ -252,7 +252,7 @@ class EventIndex:
         return self.search(filt, previous).positions.tolist()
 
     def _result(self, positions: Iterable[int]) -> SearchResult:
-        listed = array("q", positions)
+        listed = array("I", positions)
         return SearchResult(listed, positions_to_mask(listed, len(self.events)))
 
     def counts(self, result: SearchResult) -> FacetCounts:

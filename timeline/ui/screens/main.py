@@ -189,7 +189,7 @@ class MainScreen(Screen[None]):
         self._months = MonthIndex(())
         self._all_histogram = Histogram(0, 0, [0])
         self._all_rows: TimelineRows | None = None
-        self._result = SearchResult(array("q", range(len(self._keys))), (1 << len(self._keys)) - 1)
+        self._result = SearchResult(array("I", range(len(self._keys))), (1 << len(self._keys)) - 1)
         self.shown_filter = Filter()
         """The filter whose result is on screen (behind `filter` while a search runs)."""
         self._facets_pending = False

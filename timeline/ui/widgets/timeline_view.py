@@ -1,8 +1,8 @@
 """The timeline: every shown event, grouped under year and month headings.
 
-A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds one list of
-ints (`TimelineRows`) and renders only the lines on screen, so swapping in a new filter
-result costs the same at 100 or 100,000 events.
+A `ScrollView` drawn with the line API, as toolong's `LogLines` is: it holds the rows
+(`TimelineRows`, events and headings by row number) and renders only the lines on
+screen, so swapping in a new filter result costs the same at 100 or 100,000 events.
 
 What a row shows comes from a `RowSource`: the loaded events (`EventRows`), the same as
 known on a day (`AsOfRows`), or the dataset's store (`timeline.store.StoredRows`) while
