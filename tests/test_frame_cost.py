@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar, TextBox, count_text
 from timeline.ui.widgets.timeline_view import EventRows, TimelineView
-from timeline.views import MonthIndex, group_keys, month_histogram
+from timeline.views import Histogram, MonthIndex, group_keys, month_of_key
 
 FULL = (170, 45)
 """Wide enough for the sidebar to show at start."""
@@ -259,6 +260,31 @@ async def test_large_datasets_count_right_after_the_rows_frame(
         await _settle(pilot)
         result = index.search(Filter(text="summit"))
         assert screen.query_one("#themes", FacetList).counts == index.counts(result).themes
+
+
+def month_histogram(
+    positions: Sequence[int], keys: Sequence[int], span: tuple[int, int] | None = None
+) -> Histogram:
+    """The reference `MonthIndex` is held to: count the events at `positions` per month.
+
+    `span` is the (first, last) running month to cover, such as the whole dataset's so
+    the scale stays put while filtering; by default, the counted events' own span.
+    Year-only events count in January.
+    """
+    # Count per key in C, then turn the few hundred distinct keys into months.
+    per_month: Counter[int] = Counter()
+    for key, count in Counter(map(keys.__getitem__, positions)).items():
+        per_month[month_of_key(key)] += count
+    if span is None:
+        if not per_month:
+            return Histogram(0, 0, [0])
+        span = (min(per_month), max(per_month))
+    first, last = span
+    counts = [0] * (last - first + 1)
+    for month, count in per_month.items():
+        if first <= month <= last:
+            counts[month - first] += count
+    return Histogram(first, last, counts)
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,11 +10,12 @@ from timeline.model import Event, Status
 from timeline.query import sort_by_date
 from timeline.views import (
     Heading,
+    Histogram,
+    MonthIndex,
     build_rows,
     char_width,
     group_keys,
     key_runs,
-    month_histogram,
     month_index,
     month_jump,
     month_of_key,
@@ -135,18 +136,18 @@ def test_month_histogram_counts_each_month_and_keeps_a_fixed_span() -> None:
         sort_by_date([_event("a", "2023-01-11"), _event("b", "2023-01-13"), _event("c", "2023-03")])
     )
     keys = group_keys(events)
-    hist = month_histogram(range(3), keys)
+    hist = MonthIndex(keys).histogram(range(3))
     assert (hist.first, hist.last) == (month_index(2023, 1), month_index(2023, 3))
     assert hist.counts == [2, 0, 1]
-    # Filtering to one event keeps the whole span when asked to.
-    narrowed = month_histogram([2], keys, (hist.first, hist.last))
+    # Filtering to one event keeps the whole span.
+    narrowed = MonthIndex(keys).histogram([2])
     assert narrowed.counts == [0, 0, 1]
     assert month_of_key(keys[2]) == month_index(2023, 3)
 
 
 @given(st.integers(1, 400), st.integers(1, 120))
 def test_histogram_buckets_cover_the_span_exactly_once(months: int, width: int) -> None:
-    hist = month_histogram([], [], (1000, 1000 + months - 1))
+    hist = Histogram(1000, 1000 + months - 1, [0] * months)
     bounds = hist.bucket_bounds(width)
     covered = [m for start, end in bounds for m in range(start, end + 1)]
     assert covered == list(range(1000, 1000 + months))

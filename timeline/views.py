@@ -32,7 +32,6 @@ __all__ = [
     "char_width",
     "group_keys",
     "key_runs",
-    "month_histogram",
     "month_index",
     "month_jump",
     "month_of_key",
@@ -249,35 +248,10 @@ class Histogram:
         return [(start, max(start, end - 1)) for start, end in pairwise(starts)]
 
 
-def month_histogram(
-    positions: Sequence[int], keys: Sequence[int], span: tuple[int, int] | None = None
-) -> Histogram:
-    """Count the events at `positions` per month.
-
-    `span` is the (first, last) running month to cover, such as the whole dataset's so
-    the scale stays put while filtering; by default, the counted events' own span.
-    Year-only events count in January.
-    """
-    # Count per key in C, then turn the few hundred distinct keys into months.
-    per_month: Counter[int] = Counter()
-    for key, count in Counter(map(keys.__getitem__, positions)).items():
-        per_month[month_of_key(key)] += count
-    if span is None:
-        if not per_month:
-            return Histogram(0, 0, [0])
-        span = (min(per_month), max(per_month))
-    first, last = span
-    counts = [0] * (last - first + 1)
-    for month, count in per_month.items():
-        if first <= month <= last:
-            counts[month - first] += count
-    return Histogram(first, last, counts)
-
-
 class MonthIndex:
     """The running month of every event in date order, so that a filter result's
     histogram (over the whole dataset's span, so the strip's scale stays put) costs a
-    bisection per month instead of a look-up per shown event: `month_histogram`, fast."""
+    bisection per month instead of a look-up per shown event."""
 
     def __init__(self, keys: Sequence[int]) -> None:
         """Months of the events whose `group_keys` are `keys` (in date order)."""
