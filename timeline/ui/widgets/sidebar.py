@@ -248,8 +248,7 @@ class FacetList(SelectionList[str]):
     def render_line(self, y: int) -> Strip:
         """The line from `SelectionList`, with the option's count in its blank room."""
         line_number = self.scroll_offset.y + y
-        if self._parts is None:
-            self._parts = {}
+        assert self._parts is not None  # set in __init__, before any line is drawn
         parts = self._parts.get(line_number)
         if parts is None:
             parts = self._cut_line(y)
