@@ -180,8 +180,14 @@ async def test_a_new_event_from_the_selection(folder: Path) -> None:
         form = app.screen
         assert isinstance(form, EventForm)
         form.query_one("#date", Input).value = "2023-01-13"
-        form.query_one("#title", Input).value = "Biden commends Japan"
+        assert app.focused is form.query_one("#date", Input)
+        # A fast Tab then the title: every letter lands in the title, none in the date.
+        for key, character in [("tab", "\t"), *((c, c) for c in "Biden commends Japan")]:
+            key = {" ": "space", "'": "apostrophe"}.get(key, key)
+            app.post_message(events.Key(key, character))
         await pilot.pause()
+        assert form.query_one("#title", Input).value == "Biden commends Japan"
+        assert form.query_one("#date", Input).value == "2023-01-13"
         assert "13 Jan 2023" in str(form.query_one("#date-preview", Static).render())
         assert form.query_one("#event-id", Input).value == "biden-commends-japan-2023-01-13"
         form.query_one("#summary", Input).value = "Biden praised Japan's defence plans."

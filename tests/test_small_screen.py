@@ -366,6 +366,36 @@ async def test_letters_typed_in_one_burst_with_slash_reach_the_search_box() -> N
         assert search.value == "summit/"
 
 
+async def test_letters_typed_in_one_burst_after_tab_reach_the_next_box() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await app.screen.query_one(FilterSidebar).fill()
+        date_from = app.screen.query_one("#date-from", Input)
+        date_from.focus()
+        await pilot.pause()
+        # As a terminal delivers a fast Tab then "2024": all queued before Tab has
+        # moved the keyboard to the next box.
+        for key, character in [("tab", "\t"), *((c, c) for c in "2024")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        date_to = app.screen.query_one("#date-to", Input)
+        assert app.focused is date_to
+        assert (date_from.value, date_to.value) == ("", "2024")
+        for key, character in [("shift+tab", None), *((c, c) for c in "2023")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert app.focused is date_from
+        assert (date_from.value, date_to.value) == ("2023", "2024")
+        # Esc then "j" at once: back in the timeline, the cursor moves a row down.
+        timeline = app.screen.query_one(TimelineView)
+        row = timeline.cursor_row
+        for key, character in [("escape", "\x1b"), ("j", "j")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert app.focused is timeline and date_from.value == "2023"
+        assert timeline.cursor_row > row
+
+
 async def test_the_key_bar_follows_the_focus_fits_80_columns_and_takes_clicks() -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 __all__ = [
     "NARROW_WIDTH",
     "SIDEBAR_WIDTH",
     "WIDE_SIDEBAR_WIDTH",
+    "TypeAheadScreen",
     "sidebar_fits",
     "update_width_class",
 ]
@@ -39,3 +41,20 @@ def update_width_class(screen: Screen[Any], width: int) -> bool:
     narrow = width < NARROW_WIDTH
     screen.set_class(narrow, "-narrow")
     return narrow
+
+
+ResultType = TypeVar("ResultType")
+
+
+class TypeAheadScreen(Screen[ResultType]):
+    """A screen whose Tab and Shift+Tab move the keyboard as they arrive.
+
+    Textual hands each key to the widget focused when the key arrives, so the letters
+    typed right behind a Tab (a fast Tab then "2024") went to the box being left. As
+    priority keys, they are handled before the letters behind them are handed on.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "app.focus_next", "Next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True),
+    ]

@@ -26,6 +26,7 @@ from timeline.dates import EdtfError, describe, parse_edtf
 from timeline.edit import Change, NewEvent, insert_event, insert_theme, slug, suggest_event_id
 from timeline.model import Dataset
 from timeline.text import sanitize
+from timeline.ui.layout import TypeAheadScreen
 from timeline.ui.widgets.key_bar import KeyBar
 
 __all__ = ["EventForm", "ListSuggester"]
@@ -54,7 +55,7 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
-class EventForm(ModalScreen[str | None]):
+class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
     """A form for a new event whose first quote is `quote` from source `source_id`;
     dismisses with the new event's id, or None when cancelled."""
 

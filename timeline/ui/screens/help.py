@@ -38,11 +38,12 @@ def _key_label(key: str) -> str:
 
 
 def binding_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """`(keys, description)` for each binding, keys spelled as a person types them."""
+    """`(keys, description)` for each binding, keys spelled as a person types them (the
+    tooltip, where a binding has one, says more than the key bar's description)."""
     rows = []
     for binding in bindings:
         if isinstance(binding, Binding):
-            keys, description = binding.key, binding.description
+            keys, description = binding.key, binding.tooltip or binding.description
         else:
             keys, description = binding[0], binding[2] if len(binding) > 2 else binding[1]
         rows.append((" / ".join(_key_label(key.strip()) for key in keys.split(",")), description))

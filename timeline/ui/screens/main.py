@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, SelectionList, Static
@@ -31,7 +30,7 @@ from timeline.dates import MONTH_ABBR, from_day_number
 from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
 from timeline.text import sanitize
-from timeline.ui.layout import sidebar_fits, update_width_class
+from timeline.ui.layout import TypeAheadScreen, sidebar_fits, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
     EventChosen,
@@ -115,18 +114,19 @@ def day_text(day: int) -> str:
     return f"{day_of_month} {MONTH_ABBR[month - 1]} {year}"
 
 
-class MainScreen(Screen[None]):
+class MainScreen(TypeAheadScreen[None]):
     """The timeline explorer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # A priority key, handled as it arrives: the letters typed right behind it (a
         # fast "/summit") are then handed to the box, not to the timeline (Textual hands
         # each key to the widget focused when it arrives). In a text box, `/` types.
+        # So is Esc, which only moves the keyboard (a fast Esc then "j").
         Binding("slash", "focus_search", "Search", priority=True),
         Binding("t", "focus_themes", "Themes"),
         Binding("f", "toggle_sidebar", "Filters"),
         Binding("c", "clear_filters", "Clear"),
-        Binding("escape", "focus_timeline", "Back to the timeline", show=False),
+        Binding("escape", "focus_timeline", "Back", tooltip="Back to the timeline", priority=True),
         Binding("right_square_bracket", "next_month", "Next month", show=False),
         Binding("left_square_bracket", "previous_month", "Prev month", show=False),
         Binding("right_curly_bracket", "next_year", "Next year", show=False),
@@ -680,7 +680,9 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keep the letter keys out of the footer while a text box has the keyboard:
-        there they type letters (`c` is a "c", not Clear)."""
+        there they type letters (`c` is a "c", not Clear); Esc, out of the timeline's."""
+        if action == "focus_timeline":
+            return not isinstance(self.focused, TimelineView)
         return not (action in _LETTER_ACTIONS and isinstance(self.focused, Input))
 
     def _lend_sidebar(self) -> None:
@@ -727,7 +729,7 @@ class MainScreen(Screen[None]):
 
     def action_focus_timeline(self) -> None:
         """Esc: back to the timeline from anywhere on this screen."""
-        self.query_one(TimelineView).focus()
+        self.set_focus(self.query_one(TimelineView))  # at once, as `action_focus_search`
         if self._sidebar_lent:
             self._show_sidebar(False)
 

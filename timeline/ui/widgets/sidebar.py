@@ -70,11 +70,8 @@ class TextBox(Input):
     by `Input` itself).
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Done"),
-        Binding("escape", "screen.focus_timeline", "Back"),
-    ]
-    """Enter and Esc both go back to the timeline (the screen handles both)."""
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "submit", "Done")]
+    """Enter goes back to the timeline (the screen handles it, and Esc)."""
 
     @property
     def virtual_size(self) -> Size:
