@@ -31,6 +31,7 @@ from timeline.ui.app import TimelineApp
 from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.detail_pane import DetailPane
+from timeline.ui.widgets.key_bar import KeyBar
 from timeline.ui.widgets.overview import OverviewStrip
 from timeline.ui.widgets.sidebar import FacetList, FilterSidebar
 from timeline.ui.widgets.timeline_view import TimelineView
@@ -179,6 +180,34 @@ async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
             assert main.filter.text == "japan"
             assert list(timeline_view.rows.positions) == index.apply(Filter(text="japan"))
             assert main.query_one(DetailPane).event is not None
+    finally:
+        gate.set()
+
+
+async def test_the_key_bar_offers_enter_once_a_loading_timeline_has_its_rows(
+    dataset_copy: Path,
+) -> None:
+    gate = threading.Event()
+
+    def load(*, progress: ProgressCallback | None = None) -> Loaded:
+        gate.wait(10)
+        return open_dataset(dataset_copy, details=False)
+
+    app = TimelineApp(load=load)  # no store yet: the timeline itself waits for the data
+    try:
+        async with app.run_test(size=FULL) as pilot:
+            main = _main(app)
+            timeline_view = main.query_one(TimelineView)
+            await pilot.pause()
+            bar = main.query_one(KeyBar)
+            # The screen's focus stays on the timeline; a loading widget offers no keys.
+            assert timeline_view.loading and main.focused is timeline_view
+            assert "Open" not in bar.render_line(0).text  # what is drawn, not what would be
+            gate.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert not timeline_view.loading and main.focused is timeline_view
+            assert bar.render_line(0).text.startswith(" ⏎ Open ")
     finally:
         gate.set()
 

@@ -306,6 +306,7 @@ class MainScreen(TypeAheadScreen[None]):
         sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
+        self.refresh_bindings()  # a loading widget offers no keys: the key bar must look again
         self._refresh_result()
         initial, self._initial_event = self._initial_event, None
         if initial is not None:
