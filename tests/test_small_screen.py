@@ -624,6 +624,13 @@ async def test_a_sidebar_opened_for_a_search_gives_its_room_back() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not sidebar.display  # the same for the themes, and Esc
+        await pilot.press("slash")
+        await sidebar.ready()
+        await pilot.click(TimelineView)  # the keyboard back by the mouse: still lent
+        assert isinstance(app.focused, TimelineView) and sidebar.display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not sidebar.display  # Esc gives it back from the timeline too
         await pilot.press("f", "slash", "enter")  # shown with f, it stays
         await pilot.pause()
         assert sidebar.display

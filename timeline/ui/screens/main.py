@@ -682,8 +682,8 @@ class MainScreen(TypeAheadScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keep the letter keys out of the footer while a text box has the keyboard:
         there they type letters (`c` is a "c", not Clear); Esc, out of the timeline's."""
-        if action == "focus_timeline":
-            return not isinstance(self.focused, TimelineView)
+        if action == "focus_timeline":  # where there is something to go back from
+            return self._sidebar_lent or not isinstance(self.focused, TimelineView)
         return not (action in _LETTER_ACTIONS and isinstance(self.focused, Input))
 
     def _lend_sidebar(self) -> None:
