@@ -1,4 +1,4 @@
-"""Layout rules shared by the screens."""
+"""Layout rules shared by the screens, and their keys that move the keyboard."""
 
 from __future__ import annotations
 

@@ -121,11 +121,11 @@ class MainScreen(TypeAheadScreen[None]):
         # A priority key, handled as it arrives: the letters typed right behind it (a
         # fast "/summit") are then handed to the box, not to the timeline (Textual hands
         # each key to the widget focused when it arrives). In a text box, `/` types.
-        # So is Esc, which only moves the keyboard (a fast Esc then "j").
         Binding("slash", "focus_search", "Search", priority=True),
         Binding("t", "focus_themes", "Themes"),
         Binding("f", "toggle_sidebar", "Filters"),
         Binding("c", "clear_filters", "Clear"),
+        # A priority key too, for a fast Esc then "j" from the search box.
         Binding("escape", "focus_timeline", "Back", tooltip="Back to the timeline", priority=True),
         Binding("right_square_bracket", "next_month", "Next month", show=False),
         Binding("left_square_bracket", "previous_month", "Prev month", show=False),
