@@ -123,3 +123,43 @@ def test_a_new_folder_has_the_mode_mkdir_gives(tmp_path: Path) -> None:
         write_atomically(building / "events.yaml", "events: []\n")
     (tmp_path / "plain").mkdir()
     assert _mode(tmp_path / "dataset") == _mode(tmp_path / "plain")
+
+
+def test_an_exclusive_write_never_replaces_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "source.txt"
+    write_atomically(target, "new\n", exclusive=True)
+    assert target.read_text("utf-8") == "new\n"
+    with pytest.raises(FileExistsError):
+        write_atomically(target, "other\n", exclusive=True)
+    assert target.read_text("utf-8") == "new\n"
+    # A file that another program makes while this one is written is kept too.
+    late = tmp_path / "late.txt"
+    real_link = os.link
+
+    def made_meanwhile(source: str, destination: str) -> None:
+        late.write_text("theirs\n", "utf-8")
+        real_link(source, destination)
+
+    monkeypatch.setattr(os, "link", made_meanwhile)
+    with pytest.raises(FileExistsError):
+        write_atomically(late, "ours\n", exclusive=True)
+    assert late.read_text("utf-8") == "theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.txt", "source.txt"]
+
+
+def test_an_exclusive_write_works_where_there_are_no_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: str, destination: str) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "source.txt"
+    write_atomically(target, "new\n", exclusive=True)
+    assert target.read_text("utf-8") == "new\n"
+    with pytest.raises(FileExistsError):
+        write_atomically(target, "other\n", exclusive=True)
+    assert target.read_text("utf-8") == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["source.txt"]

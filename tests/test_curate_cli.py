@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from timeline import cli
 from timeline.loader import bundled_dataset_path, load_dataset
 
 PAGE = Path(__file__).parent / "fixtures" / "pages" / "fivethirtyeight-manchin-2021.html.gz"
@@ -192,6 +193,28 @@ def test_a_real_saved_news_page_becomes_a_source_that_passes_check(
 
     again = timeline("add-source", page, folder, "--kind", "analysis")
     assert again.returncode == 2 and "never overwritten" in again.stderr
+
+
+def test_add_source_never_overwrites_a_file_made_while_it_writes(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    page = tmp_path / "manchin.html"
+    page.write_bytes(gzip.decompress(PAGE.read_bytes()))
+    target = folder / "sources" / f"{PAGE_SOURCE}.txt"
+    checked = cli._check_source
+
+    def meanwhile(text: str, source_id: str) -> None:
+        checked(text, source_id)
+        target.write_text("the user's own notes\n", "utf-8")  # another program, just now
+
+    monkeypatch.setattr(cli, "_check_source", meanwhile)
+    assert cli.main(["add-source", str(page), str(folder), "--kind", "analysis"]) == 2
+    assert "never overwritten" in capsys.readouterr().err
+    assert target.read_text("utf-8") == "the user's own notes\n"
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_add_source_refuses_what_is_not_an_article(folder: Path, tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ Every command that writes a file or a folder does it through this module:
   flushes it to the disk, then renames it over the target. A full disk, a size limit,
   Ctrl+C or an error while writing leaves the old file as it was and no temporary
   behind; even `kill -9` or a power cut leaves the old file whole (and at most a hidden
-  `.NAME.*.tmp` beside it).
+  `.NAME.*.tmp` beside it). With `exclusive=True` it only creates: a file already
+  there, or one that appears meanwhile, is never replaced.
 * `new_folder(path)` builds a folder under a temporary name beside `path` and renames it
   into place only once everything in it is written, so an interrupted import leaves no
   half dataset, and trying again works.
@@ -32,8 +33,14 @@ not while other threads may be creating files)."""
 os.umask(_UMASK)  # put back at once: reading it set it
 
 
-def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
+def write_atomically(
+    path: str | os.PathLike[str], data: bytes | str, *, exclusive: bool = False
+) -> None:
     """Replace the file at `path` with `data` (text is written as UTF-8, line ends as given).
+
+    `exclusive`: only create it. A file that is at `path` already, or that appears there
+    while this one is written, is never replaced (`FileExistsError`): the new file is
+    put in place by a hard link, which fails if the name is taken.
 
     The file keeps its mode if it exists (if new, 0666 less the umask, as for any
     program's new file); a link is followed, so the file
@@ -47,9 +54,11 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        mode: int | None = os.stat(path).st_mode
+        mode: int | None = os.lstat(path).st_mode if exclusive else os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
+    if exclusive and mode is not None:
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(path))
     if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         with open(path, "wb") as stream:
             stream.write(payload)
@@ -70,7 +79,16 @@ def write_atomically(path: str | os.PathLike[str], data: bytes | str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temporary, target)
+        if exclusive:
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here (FAT, some shares): create it, O_EXCL
+                _create(target, payload)
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, target)
     except BaseException:  # Ctrl+C too: the temporary goes, the old file stays
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -110,6 +128,18 @@ def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     _sync_folder(target.parent)
+
+
+def _create(path: str, payload: bytes) -> None:
+    """Write a new file at `path`, failing if the name is taken (whole only once synced)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_folder(folder: str | os.PathLike[str]) -> None:

@@ -1151,16 +1151,18 @@ def _run_add_source(args: argparse.Namespace) -> int:
     if slug(source_id, limit=200) != source_id:
         raise UsageError(f"--id '{sanitize(source_id)}' is not a slug: try '{slug(source_id)}'")
     target = root / "sources" / f"{source_id}.txt"
+    taken = UsageError(
+        f"{sanitize(str(target))} already exists: a source is never overwritten (give another --id)"
+    )
     if target.exists() or target.is_symlink():
-        raise UsageError(
-            f"{sanitize(str(target))} already exists: a source is never overwritten "
-            "(give another --id)"
-        )
+        raise taken
     text = source_text(article, source_id, args.kind)
     _check_source(text, source_id)
     try:
         target.parent.mkdir(exist_ok=True)
-        write_atomically(target, text)
+        write_atomically(target, text, exclusive=True)
+    except FileExistsError:  # made meanwhile: still never overwritten
+        raise taken from None
     except OSError as error:
         raise UsageError(f"cannot write '{sanitize(str(target))}': {error.strerror}") from None
     print(
