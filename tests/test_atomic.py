@@ -125,41 +125,37 @@ def test_a_new_folder_has_the_mode_mkdir_gives(tmp_path: Path) -> None:
     assert _mode(tmp_path / "dataset") == _mode(tmp_path / "plain")
 
 
+@pytest.mark.parametrize("hard_links", [True, False])
 def test_an_exclusive_write_never_replaces_a_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hard_links: bool
 ) -> None:
+    if not hard_links:  # as on FAT or some shares: the file is created with O_EXCL
+
+        def no_links(source: str, destination: str) -> None:
+            raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+        monkeypatch.setattr(os, "link", no_links)
     target = tmp_path / "source.txt"
     write_atomically(target, "new\n", exclusive=True)
     assert target.read_text("utf-8") == "new\n"
     with pytest.raises(FileExistsError):
         write_atomically(target, "other\n", exclusive=True)
     assert target.read_text("utf-8") == "new\n"
-    # A file that another program makes while this one is written is kept too.
-    late = tmp_path / "late.txt"
+    assert [p.name for p in tmp_path.iterdir()] == ["source.txt"]  # no temporary left
+
+
+def test_an_exclusive_write_keeps_a_file_made_while_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "source.txt"
     real_link = os.link
 
     def made_meanwhile(source: str, destination: str) -> None:
-        late.write_text("theirs\n", "utf-8")
+        target.write_text("theirs\n", "utf-8")  # another program, just now
         real_link(source, destination)
 
     monkeypatch.setattr(os, "link", made_meanwhile)
     with pytest.raises(FileExistsError):
-        write_atomically(late, "ours\n", exclusive=True)
-    assert late.read_text("utf-8") == "theirs\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.txt", "source.txt"]
-
-
-def test_an_exclusive_write_works_where_there_are_no_hard_links(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_links(source: str, destination: str) -> None:
-        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
-
-    monkeypatch.setattr(os, "link", no_links)
-    target = tmp_path / "source.txt"
-    write_atomically(target, "new\n", exclusive=True)
-    assert target.read_text("utf-8") == "new\n"
-    with pytest.raises(FileExistsError):
-        write_atomically(target, "other\n", exclusive=True)
-    assert target.read_text("utf-8") == "new\n"
+        write_atomically(target, "ours\n", exclusive=True)
+    assert target.read_text("utf-8") == "theirs\n"
     assert [p.name for p in tmp_path.iterdir()] == ["source.txt"]
