@@ -73,10 +73,7 @@ def write_atomically(
         try:
             # mkstemp makes the file 0600; a new file gets what open() would give it.
             os.fchmod(fd, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_UMASK)
-            view = memoryview(payload)
-            while view:  # os.write may write less than asked (a signal, a pipe)
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            _write_all(fd, payload)
         finally:
             os.close(fd)
         if exclusive:
@@ -134,12 +131,17 @@ def _create(path: str, payload: bytes) -> None:
     """Write a new file at `path`, failing if the name is taken (whole only once synced)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        _write_all(fd, payload)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    """Write all of `payload` to `fd` and put it on the disk."""
+    view = memoryview(payload)
+    while view:  # os.write may write less than asked (a signal, a pipe)
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def _sync_folder(folder: str | os.PathLike[str]) -> None:
