@@ -159,3 +159,24 @@ def test_an_exclusive_write_keeps_a_file_made_while_it_writes(
         write_atomically(target, "ours\n", exclusive=True)
     assert target.read_text("utf-8") == "theirs\n"
     assert [p.name for p in tmp_path.iterdir()] == ["source.txt"]
+
+
+def test_an_exclusive_write_that_fails_without_hard_links_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: str, destination: str) -> None:
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+
+    real_write, writes = os.write, []
+
+    def disk_full_the_second_time(fd: int, data: bytes) -> int:
+        writes.append(fd)
+        if len(writes) > 1:  # the temporary is written; the file itself finds the disk full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "write", disk_full_the_second_time)
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(tmp_path / "source.txt", "new\n", exclusive=True)
+    assert list(tmp_path.iterdir()) == []  # a second try can make it

@@ -132,6 +132,10 @@ def _create(path: str, payload: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         _write_all(fd, payload)
+    except BaseException:  # ours and half written: removed, so a second try can make it
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
     finally:
         os.close(fd)
 
