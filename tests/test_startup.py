@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App
 from textual.widgets import Input, SelectionList
 from tui_support import bundled, make_app
 
 import timeline.cli
 import timeline.ui
+import timeline.ui.app
 from timeline.model import Loaded, ProgressCallback
 from timeline.query import EventIndex, Filter
 from timeline.store import Store, open_dataset, store_path
@@ -182,6 +184,41 @@ async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
             assert main.query_one(DetailPane).event is not None
     finally:
         gate.set()
+
+
+class _KeysBeforeTheScreen(TimelineApp):
+    """An app that gets "/summit" before its screen is mounted, as a terminal delivers
+    what was typed while the app started: Textual calls this `on_mount` before the
+    app's own, which loads the data."""
+
+    CSS_PATH = Path(timeline.ui.app.__file__).with_name("app.tcss")  # not beside the tests
+    keys_came_first = False
+
+    def on_mount(self) -> None:
+        self.keys_came_first = not self.screen.is_mounted
+        for key, character in [("slash", "/"), *((c, c) for c in "summit")]:
+            self.post_message(events.Key(key, character))
+
+
+async def test_letters_typed_before_the_screen_is_mounted_reach_the_search_box(
+    dataset_copy: Path,
+) -> None:
+    open_dataset(dataset_copy)  # writes the store
+    store = Store.open(store_path(dataset_copy), dataset_copy)
+    assert store is not None
+    app = _KeysBeforeTheScreen(load=open_dataset, preview=store.rows())
+    async with app.run_test(size=FULL) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.keys_came_first
+        main = _main(app)
+        search = main.query_one("#search", Input)
+        assert app.focused is search and search.value == "summit"
+        assert main.filter.text == "summit"
+        index = EventIndex(bundled().dataset)
+        assert list(main.query_one(TimelineView).rows.positions) == index.apply(
+            Filter(text="summit")
+        )
 
 
 async def test_the_key_bar_offers_enter_once_a_loading_timeline_has_its_rows(

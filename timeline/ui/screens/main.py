@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -678,6 +678,20 @@ class MainScreen(TypeAheadScreen[None]):
             sidebar.show_counts(self.index.lazy_counts(self._result))
         if not show and (self.focused is None or sidebar in self.focused.ancestors):
             self.query_one(TimelineView).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Give a letter that reached the screen itself to the text box with the focus.
+
+        Textual gives a key to the screen while nothing has the focus, as in the instants
+        before the screen is mounted: the letters of a `/japan` typed as the app starts
+        were queued here before `/` had focused the search box, and went nowhere. A text
+        box takes every printable key, so one that reaches the screen while a box has
+        the focus was never the box's: it was typed for it.
+        """
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable:
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keep the letter keys out of the footer while a text box has the keyboard:
