@@ -8,21 +8,27 @@ the workaround.
 from __future__ import annotations
 
 import gc
+import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from rich.segment import Segment
+from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.cache import FIFOCache
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from tui_support import make_app
 
 from timeline.ui import compat
 from timeline.ui.compat import set_virtual_size_quietly
+from timeline.ui.widgets.timeline_view import TimelineView
 
 
 class _Lines(ScrollView):
@@ -126,3 +132,60 @@ def test_divided_strips_are_textuals_and_no_cycle(cuts: list[int]) -> None:
         assert [piece.text for piece in pieces] == textuals
         del strip, pieces
     assert garbage == []
+
+
+_NO_CACHE_NAMES = ("_crop_cache", "_style_cache", "_crop_extend_cache", "_offsets_cache")
+
+
+def _made_by(init: Any) -> Strip:
+    strip = Strip.__new__(Strip)
+    init(strip, [Segment("one ", Style(bold=True)), Segment("two "), Segment("three")], 13)
+    return strip
+
+
+def test_textual_strips_set_what_ours_set() -> None:
+    # What strips_without_unused_caches copies from Textual's Strip.__init__.
+    textuals, ours = _made_by(compat._textual_strip_init), _made_by(compat._strip_init)
+    for name in Strip.__slots__:
+        assert hasattr(textuals, name) == hasattr(ours, name), name
+        textual, our = getattr(textuals, name, None), getattr(ours, name, None)
+        if name in _NO_CACHE_NAMES:
+            assert isinstance(textual, FIFOCache) and our is compat._NO_CACHE, name
+        elif isinstance(textual, FIFOCache):
+            assert isinstance(our, FIFOCache), name
+        else:
+            assert type(textual) is type(our) and textual == our, name
+
+
+def test_textual_uses_the_shared_caches_only_to_get_and_set() -> None:
+    source = inspect.getsource(Strip)
+    for name in _NO_CACHE_NAMES:
+        uses = re.findall(rf"self\.{name}\b(.*)", source)  # the rest of each line
+        assert uses and all(use.startswith((".get(", "[", ":")) for use in uses), (
+            f"Textual's Strip uses {name} in a new way: check "
+            "timeline.ui.compat.strips_without_unused_caches"
+        )
+
+
+def test_strips_without_the_caches_draw_as_textuals() -> None:
+    textuals, ours = _made_by(compat._textual_strip_init), _made_by(compat._strip_init)
+    red = Style(color="red")
+    for _ in range(2):  # the second time, Textual's answers come from its caches
+        for strip_of in (lambda s: s.crop(2, 9), lambda s: s.apply_style(red),
+                         lambda s: s.crop_extend(1, 20, red),
+                         lambda s: s.apply_offsets(3, 4), lambda s: s.divide([4, 8])):  # fmt: skip
+            assert list(map(list, _as_list(strip_of(textuals)))) == list(
+                map(list, _as_list(strip_of(ours)))
+            )
+
+
+def _as_list(result: Strip | list[Strip]) -> list[Strip]:
+    return result if isinstance(result, list) else [result]
+
+
+async def test_the_app_draws_with_strips_without_the_unused_caches() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one(TimelineView).render_line(0)
+        assert all(getattr(line, name) is compat._NO_CACHE for name in _NO_CACHE_NAMES)

@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
 from timeline.text import sanitize
-from timeline.ui.compat import divide_strips_without_cycles
+from timeline.ui.compat import divide_strips_without_cycles, strips_without_unused_caches
 from timeline.ui.screens.main import MainScreen, freeze_imported_objects
 
 if TYPE_CHECKING:
@@ -117,6 +117,7 @@ class TimelineApp(App[None]):
         freeze_imported_objects()
         super().__init__()
         divide_strips_without_cycles()
+        strips_without_unused_caches()
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")
