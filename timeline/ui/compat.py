@@ -86,8 +86,7 @@ def _strip_init(self: Strip, segments: Iterable[Segment], cell_length: int | Non
     self._cell_length = cell_length
     self._divide_cache = FIFOCache(4)
     self._filter_cache = FIFOCache(4)
-    self._line_length_cache = FIFOCache(4)
-    self._crop_cache = self._style_cache = _NO_CACHE
+    self._crop_cache = self._style_cache = self._line_length_cache = _NO_CACHE
     self._crop_extend_cache = self._offsets_cache = _NO_CACHE
     self._render_cache = None
     self._link_ids = None
@@ -95,15 +94,15 @@ def _strip_init(self: Strip, segments: Iterable[Segment], cell_length: int | Non
 
 
 def strips_without_unused_caches() -> None:
-    """Give each `Strip` only the caches this app hits: three of Textual's seven.
+    """Give each `Strip` the two caches this app gets much from, of Textual's seven.
 
     Textual makes seven caches for every strip, and every line drawn goes through
     several strips: their caches were a third of what each full collection walked while
     browsing. Over a browse at 100,000 events, 62 % of the strips never looked into any
-    cache, and the crop, style, crop-extend and offsets caches were never hit at all
-    (`benchmarks/RESULTS.md`). Those four are one shared stand-in that keeps nothing, so
-    the same calls compute their result each time, as on a first call. There is no
-    public way to choose a strip's caches; `tests/test_compat.py` fails if Textual's
-    `Strip.__init__` sets anything else.
+    cache; the crop, style, crop-extend and offsets caches were never hit, the line
+    length cache seldom (`benchmarks/RESULTS.md`). Those five are one shared stand-in
+    that keeps nothing, so the same calls compute their result each time, as on a first
+    call. There is no public way to choose a strip's caches; `tests/test_compat.py`
+    fails if Textual's `Strip.__init__` sets anything else.
     """
     Strip.__init__ = _strip_init  # type: ignore[method-assign]
