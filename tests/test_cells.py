@@ -80,10 +80,14 @@ async def test_emoji_titles_stay_inside_their_rows_and_the_detail_pane(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         timeline = app.screen.query_one(TimelineView)
-        lines = [timeline.render_line(y).text for y in range(timeline.size.height)]
+        strips = [timeline.render_line(y) for y in range(timeline.size.height)]
+        lines = [strip.text for strip in strips]
         assert any("[JP]" in line for line in lines)  # the emoji rows are on screen
         for line in lines:
             assert _code_point_width(line) == cell_len(line) <= timeline.size.width, line
+        width = timeline.scrollable_content_region.width  # the scroll bar is beside
+        for strip in strips:  # the length a row is drawn with is the one it has
+            assert strip.cell_length == cell_len(strip.text) == width, strip.text
         for event_id in ids:
             app.screen.query_one(DetailPane).show_event(
                 next(e for e in loaded.dataset.events if e.id == event_id)

@@ -72,8 +72,8 @@ def theme_marks(theme_ids: Sequence[str], labels: Sequence[str]) -> dict[str, tu
 _MAX_MARKERS = 5
 _STRIP_CACHE_SIZE = 192
 """Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls.
-Each line is about 26 objects the garbage collector walks (Textual gives every strip
-seven caches), so twenty screens' worth made each full collection a third longer."""
+Each line is objects the garbage collector walks at every full pass: twenty screens'
+worth made each pass a third longer (`benchmarks/RESULTS.md`)."""
 _EMPTY_ROWS = build_rows((), ())
 _EMPTY_TEXT = "No events match these filters. Press c to clear them."
 _DATE_CELLS = 17
