@@ -151,8 +151,10 @@ class MainScreen(TypeAheadScreen[None]):
     are updated even if the timeline has not been drawn (another screen covers it);
     normally they follow the frame that shows the rows (`_after_frame`)."""
 
-    AUTO_FOCUS = "#timeline"
-    """The timeline has the keyboard at start (Textual would pick the search box)."""
+    AUTO_FOCUS = ""
+    """Nothing automatic: the screen gives the timeline the keyboard itself
+    (`on_screen_resume`), but not while it types the keys behind an early `/`
+    (`on_key`)."""
 
     filter: reactive[Filter] = reactive(Filter, init=False, repaint=False)
     """Everything the user asked to see; replaced whole, never mutated.
@@ -180,6 +182,7 @@ class MainScreen(TypeAheadScreen[None]):
         self._data = data
         self._preview = preview
         self._sidebar_lent = False  # shown by `/` or `t` on a narrow screen, not by `f`
+        self._early_search = False  # `/` came before the screen was up: see `on_key`
         self._open_when_in: str | None = None
         self._keys: Sequence[int] = preview.keys if preview is not None else ()
         self._runs: Sequence[int] = ()
@@ -237,8 +240,7 @@ class MainScreen(TypeAheadScreen[None]):
             self.query_one(FilterSidebar).show_filter(initial, self._initial_date_texts)
         # Set without the watcher: the data's first result shows it.
         self.set_reactive(MainScreen.filter, initial)
-        if self.focused is None:  # a key pressed this early (`/`) may have moved it
-            self.set_focus(self.query_one(TimelineView), scroll_visible=False)
+        self._focus_the_timeline_if_nothing_is()  # before the first frame shows the cursor
         self._mounted = True
         data, self._data = self._data, None
         if data is not None:
@@ -680,18 +682,40 @@ class MainScreen(TypeAheadScreen[None]):
             self.query_one(TimelineView).focus()
 
     def on_key(self, event: events.Key) -> None:
-        """Give a letter that reached the screen itself to the text box with the focus.
+        """Type the keys that followed an early `/` into the search box, in order.
 
-        Textual gives a key to the screen while nothing has the focus, as in the instants
-        before the screen is mounted: the letters of a `/japan` typed as the app starts
-        were queued here before `/` had focused the search box, and went nowhere. A text
-        box takes every printable key, so one that reaches the screen while a box has
-        the focus was never the box's: it was typed for it.
+        Before the screen is mounted nothing has the focus, and Textual gives each key to
+        the screen itself: the letters of a `/japan` typed as the app starts come here.
+        Had the box taken the focus at once, the next letters would have gone to it
+        straight and could pass these. So the screen types them (and Backspace) itself,
+        and the box gets the focus once the screen has no key left to handle (`on_idle`).
         """
-        focused = self.focused
-        if isinstance(focused, Input) and event.is_printable:
-            event.stop()
-            focused.post_message(events.Key(event.key, event.character))
+        if not self._early_search:
+            return
+        search = self.query_one("#search", Input)
+        if event.is_printable:
+            search.insert_text_at_cursor(event.character or "")
+        elif event.key == "backspace":
+            search.action_delete_left()
+        else:
+            return
+        event.stop()
+
+    def on_screen_resume(self) -> None:
+        """Back on this screen with nothing focused: the timeline has the keyboard."""
+        self._focus_the_timeline_if_nothing_is()
+
+    def _focus_the_timeline_if_nothing_is(self) -> None:
+        if self.focused is None and not self._early_search:
+            self.set_focus(self.query_one(TimelineView), scroll_visible=False)
+
+    def on_idle(self) -> None:
+        """Hand the keyboard to the search box once the keys behind an early `/` are in
+        (unless a key since, as Esc, has given it to something else)."""
+        if self._early_search and self._mounted:
+            self._early_search = False
+            if self.focused is None:
+                self.action_focus_search()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keep the letter keys out of the footer while a text box has the keyboard:
@@ -710,8 +734,8 @@ class MainScreen(TypeAheadScreen[None]):
 
     def action_focus_search(self) -> None:
         """Show the sidebar and type into the search box."""
-        if not self._mounted:  # pressed before the screen is up (a priority key): once it is
-            self.call_later(self.action_focus_search)
+        if not self._mounted:  # pressed before the screen is up (a priority key)
+            self._early_search = True
             return
         self._lend_sidebar()
         # At once, not queued as `focus()` would be: the letters typed right after `/`
