@@ -187,20 +187,26 @@ async def test_the_first_frame_shows_the_store_rows_and_keys_work_on_them(
 
 
 class _KeysBeforeTheScreen(TimelineApp):
-    """An app that gets "/summit" before its screen is mounted, as a terminal delivers
-    what was typed while the app started: Textual calls this `on_mount` before the
-    app's own, which loads the data."""
+    """An app that gets "/kish" before its screen is mounted and "ida" one by one after,
+    as a terminal delivers what was typed while the app started: Textual calls this
+    `on_mount` before the app's own, which loads the data."""
 
     CSS_PATH = Path(timeline.ui.app.__file__).with_name("app.tcss")  # not beside the tests
     keys_came_first = False
 
     def on_mount(self) -> None:
         self.keys_came_first = not self.screen.is_mounted
-        for key, character in [("slash", "/"), *((c, c) for c in "summit")]:
+        for key, character in [("slash", "/"), *((c, c) for c in "kish")]:
             self.post_message(events.Key(key, character))
+        self.run_worker(self._type_on(), exit_on_error=False)
+
+    async def _type_on(self) -> None:
+        for character in "ida":
+            await asyncio.sleep(0.005)
+            self.post_message(events.Key(character, character))
 
 
-async def test_letters_typed_before_the_screen_is_mounted_reach_the_search_box(
+async def test_letters_typed_as_the_app_starts_reach_the_search_box_in_order(
     dataset_copy: Path,
 ) -> None:
     open_dataset(dataset_copy)  # writes the store
@@ -209,16 +215,17 @@ async def test_letters_typed_before_the_screen_is_mounted_reach_the_search_box(
     app = _KeysBeforeTheScreen(load=open_dataset, preview=store.rows())
     async with app.run_test(size=FULL) as pilot:
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(0.1)
         assert app.keys_came_first
         main = _main(app)
         search = main.query_one("#search", Input)
-        assert app.focused is search and search.value == "summit"
-        assert main.filter.text == "summit"
+        assert app.focused is search and search.value == "kishida"
+        assert main.filter.text == "kishida"
         index = EventIndex(bundled().dataset)
         assert list(main.query_one(TimelineView).rows.positions) == index.apply(
-            Filter(text="summit")
+            Filter(text="kishida")
         )
+        assert search.select_on_focus  # as for any later focus
 
 
 async def test_the_key_bar_offers_enter_once_a_loading_timeline_has_its_rows(

@@ -715,7 +715,11 @@ class MainScreen(TypeAheadScreen[None]):
         if self._early_search and self._mounted:
             self._early_search = False
             if self.focused is None:
+                search = self.query_one("#search", Input)
+                # What was typed stays, the cursor after it; after this focus, as before.
+                search.select_on_focus = False
                 self.action_focus_search()
+                search.call_later(setattr, search, "select_on_focus", True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keep the letter keys out of the footer while a text box has the keyboard:
