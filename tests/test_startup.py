@@ -228,6 +228,24 @@ async def test_letters_typed_as_the_app_starts_reach_the_search_box_in_order(
         assert search.select_on_focus  # as for any later focus
 
 
+class _MovesBeforeTheScreen(TimelineApp):
+    """An app that gets Esc, Tab and Shift+Tab before its screen is mounted: priority
+    keys, whose actions run as they arrive."""
+
+    CSS_PATH = _KeysBeforeTheScreen.CSS_PATH
+
+    def on_mount(self) -> None:
+        for key, character in [("escape", "\x1b"), ("tab", "\t"), ("shift+tab", None)]:
+            self.post_message(events.Key(key, character))
+
+
+async def test_esc_and_tab_as_the_app_starts_leave_the_keyboard_on_the_timeline() -> None:
+    app = _MovesBeforeTheScreen(bundled())
+    async with app.run_test(size=FULL) as pilot:  # an action that failed would raise here
+        await pilot.pause(0.1)
+        assert isinstance(app.focused, TimelineView)
+
+
 async def test_the_key_bar_offers_enter_once_a_loading_timeline_has_its_rows(
     dataset_copy: Path,
 ) -> None:

@@ -772,6 +772,9 @@ class MainScreen(TypeAheadScreen[None]):
 
     def action_focus_timeline(self) -> None:
         """Esc: back to the timeline from anywhere on this screen."""
+        if not self._mounted:  # pressed as the app starts (a priority key): where it is
+            self._early_search = False  # going, and no search to start once it is up
+            return
         self.set_focus(self.query_one(TimelineView))  # at once, as `action_focus_search`
         if self._sidebar_lent:
             self._show_sidebar(False)
