@@ -690,7 +690,7 @@ class MainScreen(TypeAheadScreen[None]):
         straight and could pass these. So the screen types them (and Backspace) itself,
         and the box gets the focus once the screen has no key left to handle (`on_idle`).
         """
-        if not self._early_search:
+        if not self._early_search or self.focused is not None:  # (a Tab may have moved it)
             return
         search = self.query_one("#search", Input)
         if event.is_printable:
