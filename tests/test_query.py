@@ -3,7 +3,6 @@ the fast `EventIndex` to the reference `filter_events`."""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import importlib.util
 import itertools
@@ -305,7 +304,7 @@ def test_but_returns_a_changed_copy() -> None:
     assert original.but() == original
     with pytest.raises(TypeError):
         original.but(colour="red")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         original.text = "x"  # type: ignore[misc]
 
 

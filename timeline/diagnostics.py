@@ -6,8 +6,9 @@ The loader collects all of them instead of stopping at the first, and raises one
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from enum import StrEnum
+
+import msgspec
 
 from timeline.text import sanitize
 
@@ -21,8 +22,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(msgspec.Struct, frozen=True, gc=False):
     """One problem: where it is (1-based line and column), its stable code, and what to do.
 
     `hint` is an optional second line, such as the closest passage for a quote that is
@@ -39,7 +39,8 @@ class Diagnostic:
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form, for `timeline check --format json`."""
-        return asdict(self) | {"severity": str(self.severity)}  # in its place, as plain text
+        # The severity in its place, as plain text.
+        return msgspec.structs.asdict(self) | {"severity": str(self.severity)}
 
 
 def file_error(file: str, code: str, message: str) -> Diagnostic:

@@ -79,8 +79,7 @@ class SourceKind(StrEnum):
     ANALYSIS = "analysis"
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+class Theme(msgspec.Struct, frozen=True, gc=False):
     """A theme from the dataset's vocabulary, such as `security` or `space`."""
 
     id: str
@@ -300,8 +299,7 @@ class Dataset:
         return self.store.detail_texts([e.id for e in events])
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(msgspec.Struct, frozen=True):
     """A dataset that loaded, with the warnings found on the way."""
 
     dataset: Dataset

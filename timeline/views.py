@@ -12,10 +12,11 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate, groupby, pairwise
 from string import ascii_uppercase, digits
 from typing import overload
+
+import msgspec
 
 from timeline.dates import from_day_number
 from timeline.model import Event
@@ -77,8 +78,7 @@ def month_of_key(key: int) -> int:
     return month_index(year, max(month, 1))
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(msgspec.Struct, frozen=True, gc=False):
     """A decoded heading row: a year (month 0) or a month within a year."""
 
     year: int
@@ -228,8 +228,7 @@ def month_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
-@dataclass(frozen=True, slots=True)
-class Histogram:
+class Histogram(msgspec.Struct, frozen=True):
     """Events per month from `first` to `last` (running month numbers, inclusive)."""
 
     first: int

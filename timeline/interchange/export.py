@@ -18,7 +18,6 @@ import re
 from base64 import b64encode
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import resources
 from itertools import groupby, pairwise
@@ -211,7 +210,7 @@ def _json(dataset: Dataset, events: Sequence[Event]) -> str:
         "format": "timeline-export",
         "version": EXPORT_VERSION,
         "name": _dataset_name(dataset),
-        "themes": [asdict(t) for t in dataset.themes],
+        "themes": [structs.asdict(t) for t in dataset.themes],
         "sources": [
             {**{key: getattr(s, key) for key in _SOURCE_KEYS}, "published": _date_json(s.published)}
             for s in _cited_sources(dataset, events)
@@ -524,7 +523,7 @@ def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, 
         "events": slides,
         "timeline": {
             "version": EXPORT_VERSION,
-            "themes": [asdict(t) for t in dataset.themes],
+            "themes": [structs.asdict(t) for t in dataset.themes],
         },
     }
 

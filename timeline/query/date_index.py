@@ -5,9 +5,10 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 from operator import or_
+
+import msgspec
 
 from timeline.query.counts import positions_to_mask
 
@@ -18,8 +19,7 @@ _DATE_STEPS = 64
 Python, the rest in one big-int operation."""
 
 
-@dataclass(frozen=True, slots=True)
-class DateIndex:
+class DateIndex(msgspec.Struct, frozen=True):
     """Date-range bitsets without a Python loop over the events.
 
     `upper_order` lists positions by their latest day (`uppers` the sorted days), and

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import Self
+
+import msgspec
 
 from timeline.model import Event, Status
 from timeline.text import fold_case
@@ -25,8 +26,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(msgspec.Struct, frozen=True, gc=False):
     """What the user asked to see. The empty `Filter()` matches every event.
 
     Within a facet, values are alternatives (any actor of `actors`); across facets, all
@@ -58,7 +58,7 @@ class Filter:
 
     def but(self, **changes: object) -> Self:
         """A copy with the given fields replaced (the value itself never changes)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return msgspec.structs.replace(self, **changes)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -100,8 +100,7 @@ def filter_events(events: Iterable[Event], filt: Filter) -> list[Event]:
     return [event for event in events if matches(event, filt)]
 
 
-@dataclass(frozen=True, slots=True)
-class FacetCounts:
+class FacetCounts(msgspec.Struct, frozen=True):
     """How many of a set of events carry each theme, actor, source and status.
 
     Each mapping holds the values carried by at least one of the events; `counts` and

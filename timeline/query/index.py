@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+import msgspec
+
 from timeline.asof import event_as_of, sources_known
 from timeline.model import Dataset, Event, Status, sort_by_date
 from timeline.query.counts import LazyCounts, count_all, mask_to_positions, positions_to_mask
@@ -19,8 +21,7 @@ from timeline.query.text_index import SearchTables, TextIndex
 __all__ = ["AsOfView", "EventIndex", "SearchResult"]
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(msgspec.Struct, frozen=True):
     """The events that passed a filter: `positions` ascending, and the same as a bitset.
 
     `as_of` is the filter's as-of day, which the facet counts of the result follow."""
@@ -294,8 +295,7 @@ class EventIndex:
         return self.positions.get(event_id)
 
 
-@dataclass(frozen=True, slots=True)
-class AsOfView:
+class AsOfView(msgspec.Struct, frozen=True):
     """The bitsets of an `EventIndex` as known on `day`: `reach` the events that the
     `known` sources report, `partial` those of them that unknown sources report too,
     and the source and status bitsets of the events as then seen."""

@@ -13,10 +13,11 @@ from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain, islice, repeat
 from operator import contains
+
+import msgspec
 
 from timeline.model import Event, detail_texts_in_memory
 from timeline.query.counts import flags_to_mask, positions_to_mask
@@ -134,8 +135,7 @@ per window rather than once per (small) batch. A window's flags take a byte per 
 and character (about 2 MB at most)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SearchTables:
+class SearchTables(msgspec.Struct, frozen=True):
     """A text index (`TextIndex`) as plain values, for a store to keep between runs:
     `EventIndex.search_tables` gives them, `EventIndex.load_search_tables` takes them.
 
@@ -169,8 +169,7 @@ def _add_flags(chars: dict[str, int], window: dict[str, list[bytes]], start: int
     window.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class TextIndex:
+class TextIndex(msgspec.Struct, frozen=True):
     """Where each search term occurs, built once by `EventIndex.prepare_search` (or read
     back from its `SearchTables`).
 
@@ -199,7 +198,7 @@ class TextIndex:
     dense: dict[int, int]
     """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
     than their positions, and a union of them is one OR each."""
-    memo: dict[str, int] = field(default_factory=dict)
+    memo: dict[str, int] = msgspec.field(default_factory=dict)
     """Bitsets of short terms already asked for: typing or deleting back to one is free."""
 
     @classmethod
