@@ -159,6 +159,11 @@ def _repeated(parser: Any, flag: str, metavar: str, help: str | None = None) -> 
     parser.add_argument(flag, dest=plural, action="append", default=[], metavar=metavar, help=help)
 
 
+def _add_text_or_json_argument(parser: argparse.ArgumentParser, json_help: str = "") -> None:
+    help = f"text (default) or json{json_help}"
+    parser.add_argument("--format", choices=("text", "json"), default="text", help=help)
+
+
 def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
     """Add `--as-of D`: the dataset as it was known on D (`timeline.asof`), which
     `load_for_command` applies."""
@@ -179,13 +184,11 @@ def as_of_day(args: argparse.Namespace) -> int | None:
 
 
 def load_for_command(args: argparse.Namespace) -> Loaded:
-    """Load the dataset named by `args.path` (default: the bundled one), as known on
-    the day of `--as-of` where the command has that flag (`add_as_of_argument`).
+    """Load the dataset named by `args.path` (default: the bundled one) through its store
+    (`timeline.store`), as known on the day of `--as-of` if the command has that flag.
 
-    A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
-    (exit 1) is raised; its warnings are printed to stderr too. A path that does not
-    exist is a `UsageError` (exit 2). An unchanged dataset comes from its store
-    (`timeline.store`: the same result, warnings included, without parsing again).
+    Its warnings are printed to stderr; so are its errors, and then `CommandFailed` (exit
+    1) is raised. A path that does not exist is a `UsageError` (exit 2).
     """
     from timeline.store import open_dataset
 
@@ -333,10 +336,7 @@ def _run_open(args: argparse.Namespace) -> int:
 )
 def _check(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text",
-        help="text (default) or json: {ok, errors, warnings, diagnostics}",
-    )  # fmt: skip
+    _add_text_or_json_argument(parser, ": {ok, errors, warnings, diagnostics}")
     return _run_check
 
 
@@ -491,9 +491,7 @@ def _show(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
     add_as_of_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
-    )
+    _add_text_or_json_argument(parser)
     return _run_show
 
 
@@ -559,9 +557,7 @@ def _block(text: str, indent: int) -> str:
 )
 def _coverage(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
-    )
+    _add_text_or_json_argument(parser)
     return _run_coverage
 
 
