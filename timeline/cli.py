@@ -452,12 +452,10 @@ def _print_table(events: Sequence[Event], total: int) -> None:
         show_edge=False,
     )
     # Ids are copied into `show` and `--event`, theme ids into `--theme`: their columns
-    # are never narrower than the longest of them, so at 80 columns the titles and
-    # dates wrap instead, and status and sources share the date's column.
+    # are never narrower than the longest of them. Titles wrap instead, and dates too when
+    # "from 10 Apr 2024" (16), the ids, the themes and the padding (8) do not fit.
     id_cells = max((cell_len(sanitize(event.id)) for event in events), default=0)
     theme_cells = max((cell_len(sanitize(t)) for event in events for t in event.themes), default=0)
-    # Too narrow for "from 10 Apr 2024" (16), the ids, the themes and the padding (8):
-    # the date wraps, to leave the ids their room.
     narrow = console.width < 16 + id_cells + theme_cells + 8
     table.add_column(Text("date"), max_width=11 if narrow else None)
     table.add_column(Text("event (id below)"), ratio=1, min_width=id_cells)

@@ -72,9 +72,8 @@ def export(
 ) -> str:
     """The given events of `dataset` as one file in the format `fmt`, in date order.
 
-    `now` is the time stamped into formats that need one (iCalendar's DTSTAMP); it
-    defaults to the current time, and tests pass a fixed one. `raw` is for CSV only: see
-    `csv_text`.
+    `now` is iCalendar's DTSTAMP (default: the current time); `raw` is for CSV only (see
+    `csv_text`).
 
     Raises:
         ExportError: `fmt` is not a known format, or an event cannot be written in it
