@@ -1238,8 +1238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
         # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
-        # holds the two equal), without importing argparse or building the parser (2-3 ms
-        # of a first frame that should come as fast as Textual's own).
+        # holds the two equal), without the cost of importing argparse and building a parser.
         plain = SimpleNamespace(
             command=_DEFAULT_COMMAND,
             path=args_list[0] if args_list else None,

@@ -189,8 +189,7 @@ class Conversion:
     notes: tuple[str, ...] = ()
 
 
-# libyaml's emitter when PyYAML has it: the pure-Python one took most of an import's
-# time (a 10,000-slide file: 12 of 14 s).
+# libyaml's emitter when PyYAML has it: the pure-Python one is most of an import's time.
 _SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
