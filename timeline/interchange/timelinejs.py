@@ -633,12 +633,9 @@ def _space(text: str, at: int) -> int:
 
 
 def write_dataset(conversion: Conversion, directory: Path) -> None:
-    """Write a conversion as a dataset folder.
-
-    The folder may exist only if it is empty, so an import never overwrites a dataset. It
-    is built under a temporary name beside `directory` and appears only when complete
-    (`timeline.atomic.new_folder`), so an interrupted import leaves nothing in the way of
-    trying again.
+    """Write a conversion as a dataset folder, which appears only when complete
+    (`timeline.atomic.new_folder`). It may exist only if it is empty, so an import never
+    overwrites a dataset.
 
     Raises:
         TimelineJSError: the folder exists and is not empty, or is not a folder.
