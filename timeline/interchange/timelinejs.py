@@ -17,11 +17,10 @@ numbers or strings and are often empty strings; text is HTML.
   `timeline check`. Media with no quotable text (an image URL, a credit) is named in the
   notes of the file's source.
 
-A slide exported by `timeline export --format timelinejs` also carries a `timeline`
-object (TimelineJS ignores it) with the exact EDTF date, every theme and the status;
-when it is there and valid it wins over what the TimelineJS fields can say, so an
-export and import round trip keeps qualifiers like `~` and every theme, not only the
-first.
+A slide exported by `timeline export --format timelinejs` also carries the event's own
+fields in a `timeline` object (`export.timelinejs_document`); what of it is valid wins
+over what the TimelineJS fields can say, so an export and import round trip keeps
+qualifiers like `~` and every theme, not only the first.
 """
 
 from __future__ import annotations
