@@ -496,8 +496,7 @@ def _show(parser: argparse.ArgumentParser) -> _Handler:
 def _run_show(args: argparse.Namespace) -> int:
     from timeline.dates import describe
 
-    loaded = load_for_command(args)
-    dataset = loaded.dataset
+    dataset = load_for_command(args).dataset
     if args.as_of is not None and not dataset.has_event(args.event_id):
         args.as_of, day = None, args.as_of
         if load_for_command(args).dataset.has_event(args.event_id):
@@ -1251,8 +1250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(plain)
     if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
-    only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
-    parser = build_parser(only=only)
+    parser = build_parser(only=_DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None)
     try:
         args, extras = parser.parse_known_args(args_list)
         _place_late_path(parser, args, extras)
