@@ -159,6 +159,11 @@ def _repeated(parser: Any, flag: str, metavar: str, help: str | None = None) -> 
     parser.add_argument(flag, dest=plural, action="append", default=[], metavar=metavar, help=help)
 
 
+def _add_text_or_json_argument(parser: argparse.ArgumentParser, json_help: str = "") -> None:
+    help = f"text (default) or json{json_help}"
+    parser.add_argument("--format", choices=("text", "json"), default="text", help=help)
+
+
 def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
     """Add `--as-of D`: the dataset as it was known on D (`timeline.asof`), which
     `load_for_command` applies."""
@@ -179,13 +184,11 @@ def as_of_day(args: argparse.Namespace) -> int | None:
 
 
 def load_for_command(args: argparse.Namespace) -> Loaded:
-    """Load the dataset named by `args.path` (default: the bundled one), as known on
-    the day of `--as-of` where the command has that flag (`add_as_of_argument`).
+    """Load the dataset named by `args.path` (default: the bundled one) through its store
+    (`timeline.store`), as known on the day of `--as-of` if the command has that flag.
 
-    A dataset with errors has every diagnostic printed to stderr, then `CommandFailed`
-    (exit 1) is raised; its warnings are printed to stderr too. A path that does not
-    exist is a `UsageError` (exit 2). An unchanged dataset comes from its store
-    (`timeline.store`: the same result, warnings included, without parsing again).
+    Its warnings are printed to stderr; so are its errors, and then `CommandFailed` (exit
+    1) is raised. A path that does not exist is a `UsageError` (exit 2).
     """
     from timeline.store import open_dataset
 
@@ -333,10 +336,7 @@ def _run_open(args: argparse.Namespace) -> int:
 )
 def _check(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text",
-        help="text (default) or json: {ok, errors, warnings, diagnostics}",
-    )  # fmt: skip
+    _add_text_or_json_argument(parser, ": {ok, errors, warnings, diagnostics}")
     return _run_check
 
 
@@ -452,12 +452,10 @@ def _print_table(events: Sequence[Event], total: int) -> None:
         show_edge=False,
     )
     # Ids are copied into `show` and `--event`, theme ids into `--theme`: their columns
-    # are never narrower than the longest of them, so at 80 columns the titles and
-    # dates wrap instead, and status and sources share the date's column.
+    # are never narrower than the longest of them. Titles wrap instead, and dates too when
+    # "from 10 Apr 2024" (16), the ids, the themes and the padding (8) do not fit.
     id_cells = max((cell_len(sanitize(event.id)) for event in events), default=0)
     theme_cells = max((cell_len(sanitize(t)) for event in events for t in event.themes), default=0)
-    # Too narrow for "from 10 Apr 2024" (16), the ids, the themes and the padding (8):
-    # the date wraps, to leave the ids their room.
     narrow = console.width < 16 + id_cells + theme_cells + 8
     table.add_column(Text("date"), max_width=11 if narrow else None)
     table.add_column(Text("event (id below)"), ratio=1, min_width=id_cells)
@@ -491,17 +489,14 @@ def _show(parser: argparse.ArgumentParser) -> _Handler:
     parser.add_argument("event_id", metavar="ID", help="the event's id")
     add_path_argument(parser)
     add_as_of_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
-    )
+    _add_text_or_json_argument(parser)
     return _run_show
 
 
 def _run_show(args: argparse.Namespace) -> int:
     from timeline.dates import describe
 
-    loaded = load_for_command(args)
-    dataset = loaded.dataset
+    dataset = load_for_command(args).dataset
     if args.as_of is not None and not dataset.has_event(args.event_id):
         args.as_of, day = None, args.as_of
         if load_for_command(args).dataset.has_event(args.event_id):
@@ -559,9 +554,7 @@ def _block(text: str, indent: int) -> str:
 )
 def _coverage(parser: argparse.ArgumentParser) -> _Handler:
     add_path_argument(parser)
-    parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
-    )
+    _add_text_or_json_argument(parser)
     return _run_coverage
 
 
@@ -1244,8 +1237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if len(args_list) <= 1 and not any(a.startswith("-") or a in _COMMANDS for a in args_list):
         # Plain `timeline` or `timeline PATH`: the TUI, as the parser would read it (a test
-        # holds the two equal), without importing argparse or building the parser (2-3 ms
-        # of a first frame that should come as fast as Textual's own).
+        # holds the two equal), without the cost of importing argparse and building a parser.
         plain = SimpleNamespace(
             command=_DEFAULT_COMMAND,
             path=args_list[0] if args_list else None,
@@ -1258,8 +1250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(plain)
     if args_list[0] not in {*_COMMANDS, "-h", "--help", "--version"}:
         args_list.insert(0, _DEFAULT_COMMAND)
-    only = _DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None
-    parser = build_parser(only=only)
+    parser = build_parser(only=_DEFAULT_COMMAND if args_list[0] == _DEFAULT_COMMAND else None)
     try:
         args, extras = parser.parse_known_args(args_list)
         _place_late_path(parser, args, extras)

@@ -71,9 +71,8 @@ def export(
 ) -> str:
     """The given events of `dataset` as one file in the format `fmt`, in date order.
 
-    `now` is the time stamped into formats that need one (iCalendar's DTSTAMP); it
-    defaults to the current time, and tests pass a fixed one. `raw` is for CSV only: see
-    `csv_text`.
+    `now` is iCalendar's DTSTAMP (default: the current time); `raw` is for CSV only (see
+    `csv_text`).
 
     Raises:
         ExportError: `fmt` is not a known format, or an event cannot be written in it
@@ -473,13 +472,10 @@ def _tl_dates(date: EdtfDate) -> tuple[dict[str, str], dict[str, str] | None]:
 def timelinejs_document(dataset: Dataset, events: Sequence[Event]) -> dict[str, object]:
     """The TimelineJS3 JSON document for these events, as a dict (see `export`).
 
-    Each slide has `start_date`/`end_date` parts at the date's precision,
-    `display_date`, `text.headline`/`text.text`, `group` (the first theme's label),
-    `unique_id` (the event id) and `media`: the first quote as a blockquote, with the
-    sources as credit and every quote with its citation as caption. TimelineJS ignores
-    keys it does not know, so each slide also carries a `timeline` object with the exact
-    EDTF date, all themes, status, actors and places, which `timeline import timelinejs`
-    reads back; the top-level `timeline.themes` keeps the theme vocabulary.
+    TimelineJS ignores keys it does not know, so each slide also carries a `timeline`
+    object with the exact EDTF date, all themes, status, actors, places and date basis,
+    which `timeline import timelinejs` reads back; the top-level `timeline.themes` keeps
+    the theme vocabulary.
     """
     slides: list[dict[str, object]] = []
     for event in events:

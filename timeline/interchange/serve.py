@@ -10,9 +10,8 @@ outside.
 
 Anyone whose requests reach the port could drive the app and read the data, including
 any web page the user visits: a page can open a WebSocket to 127.0.0.1, and through DNS
-rebinding its own name can point there. So every request passes a `Gate` first: its
-`Host` must name this server, its `Origin`, if it sends one, must be this server's page,
-and it must carry the run's random token, which only the printed URL holds.
+rebinding its own name can point there. So every request must pass a `Gate`: name this
+server as `Host` and `Origin`, and carry the run's token, which only the printed URL holds.
 """
 
 from __future__ import annotations
@@ -213,7 +212,6 @@ def run_server(
     host: str = DEFAULT_HOST,
     port: int = 8000,
     url: str | None = None,
-    title: str = "timeline",
 ) -> None:
     """Serve the TUI on `host:port`, to requests `gate` lets through, until interrupted
     (Ctrl+C or SIGTERM). Prints the URL to open, token included.
@@ -270,7 +268,7 @@ def run_server(
             # before aiohttp freezes it, so middlewares can still be added. Were they ever
             # frozen sooner, `append` would raise and the server stop: it never runs open.
             app.middlewares.append(guard)
-            print(f"Serving {title} on {gate.entry_url(address)}", flush=True)
+            print(f"Serving timeline on {gate.entry_url(address)}", flush=True)
             print("Press Ctrl+C to quit", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="timeline-serve-") as folder:
@@ -279,7 +277,7 @@ def run_server(
             serve_command(path),
             host=host,
             port=port,
-            title=title,
+            title="timeline",
             public_url=address,
             templates_path=folder,  # absolute, so textual-serve uses it as it is
         )

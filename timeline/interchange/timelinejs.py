@@ -11,16 +11,16 @@ numbers or strings and are often empty strings; text is HTML.
   `2023-05`, an empty or missing `end_date` means a single date, and an end gives an
   interval `2023-05-19/2023-05-21`. Times of day are dropped (the slide's date is kept).
 * Each `group` becomes a theme; an event's group is its theme.
-* A slide's media caption (and a `<blockquote>` given as its media) is quotable text: it
-  becomes a source file of its own, with the media credit as credit and outlet, and the
-  event quotes it verbatim, so the dataset passes `timeline check`. A credit or media
-  URL with no quotable text becomes a note in the source-less event's YAML comment.
+* Each event quotes its slide's line in a source made of the file (a line per slide)
+  and, if the slide has one, its media caption (or a `<blockquote>` given as its media),
+  which becomes a source of its own credited to the media credit: the dataset passes
+  `timeline check`. Media with no quotable text (an image URL, a credit) is named in the
+  notes of the file's source.
 
-A slide exported by `timeline export --format timelinejs` also carries a `timeline`
-object (TimelineJS ignores it) with the exact EDTF date, every theme and the status;
-when it is there and valid it wins over what the TimelineJS fields can say, so an
-export and import round trip keeps qualifiers like `~` and every theme, not only the
-first.
+A slide exported by `timeline export --format timelinejs` also carries the event's own
+fields in a `timeline` object (`export.timelinejs_document`); what of it is valid wins
+over what the TimelineJS fields can say, so an export and import round trip keeps
+qualifiers like `~` and every theme, not only the first.
 """
 
 from __future__ import annotations
@@ -188,8 +188,7 @@ class Conversion:
     notes: tuple[str, ...] = ()
 
 
-# libyaml's emitter when PyYAML has it: the pure-Python one took most of an import's
-# time (a 10,000-slide file: 12 of 14 s).
+# libyaml's emitter when PyYAML has it: the pure-Python one is most of an import's time.
 _SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -632,13 +631,10 @@ def _space(text: str, at: int) -> int:
     return at
 
 
-def write_dataset(conversion: Conversion, directory: Path) -> list[Path]:
-    """Write a conversion as a dataset folder and return the files written.
-
-    The folder may exist only if it is empty, so an import never overwrites a dataset. It
-    is built under a temporary name beside `directory` and appears only when complete
-    (`timeline.atomic.new_folder`), so an interrupted import leaves nothing in the way of
-    trying again.
+def write_dataset(conversion: Conversion, directory: Path) -> None:
+    """Write a conversion as a dataset folder, which appears only when complete
+    (`timeline.atomic.new_folder`). It may exist only if it is empty, so an import never
+    overwrites a dataset.
 
     Raises:
         TimelineJSError: the folder exists and is not empty, or is not a folder.
@@ -654,4 +650,3 @@ def write_dataset(conversion: Conversion, directory: Path) -> list[Path]:
         (building / "sources").mkdir()
         for relative, text in files.items():
             write_atomically(building / relative, text)
-    return [directory / relative for relative in files]
