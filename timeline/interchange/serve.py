@@ -11,7 +11,8 @@ outside.
 Anyone whose requests reach the port could drive the app and read the data, including
 any web page the user visits: a page can open a WebSocket to 127.0.0.1, and through DNS
 rebinding its own name can point there. So every request must pass a `Gate`: name this
-server as `Host` and `Origin`, and carry the run's token, which only the printed URL holds.
+server as `Host` (and as `Origin`, if it sends one), and carry the run's token, which
+only the printed URL holds.
 """
 
 from __future__ import annotations
