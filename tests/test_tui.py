@@ -377,6 +377,7 @@ async def test_deep_links_select_an_event_and_apply_filters(index: EventIndex) -
     app = make_app(initial_filter=wanted)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
+        await app.screen.query_one(FilterSidebar).fill()  # a busy machine fills it later
         assert list(app.screen.query_one(TimelineView).rows.positions) == index.apply(wanted)
         assert app.screen.query_one("#search", Input).value == "japan"
         assert app.screen.query_one("#themes", SelectionList).selected == [theme]
