@@ -45,9 +45,8 @@ INDEXED_LENGTH = 2 * GRAM - 1
 """Quotes at least this long are found through the index; shorter ones by a scan."""
 
 INDEX_AFTER = 64
-"""Searches in one article before its index is built: building it costs about as much
-as a hundred scans of the article, so an article cited by a few quotes never pays for
-it, and one cited by many pays once."""
+"""Searches in one article before its index is built (it costs about a hundred scans):
+an article cited by a few quotes never pays for it, and one cited by many pays once."""
 
 _CANDIDATE_LIMIT = 1024
 """More candidate places than this (a quote made of pieces the article repeats very
@@ -143,13 +142,9 @@ class ArticleText:
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
         """`find` for a quote already in matching form (`text.normalize`), as a plain tuple
         (start, end, line, column, occurrences): the loader calls it for every quote of a
-        large file, and normalises each quote once.
-
-        The same needle is searched for once. After `INDEX_AFTER` searches in one
-        article, a quote of at least `INDEXED_LENGTH` characters is found through an
-        index of the article's `GRAM`-character pieces instead of a scan of the whole
-        article, so the time for all the quotes of an article grows with their number
-        and the article's length added, not multiplied.
+        large file, and normalises each quote once. The same needle is searched for once;
+        a long one, after `INDEX_AFTER` searches, through the index (see `GRAM`), so the
+        time for all the quotes of an article grows with their number plus its length.
         """
         if not needle:
             return None
@@ -189,10 +184,8 @@ class ArticleText:
     def nearest(self, quote: str) -> NearMiss | None:
         """The passage most like `quote`, for a hint when `find` fails.
 
-        Only the quote's first `PROBE_LENGTH` characters are aligned: the cost of the
-        alignment grows much faster than the quote's length (a 10,000-character quote
-        against a 200 KB article took 19 s), and the start is what places a passage.
-        The cost is then about `search_cost(quote)`.
+        Only the quote's first `PROBE_LENGTH` characters are aligned: the alignment's cost
+        grows much faster than the quote's length, and the start is what places a passage.
         """
         # Imported here: only a quote that is not found needs it, and a valid dataset
         # then starts without loading RapidFuzz at all.
@@ -238,11 +231,8 @@ class ArticleText:
 def _grams(normalized: str) -> _Grams:
     """The index of `locate`: the hash of each `GRAM`-character piece at an offset that
     is a multiple of `GRAM`, to that offset, or to the ascending list of them when the
-    piece repeats.
-
-    Keyed by hash and mostly holding plain offsets, it takes about 6 bytes a character of
-    article (a dict of pieces to lists took 58 MB for a 5 MB article). A hash shared by
-    two different pieces only adds a candidate, and every candidate is checked.
+    piece repeats. Hashes and plain offsets keep it small; a hash shared by two different
+    pieces only adds a candidate, and every candidate is checked.
     """
     grams: _Grams = {}
     for offset in range(0, len(normalized) - GRAM + 1, GRAM):
