@@ -14,6 +14,7 @@ named as such, since those characters differ from the article's.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -122,17 +123,10 @@ class ArticleText:
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column (in characters) of an offset into `text`."""
-        line_starts = self._line_starts
-        if line_starts is None:
-            line_starts = [0]
-            find = self.text.find
-            position = find("\n")
-            while position != -1:
-                line_starts.append(position + 1)
-                position = find("\n", position + 1)
-            self._line_starts = line_starts
-        line = bisect.bisect_right(line_starts, offset)
-        return line, offset - line_starts[line - 1] + 1
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
     def find(self, quote: str) -> Match | None:
         """Find `quote` (after normalisation); None when it is not in the article."""
