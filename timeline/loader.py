@@ -72,16 +72,14 @@ __all__ = [
 
 MAX_SOURCES_TOTAL_BYTES = 256 << 20
 """The most article text read for one dataset, so a folder of huge files cannot exhaust
-memory: an article takes 2-8 bytes per character, its text and its matching form (the
-offset map back from it is a few entries per paragraph). A million generated events
-cite 10,000 articles, 120 MB."""
+memory (an article takes 2-8 bytes per character: its text and its matching form)."""
 MIN_QUOTE_LENGTH = 40
 """Shorter quotes get a warning (unless they are a whole line of the article)."""
 MAX_ID_LENGTH = 200
 HINT_BUDGET = 10_000_000_000
 """Characters compared, over one load, to find the closest passage to quotes that are
-not found (about 2-3 s of work); past it, errors carry no hint. The bundled dataset
-would use under 0.1%."""
+not found (a few seconds of work); past it, errors carry no hint, so a file of long
+wrong quotes against a huge article cannot stall."""
 _TOP_KEYS = ("version", "themes", "events")
 _TOP_KEY_SET = frozenset((*_TOP_KEYS, "title"))  # the title is optional
 
@@ -906,9 +904,7 @@ class _Citations:
     """Finds the quotes of a load's events in their articles, reporting each problem.
 
     `broken` are the ids of articles that exist but could not be loaded: their own
-    diagnostics say why, so a quote of one is not reported again. Near-miss hints cost
-    (quote probe x article) comparisons each: past `HINT_BUDGET` characters compared,
-    errors carry no hint, so a file of long wrong quotes against a huge article cannot stall.
+    diagnostics say why, so a quote of one is not reported again.
     """
 
     def __init__(self, checks: _Checks, sources: dict[str, _Article], broken: set[str]) -> None:
