@@ -323,29 +323,19 @@ def _read_text(checks: _Checks, path: Path, limit: int, *, events_file: bool = F
     except (OSError, ValueError) as exc:
         checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
         return None
-    if not stat.S_ISREG(info.st_mode):
-        # Opening a FIFO or a device could block forever: never open one.
-        checks.error(None, "not-a-file", f"{path} is {_file_kind(info.st_mode)}")
-        return None
-    if info.st_size > limit:
-        checks.error(None, "too-large", _too_large(path, info.st_size, limit))
+    if _refused(checks, path, info.st_mode, info.st_size, limit):
         return None
     try:
         # O_NONBLOCK, and the type checked again on the open file: if the path was
         # swapped for a FIFO after the check above, opening must still not block.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         with open(fd, "rb") as handle:
-            opened = os.fstat(handle.fileno())
-            if not stat.S_ISREG(opened.st_mode):
-                checks.error(None, "not-a-file", f"{path} is {_file_kind(opened.st_mode)}")
-                return None
-            data = handle.read(limit + 1)
+            mode = os.fstat(handle.fileno()).st_mode
+            data = handle.read(limit + 1) if stat.S_ISREG(mode) else b""
     except (OSError, ValueError) as exc:
         checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
         return None
-    if len(data) > limit:
-        # The file grew after it was measured.
-        checks.error(None, "too-large", _too_large(path, len(data), limit))
+    if _refused(checks, path, mode, len(data), limit):  # swapped, or grown, since measured
         return None
     try:
         return data.decode("utf-8-sig")
@@ -546,8 +536,22 @@ def _ignored_lines(
     return tuple(sorted(set(found))) if ok else None
 
 
-def _file_kind(mode: int) -> str:
-    return _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+def _refused(checks: _Checks, path: Path, mode: int, size: int, limit: int) -> bool:
+    """Whether the file is not a regular one or is over `limit` bytes; reports it if so."""
+    if not stat.S_ISREG(mode):
+        # Opening a FIFO or a device could block forever: never open one.
+        kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        checks.error(None, "not-a-file", f"{path} is {kind}")
+    elif size > limit:
+        checks.error(
+            None,
+            "too-large",
+            f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
+            "(raise it with the TIMELINE_MAX_BYTES environment variable)",
+        )
+    else:
+        return False
+    return True
 
 
 _NEVER_OPENED = "not a regular file; it is never opened"
@@ -558,13 +562,6 @@ _FILE_KINDS = {
     stat.S_IFBLK: f"a device, {_NEVER_OPENED}",
     stat.S_IFSOCK: f"a socket, {_NEVER_OPENED}",
 }
-
-
-def _too_large(path: Path, size: int, limit: int) -> str:
-    return (
-        f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
-        "(raise it with the TIMELINE_MAX_BYTES environment variable)"
-    )
 
 
 def _reason(exc: BaseException) -> str:
