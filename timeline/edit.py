@@ -461,7 +461,6 @@ class Editor:
         except OSError as exc:
             raise EditError(f"cannot read {self.file}: {exc.strerror or exc}") from None
         self._undo: list[bytes] = []
-        self._previous = b""
 
     @property
     def text(self) -> str:
@@ -501,9 +500,9 @@ class Editor:
                 file cannot be written; in every case nothing was written.
         """
         bom = codecs.BOM_UTF8 if self.data.startswith(codecs.BOM_UTF8) else b""
-        new_text = change.apply(self.text)
-        loaded = self._write(bom + new_text.encode("utf-8"), new_text)
-        self._undo.append(self._previous)
+        previous = self.data
+        loaded = self._write(bom + change.apply(self.text).encode("utf-8"))
+        self._undo.append(previous)
         return loaded
 
     def undo(self) -> Loaded:
@@ -514,12 +513,11 @@ class Editor:
         """
         if not self._undo:
             raise EditError("nothing to undo")
-        data = self._undo[-1]
-        loaded = self._write(data, data.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+        loaded = self._write(self._undo[-1])
         self._undo.pop()
         return loaded
 
-    def _write(self, data: bytes, text: str) -> Loaded:
+    def _write(self, data: bytes) -> Loaded:
         from timeline.loader import load_dataset  # PyYAML's loader path, only when editing
 
         if self.changed_on_disk():
@@ -528,6 +526,7 @@ class Editor:
                 "(reload, then make the edit again)"
             )
         try:
+            text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
             loaded = load_dataset(self.file, events_text=text)
         except DatasetError as error:
             errors = [d for d in error.diagnostics if d.severity is Severity.ERROR]
@@ -539,7 +538,7 @@ class Editor:
             write_atomically(self.file, data)
         except OSError as exc:
             raise EditError(f"cannot write {self.file}: {exc.strerror or exc}") from None
-        self._previous, self.data = self.data, data
+        self.data = data
         # Read back: what is on disk must be what was checked.
         if self.changed_on_disk():
             raise FileChangedError(f"{self.file} changed while it was being written")
