@@ -898,11 +898,8 @@ _HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
 
 
 class _Citations:
-    """Finds the quotes of a load's events in their articles, reporting each problem.
-
-    `broken` are the ids of articles that exist but could not be loaded: their own
-    diagnostics say why, so a quote of one is not reported again.
-    """
+    """Finds the quotes of a load's events in their articles, reporting each problem (but
+    not a quote of a `broken` article: see `_read_sources`)."""
 
     def __init__(self, checks: _Checks, sources: dict[str, _Article], broken: set[str]) -> None:
         self.checks = checks

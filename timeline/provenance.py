@@ -88,13 +88,9 @@ class NearMiss:
 
 @dataclass(slots=True)
 class ArticleText:
-    """An article prepared for matching: its matching form, the offset map back to the
-    original, and where each line starts. Build one per source and reuse it for every
-    quote that cites it.
-
-    The preparation waits for the first use, so an article no quote cites costs nothing
-    but its text.
-    """
+    """An article prepared for matching, once for all the quotes that cite it: its
+    matching form, the offset map back to the original, and where each line starts (made
+    on first use, so an article no quote cites costs nothing but its text)."""
 
     text: str
     # Caches, filled on first use: two articles are equal when their texts are.

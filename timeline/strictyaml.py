@@ -46,11 +46,8 @@ _new_located = tuple.__new__
 
 
 class Located(NamedTuple):
-    """A 1-based line and column in a file.
-
-    A named tuple rather than a frozen dataclass: a large file has millions of nodes,
-    each located, and a tuple is made several times faster (and is as immutable).
-    """
+    """A 1-based line and column in a file (a named tuple, as immutable as a frozen
+    dataclass and several times faster to make: a large file has millions)."""
 
     line: int
     column: int
