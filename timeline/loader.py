@@ -163,7 +163,7 @@ class _Loader:
             checks.file,
             checks.diagnostics,
             progress=lambda offset: self._progress(0.7 * offset / size),
-            on_item=("events", self._early_event),
+            on_item=("events", self._valid_event),
         )
         # The file's text (2 GB for a million events) is not needed past the parse.
         del text
@@ -219,26 +219,22 @@ class _Loader:
             ids = declared.key_at if isinstance(declared, YMap) else ()
             self.events.theme_ids = frozenset(ids)
 
-    def _early_event(self, root: YMap, node: YMap, index: int) -> bool:
-        """Build an event as soon as it is parsed, if it is valid (reporting nothing);
+    def _valid_event(self, root: YMap, node: YMap, index: int) -> bool:
+        """The fast path, as each event is parsed: build it if it is plainly valid (the
+        same checks as the full ones, given up at the first problem, reporting nothing);
         whether it was built. `checked_events` checks the others once the parse is over."""
         self._theme_ids(root)
-        event = self._valid_event(node, index)
-        if not event:
+        self.checks.quiet = True
+        try:
+            event = self.events.event(node, index + 1)
+        except _Quiet:
+            return False
+        finally:
+            self.checks.quiet = False
+        if event is None:
             return False
         self._early[index] = (event, node.value_at["id"])
         return True
-
-    def _valid_event(self, node: YMap, index: int) -> Event | None:
-        """The fast path: the event if it is plainly valid, else None, having reported
-        nothing (the same checks as the full ones, given up at the first problem)."""
-        self.checks.quiet = True
-        try:
-            return self.events.event(node, index + 1)
-        except _Quiet:
-            return None
-        finally:
-            self.checks.quiet = False
 
     def checked_events(self, root: YMap) -> list[Event]:
         """Every event: those built early, and the others checked field by field."""
