@@ -305,9 +305,9 @@ class _Tree:
             message = f"anchors (&{event.anchor}) are not allowed: write the value out"
             self.error(line, column, "yaml-anchor", message)
         if event.tag is not None:
-            message = (
-                f"explicit tags ({_short_tag(event.tag)}) are not allowed: every value is text"
-            )
+            # As it was probably written: `!!str` rather than `tag:yaml.org,2002:str`.
+            tag = re.sub(r"^tag:yaml\.org,2002:", "!!", event.tag)
+            message = f"explicit tags ({tag}) are not allowed: every value is text"
             self.error(line, column, "yaml-tag", message)
 
     def node(self, event: Any, kind: type) -> bool:
@@ -436,12 +436,6 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str, 
     if "\t" in source_line[: column + 1]:
         problem = "a tab: YAML indents with spaces only; " + problem
     return line, column, "yaml-syntax", problem
-
-
-def _short_tag(tag: str) -> str:
-    """A tag as it was probably written: `!!str` rather than `tag:yaml.org,2002:str`."""
-    standard = "tag:yaml.org,2002:"
-    return "!!" + tag[len(standard) :] if tag.startswith(standard) else tag
 
 
 # libyaml's wording, and what it usually means for someone editing a dataset by hand.
