@@ -26,7 +26,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from os import DirEntry
 from pathlib import Path
@@ -619,7 +619,7 @@ class _Checks:
     def keys(
         self,
         node: YMap,
-        allowed: frozenset[str],
+        allowed: Collection[str],
         required: tuple[str, ...],
         what: str,
     ) -> None:
@@ -741,7 +741,6 @@ _KINDS_OF_VALUE = {YMap: "a mapping", YSeq: "a list", type(None): "an empty valu
 
 
 _THEME_KEYS = ("label", "description")
-_THEME_KEY_SET = frozenset(_THEME_KEYS)
 _STATUSES = {status.value: status for status in Status}
 
 
@@ -877,7 +876,7 @@ class _Events:
                     f"{what} must be a mapping with label and description, not {_kind(body)}",
                 )
                 continue
-            checks.keys(body, _THEME_KEY_SET, _THEME_KEYS, what)
+            checks.keys(body, _THEME_KEYS, _THEME_KEYS, what)
             label = checks.text(body, "label", what)
             description = checks.text(body, "description", what)
             if ok and label is not None and description is not None:
@@ -889,7 +888,6 @@ class _Events:
 
 
 _CITATION_KEYS = ("source", "quote")
-_CITATION_KEY_SET = frozenset(_CITATION_KEYS)
 _HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
 
 
@@ -938,7 +936,7 @@ class _Citations:
         keys = item.key_at
         if len(keys) != 2 or "source" not in keys or "quote" not in keys:
             # Exactly `source` and `quote` (nearly every citation) is nothing to report.
-            checks.keys(item, _CITATION_KEY_SET, _CITATION_KEYS, citation)
+            checks.keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
         source_id = checks.text(item, "source", citation)
         if "quote" not in keys:
             return None
