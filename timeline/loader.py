@@ -11,11 +11,6 @@ Files are read as bytes and decoded as strict UTF-8 (a BOM is fine); YAML goes t
 `timeline.strictyaml`, so every scalar stays a string and nothing is ever constructed.
 Source files are found by listing `sources/`; a link that leads outside it, a link loop,
 a FIFO or a device is reported and never opened, so nothing can block or escape.
-
-The parts, in this order: `_Loader` runs one load; the files and the articles' front
-matter; `_Checks`, one file's reporting and the checks every part shares; the event
-schema, one table of fields (`_FIELDS`) that both the fast path and the full checks
-read; and `_Citations`, which finds each quote in its article.
 """
 
 from __future__ import annotations
