@@ -156,12 +156,10 @@ def _index(mark: Any) -> int:
 
 def _layout(text: str) -> _Node:
     """The tree of a (valid) events file, every node with where it starts and ends."""
-    parser = _Parser(text)
     stack: list[tuple[_Node, list[_Node]]] = []  # open collections, with their nodes so far
     root: _Node | None = None
     try:
-        while True:
-            event: Any = parser.get_event()
+        for event in yaml.parse(text, Loader=_Parser):
             node: _Node | None = None
             if isinstance(event, yaml.ScalarEvent):
                 empty = event.value == "" and event.implicit[0]
@@ -186,8 +184,6 @@ def _layout(text: str) -> _Node:
                     node.entries = [(key.value or "", key.start, value) for key, value in pairs]
                 else:
                     node.entries = [(None, item.start, item) for item in inside]
-            elif isinstance(event, yaml.StreamEndEvent):
-                break
             if node is None:
                 continue
             if not stack:
@@ -198,8 +194,6 @@ def _layout(text: str) -> _Node:
             inside.append(node)
     except yaml.YAMLError as exc:
         raise EditError(f"the events file cannot be parsed: {exc}") from None
-    finally:
-        parser.dispose()
     if root is None or not root.mapping:
         raise EditError("the events file is not a mapping of version, themes and events")
     return root
