@@ -280,20 +280,9 @@ class _Loader:
 _Article = tuple[Source, ArticleText]
 """A source and its text ready for finding quotes in."""
 
-_SOURCE_KEYS = (
-    "id",
-    "title",
-    "outlet",
-    "published",
-    "published_basis",
-    "kind",
-    "byline",
-    "credit",
-    "origin",
-    "sha256",
-    "notes",
-)
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
+_SOURCE_OPTIONAL = ("published_basis", "byline", "credit", "origin", "sha256", "notes")
+_SOURCE_KEYS = (*_SOURCE_REQUIRED, *_SOURCE_OPTIONAL)
 _SOURCE_KEY_SET = frozenset((*_SOURCE_KEYS, "ignore"))
 _KINDS = {kind.value: kind for kind in SourceKind}
 
