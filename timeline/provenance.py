@@ -94,8 +94,9 @@ class ArticleText:
 
     text: str
     # Caches, filled on first use: two articles are equal when their texts are.
-    _normalized: str | None = field(default=None, init=False, repr=False, compare=False)
-    _map: OffsetMap | None = field(default=None, init=False, repr=False, compare=False)
+    _prepared: tuple[str, OffsetMap] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
     _nfkc: str | None = field(default=None, init=False, repr=False, compare=False)
     # What each needle gave, so the same quote is searched for once.
@@ -108,14 +109,12 @@ class ArticleText:
     @property
     def normalized(self) -> str:
         """The article's matching form (`text.normalize` of it)."""
-        return self._normalized if self._normalized is not None else self._prepare()[0]
-
-    def _offsets(self) -> OffsetMap:
-        return self._map if self._map is not None else self._prepare()[1]
+        return self._prepare()[0]
 
     def _prepare(self) -> tuple[str, OffsetMap]:
-        self._normalized, self._map = prepared = normalize_with_offsets(self.text)
-        return prepared
+        if self._prepared is None:
+            self._prepared = normalize_with_offsets(self.text)
+        return self._prepared
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column (in characters) of an offset into `text`."""
@@ -143,7 +142,7 @@ class ArticleText:
         at, occurrences = self._occurrences(needle)
         found = None
         if at != -1:
-            start, end = self._offsets().span(at, at + len(needle) - 1)
+            start, end = self._prepare()[1].span(at, at + len(needle) - 1)
             line, column = self.line_column(start)
             found = (start, end, line, column, occurrences)
         self._located[needle] = found
@@ -195,7 +194,7 @@ class ArticleText:
         if len(needle) > len(probe):
             dest_end = min(dest_start + len(needle), len(self.normalized))
             score = fuzz.ratio(needle, self.normalized[dest_start:dest_end])
-        start, end = self._offsets().span(dest_start, dest_end - 1)
+        start, end = self._prepare()[1].span(dest_start, dest_end - 1)
         # The alignment is as long as the quote, so it can cut a word in half (more
         # so when the article has extra characters, as in a hyphenated line break):
         # widen it to whole words, which is what a reader looks for.
