@@ -9,9 +9,6 @@ user wrote them.
 `insert_event`, `insert_quote` and `insert_theme` only compute the `Change` (pure text
 to text). An `Editor` applies changes to a dataset on disk (see there): each new text is
 loaded with the loader's own rules first, so nothing invalid is ever written.
-
-Where a node ends is read from libyaml's event stream (the loader's tree records only
-where nodes start): the end of a block collection is where its last scalar ends.
 """
 
 from __future__ import annotations
@@ -155,7 +152,8 @@ def _index(mark: Any) -> int:
 
 
 def _layout(text: str) -> _Node:
-    """The tree of a (valid) events file, every node with where it starts and ends."""
+    """The tree of a (valid) events file, every node with where it starts and ends (read
+    from libyaml's events: the loader's tree records only where nodes start)."""
     stack: list[tuple[_Node, list[_Node]]] = []  # open collections, with their nodes so far
     root: _Node | None = None
     try:
