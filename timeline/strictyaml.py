@@ -287,7 +287,7 @@ class _Tree:
                         box.value_at[key_state] = at
                     parent[1] = _NO_KEY
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                self.close(kind is yaml.MappingEndEvent)
+                self.close()
             elif kind is yaml.AliasEvent:
                 self.alias(event)
             elif kind is yaml.DocumentStartEvent:
@@ -347,9 +347,8 @@ class _Tree:
                 return False
         return True
 
-    def close(self, mapping: bool) -> None:
-        """A mapping (or a sequence) ends; an item of the `on_item` list goes to its
-        callback."""
+    def close(self) -> None:
+        """A mapping or a sequence ends; an item of the `on_item` list goes to its callback."""
         stack = self.stack
         closed = stack.pop()
         if not stack:
@@ -359,15 +358,14 @@ class _Tree:
             # After a value the next scalar is a key; after a refused (container) key
             # comes its value, which is dropped.
             parent[1] = _BAD_KEY if closed[2] else _NO_KEY
-        elif self.on_item is not None and len(stack) == 2 and mapping:
-            top, item, seq = stack[0][0], closed[0], parent[0]
+        elif self.on_item is not None and len(stack) == 2 and type(closed[0]) is YMap:
+            top, seq = stack[0][0], parent[0]
             key, use = self.on_item
             if (
                 type(top) is YMap
-                and type(item) is YMap
                 and type(seq) is YSeq
                 and top.items.get(key) is seq
-                and use(top, item, len(seq.items) - 1)
+                and use(top, closed[0], len(seq.items) - 1)
             ):
                 seq.items[-1] = None
 
