@@ -23,7 +23,6 @@ import stat
 import unicodedata
 from collections.abc import Callable, Collection
 from enum import StrEnum
-from os import DirEntry
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -356,7 +355,7 @@ def _read_sources(
             continue
         path = folder / entry.name
         checks = _Checks(str(path), diagnostics, dates)
-        if entry.is_symlink() and not _stays_inside(checks, entry, path, real_folder):
+        if entry.is_symlink() and not _stays_inside(checks, path, real_folder):
             continue
         text = None
         if read >= MAX_SOURCES_TOTAL_BYTES:
@@ -377,12 +376,12 @@ def _read_sources(
     return found, broken
 
 
-def _stays_inside(checks: _Checks, entry: DirEntry[str], path: Path, folder: Path) -> bool:
+def _stays_inside(checks: _Checks, path: Path, folder: Path) -> bool:
     """Whether a link in `sources/` leads to a file inside it; reports it if not."""
     try:
         target = path.resolve(strict=True)
     except FileNotFoundError:
-        checks.error(None, "source-path", f"{entry.name} is a link to a file that does not exist")
+        checks.error(None, "source-path", f"{path.name} is a link to a file that does not exist")
         return False
     except (OSError, RuntimeError) as exc:
         # Python 3.11 raises RuntimeError for a loop, 3.13 OSError(ELOOP).
@@ -390,16 +389,16 @@ def _stays_inside(checks: _Checks, entry: DirEntry[str], path: Path, folder: Pat
         checks.error(
             None,
             "source-path",
-            f"{entry.name} is a link that loops back on itself"
+            f"{path.name} is a link that loops back on itself"
             if looped
-            else f"{entry.name} is a link that cannot be followed: {_reason(exc)}",
+            else f"{path.name} is a link that cannot be followed: {_reason(exc)}",
         )
         return False
     if not target.is_relative_to(folder):
         checks.error(
             None,
             "source-path",
-            f"{entry.name} links outside sources/ (to {target}); "
+            f"{path.name} links outside sources/ (to {target}); "
             "sources must stay inside the dataset",
         )
         return False
