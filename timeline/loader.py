@@ -145,8 +145,7 @@ class _Loader:
             return None
         self._progress(0.0)
         # The articles are read first, so that each event can be checked as soon as it
-        # is parsed, while its nodes are still in the CPU's cache (walking the finished
-        # tree of a large file afterwards was a third of the load). Their diagnostics
+        # is parsed, while its nodes are still in the CPU's cache. Their diagnostics
         # wait, and join the others where they always stood: after the top-level checks.
         source_diagnostics: list[Diagnostic] = []
         sources, broken = _read_sources(self.root, source_diagnostics, checks.dates)
