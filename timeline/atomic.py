@@ -1,16 +1,8 @@
 """Writing files so that nothing already there is ever lost: all of the new, or all of the old.
 
-Every command that writes a file or a folder does it through this module:
-
-* `write_atomically(path, data)` writes a file beside the target under a temporary name,
-  flushes it to the disk, then renames it over the target. A full disk, a size limit,
-  Ctrl+C or an error while writing leaves the old file as it was and no temporary
-  behind; even `kill -9` or a power cut leaves the old file whole (and at most a hidden
-  `.NAME.*.tmp` beside it). With `exclusive=True` it only creates: a file already
-  there, or one that appears meanwhile, is never replaced.
-* `new_folder(path)` builds a folder under a temporary name beside `path` and renames it
-  into place only once everything in it is written, so an interrupted import leaves no
-  half dataset, and trying again works.
+Every command that writes a file or a folder does it through `write_atomically` or
+`new_folder`: each builds the new one beside the target under a temporary name, and
+renames it into place only once all of it is on the disk.
 """
 
 from __future__ import annotations
@@ -38,14 +30,16 @@ def write_atomically(
 ) -> None:
     """Replace the file at `path` with `data` (text is written as UTF-8, line ends as given).
 
+    Even `kill -9` or a power cut leaves the old file whole (and at most a hidden
+    `.NAME.*.tmp` beside it).
+
     `exclusive`: only create it. A file that is at `path` already, or that appears there
     while this one is written, is never replaced (`FileExistsError`): the new file is
     put in place by a hard link, which fails if the name is taken.
 
     The file keeps its mode if it exists (if new, 0666 less the umask, as for any
-    program's new file); a link is followed, so the file
-    it leads to is replaced and the link kept. A device or pipe (`/dev/stdout`) is written
-    straight to: it has no contents to lose.
+    program's new file); a link is followed, so the file it leads to is replaced and the
+    link kept. A device or pipe (`/dev/stdout`) is written straight to: it has nothing to lose.
 
     Raises:
         OSError: the file cannot be written (it or its folder is read-only or missing, the
@@ -96,10 +90,10 @@ def write_atomically(
 @contextlib.contextmanager
 def new_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Build a new folder at `path`: the block fills the folder it is given, which appears
-    at `path` only when the block completes.
+    at `path` only when the block completes, so an interrupted import can be tried again.
 
-    `path` may be missing (its parents are made; the new folder is 0777 less the umask) or an empty
-    folder (it is replaced, keeping its mode). Until the end the folder is a hidden
+    `path` may be missing (its parents are made; the new folder is 0777 less the umask) or
+    an empty folder (it is replaced, keeping its mode). Until the end the folder is a hidden
     `.NAME.*.part` beside `path`; if the block fails or is interrupted, that is removed
     and `path` is as it was. Write into it with `write_atomically`, so that every file
     is on the disk before the folder is renamed.

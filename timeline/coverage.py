@@ -11,7 +11,7 @@ bylines, photo credits) are not counted at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from timeline.model import Dataset, Source
@@ -106,7 +106,7 @@ def article_coverage(source: Source, spans: Iterable[tuple[int, int]]) -> Articl
             skipped += 1
             continue
         parts = [(here + a, here + b) for a, b in sentences(line)]
-        missing = [(a, b) for a, b in parts if not _overlaps(quoted, a, b)]
+        missing = [(a, b) for a, b in parts if not any(q < b and a < e for q, e in quoted)]
         counted += len(parts)
         cited += len(parts) - len(missing)
         whole = (parts[0][0], parts[-1][1])
@@ -116,10 +116,6 @@ def article_coverage(source: Source, spans: Iterable[tuple[int, int]]) -> Articl
         for a, b in missing:
             uncited.append(Passage(kind, a, b, file_line, a - here + 1, text[a:b]))
     return ArticleCoverage(source.id, source.path, counted, cited, skipped, tuple(uncited))
-
-
-def _overlaps(quoted: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a < end and start < b for a, b in quoted)
 
 
 def coverage(dataset: Dataset) -> tuple[ArticleCoverage, ...]:

@@ -9,9 +9,6 @@ user wrote them.
 `insert_event`, `insert_quote` and `insert_theme` only compute the `Change` (pure text
 to text). An `Editor` applies changes to a dataset on disk (see there): each new text is
 loaded with the loader's own rules first, so nothing invalid is ever written.
-
-Where a node ends is read from libyaml's event stream (the loader's tree records only
-where nodes start): the end of a block collection is where its last scalar ends.
 """
 
 from __future__ import annotations
@@ -155,13 +152,12 @@ def _index(mark: Any) -> int:
 
 
 def _layout(text: str) -> _Node:
-    """The tree of a (valid) events file, every node with where it starts and ends."""
-    parser = _Parser(text)
+    """The tree of a (valid) events file, every node with where it starts and ends (read
+    from libyaml's events: the loader's tree records only where nodes start)."""
     stack: list[tuple[_Node, list[_Node]]] = []  # open collections, with their nodes so far
     root: _Node | None = None
     try:
-        while True:
-            event: Any = parser.get_event()
+        for event in yaml.parse(text, Loader=_Parser):
             node: _Node | None = None
             if isinstance(event, yaml.ScalarEvent):
                 empty = event.value == "" and event.implicit[0]
@@ -186,8 +182,6 @@ def _layout(text: str) -> _Node:
                     node.entries = [(key.value or "", key.start, value) for key, value in pairs]
                 else:
                     node.entries = [(None, item.start, item) for item in inside]
-            elif isinstance(event, yaml.StreamEndEvent):
-                break
             if node is None:
                 continue
             if not stack:
@@ -198,8 +192,6 @@ def _layout(text: str) -> _Node:
             inside.append(node)
     except yaml.YAMLError as exc:
         raise EditError(f"the events file cannot be parsed: {exc}") from None
-    finally:
-        parser.dispose()
     if root is None or not root.mapping:
         raise EditError("the events file is not a mapping of version, themes and events")
     return root
@@ -461,7 +453,6 @@ class Editor:
         except OSError as exc:
             raise EditError(f"cannot read {self.file}: {exc.strerror or exc}") from None
         self._undo: list[bytes] = []
-        self._previous = b""
 
     @property
     def text(self) -> str:
@@ -501,9 +492,9 @@ class Editor:
                 file cannot be written; in every case nothing was written.
         """
         bom = codecs.BOM_UTF8 if self.data.startswith(codecs.BOM_UTF8) else b""
-        new_text = change.apply(self.text)
-        loaded = self._write(bom + new_text.encode("utf-8"), new_text)
-        self._undo.append(self._previous)
+        previous = self.data
+        loaded = self._write(bom + change.apply(self.text).encode("utf-8"))
+        self._undo.append(previous)
         return loaded
 
     def undo(self) -> Loaded:
@@ -514,12 +505,11 @@ class Editor:
         """
         if not self._undo:
             raise EditError("nothing to undo")
-        data = self._undo[-1]
-        loaded = self._write(data, data.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+        loaded = self._write(self._undo[-1])
         self._undo.pop()
         return loaded
 
-    def _write(self, data: bytes, text: str) -> Loaded:
+    def _write(self, data: bytes) -> Loaded:
         from timeline.loader import load_dataset  # PyYAML's loader path, only when editing
 
         if self.changed_on_disk():
@@ -528,6 +518,7 @@ class Editor:
                 "(reload, then make the edit again)"
             )
         try:
+            text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
             loaded = load_dataset(self.file, events_text=text)
         except DatasetError as error:
             errors = [d for d in error.diagnostics if d.severity is Severity.ERROR]
@@ -539,7 +530,7 @@ class Editor:
             write_atomically(self.file, data)
         except OSError as exc:
             raise EditError(f"cannot write {self.file}: {exc.strerror or exc}") from None
-        self._previous, self.data = self.data, data
+        self.data = data
         # Read back: what is on disk must be what was checked.
         if self.changed_on_disk():
             raise FileChangedError(f"{self.file} changed while it was being written")

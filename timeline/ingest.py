@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.edit import slug, yaml_string
+from timeline.model import MAX_SOURCE_BYTES
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -31,8 +32,6 @@ ARTICLE_SUFFIXES = (".html", ".htm", ".md", ".txt")
 MIN_ARTICLE_CHARACTERS = 200
 """Less main text than this in a page is not an article (a front page, a menu, an
 error page); an article that short can still be given as a .txt file."""
-MAX_ARTICLE_BYTES = 8 << 20
-"""The largest file read (the loader's limit for one article)."""
 _REQUIRED = ("title", "outlet", "published", "kind")
 
 
@@ -81,8 +80,8 @@ def read_article(path: Path) -> Article:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read {path}: {exc.strerror or exc}", "read-error") from None
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise IngestError(f"{path.name} is over {MAX_ARTICLE_BYTES:,} bytes", "too-large")
+    if len(data) > MAX_SOURCE_BYTES:  # the loader would refuse it
+        raise IngestError(f"{path.name} is over {MAX_SOURCE_BYTES:,} bytes", "too-large")
     digest = hashlib.sha256(data).hexdigest()
     if suffix in (".md", ".txt"):
         try:

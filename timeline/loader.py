@@ -11,11 +11,6 @@ Files are read as bytes and decoded as strict UTF-8 (a BOM is fine); YAML goes t
 `timeline.strictyaml`, so every scalar stays a string and nothing is ever constructed.
 Source files are found by listing `sources/`; a link that leads outside it, a link loop,
 a FIFO or a device is reported and never opened, so nothing can block or escape.
-
-The parts, in this order: `_Loader` runs one load; the files and the articles' front
-matter; `_Checks`, one file's reporting and the checks every part shares; the event
-schema, one table of fields (`_FIELDS`) that both the fast path and the full checks
-read; and `_Citations`, which finds each quote in its article.
 """
 
 from __future__ import annotations
@@ -26,9 +21,8 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import StrEnum
-from os import DirEntry
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -72,16 +66,14 @@ __all__ = [
 
 MAX_SOURCES_TOTAL_BYTES = 256 << 20
 """The most article text read for one dataset, so a folder of huge files cannot exhaust
-memory: an article takes 2-8 bytes per character, its text and its matching form (the
-offset map back from it is a few entries per paragraph). A million generated events
-cite 10,000 articles, 120 MB."""
+memory (an article takes 2-8 bytes per character: its text and its matching form)."""
 MIN_QUOTE_LENGTH = 40
 """Shorter quotes get a warning (unless they are a whole line of the article)."""
 MAX_ID_LENGTH = 200
 HINT_BUDGET = 10_000_000_000
 """Characters compared, over one load, to find the closest passage to quotes that are
-not found (about 2-3 s of work); past it, errors carry no hint. The bundled dataset
-would use under 0.1%."""
+not found (a few seconds of work); past it, errors carry no hint, so a file of long
+wrong quotes against a huge article cannot stall."""
 _TOP_KEYS = ("version", "themes", "events")
 _TOP_KEY_SET = frozenset((*_TOP_KEYS, "title"))  # the title is optional
 
@@ -153,8 +145,7 @@ class _Loader:
             return None
         self._progress(0.0)
         # The articles are read first, so that each event can be checked as soon as it
-        # is parsed, while its nodes are still in the CPU's cache (walking the finished
-        # tree of a large file afterwards was a third of the load). Their diagnostics
+        # is parsed, while its nodes are still in the CPU's cache. Their diagnostics
         # wait, and join the others where they always stood: after the top-level checks.
         source_diagnostics: list[Diagnostic] = []
         sources, broken = _read_sources(self.root, source_diagnostics, checks.dates)
@@ -165,7 +156,7 @@ class _Loader:
             checks.file,
             checks.diagnostics,
             progress=lambda offset: self._progress(0.7 * offset / size),
-            on_item=("events", self._early_event),
+            on_item=("events", self._valid_event),
         )
         # The file's text (2 GB for a million events) is not needed past the parse.
         del text
@@ -221,26 +212,22 @@ class _Loader:
             ids = declared.key_at if isinstance(declared, YMap) else ()
             self.events.theme_ids = frozenset(ids)
 
-    def _early_event(self, root: YMap, node: YMap, index: int) -> bool:
-        """Build an event as soon as it is parsed, if it is valid (reporting nothing);
+    def _valid_event(self, root: YMap, node: YMap, index: int) -> bool:
+        """The fast path, as each event is parsed: build it if it is plainly valid (the
+        same checks as the full ones, given up at the first problem, reporting nothing);
         whether it was built. `checked_events` checks the others once the parse is over."""
         self._theme_ids(root)
-        event = self._valid_event(node, index)
-        if not event:
+        self.checks.quiet = True
+        try:
+            event = self.events.event(node, index + 1)
+        except _Quiet:
+            return False
+        finally:
+            self.checks.quiet = False
+        if event is None:
             return False
         self._early[index] = (event, node.value_at["id"])
         return True
-
-    def _valid_event(self, node: YMap, index: int) -> Event | None:
-        """The fast path: the event if it is plainly valid, else None, having reported
-        nothing (the same checks as the full ones, given up at the first problem)."""
-        self.checks.quiet = True
-        try:
-            return self.events.event(node, index + 1)
-        except _Quiet:
-            return None
-        finally:
-            self.checks.quiet = False
 
     def checked_events(self, root: YMap) -> list[Event]:
         """Every event: those built early, and the others checked field by field."""
@@ -291,20 +278,9 @@ class _Loader:
 _Article = tuple[Source, ArticleText]
 """A source and its text ready for finding quotes in."""
 
-_SOURCE_KEYS = (
-    "id",
-    "title",
-    "outlet",
-    "published",
-    "published_basis",
-    "kind",
-    "byline",
-    "credit",
-    "origin",
-    "sha256",
-    "notes",
-)
 _SOURCE_REQUIRED = ("id", "title", "outlet", "published", "kind")
+_SOURCE_OPTIONAL = ("published_basis", "byline", "credit", "origin", "sha256", "notes")
+_SOURCE_KEYS = (*_SOURCE_REQUIRED, *_SOURCE_OPTIONAL)
 _SOURCE_KEY_SET = frozenset((*_SOURCE_KEYS, "ignore"))
 _KINDS = {kind.value: kind for kind in SourceKind}
 
@@ -325,29 +301,19 @@ def _read_text(checks: _Checks, path: Path, limit: int, *, events_file: bool = F
     except (OSError, ValueError) as exc:
         checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
         return None
-    if not stat.S_ISREG(info.st_mode):
-        # Opening a FIFO or a device could block forever: never open one.
-        checks.error(None, "not-a-file", f"{path} is {_file_kind(info.st_mode)}")
-        return None
-    if info.st_size > limit:
-        checks.error(None, "too-large", _too_large(path, info.st_size, limit))
+    if _refused(checks, path, info.st_mode, info.st_size, limit):
         return None
     try:
         # O_NONBLOCK, and the type checked again on the open file: if the path was
         # swapped for a FIFO after the check above, opening must still not block.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         with open(fd, "rb") as handle:
-            opened = os.fstat(handle.fileno())
-            if not stat.S_ISREG(opened.st_mode):
-                checks.error(None, "not-a-file", f"{path} is {_file_kind(opened.st_mode)}")
-                return None
-            data = handle.read(limit + 1)
+            mode = os.fstat(handle.fileno()).st_mode
+            data = handle.read(limit + 1) if stat.S_ISREG(mode) else b""
     except (OSError, ValueError) as exc:
         checks.error(None, "read-error", f"cannot read {path}: {_reason(exc)}")
         return None
-    if len(data) > limit:
-        # The file grew after it was measured.
-        checks.error(None, "too-large", _too_large(path, len(data), limit))
+    if _refused(checks, path, mode, len(data), limit):  # swapped, or grown, since measured
         return None
     try:
         return data.decode("utf-8-sig")
@@ -388,7 +354,7 @@ def _read_sources(
             continue
         path = folder / entry.name
         checks = _Checks(str(path), diagnostics, dates)
-        if entry.is_symlink() and not _stays_inside(checks, entry, path, real_folder):
+        if entry.is_symlink() and not _stays_inside(checks, path, real_folder):
             continue
         text = None
         if read >= MAX_SOURCES_TOTAL_BYTES:
@@ -409,12 +375,12 @@ def _read_sources(
     return found, broken
 
 
-def _stays_inside(checks: _Checks, entry: DirEntry[str], path: Path, folder: Path) -> bool:
+def _stays_inside(checks: _Checks, path: Path, folder: Path) -> bool:
     """Whether a link in `sources/` leads to a file inside it; reports it if not."""
     try:
         target = path.resolve(strict=True)
     except FileNotFoundError:
-        checks.error(None, "source-path", f"{entry.name} is a link to a file that does not exist")
+        checks.error(None, "source-path", f"{path.name} is a link to a file that does not exist")
         return False
     except (OSError, RuntimeError) as exc:
         # Python 3.11 raises RuntimeError for a loop, 3.13 OSError(ELOOP).
@@ -422,16 +388,16 @@ def _stays_inside(checks: _Checks, entry: DirEntry[str], path: Path, folder: Pat
         checks.error(
             None,
             "source-path",
-            f"{entry.name} is a link that loops back on itself"
+            f"{path.name} is a link that loops back on itself"
             if looped
-            else f"{entry.name} is a link that cannot be followed: {_reason(exc)}",
+            else f"{path.name} is a link that cannot be followed: {_reason(exc)}",
         )
         return False
     if not target.is_relative_to(folder):
         checks.error(
             None,
             "source-path",
-            f"{entry.name} links outside sources/ (to {target}); "
+            f"{path.name} links outside sources/ (to {target}); "
             "sources must stay inside the dataset",
         )
         return False
@@ -548,8 +514,22 @@ def _ignored_lines(
     return tuple(sorted(set(found))) if ok else None
 
 
-def _file_kind(mode: int) -> str:
-    return _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+def _refused(checks: _Checks, path: Path, mode: int, size: int, limit: int) -> bool:
+    """Whether the file is not a regular one or is over `limit` bytes; reports it if so."""
+    if not stat.S_ISREG(mode):
+        # Opening a FIFO or a device could block forever: never open one.
+        kind = _FILE_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        checks.error(None, "not-a-file", f"{path} is {kind}")
+    elif size > limit:
+        checks.error(
+            None,
+            "too-large",
+            f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
+            "(raise it with the TIMELINE_MAX_BYTES environment variable)",
+        )
+    else:
+        return False
+    return True
 
 
 _NEVER_OPENED = "not a regular file; it is never opened"
@@ -560,13 +540,6 @@ _FILE_KINDS = {
     stat.S_IFBLK: f"a device, {_NEVER_OPENED}",
     stat.S_IFSOCK: f"a socket, {_NEVER_OPENED}",
 }
-
-
-def _too_large(path: Path, size: int, limit: int) -> str:
-    return (
-        f"{path} is {size:,} bytes, over the limit of {limit:,} bytes "
-        "(raise it with the TIMELINE_MAX_BYTES environment variable)"
-    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -628,7 +601,7 @@ class _Checks:
     def keys(
         self,
         node: YMap,
-        allowed: frozenset[str],
+        allowed: Collection[str],
         required: tuple[str, ...],
         what: str,
     ) -> None:
@@ -750,7 +723,6 @@ _KINDS_OF_VALUE = {YMap: "a mapping", YSeq: "a list", type(None): "an empty valu
 
 
 _THEME_KEYS = ("label", "description")
-_THEME_KEY_SET = frozenset(_THEME_KEYS)
 _STATUSES = {status.value: status for status in Status}
 
 
@@ -886,7 +858,7 @@ class _Events:
                     f"{what} must be a mapping with label and description, not {_kind(body)}",
                 )
                 continue
-            checks.keys(body, _THEME_KEY_SET, _THEME_KEYS, what)
+            checks.keys(body, _THEME_KEYS, _THEME_KEYS, what)
             label = checks.text(body, "label", what)
             description = checks.text(body, "description", what)
             if ok and label is not None and description is not None:
@@ -898,18 +870,12 @@ class _Events:
 
 
 _CITATION_KEYS = ("source", "quote")
-_CITATION_KEY_SET = frozenset(_CITATION_KEYS)
 _HYPHEN_BREAK = re.compile(r"\w[-\u00ad\u2010][ \t]*\r?\n\s*\w")
 
 
 class _Citations:
-    """Finds the quotes of a load's events in their articles, reporting each problem.
-
-    `broken` are the ids of articles that exist but could not be loaded: their own
-    diagnostics say why, so a quote of one is not reported again. Near-miss hints cost
-    (quote probe x article) comparisons each: past `HINT_BUDGET` characters compared,
-    errors carry no hint, so a file of long wrong quotes against a huge article cannot stall.
-    """
+    """Finds the quotes of a load's events in their articles, reporting each problem (but
+    not a quote of a `broken` article: see `_read_sources`)."""
 
     def __init__(self, checks: _Checks, sources: dict[str, _Article], broken: set[str]) -> None:
         self.checks = checks
@@ -952,7 +918,7 @@ class _Citations:
         keys = item.key_at
         if len(keys) != 2 or "source" not in keys or "quote" not in keys:
             # Exactly `source` and `quote` (nearly every citation) is nothing to report.
-            checks.keys(item, _CITATION_KEY_SET, _CITATION_KEYS, citation)
+            checks.keys(item, _CITATION_KEYS, _CITATION_KEYS, citation)
         source_id = checks.text(item, "source", citation)
         if "quote" not in keys:
             return None

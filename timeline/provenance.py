@@ -14,6 +14,7 @@ named as such, since those characters differ from the article's.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -45,9 +46,8 @@ INDEXED_LENGTH = 2 * GRAM - 1
 """Quotes at least this long are found through the index; shorter ones by a scan."""
 
 INDEX_AFTER = 64
-"""Searches in one article before its index is built: building it costs about as much
-as a hundred scans of the article, so an article cited by a few quotes never pays for
-it, and one cited by many pays once."""
+"""Searches in one article before its index is built (it costs about a hundred scans):
+an article cited by a few quotes never pays for it, and one cited by many pays once."""
 
 _CANDIDATE_LIMIT = 1024
 """More candidate places than this (a quote made of pieces the article repeats very
@@ -88,18 +88,15 @@ class NearMiss:
 
 @dataclass(slots=True)
 class ArticleText:
-    """An article prepared for matching: its matching form, the offset map back to the
-    original, and where each line starts. Build one per source and reuse it for every
-    quote that cites it.
-
-    The preparation waits for the first use, so an article no quote cites costs nothing
-    but its text.
-    """
+    """An article prepared for matching, once for all the quotes that cite it: its
+    matching form, the offset map back to the original, and where each line starts (made
+    on first use, so an article no quote cites costs nothing but its text)."""
 
     text: str
     # Caches, filled on first use: two articles are equal when their texts are.
-    _normalized: str | None = field(default=None, init=False, repr=False, compare=False)
-    _map: OffsetMap | None = field(default=None, init=False, repr=False, compare=False)
+    _prepared: tuple[str, OffsetMap] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
     _nfkc: str | None = field(default=None, init=False, repr=False, compare=False)
     # What each needle gave, so the same quote is searched for once.
@@ -112,28 +109,19 @@ class ArticleText:
     @property
     def normalized(self) -> str:
         """The article's matching form (`text.normalize` of it)."""
-        return self._normalized if self._normalized is not None else self._prepare()[0]
-
-    def _offsets(self) -> OffsetMap:
-        return self._map if self._map is not None else self._prepare()[1]
+        return self._prepare()[0]
 
     def _prepare(self) -> tuple[str, OffsetMap]:
-        self._normalized, self._map = prepared = normalize_with_offsets(self.text)
-        return prepared
+        if self._prepared is None:
+            self._prepared = normalize_with_offsets(self.text)
+        return self._prepared
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column (in characters) of an offset into `text`."""
-        line_starts = self._line_starts
-        if line_starts is None:
-            line_starts = [0]
-            find = self.text.find
-            position = find("\n")
-            while position != -1:
-                line_starts.append(position + 1)
-                position = find("\n", position + 1)
-            self._line_starts = line_starts
-        line = bisect.bisect_right(line_starts, offset)
-        return line, offset - line_starts[line - 1] + 1
+        if self._line_starts is None:
+            self._line_starts = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
 
     def find(self, quote: str) -> Match | None:
         """Find `quote` (after normalisation); None when it is not in the article."""
@@ -143,13 +131,9 @@ class ArticleText:
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
         """`find` for a quote already in matching form (`text.normalize`), as a plain tuple
         (start, end, line, column, occurrences): the loader calls it for every quote of a
-        large file, and normalises each quote once.
-
-        The same needle is searched for once. After `INDEX_AFTER` searches in one
-        article, a quote of at least `INDEXED_LENGTH` characters is found through an
-        index of the article's `GRAM`-character pieces instead of a scan of the whole
-        article, so the time for all the quotes of an article grows with their number
-        and the article's length added, not multiplied.
+        large file, and normalises each quote once. The same needle is searched for once;
+        a long one, after `INDEX_AFTER` searches, through the index (see `GRAM`), so the
+        time for all the quotes of an article grows with their number plus its length.
         """
         if not needle:
             return None
@@ -158,7 +142,7 @@ class ArticleText:
         at, occurrences = self._occurrences(needle)
         found = None
         if at != -1:
-            start, end = self._offsets().span(at, at + len(needle) - 1)
+            start, end = self._prepare()[1].span(at, at + len(needle) - 1)
             line, column = self.line_column(start)
             found = (start, end, line, column, occurrences)
         self._located[needle] = found
@@ -189,10 +173,8 @@ class ArticleText:
     def nearest(self, quote: str) -> NearMiss | None:
         """The passage most like `quote`, for a hint when `find` fails.
 
-        Only the quote's first `PROBE_LENGTH` characters are aligned: the cost of the
-        alignment grows much faster than the quote's length (a 10,000-character quote
-        against a 200 KB article took 19 s), and the start is what places a passage.
-        The cost is then about `search_cost(quote)`.
+        Only the quote's first `PROBE_LENGTH` characters are aligned: the alignment's cost
+        grows much faster than the quote's length, and the start is what places a passage.
         """
         # Imported here: only a quote that is not found needs it, and a valid dataset
         # then starts without loading RapidFuzz at all.
@@ -212,7 +194,7 @@ class ArticleText:
         if len(needle) > len(probe):
             dest_end = min(dest_start + len(needle), len(self.normalized))
             score = fuzz.ratio(needle, self.normalized[dest_start:dest_end])
-        start, end = self._offsets().span(dest_start, dest_end - 1)
+        start, end = self._prepare()[1].span(dest_start, dest_end - 1)
         # The alignment is as long as the quote, so it can cut a word in half (more
         # so when the article has extra characters, as in a hyphenated line break):
         # widen it to whole words, which is what a reader looks for.
@@ -238,11 +220,8 @@ class ArticleText:
 def _grams(normalized: str) -> _Grams:
     """The index of `locate`: the hash of each `GRAM`-character piece at an offset that
     is a multiple of `GRAM`, to that offset, or to the ascending list of them when the
-    piece repeats.
-
-    Keyed by hash and mostly holding plain offsets, it takes about 6 bytes a character of
-    article (a dict of pieces to lists took 58 MB for a 5 MB article). A hash shared by
-    two different pieces only adds a candidate, and every candidate is checked.
+    piece repeats. Hashes and plain offsets keep it small; a hash shared by two different
+    pieces only adds a candidate, and every candidate is checked.
     """
     grams: _Grams = {}
     for offset in range(0, len(normalized) - GRAM + 1, GRAM):

@@ -46,11 +46,8 @@ _new_located = tuple.__new__
 
 
 class Located(NamedTuple):
-    """A 1-based line and column in a file.
-
-    A named tuple rather than a frozen dataclass: a large file has millions of nodes,
-    each located, and a tuple is made several times faster (and is as immutable).
-    """
+    """A 1-based line and column in a file (a named tuple, as immutable as a frozen
+    dataclass and several times faster to make: a large file has millions)."""
 
     line: int
     column: int
@@ -96,11 +93,9 @@ def disallowed_characters(text: str) -> Iterator[tuple[int, int, str]]:
     layer makes such characters visible.
     """
     lone_cr = "\r" in text and text.count("\r") != text.count("\r\n")
-    if not lone_cr and text.isascii() and _DISALLOWED.search(text) is None:
-        return
     if not lone_cr:
-        # Searching only the characters outside printable ASCII is 2x faster on a large
-        # file than the regex over all of it: dropping those bytes from the UTF-8 form
+        # Searching only the characters outside printable ASCII is faster than the regex
+        # over all of the text, even ASCII text: dropping those bytes from the UTF-8 form
         # runs at memory speed, and what is left (curly quotes, accents) is small.
         # None of the dropped characters is disallowed (CR alone was checked above).
         rest = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_ASCII)
@@ -292,7 +287,7 @@ class _Tree:
                         box.value_at[key_state] = at
                     parent[1] = _NO_KEY
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                self.close(kind is yaml.MappingEndEvent)
+                self.close()
             elif kind is yaml.AliasEvent:
                 self.alias(event)
             elif kind is yaml.DocumentStartEvent:
@@ -308,9 +303,9 @@ class _Tree:
             message = f"anchors (&{event.anchor}) are not allowed: write the value out"
             self.error(line, column, "yaml-anchor", message)
         if event.tag is not None:
-            message = (
-                f"explicit tags ({_short_tag(event.tag)}) are not allowed: every value is text"
-            )
+            # As it was probably written: `!!str` rather than `tag:yaml.org,2002:str`.
+            tag = re.sub(r"^tag:yaml\.org,2002:", "!!", event.tag)
+            message = f"explicit tags ({tag}) are not allowed: every value is text"
             self.error(line, column, "yaml-tag", message)
 
     def node(self, event: Any, kind: type) -> bool:
@@ -352,9 +347,8 @@ class _Tree:
                 return False
         return True
 
-    def close(self, mapping: bool) -> None:
-        """A mapping (or a sequence) ends; an item of the `on_item` list goes to its
-        callback."""
+    def close(self) -> None:
+        """A mapping or a sequence ends; an item of the `on_item` list goes to its callback."""
         stack = self.stack
         closed = stack.pop()
         if not stack:
@@ -364,15 +358,14 @@ class _Tree:
             # After a value the next scalar is a key; after a refused (container) key
             # comes its value, which is dropped.
             parent[1] = _BAD_KEY if closed[2] else _NO_KEY
-        elif self.on_item is not None and len(stack) == 2 and mapping:
-            top, item, seq = stack[0][0], closed[0], parent[0]
+        elif self.on_item is not None and len(stack) == 2 and type(closed[0]) is YMap:
+            top, seq = stack[0][0], parent[0]
             key, use = self.on_item
             if (
                 type(top) is YMap
-                and type(item) is YMap
                 and type(seq) is YSeq
                 and top.items.get(key) is seq
-                and use(top, item, len(seq.items) - 1)
+                and use(top, closed[0], len(seq.items) - 1)
             ):
                 seq.items[-1] = None
 
@@ -439,12 +432,6 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str, 
     if "\t" in source_line[: column + 1]:
         problem = "a tab: YAML indents with spaces only; " + problem
     return line, column, "yaml-syntax", problem
-
-
-def _short_tag(tag: str) -> str:
-    """A tag as it was probably written: `!!str` rather than `tag:yaml.org,2002:str`."""
-    standard = "tag:yaml.org,2002:"
-    return "!!" + tag[len(standard) :] if tag.startswith(standard) else tag
 
 
 # libyaml's wording, and what it usually means for someone editing a dataset by hand.
