@@ -12,7 +12,6 @@ __all__ = [
     "SIDEBAR_WIDTH",
     "WIDE_SIDEBAR_WIDTH",
     "TypeAheadScreen",
-    "sidebar_fits",
     "update_width_class",
 ]
 
@@ -29,11 +28,6 @@ SIDEBAR_WIDTH = 150
 WIDE_SIDEBAR_WIDTH = 180
 """From this many columns up the sidebar's values get more room before they are cut:
 below, the room goes to the timeline's titles."""
-
-
-def sidebar_fits(width: int) -> bool:
-    """Whether the sidebar should show by default on a terminal `width` wide."""
-    return width >= SIDEBAR_WIDTH
 
 
 def update_width_class(screen: Screen[Any], width: int) -> bool:

@@ -30,7 +30,7 @@ from timeline.dates import MONTH_ABBR, from_day_number
 from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
 from timeline.text import sanitize
-from timeline.ui.layout import TypeAheadScreen, sidebar_fits, update_width_class
+from timeline.ui.layout import SIDEBAR_WIDTH, TypeAheadScreen, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
     EventChosen,
@@ -233,7 +233,7 @@ class MainScreen(TypeAheadScreen[None]):
         width = self.app.size.width
         update_width_class(self, width)
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
-        self._sidebar_fits = sidebar_fits(width)
+        self._sidebar_fits = width >= SIDEBAR_WIDTH
         self.query_one(FilterSidebar).display = self._sidebar_fits
         initial = self._initial_filter
         if initial != Filter():
@@ -332,7 +332,7 @@ class MainScreen(TypeAheadScreen[None]):
         width = self.size.width
         update_width_class(self, width)
         self.query_one(FilterSidebar).fit()
-        fits = sidebar_fits(width)
+        fits = width >= SIDEBAR_WIDTH
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.
             self._sidebar_fits = fits
