@@ -127,12 +127,12 @@ class MainScreen(TypeAheadScreen[None]):
         Binding("c", "clear_filters", "Clear"),
         # A priority key too, for a fast Esc then "j" from the search box.
         Binding("escape", "focus_timeline", "Back", tooltip="Back to the timeline", priority=True),
-        Binding("right_square_bracket", "next_month", "Next month", show=False),
-        Binding("left_square_bracket", "previous_month", "Prev month", show=False),
-        Binding("right_curly_bracket", "next_year", "Next year", show=False),
-        Binding("left_curly_bracket", "previous_year", "Prev year", show=False),
-        Binding("less_than_sign", "previous_article", "As of the previous article", show=False),
-        Binding("greater_than_sign", "next_article", "As of the next article", show=False),
+        Binding("right_square_bracket", "jump_months(1)", "Next month", show=False),
+        Binding("left_square_bracket", "jump_months(-1)", "Prev month", show=False),
+        Binding("right_curly_bracket", "jump_months(12)", "Next year", show=False),
+        Binding("left_curly_bracket", "jump_months(-12)", "Prev year", show=False),
+        Binding("less_than_sign", "step_as_of(-1)", "As of the previous article", show=False),
+        Binding("greater_than_sign", "step_as_of(1)", "As of the next article", show=False),
     ]
     """Screen-wide keys; the timeline's own (j/k, g/G, Enter) live on `TimelineView`."""
 
@@ -381,11 +381,6 @@ class MainScreen(TypeAheadScreen[None]):
         """What the sidebar's date boxes say (kept across a reload)."""
         return self.query_one(FilterSidebar).date_texts
 
-    @property
-    def shown(self) -> Sequence[int]:
-        """Positions (in date order) of the events the filter lets through."""
-        return self._result.positions
-
     def _refresh_result(self, within: SearchResult | None = None) -> None:
         """Search now, on this thread, and show the result."""
         assert self.index is not None
@@ -525,19 +520,16 @@ class MainScreen(TypeAheadScreen[None]):
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
             event, self._event_shown = None, None
         self.query_one(DetailPane).show_event(event)
-        self.query_one(OverviewStrip).show_cursor(self._month(message.position))
+        self.query_one(OverviewStrip).show_cursor(self._months.months[message.position])
 
     def _after_frame(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the frame showing the new rows has been painted.
 
-        `call_after_refresh` may run before it: the screen can go idle before the
-        widgets have asked to be redrawn, so at 100,000 events the counts (10-20 ms)
-        often delayed the frame showing the rows. The timeline calls back from the
-        repaint that draws them, right after that frame, so the counts are done
-        before the next key in most cases (a fixed timer after the result often
-        started them just as the next key came). A time limit covers a timeline
-        that is not drawn. Small datasets keep `call_after_refresh`, which runs right
-        after the frame showing the rows: the counts and the strip paint in the next.
+        On large datasets `call_after_refresh` may run before it (the screen can go idle
+        before the widgets have asked to be redrawn), and the counts then delayed the
+        rows: the timeline calls back from the repaint that draws them instead, with a
+        time limit for a timeline that is not drawn. Small datasets keep
+        `call_after_refresh`: the counts and the strip paint in the next frame.
         """
         if self.index is not None and len(self.index) >= self.DEFER_WIDGETS_FROM:
             self.query_one(TimelineView).call_after_render(callback)
@@ -557,44 +549,22 @@ class MainScreen(TypeAheadScreen[None]):
     def _month_chosen(self, message: MonthChosen) -> None:
         self.query_one(TimelineView).jump_to_month(message.month)
 
-    def _month(self, position: int) -> int:
-        return self._months.months[position]
-
-    def _jump_months(self, months: int) -> None:
+    def action_jump_months(self, months: int) -> None:
+        """Move to the first event of the month `months` on (or back) that has any: ±1 to
+        the next or previous month with events, ±12 to one a year or more away."""
         timeline = self.query_one(TimelineView)
         position = timeline.cursor_position
         if position is None or self.index is None:
             return
-        target = month_jump(self.shown, self._months.months.__getitem__, position, months)
+        target = month_jump(
+            self._result.positions, self._months.months.__getitem__, position, months
+        )
         if target is not None:
             timeline.jump_to_month(target)
 
-    def action_next_month(self) -> None:
-        """Move to the first event of the next month that has any."""
-        self._jump_months(1)
-
-    def action_previous_month(self) -> None:
-        """Move to the first event of the previous month that has any."""
-        self._jump_months(-1)
-
-    def action_next_year(self) -> None:
-        """Move to the first event twelve or more months later."""
-        self._jump_months(12)
-
-    def action_previous_year(self) -> None:
-        """Move to the first event twelve or more months earlier."""
-        self._jump_months(-12)
-
-    def action_next_article(self) -> None:
-        """Show the data as of the next day an article was published (after the last,
-        everything), highlighting the events that article adds."""
-        self._step_as_of(1)
-
-    def action_previous_article(self) -> None:
-        """Show the data as of the previous day an article was published."""
-        self._step_as_of(-1)
-
-    def _step_as_of(self, direction: int) -> None:
+    def action_step_as_of(self, direction: int) -> None:
+        """Show the data as of the next (1) or previous (-1) day an article was published;
+        after the last, everything. Forward, the events that article adds are highlighted."""
         if self.dataset is None:
             return
         days = publication_days(self.dataset.sources)
