@@ -85,13 +85,9 @@ def _freeze_once(stage: str) -> None:
 
 def freeze_imported_objects() -> None:
     """Hide what the imports made from the garbage collector, once a process, before
-    the app is built.
-
-    Textual's modules and ours leave about 40,000 objects that live as long as the
-    process. Left in the collector's care, a full collection walked them all while the
-    first screen was composed and styled: 20-50 ms before the first frame, where a
-    hello-world app has none (benchmarks/RESULTS.md).
-    """
+    the app is built: those objects live as long as the process, and a full collection
+    walking them all while the first screen was built delayed the first frame
+    (benchmarks/RESULTS.md)."""
     _freeze_once("imports")
 
 
@@ -99,11 +95,9 @@ def freeze_start_up_objects() -> None:
     """Hide what the first full screen holds from the garbage collector, once a process.
 
     Textual's widgets, styles and strip caches make up most of the objects the collector
-    tracks (about 100,000 for the first screen), so every full collection walked them
-    all: 65-150 ms pauses while browsing (benchmarks/RESULTS.md). They live as long as
-    the app, so `gc.freeze()` once, when the first data is on screen, takes them out of
-    every later pass. Only once: freezing again on each reload would keep each
-    replaced screen's reference cycles alive for good.
+    tracks, and live as long as the app: every full collection walking them paused
+    browsing (benchmarks/RESULTS.md). Only once: freezing again on each reload would
+    keep each replaced screen's reference cycles alive for good.
     """
     _freeze_once("first screen")
 
@@ -488,9 +482,8 @@ class MainScreen(TypeAheadScreen[None]):
         self.filter = self.filter.but(**message.changes)
         # The widgets repainted for the result tell this screen so from their own
         # tasks, once idle. Returning at once let the screen go idle first and paint
-        # only the control that was edited; Textual's update timer then held the rows
-        # back by one or two periods (17-33 ms). One turn of the event loop lets them
-        # report first, so the edit and its rows paint in one frame.
+        # only the control that was edited, the rows an update period or two later.
+        # One turn of the event loop lets them report first: one frame for both.
         await asyncio.sleep(0)
 
     @on(Input.Submitted)
