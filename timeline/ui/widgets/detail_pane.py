@@ -91,8 +91,8 @@ class DetailPane(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_quote", "Open"),
-        Binding("down,j", "next_quote", "Next quote", show=False),
-        Binding("up,k", "previous_quote", "Previous quote", show=False),
+        Binding("down,j", "step(1)", "Next quote", show=False),
+        Binding("up,k", "step(-1)", "Previous quote", show=False),
     ]
     """Quote by quote; page up/down, home and end scroll as in any scrolling pane."""
 
@@ -287,7 +287,8 @@ class DetailPane(ScrollView, can_focus=True):
 
     # -- the highlighted quote -------------------------------------------------------
 
-    def _move_cursor(self, delta: int) -> None:
+    def action_step(self, delta: int) -> None:
+        """Highlight the next (1) or previous (-1) quote."""
         event = self._event
         target = None if self._cursor is None else self._cursor + delta
         if event is None or target is None or not 0 <= target < len(event.quotes):
@@ -320,14 +321,6 @@ class DetailPane(ScrollView, can_focus=True):
         elif rows.stop > top + height:
             # The quote's end into view, but never past its first line.
             self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
-
-    def action_next_quote(self) -> None:
-        """Highlight the next quote."""
-        self._move_cursor(1)
-
-    def action_previous_quote(self) -> None:
-        """Highlight the previous quote."""
-        self._move_cursor(-1)
 
     def action_open_quote(self) -> None:
         """Open the article at the highlighted quote."""

@@ -178,8 +178,8 @@ class TimelineView(ScrollView, can_focus=True):
     """The scrollable, virtual list of events under year and month headings."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Next event", show=False),
-        Binding("up,k", "cursor_up", "Previous event", show=False),
+        Binding("down,j", "step(1)", "Next event", show=False),
+        Binding("up,k", "step(-1)", "Previous event", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("home,g", "first", "First event", show=False),
@@ -336,7 +336,8 @@ class TimelineView(ScrollView, can_focus=True):
         else:
             self.move_cursor_to(rows.row_of[-1])
 
-    def _step(self, delta: int) -> None:
+    def action_step(self, delta: int) -> None:
+        """Move to the next (1) or previous (-1) event."""
         if self._cursor is None:
             return
         rows = self._rows
@@ -347,14 +348,6 @@ class TimelineView(ScrollView, can_focus=True):
                 self.scroll_to(y=0, animate=False)
             return
         self.move_cursor_to(target)
-
-    def action_cursor_down(self) -> None:
-        """Move to the next event."""
-        self._step(1)
-
-    def action_cursor_up(self) -> None:
-        """Move to the previous event."""
-        self._step(-1)
 
     def action_page_down(self) -> None:
         """Move a screenful down."""
