@@ -44,11 +44,8 @@ __all__ = ["Loader", "TimelineApp"]
 
 
 class Loader(Protocol):
-    """Reads the dataset from disk, reporting the fraction done to `progress`.
-
-    `functools.partial(open_dataset, path)` is one. Raises `DatasetError` when the
-    dataset is invalid.
-    """
+    """Reads the dataset from disk, reporting the fraction done to `progress`, as
+    `open_dataset` does; raises `DatasetError` when the dataset is invalid."""
 
     def __call__(self, *, progress: ProgressCallback | None = None) -> Loaded:
         """Load the dataset."""
