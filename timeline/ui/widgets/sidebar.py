@@ -300,7 +300,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         # What the screen asked to show before the controls existed.
         self._pending_filter: tuple[Filter, tuple[str, str] | None] | None = None
         self._pending_counts: FacetCounts | None = None
-        self._pending_dates = ("", "")
         self._labels: dict[str, dict[str, str]] = {}
         self._marks: dict[str, tuple[str, str]] = {}
         self._shown: dict[str, dict[str, str]] = {}  # the labels as cut to fit
@@ -519,8 +518,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             if self._pending_filter is not None and date_texts is None:
                 date_texts = self._pending_filter[1]  # an earlier call's boxes still hold
             self._pending_filter = (filt, date_texts)
-            if date_texts is not None:
-                self._pending_dates = date_texts
             return
         switch = self.query_one("#all-themes", Switch)
         with self.prevent(Input.Changed, Switch.Changed, SelectionList.SelectedChanged):
@@ -550,7 +547,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def date_texts(self) -> tuple[str, str]:
         """The texts in the from and to date boxes."""
         if not self.filled:
-            return self._pending_dates
+            return (self._pending_filter and self._pending_filter[1]) or ("", "")
         return (
             self.query_one("#date-from", Input).value,
             self.query_one("#date-to", Input).value,
