@@ -33,10 +33,6 @@ from timeline.views import wrap_offsets
 
 __all__ = ["DetailPane"]
 
-_FIELDS = ("Basis", "Status", "Actors", "Places", "Id")
-"""The facts shown after the quotes, one labelled row each (empty ones are left out):
-the date, themes and quotes come first, so a short pane (80×24) shows the first quote."""
-
 _LABEL_WIDTH = 8
 """Cells for a fact's label; a long value wraps under the value column, not the label."""
 
@@ -74,6 +70,20 @@ def _split_path(path: str, width: int) -> list[str]:
             lines.append("")
         lines[-1] += part
     return lines
+
+
+def _labelled(name: str, lines: list[list[tuple[str, str | Style]]]) -> list[_Line]:
+    """`lines` in the value column, with `name` in the label column of the first."""
+    return [
+        _Line((((name if i == 0 else "").ljust(_LABEL_WIDTH), _LABEL), *parts))
+        for i, parts in enumerate(lines)
+    ]
+
+
+def _fact(name: str, value: str, width: int) -> list[_Line]:
+    """A labelled fact, its value wrapped under the value column (none if empty)."""
+    texts = _wrap(value, max(1, width - _LABEL_WIDTH)) if value else []
+    return _labelled(name, [[(text, "")] for text in texts])
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -197,9 +207,8 @@ class DetailPane(ScrollView, can_focus=True):
         if event is None:
             return [_BLANK, _Line((("No event selected", _EMPTY),))], []
         lines = [_Line(((text, _TITLE),)) for text in _wrap(event.title, width)]
-        value_width = max(1, width - _LABEL_WIDTH)
-        lines.extend(self._fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
-        lines.extend(self._themes(event, value_width))
+        lines.extend(_fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
+        lines.extend(self._themes(event, max(1, width - _LABEL_WIDTH)))
         count = len(event.quotes)
         heading = (
             f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"
@@ -224,19 +233,9 @@ class DetailPane(ScrollView, can_focus=True):
             "Places": ", ".join(event.places),
             "Id": event.id,
         }
-        for name in _FIELDS:
-            lines.extend(self._fact(name, facts[name], width))
+        for name, value in facts.items():
+            lines.extend(_fact(name, value, width))
         return lines, quote_rows
-
-    def _fact(self, name: str, value: str, width: int) -> list[_Line]:
-        """A labelled fact, its value wrapped under the value column (none if empty)."""
-        if not value:
-            return []
-        texts = _wrap(value, max(1, width - _LABEL_WIDTH))
-        return [
-            _Line((((name if i == 0 else "").ljust(_LABEL_WIDTH), _LABEL), (text, "")))
-            for i, text in enumerate(texts)
-        ]
 
     def _themes(self, event: Event, width: int) -> list[_Line]:
         """The event's themes, each as its letter and label in its colour, packed into
@@ -260,10 +259,7 @@ class DetailPane(ScrollView, can_focus=True):
                 used = 0
             lines[-1].append((text, style))
             used += cell_len(text)
-        return [
-            _Line((((("Themes" if i == 0 else "").ljust(_LABEL_WIDTH)), _LABEL), *parts))
-            for i, parts in enumerate(lines)
-        ]
+        return _labelled("Themes", lines)
 
     def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
         assert self.dataset is not None
