@@ -307,17 +307,6 @@ class DetailPane(ScrollView, can_focus=True):
         self._cursor = index
         self._scroll_cursor_into_view()
 
-    def _scroll_rows_into_view(self, rows: range) -> None:
-        height = self.scrollable_content_region.height
-        top = int(self.scroll_offset.y)
-        if height <= 0 or not rows:
-            return
-        if rows.start < top:
-            self.scroll_to(y=rows.start, animate=False)
-        elif rows.stop > top + height:
-            # The quote's end into view, but never past its first line.
-            self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
-
     def action_open_quote(self) -> None:
         """Open the article at the highlighted quote."""
         if self._event is not None and self._cursor is not None:
@@ -359,8 +348,15 @@ class DetailPane(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
 
     def _scroll_cursor_into_view(self) -> None:
-        if self._cursor is not None and self._cursor < len(self._quote_rows):
-            self._scroll_rows_into_view(self._quote_rows[self._cursor])
+        height = self.scrollable_content_region.height
+        if self._cursor is None or self._cursor >= len(self._quote_rows) or height <= 0:
+            return
+        rows, top = self._quote_rows[self._cursor], int(self.scroll_offset.y)
+        if rows.start < top:
+            self.scroll_to(y=rows.start, animate=False)
+        elif rows.stop > top + height:
+            # The quote's end into view, but never past its first line.
+            self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
 
     def notify_style_update(self) -> None:
         """Drop the drawn lines when the theme or focus changes their colours."""
