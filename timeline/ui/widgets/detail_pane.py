@@ -1,12 +1,10 @@
 """The source-quote pane: the highlighted event's summary, date basis, people, places,
 and each quote with the article it comes from. Choosing a quote opens the article.
 
-One line-API `ScrollView`, built like `TimelineView`. An earlier pane of ~10 `Static`s,
-meta rows shown and hidden, and an `OptionList` of quotes cost two chained layout passes
-of 60-140 ms at 100,000 events each time the timeline's cursor moved. Here the event is
-wrapped to the pane's width once (plain text split into lines, nothing measured by the
-compositor), the scroll range is set quietly, and only this widget is repainted: moving
-through the timeline never lays the screen out again.
+One line-API `ScrollView`, built like `TimelineView`: a pane of `Static`s and an
+`OptionList` cost two chained layout passes each time the timeline's cursor moved. Here
+the event is wrapped to the pane's width once (nothing measured by the compositor), the
+scroll range is set quietly, and only this widget is repainted.
 """
 
 from __future__ import annotations
@@ -366,12 +364,9 @@ class DetailPane(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Draw the lines in `crop`, looking the base style up once for all of them.
-
-        `rich_style` walks every ancestor's styles (about 0.1 ms): once per line, it
-        was a third of drawing a new event, which follows every filter change that
-        moves the timeline's cursor.
-        """
+        """Draw the lines in `crop`, looking the base style up once for all of them:
+        `rich_style` walks every ancestor's styles, and once per line it was a third of
+        drawing a new event."""
         self._pass_style = self.rich_style
         try:
             return super().render_lines(crop)

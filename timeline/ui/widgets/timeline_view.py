@@ -71,9 +71,8 @@ def theme_marks(theme_ids: Sequence[str], labels: Sequence[str]) -> dict[str, tu
 
 _MAX_MARKERS = 5
 _STRIP_CACHE_SIZE = 192
-"""Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls.
-Each line is objects the garbage collector walks at every full pass: twenty screens'
-worth made each pass a third longer (`benchmarks/RESULTS.md`)."""
+"""Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls
+(each line is objects the garbage collector walks at every full pass)."""
 _EMPTY_ROWS = build_rows((), ())
 _EMPTY_TEXT = "No events match these filters. Press c to clear them."
 _DATE_CELLS = 17
@@ -218,8 +217,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
         # Drawn lines by (row, under the cursor, width), for the styles in `_strip_styles`:
-        # a repaint after a filter change or a scroll mostly redraws rows drawn before,
-        # and drawing one costs tens of microseconds (46 rows a frame at 160x50).
+        # a repaint after a filter change or a scroll mostly redraws rows drawn before.
         self._strips: dict[tuple[int, bool, int], Strip] = {}
         self._fresh: frozenset[int] = frozenset()
         self._strip_styles: _RowStyles | None = None
