@@ -247,13 +247,9 @@ class MainScreen(TypeAheadScreen[None]):
         else:
             self.query_one(TimelineView).loading = True
 
-    def _waiting_widgets(self) -> tuple[Widget, ...]:
+    def _waiting_widgets(self) -> list[Widget]:
         """What shows a loading state until the data is in."""
-        return (
-            self.query_one(FilterSidebar),
-            self.query_one(OverviewStrip),
-            self.query_one(DetailPane),
-        )
+        return [self.query_one(kind) for kind in (FilterSidebar, OverviewStrip, DetailPane)]
 
     def _show_preview(self, preview: StoredRows) -> None:
         """Every event's row from the store, before the data is in."""
@@ -289,17 +285,15 @@ class MainScreen(TypeAheadScreen[None]):
         self._all_rows = None
         timeline.set_source(index.events)
         self._rows_as_of = None
-        timeline.set_themes(_themes(dataset))
+        themes = _themes(dataset)
+        timeline.set_themes(themes)
         if selected is not None:
             self._pending_position = index.position_of(selected)
         pane = self.query_one(DetailPane)
         pane.dataset = dataset
-        pane.theme_marks = (
-            theme_marks(*zip(*_themes(dataset), strict=True)) if dataset.themes else {}
-        )
+        pane.theme_marks = theme_marks(*zip(*themes, strict=True)) if themes else {}
         self.app.title = dataset_title(dataset)
         self.query_one(TitleLine).show(title=self.app.title)
-        sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
         self.refresh_bindings()  # a loading widget offers no keys: the key bar must look again
@@ -315,7 +309,7 @@ class MainScreen(TypeAheadScreen[None]):
             self.call_after_refresh(self.open_article, chosen, 0)
         # The sidebar's controls cost more than the rest of the screen: they follow the
         # frame that shows the events.
-        self.call_after_refresh(self._fill_sidebar, sidebar, dataset)
+        self.call_after_refresh(self._fill_sidebar, self.query_one(FilterSidebar), dataset)
 
     async def _fill_sidebar(self, sidebar: FilterSidebar, dataset: Dataset) -> None:
         await sidebar.fill(dataset)
