@@ -8,9 +8,7 @@ loads the dataset; the screen then fills in place. The same loader reloads the d
 when the user presses `r`, keeping the last good data if the new one is invalid.
 
 Edits (a quote captured in the article screen, a new event from the form) go through
-one `timeline.edit.Editor` per session, so `u` can undo them; each is followed by a
-reload in place on the event it touched. An edit is refused when `events.yaml` changed
-on disk since it was loaded.
+one `timeline.edit.Editor` per session, so `u` can undo them (`TimelineApp.edit`).
 """
 
 from __future__ import annotations
