@@ -132,9 +132,8 @@ class MainScreen(TypeAheadScreen[None]):
 
     BACKGROUND_SEARCH = 20_000
     """From this many events, a text search typed before the search index is built
-    (`EventIndex.prepare_search`, seconds at 100,000 events) runs in a thread worker,
-    which waits for the index: typing must not wait for it. Once the index is ready a
-    search costs a few milliseconds and runs here, which paints sooner than a thread."""
+    (`EventIndex.prepare_search`) runs in a thread worker, which waits for the index:
+    typing must not. Once the index is ready a search runs here, which paints sooner."""
 
     DEFER_WIDGETS_FROM = 20_000
     """From this many events, the counts and the strip are updated after the frame that
