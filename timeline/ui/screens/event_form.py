@@ -60,10 +60,10 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
     dismisses with the new event's id, or None when cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Cancel"),
+        Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]
-    """Esc cancels, writing nothing; Ctrl+S saves (so does the Save button)."""
+    """Esc cancels; Ctrl+S saves (so does the Save button)."""
 
     def __init__(self, dataset: Dataset, source_id: str, quote: str) -> None:
         super().__init__()
@@ -116,7 +116,7 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
             yield Static(id="form-errors")
             with Horizontal(id="form-buttons"):
                 yield Button("Save", variant="primary", id="save", action="screen.save")
-                yield Button("Cancel", id="cancel", action="screen.dismiss")
+                yield Button("Cancel", id="cancel", action="screen.cancel")
         yield KeyBar()  # its own keys (Esc, Ctrl+S), not the article's behind it
 
     def on_mount(self) -> None:
@@ -161,6 +161,10 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
             if taken
             else Content("")
         )
+
+    def action_cancel(self) -> None:
+        """Close without writing anything."""
+        self.dismiss(None)
 
     def problems(self) -> list[str]:
         """What must be fixed before the event can be saved (nothing: it can)."""
