@@ -43,13 +43,10 @@ def make_app(
     search: str | None = None,
     as_of: int | None = None,
 ) -> TimelineApp:
-    """The app for the dataset at `path` (None: the bundled one).
+    """The app for the dataset at `path` (None: the bundled one), which a reload opens
+    again; it starts on `loaded`, else on `preview`, as `TimelineApp` describes.
 
-    It starts on `loaded` if given (data the caller has checked), else on the rows of
-    `preview` (the dataset's fresh store) while the data loads from it, else in its
-    loading state while the dataset is opened in a thread worker. `as_of` (a day
-    number) opens it as known on that day. A reload always opens
-    `path` again (`timeline.store.open_dataset`).
+    `themes`, `search` and `as_of` (a day number) are the filter to open with.
     """
     from functools import partial
 

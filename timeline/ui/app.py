@@ -8,9 +8,7 @@ loads the dataset; the screen then fills in place. The same loader reloads the d
 when the user presses `r`, keeping the last good data if the new one is invalid.
 
 Edits (a quote captured in the article screen, a new event from the form) go through
-one `timeline.edit.Editor` per session, so `u` can undo them; each is followed by a
-reload in place on the event it touched. An edit is refused when `events.yaml` changed
-on disk since it was loaded.
+one `timeline.edit.Editor` per session, so `u` can undo them (`TimelineApp.edit`).
 """
 
 from __future__ import annotations
@@ -44,11 +42,8 @@ __all__ = ["Loader", "TimelineApp"]
 
 
 class Loader(Protocol):
-    """Reads the dataset from disk, reporting the fraction done to `progress`.
-
-    `functools.partial(open_dataset, path)` is one. Raises `DatasetError` when the
-    dataset is invalid.
-    """
+    """Reads the dataset from disk, reporting the fraction done to `progress`, as
+    `open_dataset` does; raises `DatasetError` when the dataset is invalid."""
 
     def __call__(self, *, progress: ProgressCallback | None = None) -> Loaded:
         """Load the dataset."""
@@ -58,13 +53,6 @@ class Loader(Protocol):
 _INDEX_ON_THE_UI_THREAD = 20_000
 """Below this many events, data handed over loaded is indexed before the first frame;
 from it, in a thread worker (`EventIndex` takes seconds at 100,000 events)."""
-
-
-def _load_folder(root: str, *, progress: ProgressCallback | None = None) -> Loaded:
-    """A `Loader` that opens the dataset at `root` again, through its store."""
-    from timeline.store import open_dataset
-
-    return open_dataset(root, details=False, progress=progress)
 
 
 def _commands() -> type[Provider]:
@@ -121,7 +109,9 @@ class TimelineApp(App[None]):
         if load is None:
             if loaded is None:
                 raise ValueError("TimelineApp needs a loaded dataset or a loader")
-            load = partial(_load_folder, loaded.dataset.root)
+            from timeline.store import open_dataset
+
+            load = partial(open_dataset, loaded.dataset.root, details=False)
         self._load: Loader = load
         self._loaded = loaded
         self._editor: Editor | None = None
@@ -146,7 +136,7 @@ class TimelineApp(App[None]):
     def get_loading_widget(self) -> Widget:
         """What a widget waiting for the data shows: a still line of text. Textual's
         animated indicator repaints many times a second, and each repaint takes the GIL
-        from the loader thread (a 10,000-event first load took half as long again)."""
+        from the loader thread, which slowed the first load."""
         from textual.widgets import Static
 
         return Static("Loading…", classes="loading")
@@ -202,6 +192,7 @@ class TimelineApp(App[None]):
         """Read the dataset and index it, off the UI thread; report back by message."""
         from timeline.diagnostics import DatasetError, file_error
         from timeline.query import EventIndex
+        from timeline.store import Store
         from timeline.ui.messages import DatasetFailed, DatasetLoaded, LoadProgress
 
         def progress(fraction: float) -> None:
@@ -210,7 +201,10 @@ class TimelineApp(App[None]):
         try:
             loaded = load(progress=progress if initial else None)
             index = EventIndex(loaded.dataset)
-            _adopt_saved_search(index)
+            store = loaded.dataset.store  # the search index it keeps, if it keeps one
+            tables = store.search_tables() if isinstance(store, Store) else None
+            if tables is not None:
+                index.load_search_tables(tables)
         except DatasetError as error:
             self.post_message(DatasetFailed(error.diagnostics, initial=initial))
             return
@@ -446,17 +440,6 @@ def _refusal(error: Exception) -> str:
     lines = [str(error)]
     lines += [format_diagnostic(d) for d in getattr(error, "diagnostics", ())[:3]]
     return "\n".join(lines)
-
-
-def _adopt_saved_search(index: EventIndex) -> None:
-    """Give `index` the search index its store keeps, if it keeps one (in a worker)."""
-    from timeline.store import Store
-
-    store = index.dataset.store
-    if isinstance(store, Store):
-        tables = store.search_tables()
-        if tables is not None:
-            index.load_search_tables(tables)
 
 
 def _already_loaded(loaded: Loaded, *, progress: ProgressCallback | None = None) -> Loaded:

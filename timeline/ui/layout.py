@@ -12,7 +12,6 @@ __all__ = [
     "SIDEBAR_WIDTH",
     "WIDE_SIDEBAR_WIDTH",
     "TypeAheadScreen",
-    "sidebar_fits",
     "update_width_class",
 ]
 
@@ -31,16 +30,9 @@ WIDE_SIDEBAR_WIDTH = 180
 below, the room goes to the timeline's titles."""
 
 
-def sidebar_fits(width: int) -> bool:
-    """Whether the sidebar should show by default on a terminal `width` wide."""
-    return width >= SIDEBAR_WIDTH
-
-
-def update_width_class(screen: Screen[Any], width: int) -> bool:
-    """Set or clear the `-narrow` class for a terminal `width` wide; True when narrow."""
-    narrow = width < NARROW_WIDTH
-    screen.set_class(narrow, "-narrow")
-    return narrow
+def update_width_class(screen: Screen[Any], width: int) -> None:
+    """Set or clear the `-narrow` class for a terminal `width` wide."""
+    screen.set_class(width < NARROW_WIDTH, "-narrow")
 
 
 ResultType = TypeVar("ResultType")

@@ -5,14 +5,15 @@ Widgets only report what the user did; the screen decides what follows, using th
 pure functions. Each message carries plain values (ids, positions, a `Filter`, loaded
 data), never widgets, so tests can record and compare them.
 
-They are plain classes with an `__init__` rather than dataclasses: the timeline widget
-imports this module before the first frame, and generating the dataclasses' methods
-took about 2 ms of it. `_Fields` gives them the dataclass's `repr` and field-wise `==`.
+They are plain classes rather than dataclasses: the timeline widget imports this module
+before the first frame, and generating the dataclasses' methods slowed that. `_Fields`
+gives them the dataclass's `__init__`, `repr` and field-wise `==` from their annotations.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 from textual.message import Message
 
@@ -35,10 +36,20 @@ __all__ = [
 ]
 
 
+@dataclass_transform(eq_default=True)
 class _Fields(Message):
-    """A message whose values are the attributes named in `_fields`."""
+    """A message whose values are the fields its class annotates, in order."""
 
     _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        super().__init_subclass__(**options)
+        cls._fields = tuple(inspect.get_annotations(cls))
+
+    def __init__(self, *values: Any, **named: Any) -> None:
+        for name, value in [*zip(self._fields, values, strict=False), *named.items()]:
+            setattr(self, name, value)
+        super().__init__()
 
     def __repr__(self) -> str:
         """`Name(field=value, ...)`, as a dataclass shows itself."""
@@ -57,53 +68,33 @@ class _Fields(Message):
 class EventHighlighted(_Fields):
     """The timeline's cursor moved onto an event (a position in `EventIndex.events`)."""
 
-    _fields = ("position",)
-
-    def __init__(self, position: int) -> None:
-        self.position = position
-        super().__init__()
+    position: int
 
 
 class EventChosen(_Fields):
     """The user pressed Enter (or clicked again) on an event: open its first quote."""
 
-    _fields = ("position",)
-
-    def __init__(self, position: int) -> None:
-        self.position = position
-        super().__init__()
+    position: int
 
 
 class ArticleRequested(_Fields):
     """The user chose one quote of an event: open its article at that excerpt."""
 
-    _fields = ("event_id", "quote_index")
-
-    def __init__(self, event_id: str, quote_index: int) -> None:
-        self.event_id = event_id
-        self.quote_index = quote_index
-        super().__init__()
+    event_id: str
+    quote_index: int
 
 
 class FilterEdited(_Fields):
     """The user changed a filter control; `changes` are `Filter` fields and new values."""
 
-    _fields = ("changes",)
-
-    def __init__(self, changes: dict[str, Any]) -> None:
-        self.changes = changes
-        super().__init__()
+    changes: dict[str, Any]
 
 
 class ViewportChanged(_Fields):
     """The timeline scrolled: the running months (see `views.month_index`) on screen."""
 
-    _fields = ("first_month", "last_month")
-
-    def __init__(self, first_month: int | None, last_month: int | None) -> None:
-        self.first_month = first_month
-        self.last_month = last_month
-        super().__init__()
+    first_month: int | None
+    last_month: int | None
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest viewport matters while the user scrolls fast."""
@@ -113,22 +104,14 @@ class ViewportChanged(_Fields):
 class MonthChosen(_Fields):
     """The user clicked the overview strip: move the timeline to this running month."""
 
-    _fields = ("month",)
-
-    def __init__(self, month: int) -> None:
-        self.month = month
-        super().__init__()
+    month: int
 
 
 class SearchFinished(_Fields):
     """A search thread finished: the events that pass `filter`."""
 
-    _fields = ("filter", "result")
-
-    def __init__(self, filter: Filter, result: SearchResult) -> None:
-        self.filter = filter
-        self.result = result
-        super().__init__()
+    filter: Filter
+    result: SearchResult
 
 
 class DatasetLoaded(_Fields):
@@ -137,34 +120,22 @@ class DatasetLoaded(_Fields):
     `initial` is True for the load at start-up, False for a reload.
     """
 
-    _fields = ("loaded", "index", "initial")
-
-    def __init__(self, loaded: Loaded, index: EventIndex, initial: bool) -> None:
-        self.loaded = loaded
-        self.index = index
-        self.initial = initial
-        super().__init__()
+    loaded: Loaded
+    index: EventIndex
+    initial: bool
 
 
 class DatasetFailed(_Fields):
     """The loader thread found the dataset invalid; `diagnostics` say why."""
 
-    _fields = ("diagnostics", "initial")
-
-    def __init__(self, diagnostics: tuple[Diagnostic, ...], initial: bool) -> None:
-        self.diagnostics = diagnostics
-        self.initial = initial
-        super().__init__()
+    diagnostics: tuple[Diagnostic, ...]
+    initial: bool
 
 
 class LoadProgress(_Fields):
     """The loader thread got this far (0.0 to 1.0)."""
 
-    _fields = ("fraction",)
-
-    def __init__(self, fraction: float) -> None:
-        self.fraction = fraction
-        super().__init__()
+    fraction: float
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest fraction matters."""

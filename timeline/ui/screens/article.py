@@ -43,8 +43,8 @@ class ArticleScreen(Screen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("n,right_square_bracket", "next_quote", "Next quote"),
-        Binding("p,left_square_bracket", "previous_quote", "Prev quote"),
+        Binding("n,right_square_bracket", "step(1)", "Next quote"),
+        Binding("p,left_square_bracket", "step(-1)", "Prev quote"),
         Binding("o", "focus_citations", "Excerpts"),
         # Hidden from the footer: the selection's own line lists them when they apply.
         Binding("a", "attach", "Quote the selection in this event", show=False),
@@ -158,21 +158,14 @@ class ArticleScreen(Screen[str | None]):
             options.extend([Option(prompt), None])
         option_list.add_options(options[:-1])
 
-    def _step(self, delta: int) -> None:
+    def action_step(self, delta: int) -> None:
+        """Show the event's next (1) or previous (-1) quote, wrapping round."""
         count = len(self._event.quotes)
         if count <= 1:
             self.notify("This event has only one quote.", timeout=2)
             return
         self._quote_index = (self._quote_index + delta) % count
         self._show()
-
-    def action_next_quote(self) -> None:
-        """Show the event's next quote (wrapping round)."""
-        self._step(1)
-
-    def action_previous_quote(self) -> None:
-        """Show the event's previous quote (wrapping round)."""
-        self._step(-1)
 
     def action_next_uncited(self) -> None:
         """Select the next passage of the article that no event cites, ready to quote."""

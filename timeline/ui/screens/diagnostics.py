@@ -21,9 +21,9 @@ class DiagnosticsScreen(ModalScreen[None]):
     """Every diagnostic as `file:line:col: error [CODE] message`, in plain text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "close", "Close"),
+        Binding("escape,q,enter", "dismiss", "Close"),
     ]
-    """Closing keys."""
+    """Closing keys: back to the timeline, which still shows the last good data."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic], explanation: str) -> None:
         """List `diagnostics` under a one-paragraph `explanation` of what happened."""
@@ -46,7 +46,3 @@ class DiagnosticsScreen(ModalScreen[None]):
                 id="diagnostics-count",
             )
             yield Static(Content(self.text), id="diagnostics-text")
-
-    def action_close(self) -> None:
-        """Back to the timeline, which still shows the last good data."""
-        self.dismiss(None)

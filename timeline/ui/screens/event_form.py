@@ -129,15 +129,13 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
     @on(Input.Changed, "#date")
     def _date_changed(self) -> None:
         text = self._value("date")
-        preview = self.query_one("#date-preview", Static)
-        if not text:
-            preview.update("")
-        else:
+        shown = Content("")
+        if text:
             try:
                 shown = Content(f"→ {describe(parse_edtf(text))}")
             except EdtfError as error:
                 shown = Content(f"not a date: {error}").stylize("$text-error")
-            preview.update(shown)
+        self.query_one("#date-preview", Static).update(shown)
         self._suggest_id()
 
     @on(Input.Changed, "#title")

@@ -82,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
     """A list of every binding; any of Esc, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "close", "Close help"),
+        Binding("escape,q,question_mark", "dismiss", "Close help"),
         Binding("j", "scroll('down')", "Scroll down", show=False),
         Binding("k", "scroll('up')", "Scroll up", show=False),
     ]
@@ -123,7 +123,3 @@ class HelpScreen(ModalScreen[None]):
             help_text.scroll_down()
         else:
             help_text.scroll_up()
-
-    def action_close(self) -> None:
-        """Close the help."""
-        self.dismiss(None)

@@ -30,7 +30,7 @@ from timeline.dates import MONTH_ABBR, from_day_number
 from timeline.model import Dataset, Event, dataset_title
 from timeline.query import EventIndex, Filter, SearchResult
 from timeline.text import sanitize
-from timeline.ui.layout import TypeAheadScreen, sidebar_fits, update_width_class
+from timeline.ui.layout import SIDEBAR_WIDTH, TypeAheadScreen, update_width_class
 from timeline.ui.messages import (
     ArticleRequested,
     EventChosen,
@@ -85,13 +85,9 @@ def _freeze_once(stage: str) -> None:
 
 def freeze_imported_objects() -> None:
     """Hide what the imports made from the garbage collector, once a process, before
-    the app is built.
-
-    Textual's modules and ours leave about 40,000 objects that live as long as the
-    process. Left in the collector's care, a full collection walked them all while the
-    first screen was composed and styled: 20-50 ms before the first frame, where a
-    hello-world app has none (benchmarks/RESULTS.md).
-    """
+    the app is built: those objects live as long as the process, and a full collection
+    walking them all while the first screen was built delayed the first frame
+    (benchmarks/RESULTS.md)."""
     _freeze_once("imports")
 
 
@@ -99,11 +95,9 @@ def freeze_start_up_objects() -> None:
     """Hide what the first full screen holds from the garbage collector, once a process.
 
     Textual's widgets, styles and strip caches make up most of the objects the collector
-    tracks (about 100,000 for the first screen), so every full collection walked them
-    all: 65-150 ms pauses while browsing (benchmarks/RESULTS.md). They live as long as
-    the app, so `gc.freeze()` once, when the first data is on screen, takes them out of
-    every later pass. Only once: freezing again on each reload would keep each
-    replaced screen's reference cycles alive for good.
+    tracks, and live as long as the app: every full collection walking them paused
+    browsing (benchmarks/RESULTS.md). Only once: freezing again on each reload would
+    keep each replaced screen's reference cycles alive for good.
     """
     _freeze_once("first screen")
 
@@ -127,20 +121,19 @@ class MainScreen(TypeAheadScreen[None]):
         Binding("c", "clear_filters", "Clear"),
         # A priority key too, for a fast Esc then "j" from the search box.
         Binding("escape", "focus_timeline", "Back", tooltip="Back to the timeline", priority=True),
-        Binding("right_square_bracket", "next_month", "Next month", show=False),
-        Binding("left_square_bracket", "previous_month", "Prev month", show=False),
-        Binding("right_curly_bracket", "next_year", "Next year", show=False),
-        Binding("left_curly_bracket", "previous_year", "Prev year", show=False),
-        Binding("less_than_sign", "previous_article", "As of the previous article", show=False),
-        Binding("greater_than_sign", "next_article", "As of the next article", show=False),
+        Binding("right_square_bracket", "jump_months(1)", "Next month", show=False),
+        Binding("left_square_bracket", "jump_months(-1)", "Prev month", show=False),
+        Binding("right_curly_bracket", "jump_months(12)", "Next year", show=False),
+        Binding("left_curly_bracket", "jump_months(-12)", "Prev year", show=False),
+        Binding("less_than_sign", "step_as_of(-1)", "As of the previous article", show=False),
+        Binding("greater_than_sign", "step_as_of(1)", "As of the next article", show=False),
     ]
     """Screen-wide keys; the timeline's own (j/k, g/G, Enter) live on `TimelineView`."""
 
     BACKGROUND_SEARCH = 20_000
     """From this many events, a text search typed before the search index is built
-    (`EventIndex.prepare_search`, seconds at 100,000 events) runs in a thread worker,
-    which waits for the index: typing must not wait for it. Once the index is ready a
-    search costs a few milliseconds and runs here, which paints sooner than a thread."""
+    (`EventIndex.prepare_search`) runs in a thread worker, which waits for the index:
+    typing must not. Once the index is ready a search runs here, which paints sooner."""
 
     DEFER_WIDGETS_FROM = 20_000
     """From this many events, the counts and the strip are updated after the frame that
@@ -233,7 +226,7 @@ class MainScreen(TypeAheadScreen[None]):
         width = self.app.size.width
         update_width_class(self, width)
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
-        self._sidebar_fits = sidebar_fits(width)
+        self._sidebar_fits = width >= SIDEBAR_WIDTH
         self.query_one(FilterSidebar).display = self._sidebar_fits
         initial = self._initial_filter
         if initial != Filter():
@@ -253,13 +246,9 @@ class MainScreen(TypeAheadScreen[None]):
         else:
             self.query_one(TimelineView).loading = True
 
-    def _waiting_widgets(self) -> tuple[Widget, ...]:
+    def _waiting_widgets(self) -> list[Widget]:
         """What shows a loading state until the data is in."""
-        return (
-            self.query_one(FilterSidebar),
-            self.query_one(OverviewStrip),
-            self.query_one(DetailPane),
-        )
+        return [self.query_one(kind) for kind in (FilterSidebar, OverviewStrip, DetailPane)]
 
     def _show_preview(self, preview: StoredRows) -> None:
         """Every event's row from the store, before the data is in."""
@@ -295,17 +284,15 @@ class MainScreen(TypeAheadScreen[None]):
         self._all_rows = None
         timeline.set_source(index.events)
         self._rows_as_of = None
-        timeline.set_themes(_themes(dataset))
+        themes = _themes(dataset)
+        timeline.set_themes(themes)
         if selected is not None:
             self._pending_position = index.position_of(selected)
         pane = self.query_one(DetailPane)
         pane.dataset = dataset
-        pane.theme_marks = (
-            theme_marks(*zip(*_themes(dataset), strict=True)) if dataset.themes else {}
-        )
+        pane.theme_marks = theme_marks(*zip(*themes, strict=True)) if themes else {}
         self.app.title = dataset_title(dataset)
         self.query_one(TitleLine).show(title=self.app.title)
-        sidebar = self.query_one(FilterSidebar)
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
         self.refresh_bindings()  # a loading widget offers no keys: the key bar must look again
@@ -321,7 +308,7 @@ class MainScreen(TypeAheadScreen[None]):
             self.call_after_refresh(self.open_article, chosen, 0)
         # The sidebar's controls cost more than the rest of the screen: they follow the
         # frame that shows the events.
-        self.call_after_refresh(self._fill_sidebar, sidebar, dataset)
+        self.call_after_refresh(self._fill_sidebar, self.query_one(FilterSidebar), dataset)
 
     async def _fill_sidebar(self, sidebar: FilterSidebar, dataset: Dataset) -> None:
         await sidebar.fill(dataset)
@@ -332,7 +319,7 @@ class MainScreen(TypeAheadScreen[None]):
         width = self.size.width
         update_width_class(self, width)
         self.query_one(FilterSidebar).fit()
-        fits = sidebar_fits(width)
+        fits = width >= SIDEBAR_WIDTH
         if fits != self._sidebar_fits:
             # Only when the size crosses the line, so a sidebar the user toggled stays.
             self._sidebar_fits = fits
@@ -380,11 +367,6 @@ class MainScreen(TypeAheadScreen[None]):
     def date_texts(self) -> tuple[str, str]:
         """What the sidebar's date boxes say (kept across a reload)."""
         return self.query_one(FilterSidebar).date_texts
-
-    @property
-    def shown(self) -> Sequence[int]:
-        """Positions (in date order) of the events the filter lets through."""
-        return self._result.positions
 
     def _refresh_result(self, within: SearchResult | None = None) -> None:
         """Search now, on this thread, and show the result."""
@@ -493,9 +475,8 @@ class MainScreen(TypeAheadScreen[None]):
         self.filter = self.filter.but(**message.changes)
         # The widgets repainted for the result tell this screen so from their own
         # tasks, once idle. Returning at once let the screen go idle first and paint
-        # only the control that was edited; Textual's update timer then held the rows
-        # back by one or two periods (17-33 ms). One turn of the event loop lets them
-        # report first, so the edit and its rows paint in one frame.
+        # only the control that was edited, the rows an update period or two later.
+        # One turn of the event loop lets them report first: one frame for both.
         await asyncio.sleep(0)
 
     @on(Input.Submitted)
@@ -525,19 +506,16 @@ class MainScreen(TypeAheadScreen[None]):
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
             event, self._event_shown = None, None
         self.query_one(DetailPane).show_event(event)
-        self.query_one(OverviewStrip).show_cursor(self._month(message.position))
+        self.query_one(OverviewStrip).show_cursor(self._months.months[message.position])
 
     def _after_frame(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the frame showing the new rows has been painted.
 
-        `call_after_refresh` may run before it: the screen can go idle before the
-        widgets have asked to be redrawn, so at 100,000 events the counts (10-20 ms)
-        often delayed the frame showing the rows. The timeline calls back from the
-        repaint that draws them, right after that frame, so the counts are done
-        before the next key in most cases (a fixed timer after the result often
-        started them just as the next key came). A time limit covers a timeline
-        that is not drawn. Small datasets keep `call_after_refresh`, which runs right
-        after the frame showing the rows: the counts and the strip paint in the next.
+        On large datasets `call_after_refresh` may run before it (the screen can go idle
+        before the widgets have asked to be redrawn), and the counts then delayed the
+        rows: the timeline calls back from the repaint that draws them instead, with a
+        time limit for a timeline that is not drawn. Small datasets keep
+        `call_after_refresh`: the counts and the strip paint in the next frame.
         """
         if self.index is not None and len(self.index) >= self.DEFER_WIDGETS_FROM:
             self.query_one(TimelineView).call_after_render(callback)
@@ -557,44 +535,22 @@ class MainScreen(TypeAheadScreen[None]):
     def _month_chosen(self, message: MonthChosen) -> None:
         self.query_one(TimelineView).jump_to_month(message.month)
 
-    def _month(self, position: int) -> int:
-        return self._months.months[position]
-
-    def _jump_months(self, months: int) -> None:
+    def action_jump_months(self, months: int) -> None:
+        """Move to the first event of the month `months` on (or back) that has any: ±1 to
+        the next or previous month with events, ±12 to one a year or more away."""
         timeline = self.query_one(TimelineView)
         position = timeline.cursor_position
         if position is None or self.index is None:
             return
-        target = month_jump(self.shown, self._months.months.__getitem__, position, months)
+        target = month_jump(
+            self._result.positions, self._months.months.__getitem__, position, months
+        )
         if target is not None:
             timeline.jump_to_month(target)
 
-    def action_next_month(self) -> None:
-        """Move to the first event of the next month that has any."""
-        self._jump_months(1)
-
-    def action_previous_month(self) -> None:
-        """Move to the first event of the previous month that has any."""
-        self._jump_months(-1)
-
-    def action_next_year(self) -> None:
-        """Move to the first event twelve or more months later."""
-        self._jump_months(12)
-
-    def action_previous_year(self) -> None:
-        """Move to the first event twelve or more months earlier."""
-        self._jump_months(-12)
-
-    def action_next_article(self) -> None:
-        """Show the data as of the next day an article was published (after the last,
-        everything), highlighting the events that article adds."""
-        self._step_as_of(1)
-
-    def action_previous_article(self) -> None:
-        """Show the data as of the previous day an article was published."""
-        self._step_as_of(-1)
-
-    def _step_as_of(self, direction: int) -> None:
+    def action_step_as_of(self, direction: int) -> None:
+        """Show the data as of the next (1) or previous (-1) day an article was published;
+        after the last, everything. Forward, the events that article adds are highlighted."""
         if self.dataset is None:
             return
         days = publication_days(self.dataset.sources)

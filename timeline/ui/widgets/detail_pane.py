@@ -1,12 +1,10 @@
 """The source-quote pane: the highlighted event's summary, date basis, people, places,
 and each quote with the article it comes from. Choosing a quote opens the article.
 
-One line-API `ScrollView`, built like `TimelineView`. An earlier pane of ~10 `Static`s,
-meta rows shown and hidden, and an `OptionList` of quotes cost two chained layout passes
-of 60-140 ms at 100,000 events each time the timeline's cursor moved. Here the event is
-wrapped to the pane's width once (plain text split into lines, nothing measured by the
-compositor), the scroll range is set quietly, and only this widget is repainted: moving
-through the timeline never lays the screen out again.
+One line-API `ScrollView`, built like `TimelineView`: a pane of `Static`s and an
+`OptionList` cost two chained layout passes each time the timeline's cursor moved. Here
+the event is wrapped to the pane's width once (nothing measured by the compositor), the
+scroll range is set quietly, and only this widget is repainted.
 """
 
 from __future__ import annotations
@@ -32,10 +30,6 @@ from timeline.ui.widgets.timeline_view import STATUS_MARKERS
 from timeline.views import wrap_offsets
 
 __all__ = ["DetailPane"]
-
-_FIELDS = ("Basis", "Status", "Actors", "Places", "Id")
-"""The facts shown after the quotes, one labelled row each (empty ones are left out):
-the date, themes and quotes come first, so a short pane (80×24) shows the first quote."""
 
 _LABEL_WIDTH = 8
 """Cells for a fact's label; a long value wraps under the value column, not the label."""
@@ -76,6 +70,20 @@ def _split_path(path: str, width: int) -> list[str]:
     return lines
 
 
+def _labelled(name: str, lines: list[list[tuple[str, str | Style]]]) -> list[_Line]:
+    """`lines` in the value column, with `name` in the label column of the first."""
+    return [
+        _Line((((name if i == 0 else "").ljust(_LABEL_WIDTH), _LABEL), *parts))
+        for i, parts in enumerate(lines)
+    ]
+
+
+def _fact(name: str, value: str, width: int) -> list[_Line]:
+    """A labelled fact, its value wrapped under the value column (none if empty)."""
+    texts = _wrap(value, max(1, width - _LABEL_WIDTH)) if value else []
+    return _labelled(name, [[(text, "")] for text in texts])
+
+
 def _wrap(text: str, width: int) -> list[str]:
     """`text` made safe for the terminal and wrapped to `width` cells (at least one line)."""
     safe = sanitize_cells(text)
@@ -91,8 +99,8 @@ class DetailPane(ScrollView, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_quote", "Open"),
-        Binding("down,j", "next_quote", "Next quote", show=False),
-        Binding("up,k", "previous_quote", "Previous quote", show=False),
+        Binding("down,j", "step(1)", "Next quote", show=False),
+        Binding("up,k", "step(-1)", "Previous quote", show=False),
     ]
     """Quote by quote; page up/down, home and end scroll as in any scrolling pane."""
 
@@ -197,9 +205,8 @@ class DetailPane(ScrollView, can_focus=True):
         if event is None:
             return [_BLANK, _Line((("No event selected", _EMPTY),))], []
         lines = [_Line(((text, _TITLE),)) for text in _wrap(event.title, width)]
-        value_width = max(1, width - _LABEL_WIDTH)
-        lines.extend(self._fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
-        lines.extend(self._themes(event, value_width))
+        lines.extend(_fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
+        lines.extend(self._themes(event, max(1, width - _LABEL_WIDTH)))
         count = len(event.quotes)
         heading = (
             f"{count} quote{'s' if count != 1 else ''} — Enter opens the article"
@@ -224,19 +231,9 @@ class DetailPane(ScrollView, can_focus=True):
             "Places": ", ".join(event.places),
             "Id": event.id,
         }
-        for name in _FIELDS:
-            lines.extend(self._fact(name, facts[name], width))
+        for name, value in facts.items():
+            lines.extend(_fact(name, value, width))
         return lines, quote_rows
-
-    def _fact(self, name: str, value: str, width: int) -> list[_Line]:
-        """A labelled fact, its value wrapped under the value column (none if empty)."""
-        if not value:
-            return []
-        texts = _wrap(value, max(1, width - _LABEL_WIDTH))
-        return [
-            _Line((((name if i == 0 else "").ljust(_LABEL_WIDTH), _LABEL), (text, "")))
-            for i, text in enumerate(texts)
-        ]
 
     def _themes(self, event: Event, width: int) -> list[_Line]:
         """The event's themes, each as its letter and label in its colour, packed into
@@ -260,10 +257,7 @@ class DetailPane(ScrollView, can_focus=True):
                 used = 0
             lines[-1].append((text, style))
             used += cell_len(text)
-        return [
-            _Line((((("Themes" if i == 0 else "").ljust(_LABEL_WIDTH)), _LABEL), *parts))
-            for i, parts in enumerate(lines)
-        ]
+        return _labelled("Themes", lines)
 
     def _quote_lines(self, event: Event, index: int, width: int) -> list[_Line]:
         assert self.dataset is not None
@@ -287,7 +281,8 @@ class DetailPane(ScrollView, can_focus=True):
 
     # -- the highlighted quote -------------------------------------------------------
 
-    def _move_cursor(self, delta: int) -> None:
+    def action_step(self, delta: int) -> None:
+        """Highlight the next (1) or previous (-1) quote."""
         event = self._event
         target = None if self._cursor is None else self._cursor + delta
         if event is None or target is None or not 0 <= target < len(event.quotes):
@@ -309,25 +304,6 @@ class DetailPane(ScrollView, can_focus=True):
                 self.refresh_lines(rows.start, len(rows))
         self._cursor = index
         self._scroll_cursor_into_view()
-
-    def _scroll_rows_into_view(self, rows: range) -> None:
-        height = self.scrollable_content_region.height
-        top = int(self.scroll_offset.y)
-        if height <= 0 or not rows:
-            return
-        if rows.start < top:
-            self.scroll_to(y=rows.start, animate=False)
-        elif rows.stop > top + height:
-            # The quote's end into view, but never past its first line.
-            self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
-
-    def action_next_quote(self) -> None:
-        """Highlight the next quote."""
-        self._move_cursor(1)
-
-    def action_previous_quote(self) -> None:
-        """Highlight the previous quote."""
-        self._move_cursor(-1)
 
     def action_open_quote(self) -> None:
         """Open the article at the highlighted quote."""
@@ -370,8 +346,15 @@ class DetailPane(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
 
     def _scroll_cursor_into_view(self) -> None:
-        if self._cursor is not None and self._cursor < len(self._quote_rows):
-            self._scroll_rows_into_view(self._quote_rows[self._cursor])
+        height = self.scrollable_content_region.height
+        if self._cursor is None or self._cursor >= len(self._quote_rows) or height <= 0:
+            return
+        rows, top = self._quote_rows[self._cursor], int(self.scroll_offset.y)
+        if rows.start < top:
+            self.scroll_to(y=rows.start, animate=False)
+        elif rows.stop > top + height:
+            # The quote's end into view, but never past its first line.
+            self.scroll_to(y=min(rows.start, rows.stop - height), animate=False)
 
     def notify_style_update(self) -> None:
         """Drop the drawn lines when the theme or focus changes their colours."""
@@ -381,12 +364,9 @@ class DetailPane(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Draw the lines in `crop`, looking the base style up once for all of them.
-
-        `rich_style` walks every ancestor's styles (about 0.1 ms): once per line, it
-        was a third of drawing a new event, which follows every filter change that
-        moves the timeline's cursor.
-        """
+        """Draw the lines in `crop`, looking the base style up once for all of them:
+        `rich_style` walks every ancestor's styles, and once per line it was a third of
+        drawing a new event."""
         self._pass_style = self.rich_style
         try:
             return super().render_lines(crop)

@@ -193,17 +193,15 @@ or the whole line when it has no such room."""
 class FacetList(SelectionList[str]):
     """A `SelectionList` of facet values that draws each value's count as it renders.
 
-    The prompts never change; `show_counts` swaps a mapping and repaints the lines on
-    screen, each of which looks its count up as it renders: with `LazyCounts`, only
-    the values on screen are ever counted. Replacing the prompts instead made the list
-    re-measure every option on the next frame: at 100,000 events (1,000 sources, 200
-    actors) that was most of the time from a keystroke to its frame.
+    The prompts never change (replacing them made the list re-measure every option on
+    the next frame); `show_counts` swaps a mapping and repaints the lines on screen,
+    each of which looks its count up as it renders: with `LazyCounts`, only the values
+    on screen are ever counted.
 
-    New counts repaint every line on screen after each filter change. A line drawn by
-    `SelectionList` costs about 0.1 ms (styles looked up, check box built), so the
-    lines are kept cut around the count's room and only the count is drawn again. Any
-    other repaint (highlight, selection, focus, hover, scrolling, styles, size) goes
-    through `refresh` and drops them, as it drops Textual's own drawn lines.
+    Drawing a line through `SelectionList` is slow (styles looked up, check box built),
+    so the lines are kept cut around the count's room and only the count is drawn
+    again. Any other repaint goes through `refresh` and drops them, as it drops
+    Textual's own drawn lines.
     """
 
     # Class-level defaults: `refresh` can run before `__init__` has set them.
@@ -300,7 +298,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         # What the screen asked to show before the controls existed.
         self._pending_filter: tuple[Filter, tuple[str, str] | None] | None = None
         self._pending_counts: FacetCounts | None = None
-        self._pending_dates = ("", "")
         self._labels: dict[str, dict[str, str]] = {}
         self._marks: dict[str, tuple[str, str]] = {}
         self._shown: dict[str, dict[str, str]] = {}  # the labels as cut to fit
@@ -443,14 +440,11 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def _report(self, message: FilterEdited) -> None:
         """Send an edit straight to the screen rather than bubbling it up.
 
-        The control's own repaint (a check box, a typed letter) reaches the screen as
-        soon as the control is idle. Bubbled through the containers, the edit came one
-        hop behind it, the screen went idle in between and painted that repaint alone,
-        and Textual's update timer then held the frame with the new rows back by one or
-        two periods (17-33 ms). Sent straight, the edit is in the screen's queue before
-        it goes idle, so the control and the rows it filtered paint in one frame. The
-        lists are the sidebar's children (one hop); the boxes and the switch, deeper,
-        report from their own handlers (`TextBox`, `_ModeSwitch`).
+        Bubbled through the containers, the edit came one hop behind the control's own
+        repaint (a check box, a typed letter): the screen painted that alone, and the
+        new rows an update period or two later. Sent straight, both paint in one frame.
+        The lists are the sidebar's children (one hop); the boxes and the switch,
+        deeper, report from their own handlers (`TextBox`, `_ModeSwitch`).
         """
         self.screen.post_message(message)
 
@@ -519,8 +513,6 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             if self._pending_filter is not None and date_texts is None:
                 date_texts = self._pending_filter[1]  # an earlier call's boxes still hold
             self._pending_filter = (filt, date_texts)
-            if date_texts is not None:
-                self._pending_dates = date_texts
             return
         switch = self.query_one("#all-themes", Switch)
         with self.prevent(Input.Changed, Switch.Changed, SelectionList.SelectedChanged):
@@ -550,7 +542,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def date_texts(self) -> tuple[str, str]:
         """The texts in the from and to date boxes."""
         if not self.filled:
-            return self._pending_dates
+            return (self._pending_filter and self._pending_filter[1]) or ("", "")
         return (
             self.query_one("#date-from", Input).value,
             self.query_one("#date-to", Input).value,

@@ -71,9 +71,8 @@ def theme_marks(theme_ids: Sequence[str], labels: Sequence[str]) -> dict[str, tu
 
 _MAX_MARKERS = 5
 _STRIP_CACHE_SIZE = 192
-"""Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls.
-Each line is objects the garbage collector walks at every full pass: twenty screens'
-worth made each pass a third longer (`benchmarks/RESULTS.md`)."""
+"""Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls
+(each line is objects the garbage collector walks at every full pass)."""
 _EMPTY_ROWS = build_rows((), ())
 _EMPTY_TEXT = "No events match these filters. Press c to clear them."
 _DATE_CELLS = 17
@@ -178,8 +177,8 @@ class TimelineView(ScrollView, can_focus=True):
     """The scrollable, virtual list of events under year and month headings."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Next event", show=False),
-        Binding("up,k", "cursor_up", "Previous event", show=False),
+        Binding("down,j", "step(1)", "Next event", show=False),
+        Binding("up,k", "step(-1)", "Previous event", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("home,g", "first", "First event", show=False),
@@ -218,8 +217,7 @@ class TimelineView(ScrollView, can_focus=True):
         self._keys: Sequence[int] = ()
         self._cursor: int | None = None
         # Drawn lines by (row, under the cursor, width), for the styles in `_strip_styles`:
-        # a repaint after a filter change or a scroll mostly redraws rows drawn before,
-        # and drawing one costs tens of microseconds (46 rows a frame at 160x50).
+        # a repaint after a filter change or a scroll mostly redraws rows drawn before.
         self._strips: dict[tuple[int, bool, int], Strip] = {}
         self._fresh: frozenset[int] = frozenset()
         self._strip_styles: _RowStyles | None = None
@@ -336,7 +334,8 @@ class TimelineView(ScrollView, can_focus=True):
         else:
             self.move_cursor_to(rows.row_of[-1])
 
-    def _step(self, delta: int) -> None:
+    def action_step(self, delta: int) -> None:
+        """Move to the next (1) or previous (-1) event."""
         if self._cursor is None:
             return
         rows = self._rows
@@ -347,14 +346,6 @@ class TimelineView(ScrollView, can_focus=True):
                 self.scroll_to(y=0, animate=False)
             return
         self.move_cursor_to(target)
-
-    def action_cursor_down(self) -> None:
-        """Move to the next event."""
-        self._step(1)
-
-    def action_cursor_up(self) -> None:
-        """Move to the previous event."""
-        self._step(-1)
 
     def action_page_down(self) -> None:
         """Move a screenful down."""
