@@ -37,7 +37,7 @@ from timeline.query import EventIndex, Filter
 from timeline.store import open_dataset
 from timeline.text import normalize, sanitize, sanitize_keeping_offsets
 from timeline.ui.app import TimelineApp
-from timeline.ui.messages import EventHighlighted, FilterEdited
+from timeline.ui.messages import ArticleRequested, EventHighlighted, FilterEdited
 from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.diagnostics import DiagnosticsScreen
 from timeline.ui.screens.help import HelpScreen
@@ -821,3 +821,15 @@ async def test_a_highlight_queued_by_an_earlier_result_never_shows_beside_no_eve
         assert main.query_one(TimelineView).cursor_position is None
         assert pane.event is None
         assert "No event selected" in [pane.render_line(y).text.strip() for y in range(3)]
+
+
+def test_messages_take_their_fields_as_a_dataclass_would() -> None:
+    shown = ArticleRequested("japan-summit", 2)
+    assert shown == ArticleRequested(quote_index=2, event_id="japan-summit")
+    assert shown != ArticleRequested("japan-summit", 1)
+    assert repr(shown) == "ArticleRequested(event_id='japan-summit', quote_index=2)"
+    for wrong in ((), ("japan-summit",), ("japan-summit", 2, 3)):
+        with pytest.raises(TypeError):
+            ArticleRequested(*wrong)
+    with pytest.raises(TypeError):
+        ArticleRequested("japan-summit", 2, event_id="again")  # type: ignore[misc]

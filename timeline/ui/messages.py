@@ -47,7 +47,10 @@ class _Fields(Message):
         cls._fields = tuple(inspect.get_annotations(cls))
 
     def __init__(self, *values: Any, **named: Any) -> None:
-        for name, value in [*zip(self._fields, values, strict=False), *named.items()]:
+        given = dict(zip(self._fields, values, strict=False)) | named
+        if len(values) + len(named) != len(self._fields) or given.keys() != set(self._fields):
+            raise TypeError(f"{type(self).__name__} takes {', '.join(self._fields)}")
+        for name, value in given.items():
             setattr(self, name, value)
         super().__init__()
 
