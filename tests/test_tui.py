@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from textual.app import App, ComposeResult
 from textual.command import CommandList
 from textual.pilot import Pilot
@@ -612,6 +613,58 @@ async def test_command_palette_jumps_to_an_event(index: EventIndex) -> None:
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert app.screen.query_one(TimelineView).cursor_position == len(index) - 2
+
+
+async def test_filter_values_the_dataset_lacks_are_dropped_with_a_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload that removes the source filtered on, and a deep link's unknown theme:
+    the filter keeps the rest, the user is told, and nothing breaks (the filter line
+    at 80×24 looked the source up and crashed)."""
+    root = copy_bundled(tmp_path)
+    gone = "unnamed-tv-2024-04-summit-report"
+    asked = Filter(themes=frozenset({"no-such-theme"}), sources=frozenset({gone}), text="summit")
+    app = make_app(load_dataset(root), initial_filter=asked.but(themes=frozenset()))
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: Any) -> None:
+        said.append(message)
+        notify(message, **kwargs)
+
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert "from Unnamed broadcaster" in str(screen.query_one("#filter-line").render())
+        events = root / "events.yaml"
+        data = yaml.safe_load(events.read_text(encoding="utf-8"))
+        for event in data["events"]:
+            event["sources"] = [s for s in event["sources"] if s["source"] != gone]
+        data["events"] = [event for event in data["events"] if event["sources"]]
+        events.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        (root / "sources" / f"{gone}.txt").unlink()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.filter == Filter(text="summit")
+        assert screen.index is not None and screen.dataset is not None
+        assert gone not in {source.id for source in screen.dataset.sources}
+        shown = list(screen.query_one(TimelineView).rows.positions)
+        assert shown and shown == screen.index.apply(Filter(text="summit"))
+        assert str(screen.query_one("#filter-line").render()).startswith("Filters: “summit”")
+        assert any(gone in message for message in said)
+
+    said.clear()
+    app = make_app(load_dataset(root), initial_filter=asked.but(sources=frozenset()))
+    monkeypatch.setattr(app, "notify", record)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        await app.screen.query_one(FilterSidebar).fill()
+        assert app.screen.filter == Filter(text="summit")
+        assert app.screen.query_one("#themes", SelectionList).selected == []
+        assert any("no-such-theme" in message for message in said)
 
 
 async def test_unknown_deep_link_event_opens_on_the_first_event(

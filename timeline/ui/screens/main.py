@@ -296,6 +296,7 @@ class MainScreen(TypeAheadScreen[None]):
         for widget in (*self._waiting_widgets(), timeline):
             widget.loading = False
         self.refresh_bindings()  # a loading widget offers no keys: the key bar must look again
+        self._drop_unknown_filter_values(dataset)
         self._refresh_result()
         initial, self._initial_event = self._initial_event, None
         if initial is not None:
@@ -309,6 +310,28 @@ class MainScreen(TypeAheadScreen[None]):
         # The sidebar's controls cost more than the rest of the screen: they follow the
         # frame that shows the events.
         self.call_after_refresh(self._fill_sidebar, self.query_one(FilterSidebar), dataset)
+
+    def _drop_unknown_filter_values(self, dataset: Dataset) -> None:
+        """Take out of the filter the themes, sources and actors that `dataset` lacks (a
+        deep link's typo, or what a reload removed), and say so."""
+        filt = self.filter
+        actors = {a for e in dataset.events for a in e.actors} if filt.actors else set()
+        known = filt.but(
+            themes=filt.themes & {theme.id for theme in dataset.themes},
+            sources=filt.sources & {source.id for source in dataset.sources},
+            actors=filt.actors & actors,
+        )
+        if known == filt:
+            return
+        asked, kept = (f.themes | f.sources | f.actors for f in (filt, known))
+        names = ", ".join(sanitize(value) for value in sorted(asked - kept))
+        self.notify(
+            f"Not in this dataset, so no longer filtered on: {names}",
+            severity="warning",
+            markup=False,
+        )
+        self.set_reactive(MainScreen.filter, known)
+        self.query_one(FilterSidebar).show_filter(known, self.date_texts)
 
     async def _fill_sidebar(self, sidebar: FilterSidebar, dataset: Dataset) -> None:
         await sidebar.fill(dataset)
@@ -747,7 +770,7 @@ def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> 
     if filt.text.strip():
         parts.append(Content(f"“{sanitize(filt.text.strip())}”"))
     if filt.themes:
-        marks = theme_marks(*zip(*_themes(dataset), strict=True))
+        marks = theme_marks([t.id for t in dataset.themes], [t.label for t in dataset.themes])
         names = [
             Content.assemble((f"{marks[t.id][0]} {sanitize(t.label)}", marks[t.id][1]))
             for t in dataset.themes
