@@ -8,7 +8,6 @@ character keeps a bitset too. A term is then found by one scan of the word list.
 from __future__ import annotations
 
 import time
-import unicodedata
 from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
@@ -22,7 +21,7 @@ import msgspec
 from timeline.model import Event, detail_texts_in_memory
 from timeline.query.counts import flags_to_mask, positions_to_mask
 from timeline.query.filter import event_search_text
-from timeline.text import _FOLDS
+from timeline.text import _fold
 
 __all__ = ["SearchTables", "TextIndex", "search_texts"]
 
@@ -103,14 +102,10 @@ def _normalize_blob(text: str) -> str:
     """`timeline.text.normalize`, rewritten for one long string.
 
     The same steps, done with `str.replace`, which scans a megabyte in microseconds,
-    where `str.translate` with a dict and a regex substitution visit every character
-    in Python-level machinery (about 20 times slower on a batch of events).
+    where a regex substitution visits every character in Python-level machinery.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        for char, folded in _FOLDS:  # folds map to ASCII, so the order cannot matter
-            if char in text:
-                text = text.replace(char, folded)
+        text = _fold(text)
     for space in _OTHER_WHITESPACE:
         if space in text:
             text = text.replace(space, " ")
