@@ -318,6 +318,7 @@ def _transaction(db: Path) -> Iterator[sqlite3.Connection]:
 def _write(
     db: Path, loaded: Loaded, stamps: dict[str, FileStamp], hashes: dict[str, bytes | None]
 ) -> None:
+    """Replace whatever the store `db` holds with `loaded`, in one transaction."""
     with _transaction(db) as connection:
         # Dropping a table drops its indexes too.
         old = connection.execute(
@@ -328,71 +329,61 @@ def _write(
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 connection.execute(statement)
-        _insert(connection, loaded, stamps, hashes)
+        dataset, encode = loaded.dataset, msgspec.json.encode
+        meta = {
+            "generation": os.urandom(8).hex(),
+            "code": _code_digest(),
+            "root": dataset.root,
+            "max_bytes": max_events_bytes(),
+            "written_ns": time.time_ns(),
+            "title": dataset.title,
+        }
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        connection.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            ((name, *numbers, hashes[name]) for name, numbers in stamps.items()),
+        )
+        connection.executemany(
+            "INSERT INTO themes VALUES (?, ?, ?, ?)",
+            ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
+        )
+        connection.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
+                 s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes,
+                 encode(s.ignore))
+                for n, s in enumerate(dataset.sources)
+            ),
+        )  # fmt: skip
+        in_date_order = sort_by_date(dataset.events)
+        rank = {event.id: n for n, event in enumerate(in_date_order)}
+        headings = dict(zip(rank, group_keys(in_date_order), strict=True))
+        connection.executemany(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, e.id, e.date.text, e.title, encode(e.themes), encode(e.actors),
+                 encode(e.places), str(e.status), encode(e.source_ids), e.summary, e.date_basis,
+                 rank[e.id], headings[e.id])
+                for n, e in enumerate(dataset.events)
+            ),
+        )  # fmt: skip
+        connection.executemany(
+            "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, k, q.source_id, q.text, q.span.start, q.span.end, q.span.line, q.span.column)
+                for n, e in enumerate(dataset.events)
+                for k, q in enumerate(e.quotes)
+            ),
+        )
+        connection.executemany(
+            "INSERT INTO warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, d.file, d.line, d.column, d.code, d.message, d.hint)
+                for n, d in enumerate(loaded.warnings)
+            ),
+        )
         connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
-
-
-def _insert(
-    connection: sqlite3.Connection,
-    loaded: Loaded,
-    stamps: dict[str, FileStamp],
-    hashes: dict[str, bytes | None],
-) -> None:
-    dataset = loaded.dataset
-    meta = {
-        "generation": os.urandom(8).hex(),
-        "code": _code_digest(),
-        "root": dataset.root,
-        "max_bytes": max_events_bytes(),
-        "written_ns": time.time_ns(),
-        "title": dataset.title,
-    }
-    connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    connection.executemany(
-        "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-        ((name, *numbers, hashes[name]) for name, numbers in stamps.items()),
-    )
-    connection.executemany(
-        "INSERT INTO themes VALUES (?, ?, ?, ?)",
-        ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
-    )
-    connection.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
-             s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes,
-             msgspec.json.encode(s.ignore))
-            for n, s in enumerate(dataset.sources)
-        ),
-    )  # fmt: skip
-    encode = msgspec.json.encode
-    in_date_order = sort_by_date(dataset.events)
-    rank = {event.id: n for n, event in enumerate(in_date_order)}
-    headings = dict(zip(rank, group_keys(in_date_order), strict=True))
-    connection.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, e.id, e.date.text, e.title, encode(e.themes), encode(e.actors),
-             encode(e.places), str(e.status), encode(e.source_ids), e.summary, e.date_basis,
-             rank[e.id], headings[e.id])
-            for n, e in enumerate(dataset.events)
-        ),
-    )  # fmt: skip
-    connection.executemany(
-        "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, k, q.source_id, q.text, q.span.start, q.span.end, q.span.line, q.span.column)
-            for n, e in enumerate(dataset.events)
-            for k, q in enumerate(e.quotes)
-        ),
-    )
-    connection.executemany(
-        "INSERT INTO warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, d.file, d.line, d.column, d.code, d.message, d.hint)
-            for n, d in enumerate(loaded.warnings)
-        ),
-    )
 
 
 def _safe_folder(folder: Path) -> bool:
