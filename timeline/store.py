@@ -631,20 +631,16 @@ class Store:
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
         """`(summary, *quote_texts)` for each of these events, in order: read through the
         ids' index, so a batch costs its own size, whatever the dataset's."""
-        wanted = msgspec.json.encode(event_ids).decode()
-        texts = {
-            event_id: [summary]
-            for event_id, summary in self._query(
-                "SELECT e.id, e.summary FROM json_each(?) AS w JOIN events AS e ON e.id = w.value",
-                (wanted,),
-            )
-        }
-        for event_id, text in self._query(
-            "SELECT e.id, q.text FROM json_each(?) AS w JOIN events AS e ON e.id = w.value"
-            " JOIN quotes AS q ON q.event = e.position ORDER BY e.position, q.position",
-            (wanted,),
+        texts: dict[str, list[str]] = {}
+        for event_id, summary, text in self._query(
+            "SELECT e.id, e.summary, q.text FROM json_each(?) AS w JOIN events AS e"
+            " ON e.id = w.value LEFT JOIN quotes AS q ON q.event = e.position"
+            " ORDER BY e.position, q.position",
+            (msgspec.json.encode(event_ids).decode(),),
         ):
-            texts[event_id].append(text)
+            found = texts.setdefault(event_id, [summary])
+            if text is not None:
+                found.append(text)
         return [tuple(texts[event_id]) for event_id in event_ids]
 
 
