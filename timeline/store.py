@@ -490,12 +490,12 @@ class Store:
         except sqlite3.Error as error:
             raise StoreError(f"the dataset store could not be read: {error}") from error
 
-    def _each(self, sql: str) -> Iterator[Any]:
+    def _each(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of `sql` a batch at a time: a whole table's rows at once would
         take memory that the allocator keeps after they are gone."""
         try:
             with self._lock:
-                cursor = self._connection.execute(sql)
+                cursor = self._connection.execute(sql, parameters)
             while True:
                 with self._lock:
                     batch = cursor.fetchmany(4096)
@@ -571,7 +571,7 @@ class Store:
                 " path, text, body_line, origin, notes, ignore_lines FROM sources ORDER BY position"
             )
         )  # fmt: skip
-        quotes = self._all_quotes() if details else {}
+        quotes = self._quotes() if details else {}
         statuses = {str(s): s for s in Status}
         events = tuple(
             Event(
@@ -603,11 +603,15 @@ class Store:
         )
         return Loaded(dataset, warnings)
 
-    def _all_quotes(self) -> dict[int, tuple[Quote, ...]]:
+    def _quotes(
+        self, where: str = "", parameters: Sequence[Any] = ()
+    ) -> dict[int, tuple[Quote, ...]]:
+        """The quotes of the events (by position) that `where` selects; all without it."""
         found: dict[int, list[Quote]] = {}
         for r in self._each(
             'SELECT event, source_id, text, start, "end", line, "column" FROM quotes'
-            " ORDER BY event, position"
+            f" {where} ORDER BY event, position",
+            parameters,
         ):
             found.setdefault(r[0], []).append(Quote(r[1], r[2], Span(r[3], r[4], r[5], r[6])))
         return {event: tuple(quotes) for event, quotes in found.items()}
@@ -620,13 +624,8 @@ class Store:
         if not rows:
             raise StoreError(f"the dataset store has no event {event_id!r}")
         summary, date_basis, position = rows[0]
-        quotes = self._query(
-            'SELECT source_id, text, start, "end", line, "column" FROM quotes'
-            " WHERE event = ? ORDER BY position",
-            (position,),
-        )
-        found = tuple(Quote(r[0], r[1], Span(r[2], r[3], r[4], r[5])) for r in quotes)
-        return EventDetails(summary, date_basis, found)
+        quotes = self._quotes("WHERE event = ?", (position,)).get(position, ())
+        return EventDetails(summary, date_basis, quotes)
 
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
         """`(summary, *quote_texts)` for each of these events, in order: read through the
