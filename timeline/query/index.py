@@ -167,14 +167,8 @@ class EventIndex:
         ):
             if values:
                 mask &= _union(masks.get(value, 0) for value in values)  # type: ignore[call-overload]
-        dates = self._date_index
-        if dates is not None:
-            if filt.date_from is not None and mask:
-                mask &= dates.since(filt.date_from)
-            if filt.date_to is not None and mask:
-                mask &= dates.until(filt.date_to)
-        elif filt.date_from is not None or filt.date_to is not None:
-            mask = self._dates_by_scan(mask, filt.date_from, filt.date_to)
+        if filt.date_from is not None or filt.date_to is not None:
+            mask = self._in_dates(mask, filt.date_from, filt.date_to)
         terms = filt.terms
         if terms and mask:
             text = self._text_index
@@ -201,11 +195,7 @@ class EventIndex:
         source_masks = {s: m for s, m in self._source_masks.items() if s in known}
         reach = _union(source_masks.values())
         partial = reach & _union(m for s, m in self._source_masks.items() if s not in known)
-        if self._date_index is not None:
-            later = self._all & ~self._date_index.until(day)
-        else:
-            starts = enumerate(self._lower)
-            later = positions_to_mask([i for i, low in starts if low > day], len(self))
+        later = self._all & ~self._in_dates(self._all, None, day)
         occurred = self._status_masks.get(Status.OCCURRED, 0)
         status_masks = {s: m & reach for s, m in self._status_masks.items()}
         status_masks[Status.OCCURRED] = occurred & reach & ~later
@@ -236,8 +226,16 @@ class EventIndex:
         seen = event_as_of(event, view.known, day)
         return event if seen is None else seen
 
-    def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:
-        """The date range by a loop over the events, before `prepare_search` has run."""
+    def _in_dates(self, mask: int, date_from: int | None, date_to: int | None) -> int:
+        """The events of `mask` in the date range: by the date index, or by a loop over
+        the events before `prepare_search` has built it."""
+        dates = self._date_index
+        if dates is not None:
+            if date_from is not None and mask:
+                mask &= dates.since(date_from)
+            if date_to is not None and mask:
+                mask &= dates.until(date_to)
+            return mask
         positions: Sequence[int] = mask_to_positions(mask)
         if date_from is not None:
             upper = self._upper
