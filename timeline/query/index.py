@@ -41,10 +41,10 @@ class EventIndex:
     Each facet value (theme, actor, source, status) has a bitset over date order, a
     Python int whose bit i stands for `events[i]`: combining facets is a few big-int
     ANDs and ORs, and a facet count is one AND and a popcount. Free text and dates
-    have bitsets too, built by `prepare_search` (in a background thread: seconds at
-    100,000 events); the first search builds them if nothing has yet.
-    Build it once per dataset; it is never changed afterwards, but for
-    `prepare_search`, which publishes what it builds in one assignment.
+    have bitsets too, built by `prepare_search` (in a background thread); the first
+    search builds them if nothing has yet. Build it once per dataset; it is never
+    changed afterwards, but for `prepare_search`, which publishes what it builds in one
+    assignment.
     """
 
     dataset: Dataset
@@ -261,9 +261,8 @@ class EventIndex:
     def lazy_counts(self, result: SearchResult) -> FacetCounts:
         """The same counts as `counts`, but actors and sources counted as looked up.
 
-        For a screen that shows a few dozen of the thousands of actors and sources: at
-        1,000,000 events `counts` costs over half a second, almost all of it in
-        them. Themes and statuses, a handful each, are counted at once.
+        For a screen that shows a few dozen of the thousands of actors and sources;
+        themes and statuses, a handful each, are counted at once.
         """
         return self._counts(result, LazyCounts)
 
