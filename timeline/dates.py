@@ -304,22 +304,20 @@ def parse_edtf(text: str) -> EdtfDate:
 
 
 def _describe_point(point: DatePoint) -> str:
-    if point.precision is Precision.DAY:
-        assert point.month is not None
-        body = f"{point.day} {MONTH_ABBR[point.month - 1]} {_year(point.year)}"
-    elif point.precision is Precision.MONTH:
-        assert point.month is not None
-        body = f"{MONTH_ABBR[point.month - 1]} {_year(point.year)}"
-    elif point.precision is Precision.SEASON:
-        assert point.season is not None
-        body = f"{SEASON_NAMES[point.season]} {_year(point.year)}"
+    year = _year(point.year)
+    if point.month is not None:  # known to the month, or to the day
+        body = f"{MONTH_ABBR[point.month - 1]} {year}"
+        if point.day is not None:
+            body = f"{point.day} {body}"
+    elif point.season is not None:
+        body = f"{SEASON_NAMES[point.season]} {year}"
     elif point.precision is Precision.DECADE and point.year > 0:
-        body = f"{_year(point.year)}s"
+        body = f"{year}s"
     elif point.precision in (Precision.DECADE, Precision.CENTURY):
         last, _, _ = from_day_number(point.upper)
-        body = f"{_year(point.year)}–{_year(last)}"
+        body = f"{year}–{_year(last)}"
     else:
-        body = _year(point.year)
+        body = year
     if point.approximate:
         body = f"≈ {body}"
     if point.uncertain:
