@@ -117,7 +117,6 @@ _RACY_NS = 2_000_000_000
 within the same clock tick: its numbers prove nothing, and it is hashed instead."""
 _BUSY_SECONDS = 0.2
 """How long a writer waits for a reader's lock before it goes on without storing."""
-_CHUNK = 1 << 20
 
 
 class StoreError(OSError):
@@ -235,14 +234,11 @@ def file_stamps(path: str | Path | None) -> dict[str, FileStamp] | None:
 
 
 def _sha256(file: str) -> bytes | None:
-    digest = hashlib.sha256()
     try:
         with open(file, "rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
+            return hashlib.file_digest(stream, "sha256").digest()
     except OSError:
         return None
-    return digest.digest()
 
 
 def _file_of(root: Path, name: str) -> str:
