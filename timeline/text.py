@@ -279,13 +279,14 @@ def fold_case(text: str) -> str:
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "␡"
 _CONTROL_PICTURES.update(dict.fromkeys(range(128, 160), "⍰"))
-_SANITIZE_TABLE = str.maketrans(_CONTROL_PICTURES)
-_SANITIZE_KEEP_NEWLINES = str.maketrans({**_CONTROL_PICTURES, 0x0A: "\n"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """Embeddings, overrides and isolates: they can make text read other than it is."""
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
+_SANITIZE = {**_CONTROL_PICTURES, **_SURROGATES, **{ord(c): f"⟪U+{ord(c):04X}⟫" for c in _BIDI}}
+_SANITIZE_TABLE = str.maketrans(_SANITIZE)
+_SANITIZE_KEEP_NEWLINES = str.maketrans({**_SANITIZE, 0x0A: "\n"})
+
 INVISIBLE_NAMES = {
     char: unicodedata.name(char)
     for char in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c" + _BIDI
@@ -293,7 +294,6 @@ INVISIBLE_NAMES = {
 """Characters that change how text looks without being seen: bidi controls and
 zero-width characters. Quotes containing them are flagged."""
 _INVISIBLE = re.compile("[" + "".join(INVISIBLE_NAMES) + "]")
-_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
@@ -310,13 +310,8 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
         return text
     text = text.replace("\t", "    ")
     if keep_newlines:
-        text = text.replace("\r\n", "\n").translate(_SANITIZE_KEEP_NEWLINES)
-    else:
-        text = text.translate(_SANITIZE_TABLE)
-    # A lone surrogate (from a file name that is not UTF-8) cannot be encoded for
-    # output: printing it would raise. Show it as the replacement character.
-    text = _SURROGATES.sub("\ufffd", text)
-    return _BIDI_CONTROLS.sub(lambda m: f"⟪U+{ord(m.group()):04X}⟫", text)
+        return text.replace("\r\n", "\n").translate(_SANITIZE_KEEP_NEWLINES)
+    return text.translate(_SANITIZE_TABLE)
 
 
 # Regional-indicator letters: a pair is a flag (🇯🇵), one alone shows as a letter in a box.
@@ -355,7 +350,7 @@ _SHOWN_IN_PLACE = str.maketrans(
         0x0A: "\n",
         0x2028: "⏎",
         0x2029: "¶",
-        **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+        **_SURROGATES,
         **dict.fromkeys(map(ord, _BIDI), "\ufffd"),
     }
 )
