@@ -540,9 +540,8 @@ class Store:
     def loaded(self, *, details: bool) -> Loaded:
         """The stored dataset and its warnings; its events' details in memory or not."""
         date = cache(parse_edtf)
-        # One tuple per distinct list and one str per distinct name: 100,000 events
-        # name a few thousand actors, places and sources, so sharing them takes about
-        # a third off the events' memory (benchmarks/RESULTS.md).
+        # One tuple per distinct list and one str per distinct name: many events name
+        # the same actors, places and sources, so sharing them saves much memory.
         names: dict[str, str] = {}
         decode = msgspec.json.decode
 
@@ -550,7 +549,7 @@ class Store:
         def strings(text: str) -> tuple[str, ...]:
             return tuple([names.setdefault(n, n) for n in decode(text, type=list[str])])
 
-        root = self._query("SELECT value FROM meta WHERE key = 'root'")[0][0]
+        meta = dict(self._query("SELECT key, value FROM meta"))
         themes = tuple(
             Theme(*row)
             for row in self._query("SELECT id, label, description FROM themes ORDER BY position")
@@ -588,15 +587,8 @@ class Store:
                 'SELECT file, line, "column", code, message, hint FROM warnings ORDER BY position'
             )
         )
-        title = self._query("SELECT value FROM meta WHERE key = 'title'")
-        dataset = Dataset(
-            root,
-            themes,
-            sources,
-            events,
-            store=None if details else self,
-            title=title[0][0] if title else None,
-        )
+        store = None if details else self
+        dataset = Dataset(meta["root"], themes, sources, events, store, meta.get("title"))
         return Loaded(dataset, warnings)
 
     def _quotes(
