@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
@@ -707,7 +707,6 @@ class StoredRows:
         self.themes = themes
         """The theme vocabulary, in order: each theme's id and label."""
         self._rows: dict[int, tuple[str, tuple[str, str, Status, tuple[str, ...], int]]] = {}
-        self._slots: int | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -716,13 +715,11 @@ class StoredRows:
         """The stored dataset, its events without their details (a `Loader`)."""
         return self.store.loaded(details=False)
 
-    @property
+    @cached_property
     def marker_slots(self) -> int:
         """The most themes any event has."""
-        if self._slots is None:
-            found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
-            self._slots = found[0][0] or 0
-        return self._slots
+        found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
+        return found[0][0] or 0
 
     def _row(self, position: int) -> tuple[str, tuple[str, str, Status, tuple[str, ...], int]]:
         row = self._rows.get(position)
