@@ -171,11 +171,10 @@ class EventIndex:
             mask = self._in_dates(mask, filt.date_from, filt.date_to)
         terms = filt.terms
         if terms and mask:
-            text = self._text_index
-            if text is None:
+            if self._text_index is None:
                 self.prepare_search()
-                text = self._text_index
-                assert text is not None
+            text = self._text_index
+            assert text is not None
             for term in terms:
                 mask &= text.term_mask(term)
                 if not mask:
@@ -222,8 +221,7 @@ class EventIndex:
         event = self.dataset.full(self.events[position])
         if day is None:
             return event
-        view = self.as_of_view(day)
-        seen = event_as_of(event, view.known, day)
+        seen = event_as_of(event, self.as_of_view(day).known, day)
         return event if seen is None else seen
 
     def _in_dates(self, mask: int, date_from: int | None, date_to: int | None) -> int:
