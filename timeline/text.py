@@ -42,7 +42,7 @@ _QUOTE_FOLD = {
 _DASH_FOLD = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
 _FOLD_TABLE = str.maketrans({**_QUOTE_FOLD, **_DASH_FOLD})
 # The same folds as (char, replacement) pairs for `str.replace`: `str.translate` with a
-# dict visits every character through a dict lookup, about 3x slower on a quote.
+# dict visits every character through a dict lookup, which is slower.
 _FOLDS = tuple((chr(code), str(folded)) for code, folded in _FOLD_TABLE.items())
 _WHITESPACE = re.compile(r"\s+")
 # Whitespace runs that collapse to fewer characters: only these move offsets.
@@ -67,8 +67,7 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = _fold(text)
     # `str.split()` splits on exactly the characters `\s` and `str.strip` take
-    # (`str.isspace`), so this is `_WHITESPACE.sub(" ", text).strip()`, in a third of
-    # the time on a quote (a substitution per space costs more than the words' list).
+    # (`str.isspace`), so this is `_WHITESPACE.sub(" ", text).strip()`, but quicker.
     return " ".join(text.split())
 
 
@@ -79,8 +78,7 @@ class OffsetMap:
     Most characters map one for one, shifted by how much whitespace was collapsed before
     them. Only the others are stored ("marks": a collapsed run of two or more whitespace
     characters, a character NFC composed or decomposed), each with its span and the
-    shift of the characters after it. News copy has a few marks per paragraph, where the
-    per-character lists took about 90 bytes per character of article.
+    shift of the characters after it. News copy has a few marks per paragraph.
     """
 
     __slots__ = ("_deltas", "_lead", "_mark_ends", "_mark_starts", "_marks")
