@@ -7,10 +7,8 @@ store when the dataset's files are unchanged, else from the loader, and then wri
 store for the next time. A dataset with errors is never stored: the loader raises
 `DatasetError` every time.
 
-**Where**: one database per dataset path, `<cache dir>/<16 hex digits>.sqlite`, in
-`platformdirs.user_cache_dir("timeline")` (`TIMELINE_CACHE_DIR` moves it,
-`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in docs/speed.md;
-`sqlite3 FILE .schema` shows them.
+**Where**: one database per dataset path, `<16 hex digits>.sqlite` in `store_dir()`.
+docs/speed.md describes its tables; `sqlite3 FILE .schema` shows them.
 
 **Fresh or not** is decided as `git` and `make` do: the size, modification time and
 inode of the events file and of every entry of `sources/` must be what the store
