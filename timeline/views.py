@@ -170,13 +170,10 @@ class _Lazy(Sequence[int]):
     @overload
     def __getitem__(self, index: slice) -> list[int]: ...
     def __getitem__(self, index: int | slice) -> int | list[int]:
-        if isinstance(index, slice):
-            return [self._item(i) for i in range(*index.indices(self._count))]
-        if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
-            raise IndexError(index)
-        return self._item(index)
+        found = range(self._count)[index]  # resolved and checked as a list's index is
+        if isinstance(found, range):
+            return [self._item(i) for i in found]
+        return self._item(found)
 
 
 def key_runs(keys: Sequence[int]) -> list[int]:
@@ -236,11 +233,8 @@ class Histogram(msgspec.Struct, frozen=True):
     counts: list[int]
 
     def bucket_bounds(self, width: int) -> list[tuple[int, int]]:
-        """Split the span into `width` columns; each is a (first, last) month range.
-
-        Columns cover at least one month, so a span shorter than the width uses fewer
-        columns.
-        """
+        """Split the span into `width` columns, each a (first, last) month range of at
+        least one month: a span shorter than the width uses fewer columns."""
         months = self.last - self.first + 1
         columns = max(1, min(width, months))
         starts = [self.first + column * months // columns for column in range(columns + 1)]
