@@ -38,13 +38,12 @@ class SearchResult(msgspec.Struct, frozen=True):
 class EventIndex:
     """A dataset's events in date order, with what filtering needs precomputed.
 
-    Each facet value (theme, actor, source, status) has a bitset over date order, a
-    Python int whose bit i stands for `events[i]`: combining facets is a few big-int
-    ANDs and ORs, and a facet count is one AND and a popcount. Free text and dates
-    have bitsets too, built by `prepare_search` (in a background thread); the first
-    search builds them if nothing has yet. Build it once per dataset; it is never
-    changed afterwards, but for `prepare_search`, which publishes what it builds in one
-    assignment.
+    Each facet value (theme, actor, source, status) has a bitset over date order
+    (`timeline.query.counts`): combining facets and counting are big-int operations.
+    Free text and dates have bitsets too, built by `prepare_search` (in a background
+    thread); the first search builds them if nothing has yet. Build it once per dataset;
+    it is never changed afterwards, but for `prepare_search`, which publishes what it
+    builds in one assignment.
     """
 
     dataset: Dataset

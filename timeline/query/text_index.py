@@ -1,8 +1,5 @@
-"""The free-text index: each distinct word of the events' search texts, with its events.
-
-Search texts are made in batches (`search_texts`), split into words, and each word keeps
-the positions of the events that hold it, or a bitset when it is in many; each common
-character keeps a bitset too. A term is then found by one scan of the word list.
+"""The free-text index (`TextIndex`): each distinct word of the events' search texts,
+made in batches (`search_texts`), with its events.
 """
 
 from __future__ import annotations
