@@ -445,7 +445,7 @@ class Store:
             )
         except sqlite3.Error:
             return None
-        try:
+        with contextlib.suppress(sqlite3.Error):
             connection.execute("BEGIN")
             verdict = _fresh(connection, path)
             if verdict:
@@ -457,8 +457,6 @@ class Store:
                 verdict = _fresh(connection, path)
             if verdict is not None:
                 return cls(db, connection)
-        except sqlite3.Error:
-            pass
         connection.close()
         return None
 
