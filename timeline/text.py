@@ -44,7 +44,7 @@ _FOLD_TABLE = str.maketrans({**_QUOTE_FOLD, **_DASH_FOLD})
 # The same folds as (char, replacement) pairs for `str.replace`: `str.translate` with a
 # dict visits every character through a dict lookup, which is slower.
 _FOLDS = tuple((chr(code), str(folded)) for code, folded in _FOLD_TABLE.items())
-_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")  # the words of `str.split()`, which splits where `\s` matches
 # Whitespace runs that collapse to fewer characters: only these move offsets.
 _LONG_WHITESPACE = re.compile(r"\s\s+")
 
@@ -67,7 +67,7 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = _fold(text)
     # `str.split()` splits on exactly the characters `\s` and `str.strip` take
-    # (`str.isspace`), so this is `_WHITESPACE.sub(" ", text).strip()`, but quicker.
+    # (`str.isspace`), so this is `re.sub(r"\s+", " ", text).strip()`, but quicker.
     return " ".join(text.split())
 
 
@@ -212,26 +212,16 @@ def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
     """The fast path of `normalize_with_map` for text already in NFC (nearly all of it):
     folding is one character for one, so only whitespace runs move offsets."""
     folded = text.translate(_FOLD_TABLE)
-    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    position = 0
-    for run in _WHITESPACE.finditer(folded):
-        run_start, run_end = run.span()
-        if run_start > position:
-            pieces.append(folded[position:run_start])
-            starts.extend(range(position, run_start))
-            ends.extend(range(position + 1, run_start + 1))
-        if starts and run_end < len(folded):
-            pieces.append(" ")
-            starts.append(run_start)
-            ends.append(run_end)
-        position = run_end
-    if position < len(folded):
-        pieces.append(folded[position:])
-        starts.extend(range(position, len(folded)))
-        ends.extend(range(position + 1, len(folded) + 1))
-    return "".join(pieces), starts, ends
+    for word in _WORD.finditer(folded):
+        start, end = word.span()
+        if starts:  # the whitespace since the last word is one space
+            starts.append(ends[-1])
+            ends.append(start)
+        starts.extend(range(start, end))
+        ends.extend(range(start + 1, end + 1))
+    return " ".join(folded.split()), starts, ends
 
 
 def _nfc_chunks(text: str) -> Iterator[tuple[int, int]]:
