@@ -181,11 +181,21 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
     `text[starts[i]:ends[i]]`. A collapsed whitespace run maps to the whole run, and a
     character composed by NFC maps to all the characters it was composed from.
     """
-    if unicodedata.is_normalized("NFC", text):
-        return _map_nfc_text(text)
-    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    if unicodedata.is_normalized("NFC", text):
+        # The fast path, for nearly all text: folding is one character for one, so each
+        # word maps one for one and the whitespace since the word before to one space.
+        folded = text.translate(_FOLD_TABLE)
+        for word in _WORD.finditer(folded):
+            start, end = word.span()
+            if starts:
+                starts.append(ends[-1])
+                ends.append(start)
+            starts.extend(range(start, end))
+            ends.extend(range(start + 1, end + 1))
+        return " ".join(folded.split()), starts, ends
+    pieces: list[str] = []
     for chunk_start, chunk_end in _nfc_chunks(text):
         chunk = text[chunk_start:chunk_end]
         # A whitespace run (NBSP, em space, NEL, line breaks) becomes one space, as does a
@@ -206,22 +216,6 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
         starts.pop()
         ends.pop()
     return "".join(pieces), starts, ends
-
-
-def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
-    """The fast path of `normalize_with_map` for text already in NFC (nearly all of it):
-    folding is one character for one, so only whitespace runs move offsets."""
-    folded = text.translate(_FOLD_TABLE)
-    starts: list[int] = []
-    ends: list[int] = []
-    for word in _WORD.finditer(folded):
-        start, end = word.span()
-        if starts:  # the whitespace since the last word is one space
-            starts.append(ends[-1])
-            ends.append(start)
-        starts.extend(range(start, end))
-        ends.extend(range(start + 1, end + 1))
-    return " ".join(folded.split()), starts, ends
 
 
 def _nfc_chunks(text: str) -> Iterator[tuple[int, int]]:
