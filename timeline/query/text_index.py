@@ -283,12 +283,8 @@ class TextIndex(msgspec.Struct, frozen=True):
 
     def term_mask(self, term: str) -> int:
         """The bitset of the events whose search text holds `term` (no whitespace)."""
-        if len(term) == 1:
-            found = self.chars.get(term)
-            if found is not None:
-                return found
         memo = self.memo
-        found = memo.get(term)
+        found = self.chars.get(term, memo.get(term))  # a character's own, else remembered
         if found is not None:
             return found
         listed: list[int] = []  # the words holding `term` that keep positions
