@@ -337,12 +337,10 @@ def describe(date: EdtfDate) -> str:
     reads "by Mar 2025", one open at its end "from 10 Apr 2024".
     """
     if not date.is_interval:
-        assert date.start is not None
-        return _describe_point(date.start)
+        return _describe_point(date.anchor_point)
     start, end = date.start, date.end
     if start is None:
-        assert end is not None
-        return f"by {_describe_point(end)}"
+        return f"by {_describe_point(date.anchor_point)}"
     if end is None:
         return f"from {_describe_point(start)}"
     plain = not (start.approximate or start.uncertain or end.approximate or end.uncertain)
