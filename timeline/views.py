@@ -378,12 +378,10 @@ def theme_letters(labels: Sequence[str]) -> list[str]:
     """One distinct letter per theme label, to pair with its colour (for readers who
     cannot tell the colours apart): the first letter of a word of the label not yet
     taken, else any letter of it, else the first free letter of the alphabet."""
-    taken: set[str] = set()
-    letters = []
+    letters: list[str] = []
     for label in labels:
         initials = [word[0] for word in label.split() if word[:1].isalnum()]
         candidates = [c.upper() for c in (*initials, *label) if c.isalnum()]
-        letter = next((c for c in (*candidates, *ascii_uppercase, *digits) if c not in taken), "?")
-        taken.add(letter)
-        letters.append(letter)
+        free = (c for c in (*candidates, *ascii_uppercase, *digits) if c not in letters)
+        letters.append(next(free, "?"))
     return letters
