@@ -38,8 +38,7 @@ class Diagnostic(msgspec.Struct, frozen=True, gc=False):
     hint: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """A JSON-ready form, for `timeline check --format json`."""
-        # The severity in its place, as plain text.
+        """A JSON-ready form, for `timeline check --format json` (the severity as text)."""
         return msgspec.structs.asdict(self) | {"severity": str(self.severity)}
 
 

@@ -7,10 +7,8 @@ store when the dataset's files are unchanged, else from the loader, and then wri
 store for the next time. A dataset with errors is never stored: the loader raises
 `DatasetError` every time.
 
-**Where**: one database per dataset path, `<cache dir>/<16 hex digits>.sqlite`, in
-`platformdirs.user_cache_dir("timeline")` (`TIMELINE_CACHE_DIR` moves it,
-`TIMELINE_NO_CACHE=1` turns the store off). Its tables are described in docs/speed.md;
-`sqlite3 FILE .schema` shows them.
+**Where**: one database per dataset path, `<16 hex digits>.sqlite` in `store_dir()`.
+docs/speed.md describes its tables; `sqlite3 FILE .schema` shows them.
 
 **Fresh or not** is decided as `git` and `make` do: the size, modification time and
 inode of the events file and of every entry of `sources/` must be what the store
@@ -41,7 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
@@ -117,7 +115,6 @@ _RACY_NS = 2_000_000_000
 within the same clock tick: its numbers prove nothing, and it is hashed instead."""
 _BUSY_SECONDS = 0.2
 """How long a writer waits for a reader's lock before it goes on without storing."""
-_CHUNK = 1 << 20
 
 
 class StoreError(OSError):
@@ -235,14 +232,11 @@ def file_stamps(path: str | Path | None) -> dict[str, FileStamp] | None:
 
 
 def _sha256(file: str) -> bytes | None:
-    digest = hashlib.sha256()
     try:
         with open(file, "rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
+            return hashlib.file_digest(stream, "sha256").digest()
     except OSError:
         return None
-    return digest.digest()
 
 
 def _file_of(root: Path, name: str) -> str:
@@ -318,6 +312,7 @@ def _transaction(db: Path) -> Iterator[sqlite3.Connection]:
 def _write(
     db: Path, loaded: Loaded, stamps: dict[str, FileStamp], hashes: dict[str, bytes | None]
 ) -> None:
+    """Replace whatever the store `db` holds with `loaded`, in one transaction."""
     with _transaction(db) as connection:
         # Dropping a table drops its indexes too.
         old = connection.execute(
@@ -328,71 +323,61 @@ def _write(
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 connection.execute(statement)
-        _insert(connection, loaded, stamps, hashes)
+        dataset, encode = loaded.dataset, msgspec.json.encode
+        meta = {
+            "generation": os.urandom(8).hex(),
+            "code": _code_digest(),
+            "root": dataset.root,
+            "max_bytes": max_events_bytes(),
+            "written_ns": time.time_ns(),
+            "title": dataset.title,
+        }
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        connection.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            ((name, *numbers, hashes[name]) for name, numbers in stamps.items()),
+        )
+        connection.executemany(
+            "INSERT INTO themes VALUES (?, ?, ?, ?)",
+            ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
+        )
+        connection.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
+                 s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes,
+                 encode(s.ignore))
+                for n, s in enumerate(dataset.sources)
+            ),
+        )  # fmt: skip
+        in_date_order = sort_by_date(dataset.events)
+        rank = {event.id: n for n, event in enumerate(in_date_order)}
+        headings = dict(zip(rank, group_keys(in_date_order), strict=True))
+        connection.executemany(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, e.id, e.date.text, e.title, encode(e.themes), encode(e.actors),
+                 encode(e.places), str(e.status), encode(e.source_ids), e.summary, e.date_basis,
+                 rank[e.id], headings[e.id])
+                for n, e in enumerate(dataset.events)
+            ),
+        )  # fmt: skip
+        connection.executemany(
+            "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, k, q.source_id, q.text, q.span.start, q.span.end, q.span.line, q.span.column)
+                for n, e in enumerate(dataset.events)
+                for k, q in enumerate(e.quotes)
+            ),
+        )
+        connection.executemany(
+            "INSERT INTO warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (n, d.file, d.line, d.column, d.code, d.message, d.hint)
+                for n, d in enumerate(loaded.warnings)
+            ),
+        )
         connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
-
-
-def _insert(
-    connection: sqlite3.Connection,
-    loaded: Loaded,
-    stamps: dict[str, FileStamp],
-    hashes: dict[str, bytes | None],
-) -> None:
-    dataset = loaded.dataset
-    meta = {
-        "generation": os.urandom(8).hex(),
-        "code": _code_digest(),
-        "root": dataset.root,
-        "max_bytes": max_events_bytes(),
-        "written_ns": time.time_ns(),
-        "title": dataset.title,
-    }
-    connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-    connection.executemany(
-        "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-        ((name, *numbers, hashes[name]) for name, numbers in stamps.items()),
-    )
-    connection.executemany(
-        "INSERT INTO themes VALUES (?, ?, ?, ?)",
-        ((n, t.id, t.label, t.description) for n, t in enumerate(dataset.themes)),
-    )
-    connection.executemany(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, s.id, s.title, s.outlet, s.published.text, s.published_basis, str(s.kind),
-             s.byline, s.credit, s.path, s.text, s.body_line, s.origin, s.notes,
-             msgspec.json.encode(s.ignore))
-            for n, s in enumerate(dataset.sources)
-        ),
-    )  # fmt: skip
-    encode = msgspec.json.encode
-    in_date_order = sort_by_date(dataset.events)
-    rank = {event.id: n for n, event in enumerate(in_date_order)}
-    headings = dict(zip(rank, group_keys(in_date_order), strict=True))
-    connection.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, e.id, e.date.text, e.title, encode(e.themes), encode(e.actors),
-             encode(e.places), str(e.status), encode(e.source_ids), e.summary, e.date_basis,
-             rank[e.id], headings[e.id])
-            for n, e in enumerate(dataset.events)
-        ),
-    )  # fmt: skip
-    connection.executemany(
-        "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, k, q.source_id, q.text, q.span.start, q.span.end, q.span.line, q.span.column)
-            for n, e in enumerate(dataset.events)
-            for k, q in enumerate(e.quotes)
-        ),
-    )
-    connection.executemany(
-        "INSERT INTO warnings VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (n, d.file, d.line, d.column, d.code, d.message, d.hint)
-            for n, d in enumerate(loaded.warnings)
-        ),
-    )
 
 
 def _safe_folder(folder: Path) -> bool:
@@ -460,7 +445,7 @@ class Store:
             )
         except sqlite3.Error:
             return None
-        try:
+        with contextlib.suppress(sqlite3.Error):
             connection.execute("BEGIN")
             verdict = _fresh(connection, path)
             if verdict:
@@ -472,8 +457,6 @@ class Store:
                 verdict = _fresh(connection, path)
             if verdict is not None:
                 return cls(db, connection)
-        except sqlite3.Error:
-            pass
         connection.close()
         return None
 
@@ -499,12 +482,12 @@ class Store:
         except sqlite3.Error as error:
             raise StoreError(f"the dataset store could not be read: {error}") from error
 
-    def _each(self, sql: str) -> Iterator[Any]:
+    def _each(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of `sql` a batch at a time: a whole table's rows at once would
         take memory that the allocator keeps after they are gone."""
         try:
             with self._lock:
-                cursor = self._connection.execute(sql)
+                cursor = self._connection.execute(sql, parameters)
             while True:
                 with self._lock:
                     batch = cursor.fetchmany(4096)
@@ -553,9 +536,8 @@ class Store:
     def loaded(self, *, details: bool) -> Loaded:
         """The stored dataset and its warnings; its events' details in memory or not."""
         date = cache(parse_edtf)
-        # One tuple per distinct list and one str per distinct name: 100,000 events
-        # name a few thousand actors, places and sources, so sharing them takes about
-        # a third off the events' memory (benchmarks/RESULTS.md).
+        # One tuple per distinct list and one str per distinct name: many events name
+        # the same actors, places and sources, so sharing them saves much memory.
         names: dict[str, str] = {}
         decode = msgspec.json.decode
 
@@ -563,7 +545,7 @@ class Store:
         def strings(text: str) -> tuple[str, ...]:
             return tuple([names.setdefault(n, n) for n in decode(text, type=list[str])])
 
-        root = self._query("SELECT value FROM meta WHERE key = 'root'")[0][0]
+        meta = dict(self._query("SELECT key, value FROM meta"))
         themes = tuple(
             Theme(*row)
             for row in self._query("SELECT id, label, description FROM themes ORDER BY position")
@@ -580,7 +562,7 @@ class Store:
                 " path, text, body_line, origin, notes, ignore_lines FROM sources ORDER BY position"
             )
         )  # fmt: skip
-        quotes = self._all_quotes() if details else {}
+        quotes = self._quotes() if details else {}
         statuses = {str(s): s for s in Status}
         events = tuple(
             Event(
@@ -601,22 +583,19 @@ class Store:
                 'SELECT file, line, "column", code, message, hint FROM warnings ORDER BY position'
             )
         )
-        title = self._query("SELECT value FROM meta WHERE key = 'title'")
-        dataset = Dataset(
-            root,
-            themes,
-            sources,
-            events,
-            store=None if details else self,
-            title=title[0][0] if title else None,
-        )
+        store = None if details else self
+        dataset = Dataset(meta["root"], themes, sources, events, store, meta.get("title"))
         return Loaded(dataset, warnings)
 
-    def _all_quotes(self) -> dict[int, tuple[Quote, ...]]:
+    def _quotes(
+        self, where: str = "", parameters: Sequence[Any] = ()
+    ) -> dict[int, tuple[Quote, ...]]:
+        """The quotes of the events (by position) that `where` selects; all without it."""
         found: dict[int, list[Quote]] = {}
         for r in self._each(
             'SELECT event, source_id, text, start, "end", line, "column" FROM quotes'
-            " ORDER BY event, position"
+            f" {where} ORDER BY event, position",
+            parameters,
         ):
             found.setdefault(r[0], []).append(Quote(r[1], r[2], Span(r[3], r[4], r[5], r[6])))
         return {event: tuple(quotes) for event, quotes in found.items()}
@@ -629,31 +608,22 @@ class Store:
         if not rows:
             raise StoreError(f"the dataset store has no event {event_id!r}")
         summary, date_basis, position = rows[0]
-        quotes = self._query(
-            'SELECT source_id, text, start, "end", line, "column" FROM quotes'
-            " WHERE event = ? ORDER BY position",
-            (position,),
-        )
-        found = tuple(Quote(r[0], r[1], Span(r[2], r[3], r[4], r[5])) for r in quotes)
-        return EventDetails(summary, date_basis, found)
+        quotes = self._quotes("WHERE event = ?", (position,)).get(position, ())
+        return EventDetails(summary, date_basis, quotes)
 
     def detail_texts(self, event_ids: Sequence[str]) -> list[tuple[str, ...]]:
         """`(summary, *quote_texts)` for each of these events, in order: read through the
         ids' index, so a batch costs its own size, whatever the dataset's."""
-        wanted = msgspec.json.encode(event_ids).decode()
-        texts = {
-            event_id: [summary]
-            for event_id, summary in self._query(
-                "SELECT e.id, e.summary FROM json_each(?) AS w JOIN events AS e ON e.id = w.value",
-                (wanted,),
-            )
-        }
-        for event_id, text in self._query(
-            "SELECT e.id, q.text FROM json_each(?) AS w JOIN events AS e ON e.id = w.value"
-            " JOIN quotes AS q ON q.event = e.position ORDER BY e.position, q.position",
-            (wanted,),
+        texts: dict[str, list[str]] = {}
+        for event_id, summary, text in self._query(
+            "SELECT e.id, e.summary, q.text FROM json_each(?) AS w JOIN events AS e"
+            " ON e.id = w.value LEFT JOIN quotes AS q ON q.event = e.position"
+            " ORDER BY e.position, q.position",
+            (msgspec.json.encode(event_ids).decode(),),
         ):
-            texts[event_id].append(text)
+            found = texts.setdefault(event_id, [summary])
+            if text is not None:
+                found.append(text)
         return [tuple(texts[event_id]) for event_id in event_ids]
 
 
@@ -733,7 +703,6 @@ class StoredRows:
         self.themes = themes
         """The theme vocabulary, in order: each theme's id and label."""
         self._rows: dict[int, tuple[str, tuple[str, str, Status, tuple[str, ...], int]]] = {}
-        self._slots: int | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -742,13 +711,11 @@ class StoredRows:
         """The stored dataset, its events without their details (a `Loader`)."""
         return self.store.loaded(details=False)
 
-    @property
+    @cached_property
     def marker_slots(self) -> int:
         """The most themes any event has."""
-        if self._slots is None:
-            found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
-            self._slots = found[0][0] or 0
-        return self._slots
+        found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
+        return found[0][0] or 0
 
     def _row(self, position: int) -> tuple[str, tuple[str, str, Status, tuple[str, ...], int]]:
         row = self._rows.get(position)

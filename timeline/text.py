@@ -42,9 +42,9 @@ _QUOTE_FOLD = {
 _DASH_FOLD = dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-")
 _FOLD_TABLE = str.maketrans({**_QUOTE_FOLD, **_DASH_FOLD})
 # The same folds as (char, replacement) pairs for `str.replace`: `str.translate` with a
-# dict visits every character through a dict lookup, about 3x slower on a quote.
+# dict visits every character through a dict lookup, which is slower.
 _FOLDS = tuple((chr(code), str(folded)) for code, folded in _FOLD_TABLE.items())
-_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\S+")  # the words of `str.split()`, which splits where `\s` matches
 # Whitespace runs that collapse to fewer characters: only these move offsets.
 _LONG_WHITESPACE = re.compile(r"\s\s+")
 
@@ -67,8 +67,7 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = _fold(text)
     # `str.split()` splits on exactly the characters `\s` and `str.strip` take
-    # (`str.isspace`), so this is `_WHITESPACE.sub(" ", text).strip()`, in a third of
-    # the time on a quote (a substitution per space costs more than the words' list).
+    # (`str.isspace`), so this is `re.sub(r"\s+", " ", text).strip()`, but quicker.
     return " ".join(text.split())
 
 
@@ -79,8 +78,7 @@ class OffsetMap:
     Most characters map one for one, shifted by how much whitespace was collapsed before
     them. Only the others are stored ("marks": a collapsed run of two or more whitespace
     characters, a character NFC composed or decomposed), each with its span and the
-    shift of the characters after it. News copy has a few marks per paragraph, where the
-    per-character lists took about 90 bytes per character of article.
+    shift of the characters after it. News copy has a few marks per paragraph.
     """
 
     __slots__ = ("_deltas", "_lead", "_mark_ends", "_mark_starts", "_marks")
@@ -183,11 +181,21 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
     `text[starts[i]:ends[i]]`. A collapsed whitespace run maps to the whole run, and a
     character composed by NFC maps to all the characters it was composed from.
     """
-    if unicodedata.is_normalized("NFC", text):
-        return _map_nfc_text(text)
-    pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    if unicodedata.is_normalized("NFC", text):
+        # The fast path, for nearly all text: folding is one character for one, so each
+        # word maps one for one and the whitespace since the word before to one space.
+        folded = text.translate(_FOLD_TABLE)
+        for word in _WORD.finditer(folded):
+            start, end = word.span()
+            if starts:
+                starts.append(ends[-1])
+                ends.append(start)
+            starts.extend(range(start, end))
+            ends.extend(range(start + 1, end + 1))
+        return " ".join(folded.split()), starts, ends
+    pieces: list[str] = []
     for chunk_start, chunk_end in _nfc_chunks(text):
         chunk = text[chunk_start:chunk_end]
         # A whitespace run (NBSP, em space, NEL, line breaks) becomes one space, as does a
@@ -207,32 +215,6 @@ def normalize_with_map(text: str) -> tuple[str, list[int], list[int]]:
         pieces.pop()
         starts.pop()
         ends.pop()
-    return "".join(pieces), starts, ends
-
-
-def _map_nfc_text(text: str) -> tuple[str, list[int], list[int]]:
-    """The fast path of `normalize_with_map` for text already in NFC (nearly all of it):
-    folding is one character for one, so only whitespace runs move offsets."""
-    folded = text.translate(_FOLD_TABLE)
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    position = 0
-    for run in _WHITESPACE.finditer(folded):
-        run_start, run_end = run.span()
-        if run_start > position:
-            pieces.append(folded[position:run_start])
-            starts.extend(range(position, run_start))
-            ends.extend(range(position + 1, run_start + 1))
-        if starts and run_end < len(folded):
-            pieces.append(" ")
-            starts.append(run_start)
-            ends.append(run_end)
-        position = run_end
-    if position < len(folded):
-        pieces.append(folded[position:])
-        starts.extend(range(position, len(folded)))
-        ends.extend(range(position + 1, len(folded) + 1))
     return "".join(pieces), starts, ends
 
 
@@ -279,13 +261,14 @@ def fold_case(text: str) -> str:
 _CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = "␡"
 _CONTROL_PICTURES.update(dict.fromkeys(range(128, 160), "⍰"))
-_SANITIZE_TABLE = str.maketrans(_CONTROL_PICTURES)
-_SANITIZE_KEEP_NEWLINES = str.maketrans({**_CONTROL_PICTURES, 0x0A: "\n"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """Embeddings, overrides and isolates: they can make text read other than it is."""
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
+_SANITIZE = {**_CONTROL_PICTURES, **_SURROGATES, **{ord(c): f"⟪U+{ord(c):04X}⟫" for c in _BIDI}}
+_SANITIZE_TABLE = str.maketrans(_SANITIZE)
+_SANITIZE_KEEP_NEWLINES = str.maketrans({**_SANITIZE, 0x0A: "\n"})
+
 INVISIBLE_NAMES = {
     char: unicodedata.name(char)
     for char in "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c" + _BIDI
@@ -293,7 +276,6 @@ INVISIBLE_NAMES = {
 """Characters that change how text looks without being seen: bidi controls and
 zero-width characters. Quotes containing them are flagged."""
 _INVISIBLE = re.compile("[" + "".join(INVISIBLE_NAMES) + "]")
-_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
 
 
 def sanitize(text: str, *, keep_newlines: bool = False) -> str:
@@ -310,13 +292,8 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
         return text
     text = text.replace("\t", "    ")
     if keep_newlines:
-        text = text.replace("\r\n", "\n").translate(_SANITIZE_KEEP_NEWLINES)
-    else:
-        text = text.translate(_SANITIZE_TABLE)
-    # A lone surrogate (from a file name that is not UTF-8) cannot be encoded for
-    # output: printing it would raise. Show it as the replacement character.
-    text = _SURROGATES.sub("\ufffd", text)
-    return _BIDI_CONTROLS.sub(lambda m: f"⟪U+{ord(m.group()):04X}⟫", text)
+        return text.replace("\r\n", "\n").translate(_SANITIZE_KEEP_NEWLINES)
+    return text.translate(_SANITIZE_TABLE)
 
 
 # Regional-indicator letters: a pair is a flag (🇯🇵), one alone shows as a letter in a box.
@@ -355,7 +332,7 @@ _SHOWN_IN_PLACE = str.maketrans(
         0x0A: "\n",
         0x2028: "⏎",
         0x2029: "¶",
-        **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+        **_SURROGATES,
         **dict.fromkeys(map(ord, _BIDI), "\ufffd"),
     }
 )

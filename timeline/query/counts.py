@@ -16,8 +16,7 @@ __all__ = ["LazyCounts", "count_all", "flags_to_mask", "mask_to_positions", "pos
 
 _BIT_OFFSETS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
 # A dense bitset goes to and from one byte per event through its binary digits, every
-# step in C (at 100,000 events, 3-6 ms instead of 7-10); a sparse one is quicker bit by
-# bit, since that costs per set bit rather than per event.
+# step in C; a sparse one is quicker bit by bit, which costs per set bit, not per event.
 _DIGIT_TO_FLAG = bytes.maketrans(b"01", b"\x00\x01")
 _FLAG_TO_DIGIT = bytes.maketrans(b"\x00\x01", b"01")
 _SPARSE = 16
@@ -74,9 +73,8 @@ class LazyCounts(Mapping[_K, int]):
 
     Reads as the dict `EventIndex.counts` gives for the facet (the values carried by at
     least one event of the result, with their counts), but a lookup costs one AND and
-    a popcount of that value's bitset, done once: at 1,000,000 events counting all
-    10,000 sources took over half a second, and a sidebar shows some forty of them.
-    Iterating, `len` and comparing with another mapping count every value.
+    a popcount of that value's bitset, done once: a sidebar shows a few dozen of the
+    thousands of values. Iterating, `len` and comparing with another mapping count all.
 
     Two `LazyCounts` over the same bitsets and equal result masks compare equal without
     counting anything (`same_result`), so an unchanged result is seen as such cheaply.

@@ -1,8 +1,6 @@
-"""What the user asked to see (`Filter`), and the plain rule it is judged by.
-
-`matches` and `filter_events` are the reference implementation: a loop over the events,
-simple enough to be obviously right. `EventIndex` answers the same questions fast, and
-property tests hold it to these.
+"""What the user asked to see (`Filter`), and the plain rule it is judged by (`matches`,
+`filter_events`): a loop over the events, simple enough to be obviously right, that
+property tests hold the fast `EventIndex` to.
 """
 
 from __future__ import annotations

@@ -38,13 +38,12 @@ class SearchResult(msgspec.Struct, frozen=True):
 class EventIndex:
     """A dataset's events in date order, with what filtering needs precomputed.
 
-    Each facet value (theme, actor, source, status) has a bitset over date order, a
-    Python int whose bit i stands for `events[i]`: combining facets is a few big-int
-    ANDs and ORs, and a facet count is one AND and a popcount. Free text and dates
-    have bitsets too, built by `prepare_search` (in a background thread: seconds at
-    100,000 events); the first search builds them if nothing has yet.
-    Build it once per dataset; it is never changed afterwards, but for
-    `prepare_search`, which publishes what it builds in one assignment.
+    Each facet value (theme, actor, source, status) has a bitset over date order
+    (`timeline.query.counts`): combining facets and counting are big-int operations.
+    Free text and dates have bitsets too, built by `prepare_search` (in a background
+    thread); the first search builds them if nothing has yet. Build it once per dataset;
+    it is never changed afterwards, but for `prepare_search`, which publishes what it
+    builds in one assignment.
     """
 
     dataset: Dataset
@@ -167,21 +166,14 @@ class EventIndex:
         ):
             if values:
                 mask &= _union(masks.get(value, 0) for value in values)  # type: ignore[call-overload]
-        dates = self._date_index
-        if dates is not None:
-            if filt.date_from is not None and mask:
-                mask &= dates.since(filt.date_from)
-            if filt.date_to is not None and mask:
-                mask &= dates.until(filt.date_to)
-        elif filt.date_from is not None or filt.date_to is not None:
-            mask = self._dates_by_scan(mask, filt.date_from, filt.date_to)
+        if filt.date_from is not None or filt.date_to is not None:
+            mask = self._in_dates(mask, filt.date_from, filt.date_to)
         terms = filt.terms
         if terms and mask:
-            text = self._text_index
-            if text is None:
+            if self._text_index is None:
                 self.prepare_search()
-                text = self._text_index
-                assert text is not None
+            text = self._text_index
+            assert text is not None
             for term in terms:
                 mask &= text.term_mask(term)
                 if not mask:
@@ -201,11 +193,7 @@ class EventIndex:
         source_masks = {s: m for s, m in self._source_masks.items() if s in known}
         reach = _union(source_masks.values())
         partial = reach & _union(m for s, m in self._source_masks.items() if s not in known)
-        if self._date_index is not None:
-            later = self._all & ~self._date_index.until(day)
-        else:
-            starts = enumerate(self._lower)
-            later = positions_to_mask([i for i, low in starts if low > day], len(self))
+        later = self._all & ~self._in_dates(self._all, None, day)
         occurred = self._status_masks.get(Status.OCCURRED, 0)
         status_masks = {s: m & reach for s, m in self._status_masks.items()}
         status_masks[Status.OCCURRED] = occurred & reach & ~later
@@ -232,12 +220,19 @@ class EventIndex:
         event = self.dataset.full(self.events[position])
         if day is None:
             return event
-        view = self.as_of_view(day)
-        seen = event_as_of(event, view.known, day)
+        seen = event_as_of(event, self.as_of_view(day).known, day)
         return event if seen is None else seen
 
-    def _dates_by_scan(self, mask: int, date_from: int | None, date_to: int | None) -> int:
-        """The date range by a loop over the events, before `prepare_search` has run."""
+    def _in_dates(self, mask: int, date_from: int | None, date_to: int | None) -> int:
+        """The events of `mask` in the date range: by the date index, or by a loop over
+        the events before `prepare_search` has built it."""
+        dates = self._date_index
+        if dates is not None:
+            if date_from is not None and mask:
+                mask &= dates.since(date_from)
+            if date_to is not None and mask:
+                mask &= dates.until(date_to)
+            return mask
         positions: Sequence[int] = mask_to_positions(mask)
         if date_from is not None:
             upper = self._upper
@@ -263,9 +258,8 @@ class EventIndex:
     def lazy_counts(self, result: SearchResult) -> FacetCounts:
         """The same counts as `counts`, but actors and sources counted as looked up.
 
-        For a screen that shows a few dozen of the thousands of actors and sources: at
-        1,000,000 events `counts` costs over half a second, almost all of it in
-        them. Themes and statuses, a handful each, are counted at once.
+        For a screen that shows a few dozen of the thousands of actors and sources;
+        themes and statuses, a handful each, are counted at once.
         """
         return self._counts(result, LazyCounts)
 

@@ -1,14 +1,10 @@
-"""The free-text index: each distinct word of the events' search texts, with its events.
-
-Search texts are made in batches (`search_texts`), split into words, and each word keeps
-the positions of the events that hold it, or a bitset when it is in many; each common
-character keeps a bitset too. A term is then found by one scan of the word list.
+"""The free-text index (`TextIndex`): each distinct word of the events' search texts,
+made in batches (`search_texts`), with its events.
 """
 
 from __future__ import annotations
 
 import time
-import unicodedata
 from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
@@ -22,16 +18,15 @@ import msgspec
 from timeline.model import Event, detail_texts_in_memory
 from timeline.query.counts import flags_to_mask, positions_to_mask
 from timeline.query.filter import event_search_text
-from timeline.text import _FOLDS
+from timeline.text import _fold
 
 __all__ = ["SearchTables", "TextIndex", "search_texts"]
 
 _PART_SEPARATOR = "\x00"
 _EVENT_SEPARATOR = "\x01"
 _BATCH = 1024
-"""Events whose search texts are made together. One `normalize` over a batch costs far
-less than one per event, but each copy of a batch's text is about a megabyte, and a few
-are alive at once: at 2,048 they raised the index build's peak memory by 5 MB more."""
+"""Events whose search texts are made together: one `normalize` over a batch costs far
+less than one per event, but a bigger batch's copies of its text raise the peak memory."""
 _SPACED_SEPARATORS = tuple(
     (spaced, separator)
     for separator in (_PART_SEPARATOR, _EVENT_SEPARATOR)
@@ -46,13 +41,12 @@ DetailTexts = Callable[[Sequence[Event]], list[tuple[str, ...]]]
 def search_texts(
     events: Sequence[Event], details: DetailTexts = detail_texts_in_memory
 ) -> list[str]:
-    """`event_search_text` of every event, computed in batches: the same strings, faster.
+    """`event_search_text` of every event: the same strings, made in batches.
 
-    Normalising 400,000 short strings one by one costs seconds at 100,000 events; one
-    `normalize` over a batch joined by separators costs a fraction of that. The
-    separators (NUL, SOH) are neither whitespace nor anything NFC composes with, so the
-    parts normalise exactly as they would apart; a batch whose text holds a separator
-    itself is done one event at a time instead.
+    A batch's texts are joined by separators and normalised at once, far quicker than one
+    by one. The separators (NUL, SOH) are neither whitespace nor anything NFC composes
+    with, so the parts normalise exactly as they would apart; a batch whose text holds a
+    separator itself is done one event at a time instead.
     """
     return list(chain.from_iterable(_search_text_batches(events, details)))
 
@@ -69,8 +63,7 @@ def _search_text_batches(events: Sequence[Event], details: DetailTexts) -> Itera
         ]
         blob = _EVENT_SEPARATOR.join(parts)
         part_separators = sum(map(len, texts))  # the summary and each quote
-        # Each copy of a batch's text is a megabyte or more: keep no more of them alive
-        # than the step at hand needs (6 MB off the index build's peak at 100,000).
+        # A batch's text is big: keep no more copies alive than the step at hand needs.
         del texts, parts
         if (
             blob.count(_PART_SEPARATOR) != part_separators
@@ -103,14 +96,10 @@ def _normalize_blob(text: str) -> str:
     """`timeline.text.normalize`, rewritten for one long string.
 
     The same steps, done with `str.replace`, which scans a megabyte in microseconds,
-    where `str.translate` with a dict and a regex substitution visit every character
-    in Python-level machinery (about 20 times slower on a batch of events).
+    where a regex substitution visits every character in Python-level machinery.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-        for char, folded in _FOLDS:  # folds map to ASCII, so the order cannot matter
-            if char in text:
-                text = text.replace(char, folded)
+        text = _fold(text)
     for space in _OTHER_WHITESPACE:
         if space in text:
             text = text.replace(space, " ")
@@ -131,8 +120,7 @@ _MEMO_LIMIT = 512
 _CHAR_WINDOW = 8192
 """Events whose per-character flags are gathered before they join the characters'
 bitsets: each joining costs a pass over a bitset of all the events, so it is done once
-per window rather than once per (small) batch. A window's flags take a byte per event
-and character (about 2 MB at most)."""
+per window rather than once per batch. Its flags take a byte per event and character."""
 
 
 class SearchTables(msgspec.Struct, frozen=True):
@@ -177,10 +165,9 @@ class TextIndex(msgspec.Struct, frozen=True):
     text exactly when it occurs in one of the text's words (`str.split()`). The index
     is therefore a list of the distinct words with, for each, the events holding it:
     a term's events are the union over the words it occurs in, found by one scan of
-    the word list (a few hundred kilobytes) instead of the whole text (75 MB at 100,000
-    events). A single character would match most words, so each character also has
-    its bitset, built from the texts while they exist. The texts themselves are never
-    kept: the index answers every term exactly.
+    the word list instead of the whole text. A single character would match most words,
+    so each character also has its bitset, built from the texts while they exist. The
+    texts themselves are never kept: the index answers every term exactly.
     """
 
     size: int
@@ -191,13 +178,11 @@ class TextIndex(msgspec.Struct, frozen=True):
     starts: array[int]
     """Where each word starts in `words`, and one past the end."""
     postings: tuple[bytes, ...]
-    """Each word's event positions, as in `SearchTables.positions` (empty for a word in
-    `dense`): immutable, so a loaded index uses the stored bytes in place. A tuple, which
-    the garbage collector stops tracking (a list of 46,000 was walked by every full
-    collection at 100,000 events)."""
+    """Each word's event positions, as in `SearchTables.positions`: immutable, so a loaded
+    index uses the stored bytes in place, in a tuple, which the garbage collector stops
+    tracking (a list it would walk at every full collection)."""
     dense: dict[int, int]
-    """Word id -> bitset, for words in more than 1 event in 32 (such as "the"): smaller
-    than their positions, and a union of them is one OR each."""
+    """Word id -> bitset, for the words in many events, as in `SearchTables.dense`."""
     memo: dict[str, int] = msgspec.field(default_factory=dict)
     """Bitsets of short terms already asked for: typing or deleting back to one is free."""
 
@@ -213,8 +198,7 @@ class TextIndex(msgspec.Struct, frozen=True):
         window: dict[str, list[bytes]] = {}  # each character's flags, batch by batch
         window_start = start = seen_words = 0
         for texts in _search_text_batches(events, details):
-            # Every (word, event) pair once, appended in C: a Python loop per word costs
-            # several times more (10 million pairs at 100,000 events).
+            # Every (word, event) pair once, appended in C: a loop per word costs far more.
             for position, text in enumerate(texts, start):
                 distinct = dict.fromkeys(text.split())
                 deque(map(append, map(word_postings, distinct), repeat(position)), maxlen=0)
@@ -232,7 +216,7 @@ class TextIndex(msgspec.Struct, frozen=True):
                             alphabet[char] = None
                 seen_words = len(by_word)
             for char in alphabet:
-                # `in` on one character is a memchr: 100,000 texts in about 10 ms.
+                # `in` on one character is a memchr: quick over all the batch's texts.
                 flags = bytes(map(contains, texts, repeat(char)))
                 if 1 in flags and char not in chars:
                     chars[char] = 0  # in the order first met, whatever the window
@@ -299,12 +283,8 @@ class TextIndex(msgspec.Struct, frozen=True):
 
     def term_mask(self, term: str) -> int:
         """The bitset of the events whose search text holds `term` (no whitespace)."""
-        if len(term) == 1:
-            found = self.chars.get(term)
-            if found is not None:
-                return found
         memo = self.memo
-        found = memo.get(term)
+        found = self.chars.get(term, memo.get(term))  # a character's own, else remembered
         if found is not None:
             return found
         listed: list[int] = []  # the words holding `term` that keep positions
