@@ -190,6 +190,14 @@ def test_export_as_of_leaves_out_later_articles(capsys: pytest.CaptureFixture[st
     assert "yomiuri-2023-01-14-summit-report" in out
 
 
+def test_an_export_as_of_keeps_the_dataset_title(capsys: pytest.CaptureFixture[str]) -> None:
+    title = load_dataset().dataset.title
+    assert title
+    code, out, _ = _run(capsys, "export", "--format", "markdown", "--as-of", "2023-06")
+    assert code == 0
+    assert out.splitlines()[0] == f"# {title}"
+
+
 def test_a_bad_as_of_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "list", "--as-of", "2023-13")
     assert code == 2

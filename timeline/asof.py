@@ -82,4 +82,5 @@ def dataset_as_of(dataset: Dataset, day: int) -> Dataset:
         sources=tuple(s for s in dataset.sources if s.id in known),
         events=tuple(e for e in events if e is not None),
         store=dataset.store,
+        title=dataset.title,
     )
