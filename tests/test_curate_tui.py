@@ -9,7 +9,7 @@ import pytest
 from textual import events
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
-from tui_support import copy_bundled
+from tui_support import copy_bundled, notifications
 
 from timeline.loader import load_dataset
 from timeline.text import normalize
@@ -32,19 +32,6 @@ async def _settle(app: TimelineApp, pilot: object) -> None:
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
-
-
-def _said(app: TimelineApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The messages `app` notifies from now on (recorded through its public `notify`)."""
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: object) -> None:
-        said.append(message)
-        notify(message, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(app, "notify", record)
-    return said
 
 
 async def _article_with_selection(app: TimelineApp, pilot: object) -> ArticleScreen:
@@ -229,7 +216,7 @@ async def test_an_edit_is_refused_when_the_file_changed_on_disk(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = TimelineApp(load_dataset(folder))
-    said = _said(app, monkeypatch)
+    said = notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _article_with_selection(app, pilot)
         changed = (folder / "events.yaml").read_text("utf-8") + "# edited elsewhere\n"
@@ -243,7 +230,7 @@ async def test_an_edit_is_refused_when_the_file_changed_on_disk(
 
 async def test_the_bundled_dataset_is_never_edited(monkeypatch: pytest.MonkeyPatch) -> None:
     app = TimelineApp(load_dataset())
-    said = _said(app, monkeypatch)
+    said = notifications(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _article_with_selection(app, pilot)
         for key in ("a", "E"):  # refused before any form is filled in, not at its end

@@ -10,7 +10,6 @@ import threading
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -27,6 +26,7 @@ from tui_support import (
     drawn_segments,
     hostile_dataset,
     make_app,
+    notifications,
     screen_lines,
 )
 
@@ -625,14 +625,7 @@ async def test_filter_values_the_dataset_lacks_are_dropped_with_a_word(
     gone = "unnamed-tv-2024-04-summit-report"
     asked = Filter(themes=frozenset({"no-such-theme"}), sources=frozenset({gone}), text="summit")
     app = make_app(load_dataset(root), initial_filter=asked.but(themes=frozenset()))
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: Any) -> None:
-        said.append(message)
-        notify(message, **kwargs)
-
-    monkeypatch.setattr(app, "notify", record)
+    said = notifications(app, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -656,9 +649,8 @@ async def test_filter_values_the_dataset_lacks_are_dropped_with_a_word(
         assert str(screen.query_one("#filter-line").render()).startswith("Filters: “summit”")
         assert any(gone in message for message in said)
 
-    said.clear()
     app = make_app(load_dataset(root), initial_filter=asked.but(sources=frozenset()))
-    monkeypatch.setattr(app, "notify", record)
+    said = notifications(app, monkeypatch)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await app.screen.query_one(FilterSidebar).fill()
@@ -671,14 +663,7 @@ async def test_unknown_deep_link_event_opens_on_the_first_event(
     index: EventIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(event="no-such-event")
-    said: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **kwargs: Any) -> None:
-        said.append(message)
-        notify(message, **kwargs)
-
-    monkeypatch.setattr(app, "notify", record)
+    said = notifications(app, monkeypatch)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert app.screen.query_one(TimelineView).cursor_position == 0

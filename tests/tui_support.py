@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.segment import Segment
 from textual.geometry import Region
 from textual.screen import Screen
@@ -27,6 +28,19 @@ def bundled() -> Loaded:
 def make_app(loaded: Loaded | None = None, **kwargs: object) -> TimelineApp:
     """A TimelineApp on the given (default: bundled) dataset."""
     return TimelineApp(loaded or bundled(), **kwargs)  # type: ignore[arg-type]
+
+
+def notifications(app: TimelineApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The messages `app` notifies from now on (recorded through its public `notify`)."""
+    said: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **kwargs: object) -> None:
+        said.append(message)
+        notify(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "notify", record)
+    return said
 
 
 def screen_lines(widget: TimelineView) -> list[str]:
