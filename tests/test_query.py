@@ -30,6 +30,7 @@ from strategies import (
 )
 
 from timeline.dates import MAX_DAY, MIN_DAY, day_number, parse_edtf
+from timeline.loader import load_dataset
 from timeline.model import Dataset, Event, Status
 from timeline.query import (
     EventIndex,
@@ -676,3 +677,12 @@ def test_the_search_benchmark_runs_on_the_bundled_dataset(
     out = capsys.readouterr().out
     for row in ("type 1 letter ", "type 5 letters ", "delete to 1 ", "date 1 year "):
         assert row in out
+
+
+def test_dataset_actors_are_each_named_once_in_the_order_first_named() -> None:
+    dataset = load_dataset(None).dataset
+    seen: list[str] = []
+    for event in dataset.events:
+        seen += [actor for actor in event.actors if actor not in seen]
+    assert dataset.actors() == tuple(seen)
+    assert len(seen) > 10 and "Joe Biden" in seen

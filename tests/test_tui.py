@@ -649,14 +649,16 @@ async def test_filter_values_the_dataset_lacks_are_dropped_with_a_word(
         assert str(screen.query_one("#filter-line").render()).startswith("Filters: “summit”")
         assert any(gone in message for message in said)
 
-    app = make_app(load_dataset(root), initial_filter=asked.but(sources=frozenset()))
+    actors = frozenset({"Fumio Kishida", "no-such-actor"})
+    app = make_app(load_dataset(root), initial_filter=asked.but(sources=frozenset(), actors=actors))
     said = notifications(app, monkeypatch)
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         await app.screen.query_one(FilterSidebar).fill()
-        assert app.screen.filter == Filter(text="summit")
+        assert app.screen.filter == Filter(text="summit", actors=frozenset({"Fumio Kishida"}))
         assert app.screen.query_one("#themes", SelectionList).selected == []
-        assert any("no-such-theme" in message for message in said)
+        assert app.screen.query_one("#actors", SelectionList).selected == ["Fumio Kishida"]
+        assert any("no-such-actor, no-such-theme" in message for message in said)
 
 
 async def test_unknown_deep_link_event_opens_on_the_first_event(

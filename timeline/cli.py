@@ -214,9 +214,7 @@ def filter_from_args(args: argparse.Namespace, dataset: Dataset) -> Filter:
     from timeline.query import Filter
 
     themes = _known("theme", args.themes, [t.id for t in dataset.themes])
-    actors = _known(
-        "actor", args.actors, list(dict.fromkeys(a for e in dataset.events for a in e.actors))
-    )
+    actors = _known("actor", args.actors, dataset.actors())
     sources = _known("source", args.sources, [s.id for s in dataset.sources])
     statuses = _known("status", args.statuses, [str(s) for s in Status])
     date_from = _date_bound("--from", args.date_from, upper=False)

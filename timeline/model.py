@@ -282,6 +282,10 @@ class Dataset:
         """Whether an event with this id exists."""
         return event_id in self._event_index
 
+    def actors(self) -> tuple[str, ...]:
+        """Every actor the events name, each once, in the order first named."""
+        return tuple(dict.fromkeys(actor for event in self.events for actor in event.actors))
+
     def full(self, event: Event) -> Event:
         """`event` with its details, read from the store if it was loaded without them.
 

@@ -315,11 +315,10 @@ class MainScreen(TypeAheadScreen[None]):
         """Take out of the filter the themes, sources and actors that `dataset` lacks (a
         deep link's typo, or what a reload removed), and say so."""
         filt = self.filter
-        actors = {a for e in dataset.events for a in e.actors} if filt.actors else set()
         known = filt.but(
             themes=filt.themes & {theme.id for theme in dataset.themes},
             sources=filt.sources & {source.id for source in dataset.sources},
-            actors=filt.actors & actors,
+            actors=filt.actors.intersection(dataset.actors()) if filt.actors else filt.actors,
         )
         if known == filt:
             return

@@ -331,7 +331,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             "themes": {t.id: t.label for t in dataset.themes},
             "statuses": {str(s): f"{STATUS_MARKERS[s]} {s}" for s in Status},
             "sources": {s.id: s.outlet for s in dataset.sources},
-            "actors": {a: a for a in sorted({a for e in dataset.events for a in e.actors})},
+            "actors": {actor: actor for actor in sorted(dataset.actors())},
         }
         self._marks = theme_marks(theme_ids, [theme.label for theme in dataset.themes])
         self._shape()
