@@ -290,7 +290,7 @@ class MainScreen(TypeAheadScreen[None]):
             self._pending_position = index.position_of(selected)
         pane = self.query_one(DetailPane)
         pane.dataset = dataset
-        pane.theme_marks = theme_marks(*zip(*themes, strict=True)) if themes else {}
+        pane.theme_marks = _theme_marks(dataset)
         self.app.title = dataset_title(dataset)
         self.query_one(TitleLine).show(title=self.app.title)
         for widget in (*self._waiting_widgets(), timeline):
@@ -769,7 +769,7 @@ def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> 
     if filt.text.strip():
         parts.append(Content(f"“{sanitize(filt.text.strip())}”"))
     if filt.themes:
-        marks = theme_marks([t.id for t in dataset.themes], [t.label for t in dataset.themes])
+        marks = _theme_marks(dataset)
         names = [
             Content.assemble((f"{marks[t.id][0]} {sanitize(t.label)}", marks[t.id][1]))
             for t in dataset.themes
@@ -799,6 +799,11 @@ def filter_line(dataset: Dataset, filt: Filter, date_texts: tuple[str, str]) -> 
         Content(" · ").join(parts),
         ("  c clears, f edits", "$text-muted"),
     )
+
+
+def _theme_marks(dataset: Dataset) -> dict[str, tuple[str, str]]:
+    """Each theme's letter and colour, by id."""
+    return theme_marks([t.id for t in dataset.themes], [t.label for t in dataset.themes])
 
 
 def _themes(dataset: Dataset) -> list[tuple[str, str]]:
