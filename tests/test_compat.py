@@ -20,6 +20,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.cache import FIFOCache
+from textual.color import Color
+from textual.filter import DimFilter
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -142,6 +144,7 @@ _NO_CACHE_NAMES = (
     "_crop_extend_cache",
     "_offsets_cache",
 )
+_LATER_CACHE_NAMES = ("_divide_cache", "_filter_cache")  # made when first used
 
 
 def _made_by(init: Any) -> Strip:
@@ -156,17 +159,15 @@ def test_textual_strips_set_what_ours_set() -> None:
     for name in Strip.__slots__:
         assert hasattr(textuals, name) == hasattr(ours, name), name
         textual, our = getattr(textuals, name, None), getattr(ours, name, None)
-        if name in _NO_CACHE_NAMES:
+        if name in _NO_CACHE_NAMES + _LATER_CACHE_NAMES:
             assert isinstance(textual, FIFOCache) and our is compat._NO_CACHE, name
-        elif isinstance(textual, FIFOCache):
-            assert isinstance(our, FIFOCache), name
         else:
             assert type(textual) is type(our) and textual == our, name
 
 
 def test_textual_uses_the_shared_caches_only_to_get_and_set() -> None:
     source = inspect.getsource(Strip)
-    for name in _NO_CACHE_NAMES:
+    for name in _NO_CACHE_NAMES + _LATER_CACHE_NAMES:
         uses = re.findall(rf"self\.{name}\b(.*)", source)  # the rest of each line
         assert uses and all(use.startswith((".get(", "[", ":")) for use in uses), (
             f"Textual's Strip uses {name} in a new way: check "
@@ -175,6 +176,8 @@ def test_textual_uses_the_shared_caches_only_to_get_and_set() -> None:
 
 
 def test_strips_without_the_caches_draw_as_textuals() -> None:
+    compat.divide_strips_without_cycles()
+    compat.strips_without_unused_caches()
     textuals, ours = _made_by(compat._textual_strip_init), _made_by(compat._strip_init)
     red = Style(color="red")
     calls = [
@@ -184,12 +187,25 @@ def test_strips_without_the_caches_draw_as_textuals() -> None:
         methodcaller("adjust_cell_length", 20, red),
         methodcaller("apply_offsets", 3, 4),
         methodcaller("divide", [4, 8]),
+        methodcaller("apply_filter", DimFilter(), Color(0, 0, 0)),
     ]
     for _ in range(2):  # the second time, Textual's answers come from its caches
         for call in calls:
             assert list(map(list, _as_list(call(textuals)))) == list(
                 map(list, _as_list(call(ours)))
             ), call
+
+
+def test_a_strip_gets_its_caches_when_first_divided_or_filtered() -> None:
+    compat.divide_strips_without_cycles()
+    compat.strips_without_unused_caches()
+    strip, dim, black = _made_by(compat._strip_init), DimFilter(), Color(0, 0, 0)
+    for _ in range(2):  # the second time from the cache made the first time
+        pieces = strip.divide([4, 8])
+        filtered = strip.apply_filter(dim, black)
+    assert strip.divide([4, 8]) is pieces and strip._divide_cache.hits == 2
+    assert strip.apply_filter(dim, black) is filtered and strip._filter_cache.hits == 2
+    assert all(piece._divide_cache is compat._NO_CACHE for piece in pieces)
 
 
 def _as_list(result: Strip | list[Strip]) -> list[Strip]:
@@ -202,3 +218,4 @@ async def test_the_app_draws_with_strips_without_the_unused_caches() -> None:
         await pilot.pause()
         line = app.screen.query_one(TimelineView).render_line(0)
         assert all(getattr(line, name) is compat._NO_CACHE for name in _NO_CACHE_NAMES)
+        assert all(getattr(line, name) is compat._NO_CACHE for name in _LATER_CACHE_NAMES)

@@ -46,6 +46,8 @@ def _divide(strip: Strip, cuts: Iterable[int]) -> Sequence[Strip]:
     cuts = list(cuts)
     if len(cuts) == 1 and cuts[0] == strip.cell_length:
         return [strip]  # what Textual returns, without keeping it in the strip itself
+    if strip._divide_cache is _NO_CACHE:  # its first division (`strips_without_unused_caches`)
+        strip._divide_cache = FIFOCache(4)
     return _textual_divide(strip, cuts)
 
 
@@ -78,23 +80,30 @@ class _NoCache:
 
 _NO_CACHE: Any = _NoCache()
 _textual_strip_init = Strip.__init__
+_textual_apply_filter = Strip.apply_filter
 
 
 def _strip_init(self: Strip, segments: Iterable[Segment], cell_length: int | None = None) -> None:
     # Textual's `Strip.__init__` (pinned by tests/test_compat.py), but for the caches.
     self._segments = list(segments)
     self._cell_length = cell_length
-    self._divide_cache = FIFOCache(4)
-    self._filter_cache = FIFOCache(4)
-    self._crop_cache = self._style_cache = self._line_length_cache = _NO_CACHE
+    self._divide_cache = self._filter_cache = self._crop_cache = _NO_CACHE
+    self._style_cache = self._line_length_cache = _NO_CACHE
     self._crop_extend_cache = self._offsets_cache = _NO_CACHE
     self._render_cache = None
     self._link_ids = None
     self._cell_count = None
 
 
+def _apply_filter(self: Strip, filter: Any, background: Any) -> Strip:
+    if self._filter_cache is _NO_CACHE:  # its first filter
+        self._filter_cache = FIFOCache(4)
+    return _textual_apply_filter(self, filter, background)
+
+
 def strips_without_unused_caches() -> None:
-    """Give each `Strip` the two caches this app gets much from, of Textual's seven.
+    """Give a `Strip` only the two caches this app gets much from, of Textual's seven,
+    and only once it is first divided or filtered.
 
     Textual makes seven caches for every strip, and every line drawn goes through
     several strips: their caches were a third of what each full collection walked while
@@ -102,7 +111,10 @@ def strips_without_unused_caches() -> None:
     cache; the crop, style, crop-extend and offsets caches were never hit, the line
     length cache seldom (`benchmarks/RESULTS.md`). Those five are one shared stand-in
     that keeps nothing, so the same calls compute their result each time, as on a first
-    call. There is no public way to choose a strip's caches; `tests/test_compat.py`
-    fails if Textual's `Strip.__init__` sets anything else.
+    call; the divide and filter caches are made on a strip's first division or filter,
+    which is when Textual would first store in them. There is no public way to choose a
+    strip's caches; `tests/test_compat.py` fails if Textual's `Strip.__init__` sets
+    anything else.
     """
     Strip.__init__ = _strip_init  # type: ignore[method-assign]
+    Strip.apply_filter = _apply_filter  # type: ignore[method-assign]
