@@ -108,3 +108,25 @@ async def test_c_jumps_to_the_uncited_passages_marked_in_the_gutter() -> None:
             row = view.line_of(passage.start) - int(view.scroll_offset.y)
             assert 0 <= row < view.size.height
             assert view.render_line(row).text.startswith(ArticleView.UNCITED_MARK)
+
+
+async def test_the_gutter_marks_what_no_event_cites_in_each_article_of_an_event() -> None:
+    """Stepping through an event's quotes in three articles, each article's gutter marks
+    exactly the passages `timeline coverage` reports for it: the event's quotes in the
+    other articles are no offsets of this one."""
+    dataset = bundled().dataset
+    passages = {a.source_id: [(p.start, p.end) for p in a.uncited] for a in coverage(dataset)}
+    event = dataset.full(dataset.event("summit-2024-04-10-washington"))
+    app = make_app(event=event.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        view = screen.query_one(ArticleView)
+        for quote in event.quotes:
+            assert screen.source_id == quote.source_id
+            assert view.uncited == passages[quote.source_id], quote.source_id
+            await pilot.press("n")
+            await pilot.pause()

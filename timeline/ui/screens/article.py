@@ -128,7 +128,8 @@ class ArticleScreen(Screen[str | None]):
             if other.id != event.id
         ]
         cited_spans = [(q.span.start, q.span.end) for _, q in citations]
-        quoted = [*cited_spans, *((q.span.start, q.span.end) for q in event.quotes)]
+        own = [(q.span.start, q.span.end) for q in event.quotes if q.source_id == source.id]
+        quoted = [*cited_spans, *own]
         uncited = [(p.start, p.end) for p in article_coverage(source, quoted).uncited]
         self.query_one(ArticleView).show_article(
             source.text, (quote.span.start, quote.span.end), cited_spans, uncited
