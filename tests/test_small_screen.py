@@ -439,6 +439,27 @@ async def test_an_invalid_date_shows_the_clis_message() -> None:
         assert box.border_subtitle is None
 
 
+async def test_an_invalid_as_of_date_says_why_as_the_date_boxes_do() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await _date_from_box(app, pilot)
+        box = app.screen.query_one("#as-of", Input)
+        box.focus()
+        await pilot.press(*"2024-13")
+        await pilot.pause()
+        assert app.sub_title.endswith("as of 31 Dec 2024")  # the last valid date, "2024"
+        assert str(box.border_subtitle).startswith("month 13 does not exist")
+        assert "month 13 does not exist" in str(box.tooltip)
+        bottom = box.render_lines(Region(0, 0, *box.outer_size))[-1].text
+        assert "month 13 does not" in bottom
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert box.border_subtitle is None
+        await pilot.press(*"-13", "escape", "c")  # cleared: no word left on the box
+        await pilot.pause()
+        assert box.value == "" and box.border_subtitle is None
+
+
 # -- 8. keys and cues ------------------------------------------------------------------
 
 
