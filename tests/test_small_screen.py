@@ -15,7 +15,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from tui_support import bundled, copy_bundled, make_app
 
 from timeline.cli import main as cli_main
@@ -603,6 +603,21 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         assert "esc" in bar.render().plain and "^s" in bar.render().plain
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"save", "cancel"} <= shown
+
+
+async def test_the_new_event_form_shows_every_theme_id_it_offers(tmp_path: Path) -> None:
+    app = TimelineApp(load_dataset(copy_bundled(tmp_path)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("enter", "v", "E")
+        await pilot.pause()
+        label = next(w for w in app.screen.query(Label) if str(w.content).startswith("Themes"))
+        room = app.screen.query_one("#event-form").scrollable_content_region.width
+        lines = label.render_lines(Region(0, 0, *label.outer_size))
+        drawn = " ".join(strip.crop(0, room).text for strip in lines)  # what is not clipped
+        dataset = app.main_screen.dataset
+        assert dataset is not None
+        for theme in dataset.themes:
+            assert theme.id in re.findall(r"[\w-]+", drawn), theme.id
 
 
 @pytest.mark.parametrize(("key", "target"), [("slash", "#search"), ("t", "#themes")])
