@@ -730,6 +730,31 @@ async def test_reload_shows_changes_and_keeps_last_good_data(tmp_path: Path) -> 
         assert main.query_one(DetailPane).event.title == event.title + " (revised)"  # type: ignore[union-attr]
 
 
+async def test_a_reload_on_the_article_screen_shows_the_article_as_now_on_disk(
+    tmp_path: Path,
+) -> None:
+    root = copy_bundled(tmp_path)
+    app = TimelineApp(load_dataset(root), event="dicas-forum")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen) and screen.quote_index == 1
+        article = root / "sources" / f"{screen.source_id}.txt"
+        added = "A paragraph added on disk."
+        article.write_text(article.read_text("utf-8") + f"\n{added}\n", "utf-8")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen and screen.quote_index == 1  # still reading that quote
+        view = screen.query_one(ArticleView)
+        assert added in view.text
+        assert any(added in view.text[start:end] for start, end in view.uncited)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+
+
 async def test_lazy_start_paints_first_then_shows_the_timeline(index: EventIndex) -> None:
     gate = threading.Event()
 

@@ -229,6 +229,8 @@ class TimelineApp(App[None]):
         if self._editor is not None and self._editor.changed_on_disk():
             self._editor = None  # changed by someone else, and now reloaded: start afresh
         await self.main_screen.show_data(message.loaded.dataset, message.index)
+        if not message.initial:
+            self._show_article_anew()
         target, self._select_after_load = self._select_after_load, None
         if not message.initial and target is None:
             self.clear_notifications()  # "Reloading…" is answered now: not left beside it
@@ -239,6 +241,20 @@ class TimelineApp(App[None]):
             count = len(message.index)
             self.notify(f"Reloaded: {count:,} event{'' if count == 1 else 's'}.", timeout=3)
         self._prepare_search()
+
+    def _show_article_anew(self) -> None:
+        """An article screen open (under a dialog or not) shows the reloaded data; it
+        closes if its event is gone."""
+        from timeline.ui.screens.article import ArticleScreen
+
+        article = next((s for s in self.screen_stack if isinstance(s, ArticleScreen)), None)
+        if article is None:
+            return
+        event = self.main_screen.event_to_read(article.event.id)
+        if self.dataset is None or event is None or not event.quotes:
+            self.go_to_event_screen()
+        else:
+            article.show_dataset(self.dataset, event)
 
     def on_dataset_failed(self, message: DatasetFailed) -> None:
         """Report data the loader found invalid (at start: exit with it)."""

@@ -159,6 +159,13 @@ class ArticleScreen(Screen[str | None]):
             options.extend([Option(prompt), None])
         option_list.add_options(options[:-1])
 
+    def show_dataset(self, dataset: Dataset, event: Event) -> None:
+        """Show `event` as reloaded in `dataset`, at the same quote if it still has it."""
+        self._dataset, self._event = dataset, event
+        if self._quote_index >= len(event.quotes):
+            self._quote_index = 0
+        self._show()
+
     def action_step(self, delta: int) -> None:
         """Show the event's next (1) or previous (-1) quote, wrapping round."""
         count = len(self._event.quotes)
