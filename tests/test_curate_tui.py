@@ -11,6 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, Static
 from tui_support import copy_bundled, notifications
 
+from timeline.coverage import sentences
 from timeline.loader import load_dataset
 from timeline.text import normalize
 from timeline.ui.app import TimelineApp
@@ -76,6 +77,24 @@ async def test_selecting_by_word_and_sentence_shows_the_quote(folder: Path) -> N
         assert app.screen is screen  # the first Esc ends the selection only
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_sentence_more_runs_past_abbreviations_as_coverage_counts_it(
+    folder: Path,
+) -> None:
+    """`s` ends the selection where `timeline coverage` ends the sentence: not at the
+    "Jan." of "the Jan. 6 assault" or the "U.S." of "the U.S. President"."""
+    app = TimelineApp(load_dataset(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _article_with_selection(app, pilot)  # 6 Jan 2021: "… the Jan. 6 …"
+        view = screen.query_one(ArticleView)
+        start = view.selection[0]  # type: ignore[index]
+        line_start = view.text.rfind("\n", 0, start) + 1
+        line = view.text[line_start : view.text.find("\n", start)]
+        end = next(line_start + b for a, b in sentences(line) if line_start + b > start)
+        await pilot.press("s")
+        assert view.selection == (start, end)
+        assert view.text[start:end].endswith("at the White House in Washington on Friday.")
 
 
 async def test_dragging_the_mouse_selects_a_passage(folder: Path) -> None:
