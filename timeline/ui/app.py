@@ -394,19 +394,22 @@ class TimelineApp(App[None]):
             self.pop_screen()
 
     def open_source(self, source_id: str) -> None:
-        """Open a source's article at the first excerpt any event cites from it."""
+        """Open a source's article at the first excerpt any event cites from it (in the
+        event as shown: as of a day, it may not quote the article yet)."""
         from timeline.provenance import citations_of
 
         dataset = self.dataset
         if dataset is None:
             return
         citations = citations_of(dataset, source_id)
-        if not citations:
-            self.notify("No event cites this source.", severity="warning")
-            return
-        event, quote = citations[0]
-        self.go_to_event_screen()
-        self.main_screen.open_article(event.id, event.quotes.index(quote))
+        for event, quote in citations:
+            shown = self.main_screen.event_to_read(event.id)
+            if shown is not None and quote in shown.quotes:
+                self.go_to_event_screen()
+                self.main_screen.open_article(event.id, shown.quotes.index(quote))
+                return
+        when = " as of the day shown" if citations else ""
+        self.notify(f"No event cites this source{when}.", severity="warning")
 
     def action_help(self) -> None:
         """List every key binding."""
