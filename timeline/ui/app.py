@@ -230,6 +230,7 @@ class TimelineApp(App[None]):
             self._editor = None  # changed by someone else, and now reloaded: start afresh
         await self.main_screen.show_data(message.loaded.dataset, message.index)
         if not message.initial:
+            self._close_diagnostics()
             self._show_article_anew()
         target, self._select_after_load = self._select_after_load, None
         if not message.initial and target is None:
@@ -241,6 +242,13 @@ class TimelineApp(App[None]):
             count = len(message.index)
             self.notify(f"Reloaded: {count:,} event{'' if count == 1 else 's'}.", timeout=3)
         self._prepare_search()
+
+    def _close_diagnostics(self) -> None:
+        """Take away the diagnostics of an earlier reload: a new result answers them."""
+        from timeline.ui.screens.diagnostics import DiagnosticsScreen
+
+        while isinstance(self.screen, DiagnosticsScreen):
+            self.pop_screen()
 
     def _show_article_anew(self) -> None:
         """An article screen open (under a dialog or not) shows the reloaded data; it
@@ -265,6 +273,7 @@ class TimelineApp(App[None]):
             self.failure = message.diagnostics
             self.exit(return_code=1)
             return
+        self._close_diagnostics()
         self.push_screen(
             DiagnosticsScreen(
                 message.diagnostics,
