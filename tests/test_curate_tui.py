@@ -210,6 +210,34 @@ async def test_a_new_event_from_the_selection(folder: Path) -> None:
         assert "defence-budgets" not in (folder / "events.yaml").read_text("utf-8")
 
 
+async def test_a_theme_typed_as_its_label_is_that_theme_not_a_new_one(folder: Path) -> None:
+    """The sidebar shows themes by label: typed so in the form ("security & defence"),
+    a theme is the one of that label, not a second "Security & defence"."""
+    app = TimelineApp(load_dataset(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await _article_with_selection(app, pilot)
+        await pilot.press("s", "E")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EventForm)
+        for field, value in {
+            "date": "2023-01-13",
+            "title": "Biden commends Japan",
+            "summary": "Biden praised Japan's defence plans.",
+            "themes": "security & defence, Space, alliance",
+        }.items():
+            form.query_one(f"#{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    dataset = load_dataset(folder).dataset
+    assert dataset.event("biden-commends-japan-2023-01-13").themes == (
+        "security",
+        "space",
+        "alliance",
+    )
+    assert len(dataset.themes) == len(load_dataset().dataset.themes)
+
+
 async def test_an_invalid_date_is_explained_and_nothing_is_written(folder: Path) -> None:
     before = (folder / "events.yaml").read_bytes()
     app = TimelineApp(load_dataset(folder))
