@@ -11,6 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, Static
 from tui_support import copy_bundled, notifications
 
+from timeline.coverage import sentences
 from timeline.loader import load_dataset
 from timeline.text import normalize
 from timeline.ui.app import TimelineApp
@@ -76,6 +77,24 @@ async def test_selecting_by_word_and_sentence_shows_the_quote(folder: Path) -> N
         assert app.screen is screen  # the first Esc ends the selection only
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_sentence_more_runs_past_abbreviations_as_coverage_counts_it(
+    folder: Path,
+) -> None:
+    """`s` ends the selection where `timeline coverage` ends the sentence: not at the
+    "Jan." of "the Jan. 6 assault" or the "U.S." of "the U.S. President"."""
+    app = TimelineApp(load_dataset(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _article_with_selection(app, pilot)  # 6 Jan 2021: "… the Jan. 6 …"
+        view = screen.query_one(ArticleView)
+        start = view.selection[0]  # type: ignore[index]
+        line_start = view.text.rfind("\n", 0, start) + 1
+        line = view.text[line_start : view.text.find("\n", start)]
+        end = next(line_start + b for a, b in sentences(line) if line_start + b > start)
+        await pilot.press("s")
+        assert view.selection == (start, end)
+        assert view.text[start:end].endswith("at the White House in Washington on Friday.")
 
 
 async def test_dragging_the_mouse_selects_a_passage(folder: Path) -> None:
@@ -189,6 +208,34 @@ async def test_a_new_event_from_the_selection(folder: Path) -> None:
         await pilot.press("u")  # one undo takes back the theme and the event
         await _settle(app, pilot)
         assert "defence-budgets" not in (folder / "events.yaml").read_text("utf-8")
+
+
+async def test_a_theme_typed_as_its_label_is_that_theme_not_a_new_one(folder: Path) -> None:
+    """The sidebar shows themes by label: typed so in the form ("security & defence"),
+    a theme is the one of that label, not a second "Security & defence"."""
+    app = TimelineApp(load_dataset(folder))
+    async with app.run_test(size=SIZE) as pilot:
+        await _article_with_selection(app, pilot)
+        await pilot.press("s", "E")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EventForm)
+        for field, value in {
+            "date": "2023-01-13",
+            "title": "Biden commends Japan",
+            "summary": "Biden praised Japan's defence plans.",
+            "themes": "security & defence, Space, alliance",
+        }.items():
+            form.query_one(f"#{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    dataset = load_dataset(folder).dataset
+    assert dataset.event("biden-commends-japan-2023-01-13").themes == (
+        "security",
+        "space",
+        "alliance",
+    )
+    assert len(dataset.themes) == len(load_dataset().dataset.themes)
 
 
 async def test_an_invalid_date_is_explained_and_nothing_is_written(folder: Path) -> None:

@@ -15,7 +15,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from tui_support import bundled, copy_bundled, make_app
 
 from timeline.cli import main as cli_main
@@ -439,6 +439,27 @@ async def test_an_invalid_date_shows_the_clis_message() -> None:
         assert box.border_subtitle is None
 
 
+async def test_an_invalid_as_of_date_says_why_as_the_date_boxes_do() -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await _date_from_box(app, pilot)
+        box = app.screen.query_one("#as-of", Input)
+        box.focus()
+        await pilot.press(*"2024-13")
+        await pilot.pause()
+        assert app.sub_title.endswith("as of 31 Dec 2024")  # the last valid date, "2024"
+        assert str(box.border_subtitle).startswith("month 13 does not exist")
+        assert "month 13 does not exist" in str(box.tooltip)
+        bottom = box.render_lines(Region(0, 0, *box.outer_size))[-1].text
+        assert "month 13 does not" in bottom
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert box.border_subtitle is None
+        await pilot.press(*"-13", "escape", "c")  # cleared: no word left on the box
+        await pilot.pause()
+        assert box.value == "" and box.border_subtitle is None
+
+
 # -- 8. keys and cues ------------------------------------------------------------------
 
 
@@ -582,6 +603,21 @@ async def test_the_new_event_form_shows_its_own_keys(tmp_path: Path) -> None:
         assert "esc" in bar.render().plain and "^s" in bar.render().plain
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"save", "cancel"} <= shown
+
+
+async def test_the_new_event_form_shows_every_theme_id_it_offers(tmp_path: Path) -> None:
+    app = TimelineApp(load_dataset(copy_bundled(tmp_path)))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("enter", "v", "E")
+        await pilot.pause()
+        label = next(w for w in app.screen.query(Label) if str(w.content).startswith("Themes"))
+        room = app.screen.query_one("#event-form").scrollable_content_region.width
+        lines = label.render_lines(Region(0, 0, *label.outer_size))
+        drawn = " ".join(strip.crop(0, room).text for strip in lines)  # what is not clipped
+        dataset = app.main_screen.dataset
+        assert dataset is not None
+        for theme in dataset.themes:
+            assert theme.id in re.findall(r"[\w-]+", drawn), theme.id
 
 
 @pytest.mark.parametrize(("key", "target"), [("slash", "#search"), ("t", "#themes")])

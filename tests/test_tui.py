@@ -730,6 +730,59 @@ async def test_reload_shows_changes_and_keeps_last_good_data(tmp_path: Path) -> 
         assert main.query_one(DetailPane).event.title == event.title + " (revised)"  # type: ignore[union-attr]
 
 
+async def test_r_on_the_diagnostics_screen_shows_the_new_result_not_the_old_one(
+    tmp_path: Path,
+) -> None:
+    """The screen says "fix the files and press r": r there, with the files fixed, closes
+    it; with them still broken, shows the new diagnostics in its place, not on top."""
+    root = copy_bundled(tmp_path)
+    events_yaml = root / "events.yaml"
+    good = events_yaml.read_text(encoding="utf-8")
+    app = TimelineApp(load_dataset(root))
+    async with app.run_test(size=WIDE) as pilot:
+
+        async def reload() -> None:
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+
+        events_yaml.write_text(good.replace('date: "2022-12"', 'date: "2022-13"', 1), "utf-8")
+        await reload()
+        assert isinstance(app.screen, DiagnosticsScreen)
+        events_yaml.write_text(good.replace('date: "2022-12"', 'date: "2022-14"', 1), "utf-8")
+        await reload()
+        diagnostics = [s for s in app.screen_stack if isinstance(s, DiagnosticsScreen)]
+        assert len(diagnostics) == 1 and "'2022-14'" in diagnostics[0].text
+        events_yaml.write_text(good, "utf-8")
+        await reload()
+        assert app.screen is app.main_screen
+
+
+async def test_a_reload_on_the_article_screen_shows_the_article_as_now_on_disk(
+    tmp_path: Path,
+) -> None:
+    root = copy_bundled(tmp_path)
+    app = TimelineApp(load_dataset(root), event="dicas-forum")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter", "n")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen) and screen.quote_index == 1
+        article = root / "sources" / f"{screen.source_id}.txt"
+        added = "A paragraph added on disk."
+        article.write_text(article.read_text("utf-8") + f"\n{added}\n", "utf-8")
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen and screen.quote_index == 1  # still reading that quote
+        view = screen.query_one(ArticleView)
+        assert added in view.text
+        assert any(added in view.text[start:end] for start, end in view.uncited)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main_screen
+
+
 async def test_lazy_start_paints_first_then_shows_the_timeline(index: EventIndex) -> None:
     gate = threading.Event()
 

@@ -108,3 +108,47 @@ async def test_c_jumps_to_the_uncited_passages_marked_in_the_gutter() -> None:
             row = view.line_of(passage.start) - int(view.scroll_offset.y)
             assert 0 <= row < view.size.height
             assert view.render_line(row).text.startswith(ArticleView.UNCITED_MARK)
+
+
+async def test_the_gutter_marks_what_no_event_cites_in_each_article_of_an_event() -> None:
+    """Stepping through an event's quotes in three articles, each article's gutter marks
+    exactly the passages `timeline coverage` reports for it: the event's quotes in the
+    other articles are no offsets of this one."""
+    dataset = bundled().dataset
+    passages = {a.source_id: [(p.start, p.end) for p in a.uncited] for a in coverage(dataset)}
+    event = dataset.full(dataset.event("summit-2024-04-10-washington"))
+    app = make_app(event=event.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ArticleScreen)
+        view = screen.query_one(ArticleView)
+        for quote in event.quotes:
+            assert screen.source_id == quote.source_id
+            assert view.uncited == passages[quote.source_id], quote.source_id
+            await pilot.press("n")
+            await pilot.pause()
+
+
+async def test_the_palette_opens_any_source_while_the_story_is_shown_as_of_a_day() -> None:
+    """As of the first article's day, the other articles' excerpts are not in the
+    events as shown: opening one of those articles from the palette opens it at an
+    excerpt of an event that cites it, as that event is shown (it raised IndexError)."""
+    dataset = bundled().dataset
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert _main(app).filter.as_of is not None
+        for source in dataset.sources:
+            app.open_source(source.id)
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ArticleScreen), source.id
+            assert screen.source_id == source.id
+            quote = screen.event.quotes[screen.quote_index]
+            assert screen.query_one(ArticleView).excerpt == (quote.span.start, quote.span.end)
+            await pilot.press("escape")
+            await pilot.pause()

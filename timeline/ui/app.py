@@ -229,6 +229,9 @@ class TimelineApp(App[None]):
         if self._editor is not None and self._editor.changed_on_disk():
             self._editor = None  # changed by someone else, and now reloaded: start afresh
         await self.main_screen.show_data(message.loaded.dataset, message.index)
+        if not message.initial:
+            self._close_diagnostics()
+            self._show_article_anew()
         target, self._select_after_load = self._select_after_load, None
         if not message.initial and target is None:
             self.clear_notifications()  # "Reloading…" is answered now: not left beside it
@@ -240,6 +243,27 @@ class TimelineApp(App[None]):
             self.notify(f"Reloaded: {count:,} event{'' if count == 1 else 's'}.", timeout=3)
         self._prepare_search()
 
+    def _close_diagnostics(self) -> None:
+        """Take away the diagnostics of an earlier reload: a new result answers them."""
+        from timeline.ui.screens.diagnostics import DiagnosticsScreen
+
+        while isinstance(self.screen, DiagnosticsScreen):
+            self.pop_screen()
+
+    def _show_article_anew(self) -> None:
+        """An article screen open (under a dialog or not) shows the reloaded data; it
+        closes if its event is gone."""
+        from timeline.ui.screens.article import ArticleScreen
+
+        article = next((s for s in self.screen_stack if isinstance(s, ArticleScreen)), None)
+        if article is None:
+            return
+        event = self.main_screen.event_to_read(article.event.id)
+        if self.dataset is None or event is None or not event.quotes:
+            self.go_to_event_screen()
+        else:
+            article.show_dataset(self.dataset, event)
+
     def on_dataset_failed(self, message: DatasetFailed) -> None:
         """Report data the loader found invalid (at start: exit with it)."""
         from timeline.ui.screens.diagnostics import DiagnosticsScreen
@@ -249,6 +273,7 @@ class TimelineApp(App[None]):
             self.failure = message.diagnostics
             self.exit(return_code=1)
             return
+        self._close_diagnostics()
         self.push_screen(
             DiagnosticsScreen(
                 message.diagnostics,
@@ -378,19 +403,22 @@ class TimelineApp(App[None]):
             self.pop_screen()
 
     def open_source(self, source_id: str) -> None:
-        """Open a source's article at the first excerpt any event cites from it."""
+        """Open a source's article at the first excerpt any event cites from it (in the
+        event as shown: as of a day, it may not quote the article yet)."""
         from timeline.provenance import citations_of
 
         dataset = self.dataset
         if dataset is None:
             return
         citations = citations_of(dataset, source_id)
-        if not citations:
-            self.notify("No event cites this source.", severity="warning")
-            return
-        event, quote = citations[0]
-        self.go_to_event_screen()
-        self.main_screen.open_article(event.id, event.quotes.index(quote))
+        for event, quote in citations:
+            shown = self.main_screen.event_to_read(event.id)
+            if shown is not None and quote in shown.quotes:
+                self.go_to_event_screen()
+                self.main_screen.open_article(event.id, shown.quotes.index(quote))
+                return
+        when = " as of the day shown" if citations else ""
+        self.notify(f"No event cites this source{when}.", severity="warning")
 
     def action_help(self) -> None:
         """List every key binding."""

@@ -128,7 +128,8 @@ class ArticleScreen(Screen[str | None]):
             if other.id != event.id
         ]
         cited_spans = [(q.span.start, q.span.end) for _, q in citations]
-        quoted = [*cited_spans, *((q.span.start, q.span.end) for q in event.quotes)]
+        own = [(q.span.start, q.span.end) for q in event.quotes if q.source_id == source.id]
+        quoted = [*cited_spans, *own]
         uncited = [(p.start, p.end) for p in article_coverage(source, quoted).uncited]
         self.query_one(ArticleView).show_article(
             source.text, (quote.span.start, quote.span.end), cited_spans, uncited
@@ -157,6 +158,13 @@ class ArticleScreen(Screen[str | None]):
             # A divider (None) between excerpts; it does not shift option indexes.
             options.extend([Option(prompt), None])
         option_list.add_options(options[:-1])
+
+    def show_dataset(self, dataset: Dataset, event: Event) -> None:
+        """Show `event` as reloaded in `dataset`, at the same quote if it still has it."""
+        self._dataset, self._event = dataset, event
+        if self._quote_index >= len(event.quotes):
+            self._quote_index = 0
+        self._show()
 
     def action_step(self, delta: int) -> None:
         """Show the event's next (1) or previous (-1) quote, wrapping round."""

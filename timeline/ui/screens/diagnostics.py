@@ -22,8 +22,11 @@ class DiagnosticsScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,enter", "dismiss", "Close"),
+        Binding("r", "app.reload", "Reload"),
     ]
-    """Closing keys: back to the timeline, which still shows the last good data."""
+    """Closing keys: back to the timeline, which still shows the last good data; r
+    reloads from here (the app's own keys do not reach a modal screen), and the app
+    closes this screen once the new result is in."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic], explanation: str) -> None:
         """List `diagnostics` under a one-paragraph `explanation` of what happened."""
@@ -42,7 +45,7 @@ class DiagnosticsScreen(ModalScreen[None]):
         with VerticalScroll(id="diagnostics"):
             yield Static(Content(self._explanation), id="diagnostics-title")
             yield Static(
-                Content(f"{errors} error{'s' if errors != 1 else ''} (Esc closes)"),
+                Content(f"{errors} error{'s' if errors != 1 else ''} (Esc closes, r reloads)"),
                 id="diagnostics-count",
             )
             yield Static(Content(self.text), id="diagnostics-text")

@@ -185,12 +185,14 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
 
     def themes(self) -> tuple[tuple[str, ...], dict[str, str]]:
         """The event's theme ids, and the new themes among them (id → label): an entry
-        that is neither a theme id nor the id of what was typed is a new theme."""
+        that is neither a theme's id or label (in any case) nor the id of what was typed
+        is a new theme."""
         known = {t.id for t in self._dataset.themes}
+        labels = {t.label.casefold(): t.id for t in self._dataset.themes}
         ids: list[str] = []
         new: dict[str, str] = {}
         for typed in _items(self._value("themes")):
-            theme_id = typed if typed in known else slug(typed)
+            theme_id = typed if typed in known else labels.get(typed.casefold(), slug(typed))
             if theme_id not in known:
                 new.setdefault(theme_id, typed)
             if theme_id not in ids:

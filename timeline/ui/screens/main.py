@@ -630,21 +630,28 @@ class MainScreen(TypeAheadScreen[None]):
         """Open the article screen at one quote of one event."""
         from timeline.ui.screens.article import ArticleScreen  # not needed to start
 
-        dataset, index = self.dataset, self.index
-        position = None if index is None else index.position_of(event_id)
-        if dataset is None or index is None or position is None:
-            return
-        try:
-            event = index.event_as_of(position, self.shown_filter.as_of)
-        except OSError as error:
-            self.notify(f"Could not read this event's quotes: {error}", severity="error")
+        event = self.event_to_read(event_id)
+        if self.dataset is None or event is None:
             return
 
         def returned(target: str | None) -> None:
             if target is not None:
                 self.select_event(target)
 
-        self.app.push_screen(ArticleScreen(dataset, event, quote_index), returned)
+        self.app.push_screen(ArticleScreen(self.dataset, event, quote_index), returned)
+
+    def event_to_read(self, event_id: str) -> Event | None:
+        """The event with its quotes as of the day shown, for the article screen; None
+        if the data has no such event (or its quotes could not be read: said so)."""
+        index = self.index
+        position = None if index is None else index.position_of(event_id)
+        if index is None or position is None:
+            return None
+        try:
+            return index.event_as_of(position, self.shown_filter.as_of)
+        except OSError as error:
+            self.notify(f"Could not read this event's quotes: {error}", severity="error")
+            return None
 
     # -- actions ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from timeline.coverage import sentences
 from timeline.text import sanitize_keeping_offsets
 from timeline.views import wrap_offsets
 
@@ -137,11 +138,13 @@ class ArticleView(ScrollView, can_focus=True):
         self._uncited_at = -1
         self._wrapped_width = 0
         self._word_ends = [m.end() for m in re.finditer(r"\S+", self._text)]
-        # A sentence ends after . ! ? … (and closing quotes) before a blank, or at a line end.
-        self._sentence_ends = sorted(
-            {m.end() for m in re.finditer(r"[.!?…][\"”’)\]]*(?=\s|$)", self._text)}
-            | {m.start() for m in re.finditer(r"(?<=\S)[ \t]*\n", self._text)}
-        )
+        # A sentence ends where `timeline coverage` ends it (not at the "U.S." of "the
+        # U.S. President"), and at the end of its line.
+        self._sentence_ends = []
+        offset = 0
+        for line in self._text.split("\n"):
+            self._sentence_ends.extend(offset + end for _, end in sentences(line))
+            offset += len(line) + 1
         self._set_selection(None)
         self._rewrap()
         self.refresh()

@@ -478,12 +478,13 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         self._report(FilterEdited({field: day}))
 
     def _show_date_errors(self) -> None:
-        """Say on each date box why its date is not used, in the CLI's words.
+        """Say on each date box (the as-of box too) why its date is not used, in the
+        CLI's words.
 
         On the box's bottom border (and in full as its tooltip): a line of its own
         would lay the screen out each time a date turned valid or invalid.
         """
-        for box_id in ("#date-from", "#date-to"):
+        for box_id in ("#date-from", "#date-to", "#as-of"):
             box = self.query_one(box_id, Input)
             result = box.validate(box.value)
             message = None
@@ -497,6 +498,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
                 box.tooltip = message
 
     def _as_of_changed(self, event: Input.Changed) -> None:
+        self._show_date_errors()
         day = _as_of_day(event.value)
         if event.validation_result is None or event.validation_result.is_valid:
             self._report(FilterEdited({"as_of": day}))
@@ -533,10 +535,10 @@ class FilterSidebar(VerticalScroll, can_focus=False):
             if date_texts is not None:
                 self.query_one("#date-from", Input).value = date_texts[0]
                 self.query_one("#date-to", Input).value = date_texts[1]
-                self._show_date_errors()
             as_of = self.query_one("#as-of", Input)
-            if _as_of_day(as_of.value) != filt.as_of:
+            if _as_of_day(as_of.value) != filt.as_of or not as_of.is_valid:
                 as_of.value = "" if filt.as_of is None else _iso_day(filt.as_of)
+            self._show_date_errors()
 
     @property
     def date_texts(self) -> tuple[str, str]:
