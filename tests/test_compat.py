@@ -7,18 +7,21 @@ the workaround.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import methodcaller
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.cache import FIFOCache
 from textual.color import Color
 from textual.filter import DimFilter
@@ -27,6 +30,7 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Input
 from tui_support import make_app
 
 from timeline.ui import compat
@@ -219,3 +223,52 @@ async def test_the_app_draws_with_strips_without_the_unused_caches() -> None:
         line = app.screen.query_one(TimelineView).render_line(0)
         assert all(getattr(line, name) is compat._NO_CACHE for name in _NO_CACHE_NAMES)
         assert all(getattr(line, name) is compat._NO_CACHE for name in _LATER_CACHE_NAMES)
+
+
+class _Boxes(App[None]):
+    # Tab as the app's screens have it (`TypeAheadScreen`): it acts as it arrives.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "focus_next", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        yield compat.KeysInOrderInput(id="ours")
+        yield Input(id="textuals")
+        yield Input(id="next")
+
+
+async def _typed_at_once(app: _Boxes, box_id: str, keys: list[str]) -> str:
+    """What the box holds after `keys` arrive together, as a fast typist's or a
+    busy app's would (`pilot.press` waits for each key to be handled)."""
+    box = app.query_one(f"#{box_id}", Input)
+    box.focus()
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+    for _ in range(5):
+        await app.workers.wait_for_complete()
+        await asyncio.sleep(0.05)
+    return box.value
+
+
+async def test_textuals_input_still_runs_its_keys_out_of_order() -> None:
+    # The reason for KeysInOrderInput: if this fails, use Textual's Input.
+    app = _Boxes()
+    async with app.run_test(size=(40, 12)):
+        assert await _typed_at_once(app, "textuals", ["b", "a", "backspace", "c"]) != "bc", (
+            "Textual's Input now runs Backspace in the order typed: "
+            "timeline.ui.compat.KeysInOrderInput can go"
+        )
+
+
+@pytest.mark.parametrize(
+    ("keys", "value"),
+    [
+        (["b", "a", "backspace", "c"], "bc"),
+        (["a", "b", "left", "left", "c", "end", "d"], "cabd"),
+        (["2", "0", "2", "4", "backspace", "tab", "9"], "202"),
+    ],
+)
+async def test_our_box_runs_its_keys_in_the_order_typed(keys: list[str], value: str) -> None:
+    app = _Boxes()
+    async with app.run_test(size=(40, 12)):
+        assert await _typed_at_once(app, "ours", keys) == value
+        if "tab" in keys:
+            assert app.query_one("#textuals", Input).value == "9"  # the next box

@@ -396,6 +396,30 @@ async def test_letters_typed_in_one_burst_after_tab_reach_the_next_box() -> None
         assert timeline.cursor_row > row
 
 
+async def test_editing_keys_typed_in_one_burst_act_in_the_order_typed() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await app.screen.query_one(FilterSidebar).fill()
+        search = app.screen.query_one("#search", Input)
+        search.focus()
+        await pilot.pause()
+        # A fast "japx", Backspace, "an": Textual's Input ran Backspace last ("japa").
+        burst = [*((c, c) for c in "japx"), ("backspace", "\x7f"), ("a", "a"), ("n", "n")]
+        for key, character in burst:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert search.value == "japan"
+        # Backspace right before Tab takes the letter from the box being left.
+        date_from = app.screen.query_one("#date-from", Input)
+        date_from.focus()
+        await pilot.pause()
+        for key, character in [*((c, c) for c in "20245"), ("backspace", "\x7f"), ("tab", "\t")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert date_from.value == "2024"
+        assert app.focused is app.screen.query_one("#date-to", Input)
+
+
 async def test_the_key_bar_follows_the_focus_fits_80_columns_and_takes_clicks() -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

@@ -1,21 +1,28 @@
-"""Textual workarounds that have no public alternative, each pinned by a test.
+"""Textual workarounds: for what has no public alternative, and for a Textual bug, each
+pinned by a test.
 
-`tests/test_compat.py` fails loudly if a Textual upgrade changes what one relies on;
-the fix then belongs here, and nothing else touches Textual's private parts.
+`tests/test_compat.py` fails loudly if a Textual upgrade changes what one relies on or
+makes one unneeded; the fix then belongs here, and nothing else touches Textual's
+private parts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from rich.segment import Segment
+from textual import events
+from textual.binding import Binding, BindingsMap
 from textual.cache import FIFOCache
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Input
 
 __all__ = [
+    "KeysInOrderInput",
     "divide_strips_without_cycles",
     "set_virtual_size_quietly",
     "strips_without_unused_caches",
@@ -118,3 +125,35 @@ def strips_without_unused_caches() -> None:
     """
     Strip.__init__ = _strip_init  # type: ignore[method-assign]
     Strip.apply_filter = _apply_filter  # type: ignore[method-assign]
+
+
+class KeysInOrderInput(Input):
+    """An `Input` whose own keys (Backspace, the arrows, Delete…) act in the order typed.
+
+    Textual's `Input` inserts a letter as the box takes its key, but runs the box's
+    bound keys only once the key has bubbled up to the app, behind the keys after it
+    (Textual issue #6605): typed fast, or while the app is busy, `ba⌫c` came out `ba`,
+    and a Backspace right before Tab or Esc went to the box focused next. This box runs
+    its own bindings as it takes the key, as the app would have: the focused box is
+    the first place the app looks. `tests/test_compat.py` fails once a Textual `Input`
+    keeps the order itself, and this can go.
+    """
+
+    async def on_key(self, event: events.Key) -> None:
+        """Run the box's own binding for the key now, not after it has bubbled up."""
+        for binding in _own_bindings(type(self)).get(event.key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+
+
+@cache
+def _own_bindings(widget_class: type[Widget]) -> dict[str, list[Binding]]:
+    """A widget class's bindings by key, with its bases' (a subclass's replace them, as
+    in Textual)."""
+    keys: dict[str, list[Binding]] = {}
+    for base in reversed(widget_class.__mro__):
+        if "BINDINGS" in base.__dict__:
+            keys.update(BindingsMap(base.__dict__["BINDINGS"]).key_to_bindings)
+    return keys

@@ -26,6 +26,7 @@ from timeline.dates import EdtfError, describe, parse_edtf
 from timeline.edit import Change, NewEvent, insert_event, insert_theme, slug, suggest_event_id
 from timeline.model import Dataset
 from timeline.text import sanitize
+from timeline.ui.compat import KeysInOrderInput
 from timeline.ui.layout import TypeAheadScreen
 from timeline.ui.widgets.key_bar import KeyBar
 
@@ -89,21 +90,23 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
                 id="form-quote",
             )
             yield Label("Date (EDTF)")
-            yield Input(placeholder="2023-01-13, 2023-05, 2024-04-10/.., ../2025-03", id="date")
+            yield KeysInOrderInput(
+                placeholder="2023-01-13, 2023-05, 2024-04-10/.., ../2025-03", id="date"
+            )
             yield Static(id="date-preview")
             yield Label("Title")
-            yield Input(id="title")
+            yield KeysInOrderInput(id="title")
             yield Label("Id")
-            yield Input(id="event-id")
+            yield KeysInOrderInput(id="event-id")
             yield Static(id="id-check")
             yield Label("Summary")
-            yield Input(id="summary")
+            yield KeysInOrderInput(id="summary")
             yield Label(f"Themes (comma-separated: {', '.join(themes) or 'none yet'})")
-            yield Input(id="themes", suggester=ListSuggester(themes))
+            yield KeysInOrderInput(id="themes", suggester=ListSuggester(themes))
             yield Label("Actors (comma-separated)")
-            yield Input(id="actors", suggester=ListSuggester(actors))
+            yield KeysInOrderInput(id="actors", suggester=ListSuggester(actors))
             yield Label("Places (comma-separated)")
-            yield Input(id="places", suggester=ListSuggester(places))
+            yield KeysInOrderInput(id="places", suggester=ListSuggester(places))
             yield Label("Status")
             yield Select(
                 [(s, s) for s in ("occurred", "scheduled", "planned")],
@@ -112,7 +115,7 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
                 id="status",
             )
             yield Label("Date basis (how the date was worked out; optional)")
-            yield Input(id="basis")
+            yield KeysInOrderInput(id="basis")
             yield Static(id="form-errors")
             with Horizontal(id="form-buttons"):
                 yield Button("Save", variant="primary", id="save", action="screen.save")

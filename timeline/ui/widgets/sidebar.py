@@ -35,7 +35,7 @@ from timeline.dates import EdtfError, from_day_number, parse_edtf
 from timeline.model import Dataset, Status
 from timeline.query import FacetCounts, Filter, LazyCounts
 from timeline.text import sanitize
-from timeline.ui.compat import set_virtual_size_quietly
+from timeline.ui.compat import KeysInOrderInput, set_virtual_size_quietly
 from timeline.ui.layout import WIDE_SIDEBAR_WIDTH
 from timeline.ui.messages import FilterEdited
 from timeline.ui.widgets.timeline_view import STATUS_MARKERS, theme_marks
@@ -58,7 +58,7 @@ class EdtfValidator(Validator):
         return self.success()
 
 
-class TextBox(Input):
+class TextBox(KeysInOrderInput):
     """An `Input` whose typing redraws the box only, not the screen's layout; the footer
     says how to leave it.
 
