@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from strategies import make_dataset, make_event
 from tui_support import bundled, copy_bundled, make_app
 
 from timeline.cli import main
@@ -124,3 +125,21 @@ def test_list_table_fits_and_exports_keep_the_exact_titles(
     listed = json.loads(capsys.readouterr().out)
     for records in (exported, listed):  # the data keeps every sequence as written
         assert set(TITLES) <= {event["title"] for event in records}
+
+
+async def test_a_row_with_more_themes_than_its_slots_says_so() -> None:
+    themes = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
+    events = [
+        make_event("eight-themes", "2023-01-13", themes=themes),
+        make_event("five-themes", "2023-01-14", themes=themes[:5]),
+    ]
+    app = make_app(Loaded(make_dataset(events), ()))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        timeline = app.screen.query_one(TimelineView)
+        lines = [timeline.render_line(y).text for y in range(timeline.size.height)]
+        eight = next(line for line in lines if "eight-themes" in line)
+        five = next(line for line in lines if "five-themes" in line)
+        letters = eight.split("13 Jan 2023")[1].split("eight-themes")[0].strip()
+        assert letters.endswith("…") and len(letters) == 5  # four letters, then "…"
+        assert "…" not in five.split("five-themes")[0]  # five fit: all shown

@@ -547,11 +547,15 @@ class TimelineView(ScrollView, can_focus=True):
         slots = self._marker_slots
         # Under the cursor the letters take the cursor's colours: a theme's colour can be
         # the cursor's own (blue on blue). The quote pane shows them in colour.
+        # More themes than slots: the last slot says so, and the quote pane lists them all.
+        more = len(themes) > slots
         markers = [
             Segment(mark.text, style + Style(bold=True) if is_cursor else style + mark.style)
-            for theme in themes[:slots]
+            for theme in themes[: slots - 1 if more else slots]
             if (mark := self._theme_mark.get(theme)) is not None and mark.style is not None
         ]
+        if more:
+            markers.append(Segment("…", style))
         markers.append(Segment(" " * (slots - len(markers) + 1), style))
         # Narrow (the sidebar open at 80 columns), the title needs the count's room more.
         count_text = f" {count:>2} src " if width >= _COUNT_FROM_WIDTH else " "
