@@ -110,6 +110,22 @@ async def test_c_jumps_to_the_uncited_passages_marked_in_the_gutter() -> None:
             assert view.render_line(row).text.startswith(ArticleView.UNCITED_MARK)
 
 
+async def test_the_first_c_takes_a_passage_that_starts_on_the_top_line() -> None:
+    blog = next(a for a in coverage(bundled().dataset) if len(a.uncited) > 2)
+    app = make_app(event="dicas-forum")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        second = blog.uncited[1]
+        view.scroll_to(y=view.line_of(second.start), animate=False)  # in view, at the top
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert view.selection == (second.start, second.end)
+
+
 async def test_the_gutter_marks_what_no_event_cites_in_each_article_of_an_event() -> None:
     """Stepping through an event's quotes in three articles, each article's gutter marks
     exactly the passages `timeline coverage` reports for it: the event's quotes in the

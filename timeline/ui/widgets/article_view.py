@@ -177,14 +177,14 @@ class ArticleView(ScrollView, can_focus=True):
     def next_uncited(self) -> tuple[int, int] | None:
         """Select the next uncited passage and bring it into view, a third of the way
         down; return its span (None if there is none). The first goes to the first
-        passage below the top of the view, each next one to the one after (wrapping
-        round). Selected, it shows which passage it is and is ready to quote."""
+        passage from the view's top line down, each next one to the one after
+        (wrapping round). Selected, it shows which passage it is and is ready to quote."""
         if not self._uncited:
             return None
         self._rewrap()
         if self._uncited_at < 0:
             top = int(self.scroll_offset.y)
-            later = [i for i, (start, _) in enumerate(self._uncited) if self.line_of(start) > top]
+            later = [i for i, (start, _) in enumerate(self._uncited) if self.line_of(start) >= top]
             self._uncited_at = later[0] if later else 0
         else:
             self._uncited_at = (self._uncited_at + 1) % len(self._uncited)
