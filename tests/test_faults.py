@@ -297,6 +297,36 @@ def test_closed_streams_end_quietly_with_the_usual_codes() -> None:
     assert checked.returncode == 2
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize(
+    "args", [["list"], ["check"], ["export", "--format", "json"], ["schema"], ["--version"]]
+)
+def test_output_to_a_full_disk_is_an_error_not_a_traceback(
+    args: list[str], unbuffered: str
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = _run_cli(
+            *args, env={"PYTHONUNBUFFERED": unbuffered}, stdout=full, stderr=subprocess.PIPE,
+            capture_output=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "timeline: error: cannot write the output: No space left on device\n"
+
+
+def test_output_past_the_size_limit_is_an_error_even_unbuffered(tmp_path: Path) -> None:
+    # Unbuffered, Python drops what a short write leaves out and reports nothing: the
+    # export would stop at the limit and the command still exit 0.
+    with open(tmp_path / "out.json", "w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "export", "--format", "json"],
+            stdout=out, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
+            env={**ENV, "PYTHONUNBUFFERED": "1"}, preexec_fn=_size_limit(4096),
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "timeline: error: cannot write the output: File too large\n"
+
+
 @pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1", "0", "1e9", "٣"])
 def test_a_hostile_size_limit_is_a_usage_error(value: str) -> None:
     done = _run_cli("check", env={"TIMELINE_MAX_BYTES": value})

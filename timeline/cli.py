@@ -1224,6 +1224,30 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
     _prepare_streams()
+    try:
+        code = _parse_and_run(argv)
+        sys.stdout.flush()  # a full disk refuses the output here, not as Python exits
+        return code
+    except BrokenPipeError:
+        # `timeline list | head`: the reader left; not an error worth a traceback.
+        code = EXIT_OK
+    except OSError as error:
+        if error.errno is None or error.filename is not None:
+            raise  # not the system refusing to take the output
+        # `> FILE` on a full disk or past `ulimit -f`: said, and not exit 0.
+        print(f"{PROG}: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        code = EXIT_USAGE
+    # Point stdout at devnull so the interpreter's final flush does not raise again (the
+    # recipe in the Python `signal` documentation).
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
+        pass
+    return code
+
+
+def _parse_and_run(argv: Sequence[str] | None) -> int:
     limit = os.environ.get("TIMELINE_MAX_BYTES")
     if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
         print(
@@ -1262,12 +1286,21 @@ def _prepare_streams() -> None:
     """Make printing safe whatever the environment: a stream the shell closed (`>&-`)
     is a sink, so a command still runs and exits with its own code; and a stream whose
     encoding cannot show every character (an ASCII locale) shows the others as
-    backslash escapes instead of failing with `UnicodeEncodeError`."""
+    backslash escapes instead of failing with `UnicodeEncodeError`; and an unbuffered
+    stream (`python -u`, `PYTHONUNBUFFERED`) gets a buffer, since Python drops what a
+    short write (a full disk) leaves out without an error, and a buffer retries it."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
         elif isinstance(stream, io.TextIOWrapper):
+            if stream is getattr(sys, f"__{name}__") and isinstance(stream.buffer, io.FileIO):
+                # Over a file object of its own, so that dropping it never closes the fd.
+                buffered = io.BufferedWriter(io.FileIO(stream.fileno(), "w", closefd=False))
+                stream = io.TextIOWrapper(
+                    buffered, stream.encoding, stream.errors, line_buffering=True
+                )
+                setattr(sys, name, stream)
             encoding = (stream.encoding or "").lower().replace("-", "").replace("_", "")
             if encoding not in ("utf8", "utf8sig"):
                 stream.reconfigure(errors="backslashreplace")
@@ -1287,16 +1320,6 @@ def _run(args: Any) -> int:
         # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
         print(file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # `timeline list | head`: the reader left; not an error worth a traceback. Point
-        # stdout at devnull so the interpreter's final flush does not raise again (the
-        # recipe in the Python `signal` documentation).
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
-            pass
-        return EXIT_OK
     return code
 
 
