@@ -139,7 +139,12 @@ def test_export_past_the_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary left
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+INTERRUPTIONS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL]
+"""Ctrl+C; `kill`, `timeout` or a service manager stopping the command; its terminal
+closing; `kill -9`. Only the last leaves anything behind."""
+
+
+@pytest.mark.parametrize("sig", INTERRUPTIONS, ids=lambda sig: sig.name)
 def test_an_export_interrupted_while_writing_keeps_the_old_file(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
@@ -148,8 +153,8 @@ def test_an_export_interrupted_while_writing_keeps_the_old_file(
     code, err = _interrupted(sig, "export", "--format", "json", "-o", str(target))
     assert target.read_text() == "the previous export"
     others = [p.name for p in tmp_path.iterdir() if p != target]
-    if sig == signal.SIGINT:
-        assert (code, others) == (130, [])
+    if sig != signal.SIGKILL:
+        assert (code, others) == (128 + sig, [])  # the shell's code for that signal
         assert "Traceback" not in err
     else:  # nothing runs after kill -9: at most the hidden temporary stays behind
         assert code == -signal.SIGKILL
@@ -206,7 +211,7 @@ def _imports_cleanly(source: Path, target: Path) -> None:
     assert _timeline("check", str(target)).returncode == 0
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+@pytest.mark.parametrize("sig", INTERRUPTIONS, ids=lambda sig: sig.name)
 def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
     tmp_path: Path, timeline_json: Path, sig: signal.Signals
 ) -> None:
@@ -214,8 +219,8 @@ def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
     code, err = _interrupted(sig, "import", "timelinejs", str(timeline_json), "-o", str(target))
     assert not target.exists()
     leftovers = [p.name for p in target.parent.iterdir()]
-    if sig == signal.SIGINT:
-        assert (code, leftovers) == (130, [])
+    if sig != signal.SIGKILL:
+        assert (code, leftovers) == (128 + sig, [])
         assert "Traceback" not in err
     else:  # after kill -9 the hidden half folder stays, and is never taken for the dataset
         assert code == -signal.SIGKILL

@@ -20,11 +20,12 @@ link, clear or otherwise drive the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -1222,7 +1223,8 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
+    """Run the command line and return the exit code (0 ok, 1 problems, 2 usage; 130
+    after Ctrl+C, 128 + N after signal N)."""
     _prepare_streams()
     try:
         code = _parse_and_run(argv)
@@ -1310,7 +1312,11 @@ def _run(args: Any) -> int:
     """Run the parsed command, turning its failures into exit codes."""
     prog = f"{PROG} {args.command}"
     try:
-        code: int = args.handler(args)
+        if args.handler in (_run_open, _run_serve):  # their event loops take the signals
+            code: int = args.handler(args)
+        else:
+            with _stopped_by_signals():
+                code = args.handler(args)
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -1320,7 +1326,36 @@ def _run(args: Any) -> int:
         # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
         print(file=sys.stderr)
         return 130
+    except _Stopped as stopped:
+        return int(stopped.args[0])
     return code
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived; its argument is the exit code, 128 + the signal."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM (`kill`, `timeout`, a service manager) and SIGHUP
+    (the terminal closed) stop the command as Ctrl+C does, by raising `_Stopped`: a
+    file or folder being written is removed and the old one stays (`timeline.atomic`).
+    A signal that is not at its default (ignored under `nohup`) is left alone."""
+    import signal
+
+    def stop(number: int, frame: object) -> NoReturn:
+        raise _Stopped(128 + number)
+
+    previous = {}
+    for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # no SIGHUP: Windows
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            with contextlib.suppress(ValueError):  # not the main thread: left as it is
+                previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 # -- helpers ----------------------------------------------------------------------------
