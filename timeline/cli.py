@@ -295,7 +295,7 @@ TUI at once and load in it; smaller ones load first, so their errors print befor
 def _run_open(args: argparse.Namespace) -> int:
     # Imported here so that check/list/show never pay for loading Textual.
     from timeline import ui
-    from timeline.store import Store, open_dataset, store_path
+    from timeline.store import Store, StoreError, open_dataset, store_path
 
     path = _dataset_path(args)
     as_of = as_of_day(args)
@@ -305,11 +305,15 @@ def _run_open(args: argparse.Namespace) -> int:
     start_on: dict[str, Any] = {}  # what the app starts on: the store's rows, or the data
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
-        start_on["preview"] = rows = store.rows()
-        themes = _known("theme", themes, [theme for theme, _ in rows.themes])
-        if event is not None and rows.position_of(event) is None:
-            event = _known("event", [event], store.event_ids())[0]
-    elif _events_file_size(path) < LAZY_OPEN_BYTES:
+        try:
+            rows = store.rows()
+            themes = _known("theme", themes, [theme for theme, _ in rows.themes])
+            if event is not None and rows.position_of(event) is None:
+                event = _known("event", [event], store.event_ids())[0]
+            start_on["preview"] = rows
+        except StoreError:  # damaged: the data is read from the files (and stored anew)
+            store.close()
+    if not start_on and _events_file_size(path) < LAZY_OPEN_BYTES:
         # Through the store (written before the TUI starts, so the next start is warm however
         # soon this one ends): errors are printed before the TUI starts, warnings left to it.
         start_on["loaded"] = loaded = _or_fail(lambda: open_dataset(path, details=False))
