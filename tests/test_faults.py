@@ -182,6 +182,24 @@ def test_export_to_a_device_writes_straight_to_it() -> None:
     assert result.stdout.startswith("id,date,")
 
 
+def test_add_source_past_the_size_limit_is_an_error_and_writes_nothing(
+    tmp_path: Path, dataset: Path
+) -> None:
+    article = tmp_path / "article.md"
+    article.write_text("The leaders met in Tokyo and agreed to work together. " * 40)
+    before = _contents(dataset)
+    result = _timeline(
+        "add-source", str(article), str(dataset), "--title", "Leaders meet", "--outlet", "AP",
+        "--published", "2023-01-14", "--kind", "report", limit=1_000,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "timeline add-source: error: cannot check the new source in a temporary folder: "
+        "File too large\n"
+    )
+    assert _contents(dataset) == before
+
+
 # -- import -----------------------------------------------------------------------------
 
 TIMELINE = {

@@ -1180,12 +1180,18 @@ def _check_source(text: str, source_id: str) -> None:
 
     from timeline.loader import load_dataset
 
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "sources").mkdir()
-        (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
-        _or_fail(
-            lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML), "nothing was written"
-        )
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "sources").mkdir()
+            (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
+            _or_fail(
+                lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML),
+                "nothing was written",
+            )
+    except OSError as error:  # a full or read-only temporary folder, or `ulimit -f`
+        raise UsageError(
+            f"cannot check the new source in a temporary folder: {error.strerror}"
+        ) from None
 
 
 # -- the registry and main --------------------------------------------------------------
