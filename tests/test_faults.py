@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -363,3 +365,46 @@ def test_the_tui_without_a_terminal_exits_at_once() -> None:
     assert "needs a terminal" in done.stderr and done.stdout == ""
     dumb = _run_cli(env={"TERM": "dumb"}, stdin=subprocess.DEVNULL)
     assert dumb.returncode == 2
+
+
+def _read_until(fd: int, output: bytearray, wanted: bytes, seconds: float) -> None:
+    """Read `fd` into `output` until `wanted` is in it, the other end closes, or time is up."""
+    deadline = time.monotonic() + seconds
+    while wanted not in output and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed its end
+                return
+            if not chunk:
+                return
+            output += chunk
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
+def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -> None:
+    """`kill` (or a terminal that goes away) ends the TUI as `q` does: out of the
+    alternate screen, mouse reporting off, the cursor shown; not a killed process
+    that leaves the shell in a screen it cannot use."""
+    leader, follower = os.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "timeline"],
+        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
+        env={**ENV, "TERM": "xterm-256color"},
+    )  # fmt: skip
+    os.close(follower)
+    try:
+        output = bytearray()
+        _read_until(leader, output, b"25 of 25 events", 60)  # the first frame is up
+        assert b"25 of 25 events" in output
+        drawn = len(output)
+        child.send_signal(sig)
+        _read_until(leader, output, b"\x1b[?25h", 30)
+        assert child.wait(30) == 128 + sig
+        restored = bytes(output[drawn:])
+        assert b"\x1b[?1049l" in restored and b"\x1b[?1000l" in restored  # screen, mouse
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(leader)
