@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,7 +141,12 @@ def test_export_past_the_size_limit_keeps_the_old_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]  # no temporary left
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+INTERRUPTIONS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL]
+"""Ctrl+C; `kill`, `timeout` or a service manager stopping the command; its terminal
+closing; `kill -9`. Only the last leaves anything behind."""
+
+
+@pytest.mark.parametrize("sig", INTERRUPTIONS, ids=lambda sig: sig.name)
 def test_an_export_interrupted_while_writing_keeps_the_old_file(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
@@ -148,8 +155,8 @@ def test_an_export_interrupted_while_writing_keeps_the_old_file(
     code, err = _interrupted(sig, "export", "--format", "json", "-o", str(target))
     assert target.read_text() == "the previous export"
     others = [p.name for p in tmp_path.iterdir() if p != target]
-    if sig == signal.SIGINT:
-        assert (code, others) == (130, [])
+    if sig != signal.SIGKILL:
+        assert (code, others) == (128 + sig, [])  # the shell's code for that signal
         assert "Traceback" not in err
     else:  # nothing runs after kill -9: at most the hidden temporary stays behind
         assert code == -signal.SIGKILL
@@ -175,6 +182,24 @@ def test_export_to_a_device_writes_straight_to_it() -> None:
     result = _timeline("export", "--format", "csv", "-o", "/dev/stdout")
     assert result.returncode == 0
     assert result.stdout.startswith("id,date,")
+
+
+def test_add_source_past_the_size_limit_is_an_error_and_writes_nothing(
+    tmp_path: Path, dataset: Path
+) -> None:
+    article = tmp_path / "article.md"
+    article.write_text("The leaders met in Tokyo and agreed to work together. " * 40)
+    before = _contents(dataset)
+    result = _timeline(
+        "add-source", str(article), str(dataset), "--title", "Leaders meet", "--outlet", "AP",
+        "--published", "2023-01-14", "--kind", "report", limit=1_000,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "timeline add-source: error: cannot check the new source in a temporary folder: "
+        "File too large\n"
+    )
+    assert _contents(dataset) == before
 
 
 # -- import -----------------------------------------------------------------------------
@@ -206,7 +231,7 @@ def _imports_cleanly(source: Path, target: Path) -> None:
     assert _timeline("check", str(target)).returncode == 0
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "kill-9"])
+@pytest.mark.parametrize("sig", INTERRUPTIONS, ids=lambda sig: sig.name)
 def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
     tmp_path: Path, timeline_json: Path, sig: signal.Signals
 ) -> None:
@@ -214,8 +239,8 @@ def test_an_import_interrupted_while_writing_leaves_no_half_dataset(
     code, err = _interrupted(sig, "import", "timelinejs", str(timeline_json), "-o", str(target))
     assert not target.exists()
     leftovers = [p.name for p in target.parent.iterdir()]
-    if sig == signal.SIGINT:
-        assert (code, leftovers) == (130, [])
+    if sig != signal.SIGKILL:
+        assert (code, leftovers) == (128 + sig, [])
         assert "Traceback" not in err
     else:  # after kill -9 the hidden half folder stays, and is never taken for the dataset
         assert code == -signal.SIGKILL
@@ -297,6 +322,36 @@ def test_closed_streams_end_quietly_with_the_usual_codes() -> None:
     assert checked.returncode == 2
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize(
+    "args", [["list"], ["check"], ["export", "--format", "json"], ["schema"], ["--version"]]
+)
+def test_output_to_a_full_disk_is_an_error_not_a_traceback(
+    args: list[str], unbuffered: str
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = _run_cli(
+            *args, env={"PYTHONUNBUFFERED": unbuffered}, stdout=full, stderr=subprocess.PIPE,
+            capture_output=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "timeline: error: cannot write the output: No space left on device\n"
+
+
+def test_output_past_the_size_limit_is_an_error_even_unbuffered(tmp_path: Path) -> None:
+    # Unbuffered, Python drops what a short write leaves out and reports nothing: the
+    # export would stop at the limit and the command still exit 0.
+    with open(tmp_path / "out.json", "w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "export", "--format", "json"],
+            stdout=out, stderr=subprocess.PIPE, text=True, check=False, timeout=60,
+            env={**ENV, "PYTHONUNBUFFERED": "1"}, preexec_fn=_size_limit(4096),
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "timeline: error: cannot write the output: File too large\n"
+
+
 @pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1", "0", "1e9", "٣"])
 def test_a_hostile_size_limit_is_a_usage_error(value: str) -> None:
     done = _run_cli("check", env={"TIMELINE_MAX_BYTES": value})
@@ -310,3 +365,46 @@ def test_the_tui_without_a_terminal_exits_at_once() -> None:
     assert "needs a terminal" in done.stderr and done.stdout == ""
     dumb = _run_cli(env={"TERM": "dumb"}, stdin=subprocess.DEVNULL)
     assert dumb.returncode == 2
+
+
+def _read_until(fd: int, output: bytearray, wanted: bytes, seconds: float) -> None:
+    """Read `fd` into `output` until `wanted` is in it, the other end closes, or time is up."""
+    deadline = time.monotonic() + seconds
+    while wanted not in output and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed its end
+                return
+            if not chunk:
+                return
+            output += chunk
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
+def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -> None:
+    """`kill` (or a terminal that goes away) ends the TUI as `q` does: out of the
+    alternate screen, mouse reporting off, the cursor shown; not a killed process
+    that leaves the shell in a screen it cannot use."""
+    leader, follower = os.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "timeline"],
+        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
+        env={**ENV, "TERM": "xterm-256color"},
+    )  # fmt: skip
+    os.close(follower)
+    try:
+        output = bytearray()
+        _read_until(leader, output, b"25 of 25 events", 60)  # the first frame is up
+        assert b"25 of 25 events" in output
+        drawn = len(output)
+        child.send_signal(sig)
+        _read_until(leader, output, b"\x1b[?25h", 30)
+        assert child.wait(30) == 128 + sig
+        restored = bytes(output[drawn:])
+        assert b"\x1b[?1049l" in restored and b"\x1b[?1000l" in restored  # screen, mouse
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(leader)

@@ -29,6 +29,7 @@ from strategies import (
     make_event,
     patch_index,
 )
+from tui_support import damage_store
 
 from timeline.model import Dataset, Event
 from timeline.query import (
@@ -275,6 +276,21 @@ def test_damaged_tables_in_the_store_are_refused_not_trusted(dataset_copy: Path)
     read = damaged.search_tables()
     assert read is not None
     assert not EventIndex(damaged.loaded(details=False).dataset).load_search_tables(read)
+
+
+def test_a_damaged_page_of_the_tables_leaves_the_index_to_be_built(dataset_copy: Path) -> None:
+    loaded = open_dataset(dataset_copy, details=False)
+    index = EventIndex(loaded.dataset)
+    index.prepare_search()
+    store = loaded.dataset.store
+    assert isinstance(store, Store)
+    tables = index.search_tables()
+    assert tables is not None and store.save_search_tables(tables)
+    store.close()
+    db = store_path(dataset_copy)
+    assert db is not None
+    damage_store(db, "search_words")
+    assert _store(dataset_copy).search_tables() is None  # not an error: built instead
 
 
 async def _wait_for(pilot: Any, condition: Any, seconds: float = 10.0) -> None:

@@ -21,7 +21,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.widgets import Input, SelectionList
-from tui_support import bundled, make_app
+from tui_support import bundled, damage_store, make_app
 
 import timeline.cli
 import timeline.ui
@@ -131,6 +131,49 @@ def test_quitting_at_once_still_leaves_a_warm_start(
         assert timeline.cli.main([str(dataset_copy)]) == 0
         assert len(started) == count
         assert Store.open(db, dataset_copy) is not None  # the next start is warm
+
+
+@pytest.mark.parametrize(
+    "table", ["events", "themes", "events_in_date_order", "sqlite_autoindex_events_1"]
+)
+def test_a_store_damaged_where_the_first_frame_reads_still_opens_the_tui(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    started: list[TimelineApp] = []
+    monkeypatch.setattr(timeline.ui, "run_app", lambda app: started.append(app) or 0)
+    open_dataset(dataset_copy)
+    db = store_path(dataset_copy)
+    assert db is not None
+    damage_store(db, table)
+    event = bundled().dataset.events[-1].id  # looked up by its id, through that index
+    assert timeline.cli.main([str(dataset_copy), "--event", event]) == 0
+    assert len(started) == 1
+    store = Store.open(db, dataset_copy)  # rebuilt: the next start is warm again
+    assert store is not None and store.loaded(details=True) == open_dataset(dataset_copy)
+    store.close()
+
+
+@pytest.mark.parametrize("table", ["sources", "warnings"])
+async def test_a_store_damaged_past_the_first_frame_loads_the_files_instead(
+    dataset_copy: Path, table: str
+) -> None:
+    open_dataset(dataset_copy)
+    db = store_path(dataset_copy)
+    assert db is not None
+    damage_store(db, table)
+    store = Store.open(db, dataset_copy)
+    assert store is not None
+    app = TimelineApp(load=open_dataset, preview=store.rows())  # as `timeline` starts it
+    async with app.run_test(size=FULL) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.failure == ()
+        assert _main(app).dataset is not None
+        assert len(_main(app).dataset.sources) == len(bundled().dataset.sources)
+    reopened = Store.open(db, dataset_copy)  # rebuilt for the next start
+    assert reopened is not None
+    assert reopened.loaded(details=True) == open_dataset(dataset_copy)
+    reopened.close()
 
 
 def _gated_store_app(

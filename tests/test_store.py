@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from tui_support import bundled
+from tui_support import bundled, damage_store
 
 import timeline.loader
 import timeline.store
@@ -207,6 +207,43 @@ def test_a_damaged_foreign_or_other_store_is_rebuilt(
     assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
     assert len(loader_calls) == 3  # the first load, the rebuild, and the reference
     assert Store.open(db, dataset_copy) is not None
+
+
+@pytest.mark.parametrize("table", ["events", "sources", "quotes", "warnings"])
+def test_a_store_damaged_inside_is_read_past_and_rebuilt(
+    dataset_copy: Path, loader_calls: list[object], table: str
+) -> None:
+    open_dataset(dataset_copy)
+    db = _db(dataset_copy)
+    damage_store(db, table)
+    _open_and_close(dataset_copy)  # opening it reads none of these tables
+    assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
+    assert len(loader_calls) == 3  # the first load, the one past the damage, the reference
+    assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
+    assert len(loader_calls) == 4  # rebuilt: read from the store
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE sources SET kind = 'x'",  # what a page of zeros in a long row gives
+        "UPDATE events SET date = 'x'",
+        "UPDATE events SET themes = 'x'",
+        "UPDATE events SET status = NULL",
+        "UPDATE events SET title = CAST(x'ff' AS TEXT)",  # not UTF-8: SQLite takes it as is
+    ],
+)
+def test_a_store_holding_what_it_never_writes_is_read_past_and_rebuilt(
+    dataset_copy: Path, loader_calls: list[object], change: str
+) -> None:
+    open_dataset(dataset_copy)
+    db = _db(dataset_copy)
+    with sqlite3.connect(db) as connection:
+        connection.execute(change)
+    connection.close()
+    assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
+    assert open_dataset(dataset_copy) == timeline.loader.load_dataset(dataset_copy)
+    assert len(loader_calls) == 4  # the first load, the one past the damage, two references
 
 
 def test_a_store_that_is_not_a_regular_file_of_the_user_is_never_opened(

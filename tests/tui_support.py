@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,19 @@ HOSTILE_TITLE = "[@click=app.quit]Click me[/] [bold]not bold[/] \x1b[2J\x1b]52;c
 HOSTILE_QUOTE = (
     "[link=file:///etc/passwd]passwd[/link] and \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \\[x]"
 )
+
+
+def damage_store(db: Path, table: str) -> None:
+    """Overwrite the first page of `table` (or index) in the store `db` with zeros, as a
+    disk error might: SQLite finds it only when that table is read."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        (page,) = connection.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
+        (size,) = connection.execute("PRAGMA page_size").fetchone()
+    with open(db, "r+b") as file:
+        file.seek((page - 1) * size)
+        file.write(bytes(size))
 
 
 def hostile_dataset(trap: Path | None = None) -> Loaded:

@@ -20,11 +20,12 @@ link, clear or otherwise drive the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -294,7 +295,7 @@ TUI at once and load in it; smaller ones load first, so their errors print befor
 def _run_open(args: argparse.Namespace) -> int:
     # Imported here so that check/list/show never pay for loading Textual.
     from timeline import ui
-    from timeline.store import Store, open_dataset, store_path
+    from timeline.store import Store, StoreError, open_dataset, store_path
 
     path = _dataset_path(args)
     as_of = as_of_day(args)
@@ -304,11 +305,15 @@ def _run_open(args: argparse.Namespace) -> int:
     start_on: dict[str, Any] = {}  # what the app starts on: the store's rows, or the data
     if store is not None:
         # A fresh store: its rows are the first frame, the data loads from it behind them.
-        start_on["preview"] = rows = store.rows()
-        themes = _known("theme", themes, [theme for theme, _ in rows.themes])
-        if event is not None and rows.position_of(event) is None:
-            event = _known("event", [event], store.event_ids())[0]
-    elif _events_file_size(path) < LAZY_OPEN_BYTES:
+        try:
+            rows = store.rows()
+            themes = _known("theme", themes, [theme for theme, _ in rows.themes])
+            if event is not None and rows.position_of(event) is None:
+                event = _known("event", [event], store.event_ids())[0]
+            start_on["preview"] = rows
+        except StoreError:  # damaged: the data is read from the files (and stored anew)
+            store.close()
+    if not start_on and _events_file_size(path) < LAZY_OPEN_BYTES:
         # Through the store (written before the TUI starts, so the next start is warm however
         # soon this one ends): errors are printed before the TUI starts, warnings left to it.
         start_on["loaded"] = loaded = _or_fail(lambda: open_dataset(path, details=False))
@@ -1175,12 +1180,18 @@ def _check_source(text: str, source_id: str) -> None:
 
     from timeline.loader import load_dataset
 
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "sources").mkdir()
-        (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
-        _or_fail(
-            lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML), "nothing was written"
-        )
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            (Path(folder) / "sources").mkdir()
+            (Path(folder) / "sources" / f"{source_id}.txt").write_text(text, "utf-8")
+            _or_fail(
+                lambda: load_dataset(Path(folder), events_text=NEW_EVENTS_YAML),
+                "nothing was written",
+            )
+    except OSError as error:  # a full or read-only temporary folder, or `ulimit -f`
+        raise UsageError(
+            f"cannot check the new source in a temporary folder: {error.strerror}"
+        ) from None
 
 
 # -- the registry and main --------------------------------------------------------------
@@ -1222,8 +1233,33 @@ def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit code (0 ok, 1 problems, 2 usage)."""
+    """Run the command line and return the exit code (0 ok, 1 problems, 2 usage; 130
+    after Ctrl+C, 128 + N after signal N)."""
     _prepare_streams()
+    try:
+        code = _parse_and_run(argv)
+        sys.stdout.flush()  # a full disk refuses the output here, not as Python exits
+        return code
+    except BrokenPipeError:
+        # `timeline list | head`: the reader left; not an error worth a traceback.
+        code = EXIT_OK
+    except OSError as error:
+        if error.errno is None or error.filename is not None:
+            raise  # not the system refusing to take the output
+        # `> FILE` on a full disk or past `ulimit -f`: said, and not exit 0.
+        print(f"{PROG}: error: cannot write the output: {error.strerror}", file=sys.stderr)
+        code = EXIT_USAGE
+    # Point stdout at devnull so the interpreter's final flush does not raise again (the
+    # recipe in the Python `signal` documentation).
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
+        pass
+    return code
+
+
+def _parse_and_run(argv: Sequence[str] | None) -> int:
     limit = os.environ.get("TIMELINE_MAX_BYTES")
     if limit is not None and not (limit.isascii() and limit.isdigit() and 0 < int(limit) < 2**62):
         print(
@@ -1262,12 +1298,21 @@ def _prepare_streams() -> None:
     """Make printing safe whatever the environment: a stream the shell closed (`>&-`)
     is a sink, so a command still runs and exits with its own code; and a stream whose
     encoding cannot show every character (an ASCII locale) shows the others as
-    backslash escapes instead of failing with `UnicodeEncodeError`."""
+    backslash escapes instead of failing with `UnicodeEncodeError`; and an unbuffered
+    stream (`python -u`, `PYTHONUNBUFFERED`) gets a buffer, since Python drops what a
+    short write (a full disk) leaves out without an error, and a buffer retries it."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
         elif isinstance(stream, io.TextIOWrapper):
+            if stream is getattr(sys, f"__{name}__") and isinstance(stream.buffer, io.FileIO):
+                # Over a file object of its own, so that dropping it never closes the fd.
+                buffered = io.BufferedWriter(io.FileIO(stream.fileno(), "w", closefd=False))
+                stream = io.TextIOWrapper(
+                    buffered, stream.encoding, stream.errors, line_buffering=True
+                )
+                setattr(sys, name, stream)
             encoding = (stream.encoding or "").lower().replace("-", "").replace("_", "")
             if encoding not in ("utf8", "utf8sig"):
                 stream.reconfigure(errors="backslashreplace")
@@ -1277,7 +1322,11 @@ def _run(args: Any) -> int:
     """Run the parsed command, turning its failures into exit codes."""
     prog = f"{PROG} {args.command}"
     try:
-        code: int = args.handler(args)
+        if args.handler in (_run_open, _run_serve):  # their event loops take the signals
+            code: int = args.handler(args)
+        else:
+            with _stopped_by_signals():
+                code = args.handler(args)
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -1287,17 +1336,36 @@ def _run(args: Any) -> int:
         # Ctrl+C while a large dataset loads: stop quietly, with the shell's usual code.
         print(file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # `timeline list | head`: the reader left; not an error worth a traceback. Point
-        # stdout at devnull so the interpreter's final flush does not raise again (the
-        # recipe in the Python `signal` documentation).
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):  # stdout is not a real file (tests, embedding)
-            pass
-        return EXIT_OK
+    except _Stopped as stopped:
+        return int(stopped.args[0])
     return code
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived; its argument is the exit code, 128 + the signal."""
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM (`kill`, `timeout`, a service manager) and SIGHUP
+    (the terminal closed) stop the command as Ctrl+C does, by raising `_Stopped`: a
+    file or folder being written is removed and the old one stays (`timeline.atomic`).
+    A signal that is not at its default (ignored under `nohup`) is left alone."""
+    import signal
+
+    def stop(number: int, frame: object) -> NoReturn:
+        raise _Stopped(128 + number)
+
+    previous = {}
+    for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # no SIGHUP: Windows
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+            with contextlib.suppress(ValueError):  # not the main thread: left as it is
+                previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 # -- helpers ----------------------------------------------------------------------------

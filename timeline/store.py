@@ -39,7 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
@@ -175,10 +175,14 @@ def open_dataset(
     db = store_path(path)
     store = Store.open(db, path) if db is not None else None
     if store is not None:
-        loaded = store.loaded(details=details)
-        if details:
+        try:
+            loaded = store.loaded(details=details)
+        except StoreError:  # damaged where opening it does not look: read the files
             store.close()
-        return loaded
+        else:
+            if details:
+                store.close()
+            return loaded
     from timeline.loader import load_dataset  # only now: PyYAML and the loader
 
     before = file_stamps(path)
@@ -425,9 +429,11 @@ class Store:
     """A fresh store, open read-only inside one read transaction (see the module's
     docstring): the dataset it holds, and the details of its events by id."""
 
-    def __init__(self, db: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, db: Path, connection: sqlite3.Connection, path: str | Path | None) -> None:
         self._db = db
         self._connection = connection
+        self.path = path
+        """The dataset it holds: the folder or events file it was opened for."""
         self._lock = threading.Lock()  # one connection, used from workers and the UI
         self._generation = self._query("SELECT value FROM meta WHERE key = 'generation'")
 
@@ -456,7 +462,7 @@ class Store:
                 connection.execute("BEGIN")
                 verdict = _fresh(connection, path)
             if verdict is not None:
-                return cls(db, connection)
+                return cls(db, connection, path)
         connection.close()
         return None
 
@@ -473,14 +479,16 @@ class Store:
         """What each timeline row shows, read as it is drawn: the first frame's rows."""
         keys = [key for (key,) in self._query("SELECT heading FROM events ORDER BY rank")]
         themes = self._query("SELECT id, label FROM themes ORDER BY position")
-        return StoredRows(self, keys, themes)  # sqlite3 rows are (id, label) tuples
+        # Every event's row is read for this, so damage there raises here, not on screen.
+        slots = self._query("SELECT max(json_array_length(themes)) FROM events")[0][0] or 0
+        return StoredRows(self, keys, themes, slots)  # sqlite3 rows are (id, label) tuples
 
     def _query(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         try:
             with self._lock:
                 return self._connection.execute(sql, parameters).fetchall()
         except sqlite3.Error as error:
-            raise StoreError(f"the dataset store could not be read: {error}") from error
+            raise self._failure(error) from error
 
     def _each(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of `sql` a batch at a time: a whole table's rows at once would
@@ -495,20 +503,37 @@ class Store:
                     return
                 yield from batch
         except sqlite3.Error as error:
-            raise StoreError(f"the dataset store could not be read: {error}") from error
+            raise self._failure(error) from error
+
+    def _failure(self, error: Exception) -> StoreError:
+        """What to raise for `error`. A store found damaged (SQLite says so, or a value
+        is not what was written: a decoding error, Python's or ours) is removed (this
+        reader still holds it), so that the next start rebuilds it instead of meeting
+        the damage. A store closed under this reader, or busy, is not damaged."""
+        reason = getattr(error, "sqlite_errorname", None)
+        if reason in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or (
+            reason is None and not isinstance(error, sqlite3.ProgrammingError)
+        ):
+            with contextlib.suppress(OSError):
+                self._db.unlink()
+        return StoreError(f"the dataset store could not be read: {error}")
 
     def search_tables(self) -> SearchTables | None:
-        """The search index saved for this data (`save_search_tables`), if any."""
-        size = self._query("SELECT value FROM meta WHERE key = 'search_size'")
-        if not size:
+        """The search index saved for this data (`save_search_tables`), if any and if it
+        can be read (else the index is built, as without it)."""
+        try:
+            size = self._query("SELECT value FROM meta WHERE key = 'search_size'")
+            if not size:
+                return None
+            rows = self._query(
+                "SELECT position, word, events, dense FROM search_words ORDER BY position"
+            )
+            chars = dict(self._query("SELECT char, events FROM search_chars"))
+        except StoreError:
             return None
-        rows = self._query(
-            "SELECT position, word, events, dense FROM search_words ORDER BY position"
-        )
         words = [word for _, word, _, _ in rows]
         positions = [events for _, _, events, _ in rows]
         dense = {n: bits for n, _, _, bits in rows if bits is not None}
-        chars = dict(self._query("SELECT char, events FROM search_chars"))
         return SearchTables(size[0][0], words, positions, dense, chars)
 
     def save_search_tables(self, tables: SearchTables) -> bool:
@@ -534,7 +559,19 @@ class Store:
             return written
 
     def loaded(self, *, details: bool) -> Loaded:
-        """The stored dataset and its warnings; its events' details in memory or not."""
+        """The stored dataset and its warnings; its events' details in memory or not.
+
+        Raises:
+            StoreError: the store cannot be read, or holds values this code never writes
+                (damage that SQLite itself does not notice, such as a page of zeros in
+                the middle of a long row).
+        """
+        try:
+            return self._loaded(details)
+        except (ValueError, TypeError, KeyError) as error:
+            raise self._failure(error) from error
+
+    def _loaded(self, details: bool) -> Loaded:
         date = cache(parse_edtf)
         # One tuple per distinct list and one str per distinct name: many events name
         # the same actors, places and sources, so sharing them saves much memory.
@@ -696,26 +733,28 @@ class StoredRows:
 
     _PAGE = 128
 
-    def __init__(self, store: Store, keys: list[int], themes: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, store: Store, keys: list[int], themes: list[tuple[str, str]], marker_slots: int
+    ) -> None:
         self.store = store
         self.keys = keys
         """`timeline.views.group_keys` of the events, in date order."""
         self.themes = themes
         """The theme vocabulary, in order: each theme's id and label."""
+        self.marker_slots = marker_slots
+        """The most themes any event has."""
         self._rows: dict[int, tuple[str, tuple[str, str, Status, tuple[str, ...], int]]] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def loaded(self, *, progress: ProgressCallback | None = None) -> Loaded:
-        """The stored dataset, its events without their details (a `Loader`)."""
-        return self.store.loaded(details=False)
-
-    @cached_property
-    def marker_slots(self) -> int:
-        """The most themes any event has."""
-        found = self.store._query("SELECT max(json_array_length(themes)) FROM events")
-        return found[0][0] or 0
+        """The stored dataset, its events without their details (a `Loader`); read from
+        the files if the store turns out damaged past these rows."""
+        try:
+            return self.store.loaded(details=False)
+        except StoreError:
+            return open_dataset(self.store.path, details=False, progress=progress)
 
     def _row(self, position: int) -> tuple[str, tuple[str, str, Status, tuple[str, ...], int]]:
         row = self._rows.get(position)

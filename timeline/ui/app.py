@@ -157,6 +157,8 @@ class TimelineApp(App[None]):
 
     def on_mount(self) -> None:
         """Load the data, or index data handed over too big to index before the frame."""
+        if not self.is_headless:
+            self._end_on_signals()
         loaded, self._loaded = self._loaded, None  # a reload must not keep it alive
         preview, self._preview = self._preview, None
         # Workers start once the first frame is out: a loader thread holds the GIL most
@@ -174,6 +176,20 @@ class TimelineApp(App[None]):
             )
         else:
             self.call_after_refresh(self._prepare_search)
+
+    def _end_on_signals(self) -> None:
+        """`kill` (SIGTERM) and a terminal that goes away (SIGHUP) end the app as `q`
+        does, so the terminal is put back; the exit code is 128 + the signal's number."""
+        import asyncio
+        import contextlib
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # none: Windows
+            # NotImplementedError: Windows; RuntimeError/ValueError: not the main thread.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                if number is not None:
+                    loop.add_signal_handler(number, self.exit, None, 128 + number)
 
     def _report_warnings(self, warnings: tuple[Diagnostic, ...]) -> None:
         if warnings:
