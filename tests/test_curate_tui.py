@@ -287,3 +287,19 @@ async def test_the_bundled_dataset_is_never_edited(monkeypatch: pytest.MonkeyPat
             assert (
                 sum("bundled dataset" in message for message in said) == ("a", "E").index(key) + 1
             )
+
+
+async def test_a_new_dataset_says_how_to_add_its_first_event(
+    tmp_path: Path, private_cache: Path
+) -> None:
+    from timeline.cli import main
+    from timeline.ui.widgets.timeline_view import TimelineView
+
+    assert main(["new", str(tmp_path / "new")]) == 0
+    app = TimelineApp(load_dataset(tmp_path / "new"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        timeline = app.screen.query_one(TimelineView)
+        shown = " ".join(timeline.render_line(y).text.strip() for y in range(1, 4))
+        assert shown.startswith("No events yet. Add an article with `timeline add-source")
+        assert "Press c to clear" not in shown  # no filter is on to clear

@@ -74,6 +74,11 @@ __all__ = [
 ]
 
 
+_NO_EVENTS_YET = (
+    "No events yet. Add an article with `timeline add-source FILE`, open it here "
+    "(ctrl+p), select a passage (v, s) and press E to make an event of it."
+)
+
 _frozen: set[str] = set()
 
 
@@ -283,6 +288,7 @@ class MainScreen(TypeAheadScreen[None]):
         self._all_histogram = self._months.histogram(range(len(index)))
         self._all_rows = None
         timeline.set_source(index.events)
+        timeline.empty_text = TimelineView.empty_text if len(index) else _NO_EVENTS_YET
         self._rows_as_of = None
         themes = _themes(dataset)
         timeline.set_themes(themes)

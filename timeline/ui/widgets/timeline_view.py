@@ -74,7 +74,6 @@ _STRIP_CACHE_SIZE = 192
 """Drawn lines kept by `TimelineView`: a few screens, for the cursor and short scrolls
 (each line is objects the garbage collector walks at every full pass)."""
 _EMPTY_ROWS = build_rows((), ())
-_EMPTY_TEXT = "No events match these filters. Press c to clear them."
 _DATE_CELLS = 17
 """The date column: room for "from 10 Apr 2024" and a space, never cut at any width."""
 _COUNT_FROM_WIDTH = 60
@@ -175,6 +174,9 @@ class AsOfRows:
 
 class TimelineView(ScrollView, can_focus=True):
     """The scrollable, virtual list of events under year and month headings."""
+
+    empty_text = "No events match these filters. Press c to clear them."
+    """What the timeline says when it has no rows (the screen sets it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "step(1)", "Next event", show=False),
@@ -489,8 +491,9 @@ class TimelineView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         rows = self._rows.rows
         if not rows:
-            lines = [text for start, end in wrap_offsets(_EMPTY_TEXT, max(1, width - 4))
-                     if (text := _EMPTY_TEXT[start:end])]  # fmt: skip
+            empty = self.empty_text
+            lines = [text for start, end in wrap_offsets(empty, max(1, width - 4))
+                     if (text := empty[start:end])]  # fmt: skip
             if 1 <= y <= len(lines):
                 text = "  " + lines[y - 1]
                 return Strip([Segment(set_cell_size(text, width), styles.empty)], width)
