@@ -35,6 +35,16 @@ async def _settle(app: TimelineApp, pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
 
 
+async def _new_event_form(app: TimelineApp, pilot: object) -> EventForm:
+    """The new-event form, started from the sentence selected in the first article."""
+    await _article_with_selection(app, pilot)
+    await pilot.press("s", "E")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    form = app.screen
+    assert isinstance(form, EventForm)
+    return form
+
+
 async def _article_with_selection(app: TimelineApp, pilot: object) -> ArticleScreen:
     await pilot.press("enter", "v")  # type: ignore[attr-defined]
     await pilot.pause()  # type: ignore[attr-defined]
@@ -180,11 +190,7 @@ async def test_attach_to_any_event_through_the_palette(folder: Path) -> None:
 async def test_a_new_event_from_the_selection(folder: Path) -> None:
     app = TimelineApp(load_dataset(folder))
     async with app.run_test(size=SIZE) as pilot:
-        await _article_with_selection(app, pilot)
-        await pilot.press("s", "E")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, EventForm)
+        form = await _new_event_form(app, pilot)
         form.query_one("#date", Input).value = "2023-01-13"
         assert app.focused is form.query_one("#date", Input)
         # A fast Tab then the title: every letter lands in the title, none in the date.
@@ -215,11 +221,7 @@ async def test_a_theme_typed_as_its_label_is_that_theme_not_a_new_one(folder: Pa
     a theme is the one of that label, not a second "Security & defence"."""
     app = TimelineApp(load_dataset(folder))
     async with app.run_test(size=SIZE) as pilot:
-        await _article_with_selection(app, pilot)
-        await pilot.press("s", "E")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, EventForm)
+        form = await _new_event_form(app, pilot)
         for field, value in {
             "date": "2023-01-13",
             "title": "Biden commends Japan",

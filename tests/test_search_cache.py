@@ -257,7 +257,8 @@ def test_the_store_keeps_the_tables_for_its_data(dataset_copy: Path) -> None:
     assert _store(dataset_copy).search_tables() is None
 
 
-def test_damaged_tables_in_the_store_are_refused_not_trusted(dataset_copy: Path) -> None:
+def _store_with_search_tables(dataset_copy: Path) -> Path:
+    """The dataset's store, with its search index saved in it."""
     loaded = open_dataset(dataset_copy, details=False)
     index = EventIndex(loaded.dataset)
     index.prepare_search()
@@ -268,6 +269,11 @@ def test_damaged_tables_in_the_store_are_refused_not_trusted(dataset_copy: Path)
     store.close()
     db = store_path(dataset_copy)
     assert db is not None
+    return db
+
+
+def test_damaged_tables_in_the_store_are_refused_not_trusted(dataset_copy: Path) -> None:
+    db = _store_with_search_tables(dataset_copy)
     with sqlite3.connect(db) as connection:
         # A bitset one byte short: no longer one bit per event.
         connection.execute("UPDATE search_chars SET events = substr(events, 2)")
@@ -279,16 +285,7 @@ def test_damaged_tables_in_the_store_are_refused_not_trusted(dataset_copy: Path)
 
 
 def test_a_damaged_page_of_the_tables_leaves_the_index_to_be_built(dataset_copy: Path) -> None:
-    loaded = open_dataset(dataset_copy, details=False)
-    index = EventIndex(loaded.dataset)
-    index.prepare_search()
-    store = loaded.dataset.store
-    assert isinstance(store, Store)
-    tables = index.search_tables()
-    assert tables is not None and store.save_search_tables(tables)
-    store.close()
-    db = store_path(dataset_copy)
-    assert db is not None
+    db = _store_with_search_tables(dataset_copy)
     damage_store(db, "search_words")
     assert _store(dataset_copy).search_tables() is None  # not an error: built instead
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_support import bundled, make_app
 
@@ -12,6 +13,7 @@ from timeline.coverage import coverage
 from timeline.dates import parse_edtf
 from timeline.model import Status
 from timeline.query import EventIndex, Filter
+from timeline.ui.app import TimelineApp
 from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.main import MainScreen
 from timeline.ui.widgets.article_view import ArticleView
@@ -88,17 +90,21 @@ async def test_angle_brackets_step_through_the_publication_days() -> None:
         assert app.sub_title.endswith("as of 30 Apr 2024")
 
 
+async def _article(app: TimelineApp, pilot: Pilot[None]) -> ArticleScreen:
+    """The article screen, opened with Enter on the event the app started on."""
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, ArticleScreen)
+    return app.screen
+
+
 async def test_c_jumps_to_the_uncited_passages_marked_in_the_gutter() -> None:
     dataset = bundled().dataset
     blog = next(a for a in coverage(dataset) if a.uncited)
     app = make_app(event="dicas-forum")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ArticleScreen)
-        view = screen.query_one(ArticleView)
+        view = (await _article(app, pilot)).query_one(ArticleView)
         assert view.uncited == [(p.start, p.end) for p in blog.uncited]
         view.scroll_to(y=0, animate=False)  # from the top: the next passage is the first
         await pilot.pause()
@@ -114,10 +120,7 @@ async def test_the_first_c_takes_a_passage_that_starts_on_the_top_line() -> None
     blog = next(a for a in coverage(bundled().dataset) if len(a.uncited) > 2)
     app = make_app(event="dicas-forum")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        view = app.screen.query_one(ArticleView)
+        view = (await _article(app, pilot)).query_one(ArticleView)
         second = blog.uncited[1]
         view.scroll_to(y=view.line_of(second.start), animate=False)  # in view, at the top
         await pilot.pause()
@@ -135,11 +138,7 @@ async def test_the_gutter_marks_what_no_event_cites_in_each_article_of_an_event(
     event = dataset.full(dataset.event("summit-2024-04-10-washington"))
     app = make_app(event=event.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ArticleScreen)
+        screen = await _article(app, pilot)
         view = screen.query_one(ArticleView)
         for quote in event.quotes:
             assert screen.source_id == quote.source_id
