@@ -408,3 +408,30 @@ def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -
             child.kill()
             child.wait()
         os.close(leader)
+
+
+def test_the_tui_ends_when_its_terminal_goes_without_a_hangup_signal() -> None:
+    """A terminal can close with no SIGHUP for the app (here: the app leads a session of
+    its own, so the terminal is not its controlling one; a dropped connection can do the
+    same). Textual's input thread would then spin on the end of its input for good; the
+    app notices the terminal is gone and ends, with SIGHUP's exit code."""
+    leader, follower = os.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "timeline"],
+        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
+        env={**ENV, "TERM": "xterm-256color"},
+    )  # fmt: skip
+    os.close(follower)
+    try:
+        output = bytearray()
+        _read_until(leader, output, b"25 of 25 events", 60)  # the first frame is up
+        assert b"25 of 25 events" in output
+        os.close(leader)
+        leader = -1
+        assert child.wait(20) == 128 + signal.SIGHUP
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if leader >= 0:
+            os.close(leader)

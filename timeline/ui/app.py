@@ -178,11 +178,14 @@ class TimelineApp(App[None]):
             self.call_after_refresh(self._prepare_search)
 
     def _end_on_signals(self) -> None:
-        """`kill` (SIGTERM) and a terminal that goes away (SIGHUP) end the app as `q`
-        does, so the terminal is put back; the exit code is 128 + the signal's number."""
+        """`kill` (SIGTERM) and a terminal that goes away (SIGHUP, or none) end the app
+        as `q` does, so the terminal is put back; the exit code is 128 + the signal's
+        number."""
         import asyncio
         import contextlib
+        import os
         import signal
+        import sys
 
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # none: Windows
@@ -190,6 +193,19 @@ class TimelineApp(App[None]):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 if number is not None:
                     loop.add_signal_handler(number, self.exit, None, 128 + number)
+        # A terminal can also go with no SIGHUP (the app in a session of its own, a
+        # dropped connection): Textual's input thread then spins on the end of its input
+        # for good (Textual PR #6690). Looking every two seconds ends the app as SIGHUP.
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # no usable stdin
+            terminal = sys.__stdin__.fileno()  # type: ignore[union-attr]
+            if os.isatty(terminal):
+                hangup = 128 + getattr(signal, "SIGHUP", 1)
+
+                def look() -> None:
+                    if not os.isatty(terminal):
+                        self.exit(None, hangup)
+
+                self.set_interval(2, look)
 
     def _report_warnings(self, warnings: tuple[Diagnostic, ...]) -> None:
         if warnings:
