@@ -568,7 +568,7 @@ class Store:
         """
         try:
             return self._loaded(details)
-        except (ValueError, TypeError, KeyError) as error:
+        except (ValueError, TypeError, KeyError, msgspec.DecodeError) as error:
             raise self._failure(error) from error
 
     def _loaded(self, details: bool) -> Loaded:
