@@ -4,6 +4,7 @@ is aimed at the dataset it reads never loses what was there. See docs/faults.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -12,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -381,11 +382,10 @@ def _read_until(fd: int, output: bytearray, wanted: bytes, seconds: float) -> No
             output += chunk
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
-def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -> None:
-    """`kill` (or a terminal that goes away) ends the TUI as `q` does: out of the
-    alternate screen, mouse reporting off, the cursor shown; not a killed process
-    that leaves the shell in a screen it cannot use."""
+@contextlib.contextmanager
+def _tui_on_a_terminal() -> Iterator[tuple[subprocess.Popen[bytes], int, bytearray]]:
+    """`timeline` on a real pseudo-terminal, in a session of its own, once its first
+    frame is drawn: the process, the terminal's other end and what it has drawn."""
     leader, follower = os.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "timeline"],
@@ -397,17 +397,27 @@ def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -
         output = bytearray()
         _read_until(leader, output, b"25 of 25 events", 60)  # the first frame is up
         assert b"25 of 25 events" in output
+        yield child, leader, output
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        with contextlib.suppress(OSError):  # closed by the test
+            os.close(leader)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
+def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -> None:
+    """`kill` (or a terminal that goes away) ends the TUI as `q` does: out of the
+    alternate screen, mouse reporting off, the cursor shown; not a killed process
+    that leaves the shell in a screen it cannot use."""
+    with _tui_on_a_terminal() as (child, leader, output):
         drawn = len(output)
         child.send_signal(sig)
         _read_until(leader, output, b"\x1b[?25h", 30)
         assert child.wait(30) == 128 + sig
         restored = bytes(output[drawn:])
         assert b"\x1b[?1049l" in restored and b"\x1b[?1000l" in restored  # screen, mouse
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(leader)
 
 
 def test_the_tui_ends_when_its_terminal_goes_without_a_hangup_signal() -> None:
@@ -415,23 +425,6 @@ def test_the_tui_ends_when_its_terminal_goes_without_a_hangup_signal() -> None:
     its own, so the terminal is not its controlling one; a dropped connection can do the
     same). Textual's input thread would then spin on the end of its input for good; the
     app notices the terminal is gone and ends, with SIGHUP's exit code."""
-    leader, follower = os.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "timeline"],
-        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
-        env={**ENV, "TERM": "xterm-256color"},
-    )  # fmt: skip
-    os.close(follower)
-    try:
-        output = bytearray()
-        _read_until(leader, output, b"25 of 25 events", 60)  # the first frame is up
-        assert b"25 of 25 events" in output
+    with _tui_on_a_terminal() as (child, leader, _):
         os.close(leader)
-        leader = -1
         assert child.wait(20) == 128 + signal.SIGHUP
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if leader >= 0:
-            os.close(leader)
