@@ -38,7 +38,7 @@ from timeline.query import EventIndex, Filter
 from timeline.store import open_dataset
 from timeline.text import normalize, sanitize, sanitize_keeping_offsets
 from timeline.ui.app import TimelineApp
-from timeline.ui.messages import ArticleRequested, EventHighlighted, FilterEdited
+from timeline.ui.messages import ArticleRequested, FilterEdited
 from timeline.ui.screens.article import ArticleScreen
 from timeline.ui.screens.diagnostics import DiagnosticsScreen
 from timeline.ui.screens.help import HelpScreen
@@ -461,14 +461,30 @@ async def test_messages_flow_up_from_the_widgets() -> None:
     app = make_app()
     seen: list[object] = []
     async with app.run_test(size=WIDE, message_hook=seen.append) as pilot:
-        await pilot.press("j", "slash", "x")
+        await pilot.press("slash", "x")
         await pilot.pause()
-    # The hook sees a message at every node it bubbles through: count each once.
-    unique = list({id(m): m for m in seen}.values())
-    highlighted = [m for m in unique if isinstance(m, EventHighlighted)]
-    edits = [m for m in unique if isinstance(m, FilterEdited)]
-    assert [m.position for m in highlighted][:2] == [0, 1]
+    edits = [m for m in seen if isinstance(m, FilterEdited)]
     assert {"text": "x"} in [m.changes for m in edits]
+
+
+async def test_the_pane_and_strip_follow_the_cursor_in_the_same_frame() -> None:
+    # Followed as it moves, not a message later: one frame shows the new row, its
+    # quotes and the strip's lit months, and a key never waits behind a second frame.
+    app = make_app()
+    async with app.run_test(size=(120, 20)) as pilot:  # not every month on screen
+        await pilot.pause()
+        main = app.screen
+        timeline, pane = main.query_one(TimelineView), main.query_one(DetailPane)
+        overview = main.query_one(OverviewStrip)
+        index = main.index
+        assert index is not None and pane.event is index.events[timeline.cursor_position]
+        timeline.action_step(1)  # no await: nothing else has run since
+        assert pane.event is index.events[timeline.cursor_position]
+        viewport, bars = timeline.viewport, list(overview.render_line(0))
+        timeline.action_last()
+        assert pane.event is index.events[-1]
+        assert timeline.viewport is not None and timeline.viewport != viewport
+        assert list(overview.render_line(0)) != bars  # other months lit
 
 
 def _plain(widget: Widget) -> str:

@@ -27,12 +27,10 @@ __all__ = [
     "DatasetFailed",
     "DatasetLoaded",
     "EventChosen",
-    "EventHighlighted",
     "FilterEdited",
     "LoadProgress",
     "MonthChosen",
     "SearchFinished",
-    "ViewportChanged",
 ]
 
 
@@ -68,12 +66,6 @@ class _Fields(Message):
     __hash__ = None  # type: ignore[assignment]  # compared by value, as a dataclass
 
 
-class EventHighlighted(_Fields):
-    """The timeline's cursor moved onto an event (a position in `EventIndex.events`)."""
-
-    position: int
-
-
 class EventChosen(_Fields):
     """The user pressed Enter (or clicked again) on an event: open its first quote."""
 
@@ -91,17 +83,6 @@ class FilterEdited(_Fields):
     """The user changed a filter control; `changes` are `Filter` fields and new values."""
 
     changes: dict[str, Any]
-
-
-class ViewportChanged(_Fields):
-    """The timeline scrolled: the running months (see `views.month_index`) on screen."""
-
-    first_month: int | None
-    last_month: int | None
-
-    def can_replace(self, message: Message) -> bool:
-        """Only the newest viewport matters while the user scrolls fast."""
-        return isinstance(message, ViewportChanged)
 
 
 class MonthChosen(_Fields):

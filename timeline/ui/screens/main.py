@@ -34,11 +34,9 @@ from timeline.ui.layout import SIDEBAR_WIDTH, TypeAheadScreen, update_width_clas
 from timeline.ui.messages import (
     ArticleRequested,
     EventChosen,
-    EventHighlighted,
     FilterEdited,
     MonthChosen,
     SearchFinished,
-    ViewportChanged,
 )
 from timeline.ui.widgets.detail_pane import DetailPane
 from timeline.ui.widgets.key_bar import KeyBar
@@ -228,6 +226,11 @@ class MainScreen(TypeAheadScreen[None]):
         """Show every event (or the deep-linked filter and event), with the timeline focused."""
         if not self.query(TimelineView):
             return  # the app closed while the screen was being mounted: nothing to show
+        # Followed through reactives, not messages: the pane and the strip then change in
+        # the frame that moves the rows, and the next key never waits for a second frame.
+        timeline = self.query_one(TimelineView)
+        self.watch(timeline, "highlighted", self._event_highlighted, init=False)
+        self.watch(timeline, "viewport", self._viewport_changed, init=False)
         width = self.app.size.width
         update_width_class(self, width)
         # Below SIDEBAR_WIDTH the sidebar starts hidden (f, / or t shows it): titles first.
@@ -514,27 +517,23 @@ class MainScreen(TypeAheadScreen[None]):
 
     # -- selection and navigation ----------------------------------------------------
 
-    @on(EventHighlighted)
-    def _event_highlighted(self, message: EventHighlighted) -> None:
-        if self.query_one(TimelineView).cursor_position != message.position:
-            # Queued before a newer result moved the cursor (or left no events): that
-            # result has already said what the panes show.
-            return
+    def _event_highlighted(self, position: int) -> None:
+        """Show the event the timeline's cursor landed on (`TimelineView.highlighted`)."""
         if self.index is None or self.dataset is None:
             return  # the quote pane shows the event once the data is in
-        shown = (message.position, self.shown_filter.as_of)
+        shown = (position, self.shown_filter.as_of)
         if shown == self._event_shown:
             # A new result that kept the cursor on the same event: reading its details
             # again and redrawing the pane cost a frame at 100,000 events.
             return
         self._event_shown = shown
         try:
-            event = self.index.event_as_of(message.position, self.shown_filter.as_of)
+            event = self.index.event_as_of(position, self.shown_filter.as_of)
         except OSError as error:
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
             event, self._event_shown = None, None
         self.query_one(DetailPane).show_event(event)
-        self.query_one(OverviewStrip).show_cursor(self._months.months[message.position])
+        self.query_one(OverviewStrip).show_cursor(self._months.months[position])
 
     def _after_frame(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the frame showing the new rows has been painted.
@@ -552,11 +551,8 @@ class MainScreen(TypeAheadScreen[None]):
         else:
             self.call_after_refresh(callback)
 
-    @on(ViewportChanged)
-    def _viewport_changed(self, message: ViewportChanged) -> None:
-        visible = None
-        if message.first_month is not None and message.last_month is not None:
-            visible = (message.first_month, message.last_month)
+    def _viewport_changed(self, visible: tuple[int, int] | None) -> None:
+        """Light the months on screen in the strip (`TimelineView.viewport`)."""
         self.query_one(OverviewStrip).show_visible(visible)
 
     @on(MonthChosen)

@@ -21,6 +21,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -29,7 +30,7 @@ from timeline.dates import describe
 from timeline.model import Event, Status
 from timeline.text import sanitize_cells
 from timeline.ui.compat import set_virtual_size_quietly
-from timeline.ui.messages import EventChosen, EventHighlighted, ViewportChanged
+from timeline.ui.messages import EventChosen
 from timeline.views import (
     Heading,
     TimelineRows,
@@ -178,6 +179,16 @@ class TimelineView(ScrollView, can_focus=True):
     empty_text = "No events match these filters. Press c to clear them."
     """What the timeline says when it has no rows (the screen sets it)."""
 
+    highlighted: var[int | None] = var(None, always_update=True, init=False)
+    """The position (in `EventIndex.events`) of the event the cursor last landed on, set
+    each time it lands, even on the same event (new rows). A watcher runs at once, so
+    what it shows joins the rows in the key's own frame; a message would come a frame
+    later, and the next key would wait behind that frame."""
+
+    viewport: var[tuple[int, int] | None] = var(None, always_update=True, init=False)
+    """The first and last running months (see `views.month_index`) on screen, or None
+    with no rows; set each time the timeline scrolls or its rows change."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "step(1)", "Next event", show=False),
         Binding("up,k", "step(-1)", "Previous event", show=False),
@@ -312,7 +323,7 @@ class TimelineView(ScrollView, can_focus=True):
             self._scroll_row_into_view(row)
         if row != previous or force_message:
             if row is not None:
-                self.post_message(EventHighlighted(self._rows.rows[row]))
+                self.highlighted = self._rows.rows[row]
             self._report_viewport()
 
     def select_position(self, position: int) -> bool:
@@ -425,11 +436,12 @@ class TimelineView(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         visible = [r for r in self._rows.rows[top : top + height] if r >= 0]
         if not visible:
-            self.post_message(ViewportChanged(None, None))
+            self.viewport = None
             return
-        first = month_of_key(self._keys[visible[0]])
-        last = month_of_key(self._keys[visible[-1]])
-        self.post_message(ViewportChanged(first, last))
+        self.viewport = (
+            month_of_key(self._keys[visible[0]]),
+            month_of_key(self._keys[visible[-1]]),
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         """Keep the virtual width in step with the widget, and the cursor in view."""
