@@ -45,6 +45,11 @@ every place the quote can start, each then checked with `str.startswith`."""
 INDEXED_LENGTH = 2 * GRAM - 1
 """Quotes at least this long are found through the index; shorter ones by a scan."""
 
+INDEX_FROM_LENGTH = 1 << 15
+"""Articles shorter than this (in matching form) are always scanned: below about 32,000
+characters a scan finds a quote sooner than the index's `GRAM` lookups do (measured in
+`benchmarks/RESULTS.md`, issue 14's ninth session), and most news articles are."""
+
 INDEX_AFTER = 64
 """Searches in one article before its index is built (it costs about a hundred scans):
 an article cited by a few quotes never pays for it, and one cited by many pays once."""
@@ -152,7 +157,7 @@ class ArticleText:
         """Where `needle` first occurs in the matching form (-1: nowhere), and how many
         times it occurs (counted up to `MAX_OCCURRENCES`)."""
         normalized = self.normalized
-        if len(needle) >= INDEXED_LENGTH:
+        if len(needle) >= INDEXED_LENGTH and len(normalized) >= INDEX_FROM_LENGTH:
             self._searches += 1
             if self._grams is None and self._searches > INDEX_AFTER:
                 self._grams = _grams(normalized)
