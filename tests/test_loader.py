@@ -29,8 +29,9 @@ from diagnostics_corpus import (
 )
 
 import timeline.loader
-from timeline.diagnostics import DatasetError, Severity, format_diagnostic
+from timeline.diagnostics import DatasetError, Diagnostic, Severity, format_diagnostic
 from timeline.loader import bundled_dataset_path, load_dataset
+from timeline.strictyaml import YMap, YSeq, parse_strict
 from timeline.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,3 +398,23 @@ def test_impossible_paths_are_diagnostics_not_tracebacks(name: str) -> None:
         load_dataset(name)
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.code in {"read-error", "not-a-file"}
+
+
+def test_the_tree_keeps_nested_values_and_drops_refused_ones() -> None:
+    """Mappings and lists inside lists and as values are kept where they stand; the
+    value of a duplicate key, and of a key that is itself a list, is dropped."""
+    text = "a: [x, {b: c}]\na: [2]\n? [k]\n: {d: e}\nf:\n  - g: [h]\n    i: {}\n"
+    diagnostics: list[Diagnostic] = []
+    root = parse_strict(text, "x.yaml", diagnostics)
+    assert isinstance(root, YMap) and list(root.items) == ["a", "f"]
+    a, f = root.items["a"], root.items["f"]
+    assert isinstance(a, YSeq) and root.value_at["a"] == a.at == (1, 4)
+    assert a.items[0] == "x" and a.item_at == [(1, 5), (1, 8)]
+    assert isinstance(a.items[1], YMap) and a.items[1].items == {"b": "c"}
+    assert isinstance(f, YSeq) and f.at == (6, 3)
+    item = f.items[0]
+    assert isinstance(item, YMap) and item.at == (6, 5)
+    g, i = item.items["g"], item.items["i"]
+    assert isinstance(g, YSeq) and g.items == ["h"] and item.value_at["g"] == (6, 8)
+    assert isinstance(i, YMap) and i.items == {} and item.value_at["i"] == (7, 8)
+    assert [(d.line, d.code) for d in diagnostics] == [(2, "duplicate-key"), (3, "yaml-key")]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import timeline.provenance
 from timeline.diagnostics import DatasetError
 from timeline.loader import load_dataset
-import timeline.provenance
 from timeline.provenance import INDEX_AFTER, INDEXED_LENGTH, ArticleText
 from timeline.text import normalize
 

@@ -246,6 +246,26 @@ class _Tree:
             if kind is scalar_event or kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None or event.tag is not None:
                     self.refuse(event)
+                if kind is not scalar_event and stack and len(stack) < MAX_DEPTH:
+                    parent = stack[-1]
+                    box = parent[0]
+                    key_state = parent[1]
+                    # Lean too: a mapping or list in a list, or as a mapping's value (one
+                    # used as a key is refused by `node`).
+                    if type(box) is YSeq or key_state is not _NO_KEY:
+                        mark = event.start_mark
+                        at = new_located(Located, (mark.line + first_line, mark.column + 1))
+                        node = YMap(at, {}, {}, {}) if kind is mapping_start else YSeq(at, [], [])
+                        if type(box) is YSeq:
+                            box.items.append(node)
+                            box.item_at.append(at)
+                        else:
+                            if type(key_state) is str:  # not a refused key
+                                box.items[key_state] = node
+                                box.value_at[key_state] = at
+                            parent[1] = _NO_KEY
+                        stack.append([node, _NO_KEY, False])
+                        continue
                 if kind is not scalar_event or not stack:
                     if not self.node(event, kind):
                         return None
