@@ -128,7 +128,10 @@ class _Loader:
         self.progress = progress
         # Events built while the file is parsed (by index in `events`), each with where
         # its id stands; and the `themes` mapping whose ids they were checked against.
-        self._early: dict[int, tuple[Event, Located]] = {}
+        # Each event built while parsing, with its id's line and column: a plain tuple,
+        # which the collector stops tracking (a `Located` stays tracked, and 100,000 of
+        # them made each full collection during the load walk them all).
+        self._early: dict[int, tuple[Event, int, int]] = {}
         self._declared: YValue = None
 
     def _progress(self, fraction: float) -> None:
@@ -226,7 +229,7 @@ class _Loader:
             self.checks.quiet = False
         if event is None:
             return False
-        self._early[index] = (event, node.value_at["id"])
+        self._early[index] = (event, *node.value_at["id"])
         return True
 
     def checked_events(self, root: YMap) -> list[Event]:
@@ -243,14 +246,15 @@ class _Loader:
             )
             return []
         events: list[Event] = []
-        first_at: dict[str, Located] = {}
+        first_line: dict[str, int] = {}
         total = max(len(node.items), 1)
         for number, (item, at) in enumerate(zip(node.items, node.item_at, strict=True), 1):
             if not number & 0x3FF:
                 self._progress(0.75 + 0.25 * number / total)
             built = self._early.get(number - 1)
             if built is not None:
-                event, id_at = built
+                event, line, column = built
+                id_at = Located(line, column)
             elif not isinstance(item, YMap):
                 message = f"event {number} must be a mapping, not {_kind(item)}"
                 checks.error(at, "wrong-type", message)
@@ -260,14 +264,14 @@ class _Loader:
                 if checked is None:
                     continue
                 event, id_at = checked, item.value_at["id"]
-            if event.id in first_at:
+            if event.id in first_line:
                 checks.error(
                     id_at,
                     "duplicate-id",
-                    f"event id '{event.id}' is already used at line {first_at[event.id].line}",
+                    f"event id '{event.id}' is already used at line {first_line[event.id]}",
                 )
                 continue
-            first_at[event.id] = id_at
+            first_line[event.id] = id_at.line
             events.append(event)
         return events
 

@@ -161,7 +161,8 @@ def parse_strict(
     `on_item`, a key and a callback: each mapping in the list under that key of the
     top-level mapping is passed to the callback as it closes, with the top-level
     mapping and its index, while it is still in the CPU's cache; when the callback
-    returns True it has used the mapping, which is then left out of the tree (None).
+    returns True it has used the mapping, which is then left out of the tree (None, at
+    the list's own position).
     Returns None when the document is empty or could not be parsed.
     """
     tree = _Tree(file, diagnostics, line_offset, on_item)
@@ -387,7 +388,10 @@ class _Tree:
                 and top.items.get(key) is seq
                 and use(top, closed[0], len(seq.items) - 1)
             ):
+                # Its position goes too: the list's own stands in. A `Located` is a
+                # tuple subclass, which the collector never stops tracking.
                 seq.items[-1] = None
+                seq.item_at[-1] = seq.at
 
     def alias(self, event: Any) -> None:
         """An alias: refused, and its place left empty."""
