@@ -254,7 +254,6 @@ class _Loader:
             built = self._early.get(number - 1)
             if built is not None:
                 event, line, column = built
-                id_at = Located(line, column)
             elif not isinstance(item, YMap):
                 message = f"event {number} must be a mapping, not {_kind(item)}"
                 checks.error(at, "wrong-type", message)
@@ -263,15 +262,15 @@ class _Loader:
                 checked = self.events.event(item, number)
                 if checked is None:
                     continue
-                event, id_at = checked, item.value_at["id"]
+                event, (line, column) = checked, item.value_at["id"]
             if event.id in first_line:
                 checks.error(
-                    id_at,
+                    Located(line, column),
                     "duplicate-id",
                     f"event id '{event.id}' is already used at line {first_line[event.id]}",
                 )
                 continue
-            first_line[event.id] = id_at.line
+            first_line[event.id] = line
             events.append(event)
         return events
 
