@@ -306,12 +306,13 @@ class TimelineView(ScrollView, can_focus=True):
             target = rows.row_of[0]
         self._cursor = None
         self.refresh()
-        self.move_cursor_to(target, force_message=True)
+        self.move_cursor_to(target, report=True)
 
     # -- cursor ----------------------------------------------------------------------
 
-    def move_cursor_to(self, row: int | None, *, force_message: bool = False) -> None:
-        """Put the cursor on `row` (an event row), scroll it into view, and report it."""
+    def move_cursor_to(self, row: int | None, *, report: bool = False) -> None:
+        """Put the cursor on `row` (an event row), scroll it into view, and report it
+        (`highlighted`, `viewport`) if it moved, or anyway with `report` (new rows)."""
         if row is not None and not (0 <= row < len(self._rows.rows)):
             row = None
         previous = self._cursor
@@ -321,7 +322,7 @@ class TimelineView(ScrollView, can_focus=True):
         if row is not None:
             self.refresh_line(row)
             self._scroll_row_into_view(row)
-        if row != previous or force_message:
+        if row != previous or report:
             if row is not None:
                 self.highlighted = self._rows.rows[row]
             self._report_viewport()
