@@ -21,7 +21,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.widgets import Input, SelectionList
-from tui_support import bundled, damage_store, make_app
+from tui_support import bundled, damage_store, make_app, notifications
 
 import timeline.cli
 import timeline.ui
@@ -174,6 +174,37 @@ async def test_a_store_damaged_past_the_first_frame_loads_the_files_instead(
     assert reopened is not None
     assert reopened.loaded(details=True) == open_dataset(dataset_copy)
     reopened.close()
+
+
+async def test_a_store_damaged_after_it_was_opened_fails_a_search_not_the_app(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_dataset(dataset_copy)
+    db = store_path(dataset_copy)
+    assert db is not None
+    store = Store.open(db, dataset_copy)
+    assert store is not None
+    app = TimelineApp(load=open_dataset, preview=store.rows())  # as `timeline` starts it
+    said = notifications(app, monkeypatch)
+    # The events' texts, which a lean load leaves in the store for the search index to
+    # read (in a worker, after the first frame) and the quote pane (on demand).
+    damage_store(db, "quotes")
+    async with app.run_test(size=FULL) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("slash", *"japan")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert any(m.startswith("Could not search the events' texts") for m in said), said
+        # `r` reads the dataset again (the damaged store is rebuilt): the search works.
+        await pilot.press("escape", "r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        main = _main(app)
+        assert main.shown_filter.text == "japan"
+        assert 0 < len(main.query_one(TimelineView).rows.positions) < len(bundled().dataset.events)
 
 
 def _gated_store_app(

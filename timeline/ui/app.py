@@ -24,7 +24,7 @@ from textual.widget import Widget
 
 from timeline.text import sanitize
 from timeline.ui.compat import divide_strips_without_cycles, strips_without_unused_caches
-from timeline.ui.screens.main import MainScreen, freeze_imported_objects
+from timeline.ui.screens.main import MainScreen, freeze_imported_objects, search_failed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -323,7 +323,11 @@ class TimelineApp(App[None]):
         index = self.index
         if index is None or index.search_ready:
             return
-        index.prepare_search()
+        try:
+            index.prepare_search()
+        except OSError as error:  # the store, damaged since it was opened
+            self.call_later(self.notify, search_failed(error), severity="error")
+            return
         store, tables = index.dataset.store, index.search_tables()
         if isinstance(store, Store) and tables is not None:
             store.save_search_tables(tables)

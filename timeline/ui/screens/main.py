@@ -69,7 +69,13 @@ __all__ = [
     "filter_line",
     "freeze_imported_objects",
     "freeze_start_up_objects",
+    "search_failed",
 ]
+
+
+def search_failed(error: OSError) -> str:
+    """What to tell the user when the events' texts could not be read for a search."""
+    return f"Could not search the events' texts: {error}. Press r to read the dataset again."
 
 
 _NO_EVENTS_YET = (
@@ -375,9 +381,24 @@ class MainScreen(TypeAheadScreen[None]):
     @work(thread=True, exclusive=True, group="search")
     def _search_in_background(self, filt: Filter, within: SearchResult | None) -> None:
         """Search off the UI thread (the core is pure); the newest search wins."""
+        result = self._search(filt, within)
+        if result is not None:
+            self.post_message(SearchFinished(filt, result))
+
+    def _search(self, filt: Filter, within: SearchResult | None) -> SearchResult | None:
+        """The events that pass `filt`, or None after saying why they could not be found.
+
+        A text search needs every event's texts, which a lean load reads from the store:
+        a store damaged since it was opened fails here, from either thread.
+        """
         index = self.index
-        if index is not None:
-            self.post_message(SearchFinished(filt, index.search(filt, within)))
+        if index is None:
+            return None
+        try:
+            return index.search(filt, within)
+        except OSError as error:
+            self.app.call_later(self.notify, search_failed(error), severity="error")
+            return None
 
     @on(SearchFinished)
     def _search_finished(self, message: SearchFinished) -> None:
@@ -401,8 +422,9 @@ class MainScreen(TypeAheadScreen[None]):
 
     def _refresh_result(self, within: SearchResult | None = None) -> None:
         """Search now, on this thread, and show the result."""
-        assert self.index is not None
-        self._show_result(self.filter, self.index.search(self.filter, within))
+        result = self._search(self.filter, within)
+        if result is not None:
+            self._show_result(self.filter, result)
 
     def _show_result(self, filt: Filter, result: SearchResult) -> None:
         """Push the result of `filt` down to the timeline, counts, strip and header."""
