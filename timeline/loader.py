@@ -126,11 +126,10 @@ class _Loader:
         self.root = root
         self.checks = checks
         self.progress = progress
-        # Events built while the file is parsed (by index in `events`), each with where
-        # its id stands; and the `themes` mapping whose ids they were checked against.
-        # Each event built while parsing, with its id's line and column: a plain tuple,
-        # which the collector stops tracking (a `Located` stays tracked, and 100,000 of
-        # them made each full collection during the load walk them all).
+        # Events built while the file is parsed (by index in `events`), each with its
+        # id's line and column in a plain tuple, which the collector stops tracking (a
+        # `Located` never is: 100,000 of them made every full collection of a load walk
+        # them); and the `themes` mapping whose ids they were checked against.
         self._early: dict[int, tuple[Event, int, int]] = {}
         self._declared: YValue = None
 
