@@ -10,13 +10,12 @@ text, and that bombs are refused.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import re
+import runpy
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from diagnostics_corpus import (
@@ -423,14 +422,6 @@ def test_the_tree_keeps_nested_values_and_drops_refused_ones() -> None:
     assert [(d.line, d.code) for d in diagnostics] == [(2, "duplicate-key"), (3, "yaml-key")]
 
 
-def _benchmark_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _objects_tracked_after_parsing(folder: Path) -> int:
     """How many objects the collector tracks once the events are parsed (and checked as
     they were parsed), after a full collection has untracked whatever it can."""
@@ -449,7 +440,7 @@ def test_parsed_events_leave_the_collector_nothing_per_event(tmp_path: Path) -> 
     """Each full collection during a load walks what the collector tracks: were a
     position or a tuple kept per event (a `Located` is never untracked), the collections
     of a 100,000-event load walked them all, again and again (1.5 s of 36 s)."""
-    generate = _benchmark_module("generate").generate
+    generate = runpy.run_path(str(ROOT / "benchmarks" / "generate.py"))["generate"]
     generate(300, tmp_path / "small", seed=5)
     generate(3000, tmp_path / "large", seed=5)
     small = _objects_tracked_after_parsing(tmp_path / "small")
