@@ -207,6 +207,37 @@ async def test_a_store_damaged_after_it_was_opened_fails_a_search_not_the_app(
         assert 0 < len(main.query_one(TimelineView).rows.positions) < len(bundled().dataset.events)
 
 
+async def test_an_event_whose_quotes_cannot_be_read_is_said_once_not_per_result(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_dataset(dataset_copy)
+    db = store_path(dataset_copy)
+    assert db is not None
+    store = Store.open(db, dataset_copy)
+    assert store is not None
+    app = TimelineApp(load=open_dataset, preview=store.rows())
+    said = notifications(app, monkeypatch)
+    damage_store(db, "quotes")  # read when the quote pane shows an event
+
+    def failures() -> int:
+        return sum(m.startswith("Could not read this event's quotes") for m in said)
+
+    async with app.run_test(size=FULL) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert failures() == 1
+        # A new result that keeps every event, and the cursor where it is.
+        _main(app).set_filter(Filter(date_from=-(10**6)))
+        await pilot.pause()
+        assert len(_main(app).query_one(TimelineView).rows.positions) == len(
+            bundled().dataset.events
+        )
+        assert failures() == 1
+        await pilot.press("j")  # another event: read, and said, again
+        await pilot.pause()
+        assert failures() == 2
+
+
 def _gated_store_app(
     folder: Path, **kwargs: Any
 ) -> tuple[TimelineApp, threading.Event, list[Loaded]]:

@@ -552,8 +552,10 @@ class MainScreen(TypeAheadScreen[None]):
         try:
             event = self.index.event_as_of(position, self.shown_filter.as_of)
         except OSError as error:
+            # Said once for this event: a new result that keeps the cursor on it does
+            # not read it (and say so) again; moving to it again, or `r`, does.
             self.notify(f"Could not read this event's quotes: {error}", severity="error")
-            event, self._event_shown = None, None
+            event = None
         self.query_one(DetailPane).show_event(event)
         self.query_one(OverviewStrip).show_cursor(self._months.months[position])
 
