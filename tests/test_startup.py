@@ -176,19 +176,28 @@ async def test_a_store_damaged_past_the_first_frame_loads_the_files_instead(
     reopened.close()
 
 
+def _app_on_a_store_damaged_once_open(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[TimelineApp, list[str]]:
+    """An app started as `timeline` starts it on `folder`'s fresh store, whose quotes are
+    then damaged, and what it notifies. The events' texts are what a lean load leaves
+    in the store: the search index reads them (in a worker, after the first frame), and
+    the quote pane reads an event's when it shows it."""
+    open_dataset(folder)
+    db = store_path(folder)
+    assert db is not None
+    store = Store.open(db, folder)
+    assert store is not None
+    app = TimelineApp(load=open_dataset, preview=store.rows())
+    said = notifications(app, monkeypatch)
+    damage_store(db, "quotes")
+    return app, said
+
+
 async def test_a_store_damaged_after_it_was_opened_fails_a_search_not_the_app(
     dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    open_dataset(dataset_copy)
-    db = store_path(dataset_copy)
-    assert db is not None
-    store = Store.open(db, dataset_copy)
-    assert store is not None
-    app = TimelineApp(load=open_dataset, preview=store.rows())  # as `timeline` starts it
-    said = notifications(app, monkeypatch)
-    # The events' texts, which a lean load leaves in the store for the search index to
-    # read (in a worker, after the first frame) and the quote pane (on demand).
-    damage_store(db, "quotes")
+    app, said = _app_on_a_store_damaged_once_open(dataset_copy, monkeypatch)
     async with app.run_test(size=FULL) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("slash", *"japan")
@@ -210,14 +219,7 @@ async def test_a_store_damaged_after_it_was_opened_fails_a_search_not_the_app(
 async def test_an_event_whose_quotes_cannot_be_read_is_said_once_not_per_result(
     dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    open_dataset(dataset_copy)
-    db = store_path(dataset_copy)
-    assert db is not None
-    store = Store.open(db, dataset_copy)
-    assert store is not None
-    app = TimelineApp(load=open_dataset, preview=store.rows())
-    said = notifications(app, monkeypatch)
-    damage_store(db, "quotes")  # read when the quote pane shows an event
+    app, said = _app_on_a_store_damaged_once_open(dataset_copy, monkeypatch)
 
     def failures() -> int:
         return sum(m.startswith("Could not read this event's quotes") for m in said)
