@@ -25,8 +25,6 @@ process so imports, the store and the garbage collector start cold:
 4. ten reloads (`r`) of one dataset in one app, with the RSS after each;
 5. `--quit-test`: the real `timeline` on a pseudo-terminal, quit with `q` after half a
    second, ten times with one empty store folder: does start 2 find a fresh store?
-6. `--gc-pause-test`: `load_dataset`, `EventIndex` and `prepare_search` with
-   `timeline.gcpause.paused_gc` as it is and replaced by `contextlib.nullcontext`.
 
 Timings are wall-clock; the machine is shared, so read ratios to the same-run
 baselines rather than absolute figures. Nothing here is a pass/fail test.
@@ -345,7 +343,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few keys per figure (smoke run)")
     parser.add_argument("--reload-all", action="store_true", help="reloads above 10k too")
     parser.add_argument("--quit-test", metavar="SIZES", help="only the quit-after-0.5s test")
-    parser.add_argument("--gc-pause-test", metavar="SIZE", help="only the paused_gc test")
     parser.add_argument("--runs", type=int, default=10, help="starts of the quit test")
     parser.add_argument("--timeline", help="the `timeline` command of the quit test")
     args = parser.parse_args(argv)
@@ -362,9 +359,6 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for r in results:
             print(f"{label(r['n'])}: {r['summary']}")
-    elif args.gc_pause_test:
-        results = [gc_pause_test(parse_size(args.gc_pause_test), args, log)]
-        print(results[0]["summary"])
     else:
         results = [
             measure(parse_size(size), args.work, args, log) for size in args.sizes.split(",")
@@ -492,29 +486,6 @@ FRAME_BYTES = 4096
 set-up sequences, less than one screen of the app."""
 
 
-def gc_pause_test(
-    count: int, args: argparse.Namespace, log: Callable[[str], None]
-) -> dict[str, Any]:
-    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data,
-    with the gc paused as the code does and with `paused_gc` replaced by
-    `contextlib.nullcontext`; runs alternated."""
-    folder = dataset(args.work, count, args.data)
-    env = {"TIMELINE_NO_CACHE": "1"}
-    runs: dict[str, list[dict[str, Any]]] = {"paused": [], "nullcontext": []}
-    for run in range(args.reps):
-        for way in runs:
-            log(f"{label(count)}: paused_gc test, run {run + 1}, {way}")
-            runs[way].append(child("gcpause", str(folder), way, env=env, timeout=args.timeout))
-    summary = "\n".join(
-        f"{way}: load_dataset {[round(r['load'], 2) for r in rs]} s; EventIndex "
-        f"{[round(r['index'], 2) for r in rs]} s; prepare_search "
-        f"{[round(r['prepare'], 2) for r in rs]} s; load gc passes "
-        f"{[r['load_gc'] for r in rs]}"
-        for way, rs in runs.items()
-    )
-    return {"n": count, "runs": runs, "summary": summary}
-
-
 def compile_package() -> None:
     """Fill the children's bytecode cache (`PYCACHE`), as installing the package would."""
     import compileall
@@ -616,30 +587,6 @@ def child_load(spawned: float, folder: str, how: str) -> dict[str, Any]:
         index.prepare_search()
         out["prepare"] = time.perf_counter() - start
         out["gc_full"], out["gc_full_cpu"], out["gc_objects"] = full_collection()
-    return out
-
-
-def child_gcpause(spawned: float, folder: str, way: str) -> dict[str, Any]:
-    """`load_dataset` (no store), then `EventIndex` and `prepare_search` on its data
-    (details in memory), with `paused_gc` as it is or replaced by `nullcontext`."""
-    import timeline.loader
-    import timeline.query
-
-    if way == "nullcontext":
-        for module in (timeline.loader, timeline.query):
-            if hasattr(module, "paused_gc"):
-                setattr(module, "paused_gc", contextlib.nullcontext)  # noqa: B010
-    passes = [0]
-    gc.callbacks.append(lambda phase, info: passes.__setitem__(0, passes[0] + (phase == "stop")))
-    start = time.perf_counter()
-    loaded = timeline.loader.load_dataset(folder)
-    out = {"load": time.perf_counter() - start, "load_gc": passes[0]}
-    start = time.perf_counter()
-    index = timeline.query.EventIndex(loaded.dataset)
-    out["index"] = time.perf_counter() - start
-    start = time.perf_counter()
-    index.prepare_search()
-    out["prepare"] = time.perf_counter() - start
     return out
 
 
@@ -1099,7 +1046,6 @@ def _years(app: Any) -> list[str]:
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "bare": child_bare,
     "load": child_load,
-    "gcpause": child_gcpause,
     "hello": child_hello,
     "frame": child_frame,
     "first": child_first,
