@@ -266,6 +266,39 @@ async def test_clear_key_resets_every_filter(index: EventIndex) -> None:
         assert app.screen.query_one("#search", Input).value == ""
 
 
+async def test_clearing_a_filter_that_left_no_events_goes_back_to_the_event_before_it(
+    dataset_copy: Path, index: EventIndex
+) -> None:
+    app = make_app(open_dataset(dataset_copy))
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press(*"jjjjj", "slash", "z")
+        await pilot.pause()
+        before = main.selected_event_id
+        assert before not in (None, index.events[0].id)
+        await pilot.press(*"zqqxx", "enter")  # no event has that
+        await pilot.pause()
+        assert main.selected_event_id is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert main.selected_event_id == before
+        # A reload while the list is empty keeps it too: by id, as the first event is
+        # gone from the new data and every later one has moved up one position.
+        await pilot.press("slash", *"zzqqxx", "enter")
+        events_file = dataset_copy / "events.yaml"
+        text = events_file.read_text("utf-8")
+        start = text.index(f'  - id: "{index.events[0].id}"')
+        events_file.write_text(text[:start] + text[text.index("  - id:", start + 1) :])
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.selected_event_id is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert main.selected_event_id == before
+
+
 async def test_enter_opens_the_article_with_the_quote_highlighted(index: EventIndex) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:

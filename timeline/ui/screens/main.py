@@ -294,6 +294,8 @@ class MainScreen(TypeAheadScreen[None]):
             return
         timeline = self.query_one(TimelineView)
         selected = self.selected_event_id
+        if selected is None and self._pending_position is not None and self.index is not None:
+            selected = self.index.events[self._pending_position].id  # kept while none shown
         self.dataset, self.index = dataset, index
         self._preview = None
         self._event_shown = None
@@ -473,6 +475,9 @@ class MainScreen(TypeAheadScreen[None]):
             self._facets_pending = True
             self._after_frame(self._show_facets)
         if not shown:
+            # No cursor in an empty list: the event it was on waits for the next result
+            # (`c`, a shorter search) instead of the first event taking its place.
+            self._pending_position = keep
             self._event_shown = None
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
