@@ -6,6 +6,7 @@ job is to show exactly what the core computes.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import partial
 from itertools import pairwise
@@ -23,6 +24,7 @@ from tui_support import (
     HOSTILE_TITLE,
     bundled,
     copy_bundled,
+    drawn_lines,
     drawn_segments,
     hostile_dataset,
     make_app,
@@ -442,11 +444,30 @@ async def test_help_lists_every_binding() -> None:
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(s.render()) for s in app.screen.query(".help-section"))
+        text = " ".join(" ".join(drawn_lines(s)) for s in app.screen.query(".help-section"))
         for words in ("Next quote", "Search", "Themes", "Clear", "Quit", "Open", "Back", "Reload"):
             assert words in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_long_help_line_wraps_under_its_description_at_80x24() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        continued = 0
+        for static in app.screen.query_one("#help").query(Static):
+            column = None  # where the last row's description starts
+            for line in drawn_lines(static):
+                # "  KEYS   DESCRIPTION": keys hold single spaces, then three or more.
+                row = re.match(r"  \S(?:.*?\S)?\s{3,}(\S)", line)
+                if row is not None:
+                    column = row.start(1)
+                elif line.strip() and column is not None:  # the description goes on
+                    continued += 1
+                    assert len(line) - len(line.lstrip()) == column, line
+        assert continued  # at 80×24 the quote pane's Tab does not fit on one line
 
 
 async def test_overview_click_moves_the_timeline(index: EventIndex) -> None:
