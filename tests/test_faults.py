@@ -406,11 +406,13 @@ def _tui_on_a_terminal() -> Iterator[tuple[subprocess.Popen[bytes], int, bytearr
             os.close(leader)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda sig: sig.name)
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda sig: sig.name
+)
 def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -> None:
-    """`kill` (or a terminal that goes away) ends the TUI as `q` does: out of the
-    alternate screen, mouse reporting off, the cursor shown; not a killed process
-    that leaves the shell in a screen it cannot use."""
+    """`kill` (or `kill -INT`, or a terminal that goes away) ends the TUI as `q` does:
+    out of the alternate screen, mouse reporting off, the cursor shown; not a killed
+    process that leaves the shell in a screen it cannot use."""
     with _tui_on_a_terminal() as (child, leader, output):
         drawn = len(output)
         child.send_signal(sig)
@@ -418,6 +420,17 @@ def test_the_tui_ended_by_a_signal_puts_the_terminal_back(sig: signal.Signals) -
         assert child.wait(30) == 128 + sig
         restored = bytes(output[drawn:])
         assert b"\x1b[?1049l" in restored and b"\x1b[?1000l" in restored  # screen, mouse
+
+
+def test_ctrl_c_in_the_tui_is_a_key_that_says_how_to_quit() -> None:
+    """The terminal is in raw mode, so Ctrl+C sends no SIGINT: Textual takes the key and
+    says how to quit, and the app runs on (only `kill -INT` ends it, with 130)."""
+    with _tui_on_a_terminal() as (child, leader, output):
+        drawn = len(output)
+        os.write(leader, b"\x03")
+        _read_until(leader, output, b"to quit the app", 30)
+        assert b"to quit the app" in output[drawn:]
+        assert child.poll() is None
 
 
 def test_the_tui_ends_when_its_terminal_goes_without_a_hangup_signal() -> None:

@@ -266,6 +266,25 @@ def _until(predicate: Any, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def test_serve_on_a_port_in_use_says_so_once_and_never_that_it_serves() -> None:
+    pytest.importorskip("textual_serve")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "timeline", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"timeline serve: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+
+
 def test_serve_prints_a_url_with_a_token(server: Served) -> None:
     token = re.fullmatch(rf"{server.base}/\?token=([\w-]+)", server.url)
     assert token is not None and len(token[1]) >= 20

@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Static
-from tui_support import bundled, copy_bundled, make_app
+from tui_support import bundled, copy_bundled, drawn_lines, make_app
 
 from timeline.cli import main as cli_main
 from timeline.interchange.export import export
@@ -282,7 +282,7 @@ async def test_help_explains_every_mark_and_theme() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(static.render()) for static in app.screen.query(Static))
+        text = " ".join(" ".join(drawn_lines(static)) for static in app.screen.query(Static))
         for mark in ("●", "◆", "◇", "≈", "▲", "by ", "from ", "src", "╌"):
             assert mark in text, mark
         for theme in bundled().dataset.themes:

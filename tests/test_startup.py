@@ -240,6 +240,25 @@ async def test_an_event_whose_quotes_cannot_be_read_is_said_once_not_per_result(
         assert failures() == 2
 
 
+async def test_the_quote_pane_says_the_events_quotes_could_not_be_read(
+    dataset_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _ = _app_on_a_store_damaged_once_open(dataset_copy, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = _main(app).query_one(DetailPane)
+        text = " ".join(pane.text_lines)
+        assert "No event selected" not in text
+        assert "Could not read this event's quotes" in text
+        assert "Press r to read the dataset again" in text
+        await pilot.press("r")  # the damaged store is rebuilt: the event is shown
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pane.event is not None
+        assert "Could not read this event's quotes" not in " ".join(pane.text_lines)
+
+
 def _gated_store_app(
     folder: Path, **kwargs: Any
 ) -> tuple[TimelineApp, threading.Event, list[Loaded]]:

@@ -6,6 +6,7 @@ job is to show exactly what the core computes.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import partial
 from itertools import pairwise
@@ -23,6 +24,7 @@ from tui_support import (
     HOSTILE_TITLE,
     bundled,
     copy_bundled,
+    drawn_lines,
     drawn_segments,
     hostile_dataset,
     make_app,
@@ -266,6 +268,39 @@ async def test_clear_key_resets_every_filter(index: EventIndex) -> None:
         assert app.screen.query_one("#search", Input).value == ""
 
 
+async def test_clearing_a_filter_that_left_no_events_goes_back_to_the_event_before_it(
+    dataset_copy: Path, index: EventIndex
+) -> None:
+    app = make_app(open_dataset(dataset_copy))
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press(*"jjjjj", "slash", "z")
+        await pilot.pause()
+        before = main.selected_event_id
+        assert before not in (None, index.events[0].id)
+        await pilot.press(*"zqqxx", "enter")  # no event has that
+        await pilot.pause()
+        assert main.selected_event_id is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert main.selected_event_id == before
+        # A reload while the list is empty keeps it too: by id, as the first event is
+        # gone from the new data and every later one has moved up one position.
+        await pilot.press("slash", *"zzqqxx", "enter")
+        events_file = dataset_copy / "events.yaml"
+        text = events_file.read_text("utf-8")
+        start = text.index(f'  - id: "{index.events[0].id}"')
+        events_file.write_text(text[:start] + text[text.index("  - id:", start + 1) :])
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.selected_event_id is None
+        await pilot.press("c")
+        await pilot.pause()
+        assert main.selected_event_id == before
+
+
 async def test_enter_opens_the_article_with_the_quote_highlighted(index: EventIndex) -> None:
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
@@ -409,11 +444,30 @@ async def test_help_lists_every_binding() -> None:
     async with app.run_test(size=WIDE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = " ".join(str(s.render()) for s in app.screen.query(".help-section"))
+        text = " ".join(" ".join(drawn_lines(s)) for s in app.screen.query(".help-section"))
         for words in ("Next quote", "Search", "Themes", "Clear", "Quit", "Open", "Back", "Reload"):
             assert words in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_long_help_line_wraps_under_its_description_at_80x24() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        continued = 0
+        for static in app.screen.query_one("#help").query(Static):
+            column = None  # where the last row's description starts
+            for line in drawn_lines(static):
+                # "  KEYS   DESCRIPTION": keys hold single spaces, then three or more.
+                row = re.match(r"  \S(?:.*?\S)?\s{3,}(\S)", line)
+                if row is not None:
+                    column = row.start(1)
+                elif line.strip() and column is not None:  # the description goes on
+                    continued += 1
+                    assert len(line) - len(line.lstrip()) == column, line
+        assert continued  # at 80×24 the quote pane's Tab does not fit on one line
 
 
 async def test_overview_click_moves_the_timeline(index: EventIndex) -> None:

@@ -13,6 +13,7 @@ import pytest
 from rich.segment import Segment
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.widget import Widget
 
 from timeline.dates import parse_edtf
 from timeline.loader import Loaded, bundled_dataset_path, load_dataset
@@ -48,6 +49,11 @@ def notifications(app: TimelineApp, monkeypatch: pytest.MonkeyPatch) -> list[str
 def screen_lines(widget: TimelineView) -> list[str]:
     """The text of every line the widget shows right now."""
     return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+def drawn_lines(widget: Widget) -> list[str]:
+    """The text of every line `widget` draws, on screen or scrolled out of view."""
+    return [strip.text for strip in widget.render_lines(Region(0, 0, *widget.outer_size))]
 
 
 def drawn_segments(screen: Screen[Any]) -> list[Segment]:

@@ -796,7 +796,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     except ServeUnavailableError as error:
         reason = str(error)
     except OSError as error:
-        where, why = f"{sanitize(args.host)}:{args.port}", sanitize(str(error.strerror or error))
+        # asyncio's own text repeats the address: the system's text for the errno says it.
+        why = os.strerror(error.errno) if error.errno else sanitize(str(error))
+        where = f"{sanitize(args.host)}:{args.port}"
         reason = f"cannot listen on {where}: {why}"
     print(f"{PROG} serve: error: {reason}", file=sys.stderr)
     return EXIT_PROBLEMS

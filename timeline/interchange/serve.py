@@ -17,6 +17,7 @@ only the printed URL holds.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
@@ -222,6 +223,8 @@ def run_server(
 
     Raises:
         ServeUnavailableError: textual-serve is not installed or has changed its layout.
+        OSError: `host:port` cannot be listened on (a port in use), before the URL is
+            printed.
     """
     try:
         import textual_serve
@@ -269,6 +272,12 @@ def run_server(
             # before aiohttp freezes it, so middlewares can still be added. Were they ever
             # frozen sooner, `append` would raise and the server stop: it never runs open.
             app.middlewares.append(guard)
+            # aiohttp binds the port only after this hook, and textual-serve silences its
+            # "Running on" line: bind it as aiohttp will, once, so that a port in use is
+            # an error before anything says the server is up.
+            probe = await asyncio.get_running_loop().create_server(asyncio.Protocol, host, port)
+            probe.close()
+            await probe.wait_closed()
             print(f"Serving timeline on {gate.entry_url(address)}", flush=True)
             print("Press Ctrl+C to quit", flush=True)
 

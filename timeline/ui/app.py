@@ -178,9 +178,10 @@ class TimelineApp(App[None]):
             self.call_after_refresh(self._prepare_search)
 
     def _end_on_signals(self) -> None:
-        """`kill` (SIGTERM) and a terminal that goes away (SIGHUP, or none) end the app
-        as `q` does, so the terminal is put back; the exit code is 128 + the signal's
-        number."""
+        """`kill` (SIGTERM), `kill -INT` and a terminal that goes away (SIGHUP, or none)
+        end the app as `q` does, so the terminal is put back; the exit code is 128 + the
+        signal's number. Ctrl+C is not SIGINT here but a key (the terminal is in raw
+        mode), which Textual answers by saying how to quit."""
         import asyncio
         import contextlib
         import os
@@ -188,8 +189,9 @@ class TimelineApp(App[None]):
         import sys
 
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):  # none: Windows
-            # NotImplementedError: Windows; RuntimeError/ValueError: not the main thread.
+        for number in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            # No SIGHUP and NotImplementedError: Windows; RuntimeError/ValueError: not the
+            # main thread.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 if number is not None:
                     loop.add_signal_handler(number, self.exit, None, 128 + number)

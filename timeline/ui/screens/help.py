@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -68,14 +70,17 @@ LEGEND = [
 """Every mark the screens draw, and what it means (the README has the same list)."""
 
 
-def _section(title: str, rows: list[tuple[str, str]]) -> Content:
-    """A titled block of rows: a key (or mark) in bold, then what it does."""
+def _section(title: str, rows: list[tuple[str, str]]) -> ComposeResult:
+    """A title, then its rows: a key (or mark) in bold, then what it does. A grid, so a
+    description too long for its line wraps under itself, not under the keys."""
+    yield Static(Content(title).stylize("bold $accent"))
     width = max((len(keys) for keys, _ in rows), default=0) + 3
-    lines = [Content(title).stylize("bold $accent")]
-    lines.extend(
-        Content.assemble((f"  {keys:<{width}}", "bold"), description) for keys, description in rows
-    )
-    return Content("\n").join(lines)
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for keys, description in rows:
+        grid.add_row(Text(f"  {keys:<{width}}", style="bold"), Text(description))
+    yield Static(grid, classes="help-section")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -104,7 +109,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Content("Help  (↓ ↑ or j k scroll; Esc, q or ? closes)"), id="help-title")
             # The marks first: they are on screen before any key is pressed.
-            yield Static(_section("Legend", LEGEND), classes="help-section")
+            yield from _section("Legend", LEGEND)
             if self._themes:
                 width = max(len(label) for _, _, label in self._themes)
                 lines = [Content("Themes: a letter in the theme's colour").stylize("bold $accent")]
@@ -114,7 +119,7 @@ class HelpScreen(ModalScreen[None]):
                 )
                 yield Static(Content("\n").join(lines), classes="help-section")
             for title, rows in self._sections:
-                yield Static(_section(title, rows), classes="help-section")
+                yield from _section(title, rows)
 
     def action_scroll(self, direction: str) -> None:
         """Scroll the help a line."""

@@ -78,6 +78,12 @@ def search_failed(error: OSError) -> str:
     return f"Could not search the events' texts: {error}. Press r to read the dataset again."
 
 
+def _quotes_unreadable(error: OSError) -> str:
+    """What to tell the user (in a notice and in the quote pane) when the highlighted
+    event's quotes could not be read."""
+    return f"Could not read this event's quotes: {error}. Press r to read the dataset again."
+
+
 _NO_EVENTS_YET = (
     "No events yet. Add an article with `timeline add-source FILE`, open it here "
     "(ctrl+p), select a passage (v, s) and press E to make an event of it."
@@ -288,6 +294,8 @@ class MainScreen(TypeAheadScreen[None]):
             return
         timeline = self.query_one(TimelineView)
         selected = self.selected_event_id
+        if selected is None and self._pending_position is not None and self.index is not None:
+            selected = self.index.events[self._pending_position].id  # kept while none shown
         self.dataset, self.index = dataset, index
         self._preview = None
         self._event_shown = None
@@ -467,6 +475,9 @@ class MainScreen(TypeAheadScreen[None]):
             self._facets_pending = True
             self._after_frame(self._show_facets)
         if not shown:
+            # No cursor in an empty list: the event it was on waits for the next result
+            # (`c`, a shorter search) instead of the first event taking its place.
+            self._pending_position = keep
             self._event_shown = None
             self.query_one(DetailPane).show_event(None)
             self.query_one(OverviewStrip).show_visible(None)
@@ -549,14 +560,15 @@ class MainScreen(TypeAheadScreen[None]):
             # again and redrawing the pane cost a frame at 100,000 events.
             return
         self._event_shown = shown
+        pane = self.query_one(DetailPane)
         try:
-            event = self.index.event_as_of(position, self.shown_filter.as_of)
+            pane.show_event(self.index.event_as_of(position, self.shown_filter.as_of))
         except OSError as error:
             # Said once for this event: a new result that keeps the cursor on it does
             # not read it (and say so) again; moving to it again, or `r`, does.
-            self.notify(f"Could not read this event's quotes: {error}", severity="error")
-            event = None
-        self.query_one(DetailPane).show_event(event)
+            unreadable = _quotes_unreadable(error)
+            self.notify(unreadable, severity="error")
+            pane.show_event(None, empty_text=unreadable)
         self.query_one(OverviewStrip).show_cursor(self._months.months[position])
 
     def _after_frame(self, callback: Callable[[], None]) -> None:
@@ -676,7 +688,7 @@ class MainScreen(TypeAheadScreen[None]):
         try:
             return index.event_as_of(position, self.shown_filter.as_of)
         except OSError as error:
-            self.notify(f"Could not read this event's quotes: {error}", severity="error")
+            self.notify(_quotes_unreadable(error), severity="error")
             return None
 
     # -- actions ---------------------------------------------------------------------

@@ -58,6 +58,8 @@ class _Line:
 
 _BLANK = _Line(())
 
+_NO_EVENT = "No event selected"
+
 
 def _split_path(path: str, width: int) -> list[str]:
     """`path` in lines of `width` cells, broken after a `/` only (at worst, too long)."""
@@ -132,6 +134,7 @@ class DetailPane(ScrollView, can_focus=True):
         self.theme_marks: dict[str, tuple[str, str]] = {}
         """Each theme's letter and colour (`theme_marks`), set with the dataset."""
         self._event: Event | None = None
+        self._empty_text = _NO_EVENT
         self._cursor: int | None = None
         self._width = 0
         self._size = Size(0, 0)
@@ -161,14 +164,15 @@ class DetailPane(ScrollView, can_focus=True):
         """The lines (of `text_lines`) that show quote `index` and its source."""
         return self._quote_rows[index]
 
-    def show_event(self, event: Event | None) -> None:
-        """Show `event` (or "No event selected" for None), scrolled to the top.
+    def show_event(self, event: Event | None, *, empty_text: str = _NO_EVENT) -> None:
+        """Show `event` (or `empty_text` for None), scrolled to the top.
 
         Only this widget is repainted: no layout of the screen is requested.
         """
-        if event is self._event:
+        if event is self._event and empty_text == self._empty_text:
             return
         self._event = event
+        self._empty_text = empty_text
         self._cursor = 0 if event is not None and event.quotes else None
         self._rewrap()
         self.scroll_to(0, 0, animate=False)
@@ -203,7 +207,10 @@ class DetailPane(ScrollView, can_focus=True):
         """
         event = self._event
         if event is None:
-            return [_BLANK, _Line((("No event selected", _EMPTY),))], []
+            return [
+                _BLANK,
+                *(_Line(((text, _EMPTY),)) for text in _wrap(self._empty_text, width)),
+            ], []
         lines = [_Line(((text, _TITLE),)) for text in _wrap(event.title, width)]
         lines.extend(_fact("Date", f"{describe(event.date)}  ({event.date.text})", width))
         lines.extend(self._themes(event, max(1, width - _LABEL_WIDTH)))
