@@ -496,7 +496,7 @@ def test_facet_counts_count_events(dataset: Dataset, filt: Filter) -> None:
     index = EventIndex(dataset)
     shown = index.apply(filt)
     events = [index.events[i] for i in shown]
-    counts = index.facet_counts(shown)
+    counts = index.counts(index.search(filt))
     assert counts == facet_counts(events)
     assert counts.total == len(events)
     assert sum(counts.statuses.values()) == len(events)

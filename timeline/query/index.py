@@ -280,10 +280,6 @@ class EventIndex:
             len(result.positions),
         )
 
-    def facet_counts(self, positions: Iterable[int]) -> FacetCounts:
-        """Facet counts over the events at `positions`."""
-        return self.counts(self._result(positions))
-
     def position_of(self, event_id: str) -> int | None:
         """Where the event with this id stands in date order, or None."""
         return self.positions.get(event_id)
