@@ -110,7 +110,6 @@ class FacetCounts(msgspec.Struct, frozen=True):
     actors: Mapping[str, int]
     sources: Mapping[str, int]
     statuses: Mapping[Status, int]
-    total: int
 
 
 def facet_counts(events: Iterable[Event]) -> FacetCounts:
@@ -122,5 +121,4 @@ def facet_counts(events: Iterable[Event]) -> FacetCounts:
         dict(Counter(actor for e in listed for actor in dict.fromkeys(e.actors))),
         dict(Counter(source for e in listed for source in e.source_ids)),
         dict(Counter(e.status for e in listed)),
-        len(listed),
     )

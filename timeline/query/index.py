@@ -277,7 +277,6 @@ class EventIndex:
             count(self._actor_masks, mask),
             count(sources, mask),
             count_all(statuses, mask),
-            len(result.positions),
         )
 
     def position_of(self, event_id: str) -> int | None:
