@@ -3,8 +3,8 @@ N = 1k run of the runner prints every figure, and its quit test drives the real 
 No timing is asserted here: speed targets live in `benchmarks/RESULTS.md`, measured by
 `benchmarks/run.py`.
 
-Also here, the fast path the 100k figures rely on: `query.search_texts`, which must give
-exactly what `event_search_text` gives, event by event.
+Also here, the fast path the 100k figures rely on: `text_index.search_text_batches`, which
+must give exactly what `event_search_text` gives, event by event.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from timeline import query
 from timeline.loader import load_dataset
-from timeline.model import Event, Quote, Span
+from timeline.model import Event, Quote, Span, detail_texts_in_memory
 from timeline.query import text_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,13 +153,18 @@ def _event(title: str, summary: str, quotes: list[str]) -> Event:
     )
 
 
+def _search_texts(events: list[Event]) -> list[str]:
+    batches = text_index.search_text_batches(events, detail_texts_in_memory)
+    return [text for batch in batches for text in batch]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(_TEXT, _TEXT, st.lists(_TEXT, max_size=3)), max_size=6))
 def test_search_texts_equal_the_reference_event_by_event(
     parts: list[tuple[str, str, list[str]]],
 ) -> None:
     events = [_event(*p) for p in parts]
-    assert query.search_texts(events) == [query.event_search_text(e) for e in events]
+    assert _search_texts(events) == [query.event_search_text(e) for e in events]
 
 
 def test_search_texts_across_batches() -> None:
@@ -169,7 +174,7 @@ def test_search_texts_across_batches() -> None:
         else _event(f"Title {i}", "Plain — summary", [f"quote {i} ’s"])
         for i in range(text_index._BATCH * 2 + 5)
     ]
-    assert query.search_texts(events) == [query.event_search_text(e) for e in events]
+    assert _search_texts(events) == [query.event_search_text(e) for e in events]
 
 
 def test_the_whitespace_list_is_every_unicode_space() -> None:

@@ -104,8 +104,6 @@ def test_specification_examples_parse_to_their_meaning(text: str) -> None:
     assert date.precision is precision
     assert (date.uncertain, date.approximate) == (uncertain, approximate)
     assert date.is_interval == ("/" in text)
-    assert date.open_start == (low == OPEN)
-    assert date.open_end == (high == OPEN)
     assert date.lower <= date.upper
     assert date.overlaps(date.lower, date.lower) and date.overlaps(date.upper, date.upper)
 

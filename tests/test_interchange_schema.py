@@ -13,11 +13,12 @@ import pytest
 import yaml
 
 from timeline.interchange.export import export
-from timeline.interchange.schema import schema, schema_text
+from timeline.interchange.schema import schema_text
 from timeline.interchange.timelinejs import import_timelinejs
 from timeline.loader import bundled_dataset_path, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads(schema_text())
 
 
 def _strings(text: str) -> Any:
@@ -27,8 +28,8 @@ def _strings(text: str) -> Any:
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    jsonschema.Draft202012Validator.check_schema(schema())
-    return jsonschema.Draft202012Validator(schema())
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    return jsonschema.Draft202012Validator(SCHEMA)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def bundled() -> Any:
 
 
 def test_schema_is_draft_2020_12_and_printed_as_shipped() -> None:
-    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema_text() == (ROOT / "timeline" / "events.schema.json").read_text("utf-8")
 
 
@@ -45,7 +46,7 @@ def test_bundled_events_file_points_editors_at_the_schema() -> None:
     first = (ROOT / "events.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith("# yaml-language-server: $schema=")
     target = first.split("=", 1)[1]
-    assert json.loads((ROOT / target).read_text("utf-8")) == schema()
+    assert json.loads((ROOT / target).read_text("utf-8")) == SCHEMA
 
 
 def test_bundled_dataset_is_valid(validator: jsonschema.Draft202012Validator, bundled: Any) -> None:

@@ -103,17 +103,15 @@ class EdtfDate(msgspec.Struct, frozen=True, gc=False):
     """A parsed EDTF level 0/1 string: one date, or an interval of two.
 
     For an interval, `start` or `end` is None when that side is open (`..`) or unknown
-    (empty); `open_start`/`open_end` tell which. `lower` and `upper` are day numbers
-    (see `day_number`); an open or unknown side reaches `MIN_DAY`/`MAX_DAY`, so an
-    event counts as overlapping any range that its known part does not rule out.
+    (empty). `lower` and `upper` are day numbers (see `day_number`); an open or unknown
+    side reaches `MIN_DAY`/`MAX_DAY`, so an event counts as overlapping any range that
+    its known part does not rule out.
     """
 
     text: str
     start: DatePoint | None
     end: DatePoint | None
     is_interval: bool
-    open_start: bool = False
-    open_end: bool = False
 
     @property
     def lower(self) -> int:
@@ -299,8 +297,7 @@ def parse_edtf(text: str) -> EdtfDate:
     end = None if right in ("", "..") else _parse_point(right, allow_time=False)
     if start is not None and end is not None and end.upper < start.lower:
         raise EdtfError(f"{_show(text)}: the interval ends before it starts")
-    return EdtfDate(text, start, end, is_interval=True, open_start=start is None,
-                    open_end=end is None)  # fmt: skip
+    return EdtfDate(text, start, end, is_interval=True)
 
 
 def _describe_point(point: DatePoint) -> str:

@@ -24,7 +24,6 @@ from timeline.text import OffsetMap, normalize, normalize_with_offsets
 
 __all__ = [
     "ArticleText",
-    "Match",
     "NearMiss",
     "citations_of",
 ]
@@ -59,19 +58,6 @@ _CANDIDATE_LIMIT = 1024
 often) and the scan is cheaper than checking each."""
 
 _Grams: TypeAlias = "dict[int, int | list[int]]"  # a piece's hash to where it stands
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Where a quote was found: `start`/`end` offsets in the original article text, the
-    1-based `line`/`column` of `start` within the article body, and how many times the
-    quote occurs (more than one makes the citation ambiguous)."""
-
-    start: int
-    end: int
-    line: int
-    column: int
-    occurrences: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +114,15 @@ class ArticleText:
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def find(self, quote: str) -> Match | None:
-        """Find `quote` (after normalisation); None when it is not in the article."""
-        found = self.locate(normalize(quote))
-        return None if found is None else Match(*found)
-
     def locate(self, needle: str) -> tuple[int, int, int, int, int] | None:
-        """`find` for a quote already in matching form (`text.normalize`), as a plain tuple
-        (start, end, line, column, occurrences): the loader calls it for every quote of a
-        large file, and normalises each quote once. The same needle is searched for once;
-        a long one, after `INDEX_AFTER` searches, through the index (see `GRAM`), so the
-        time for all the quotes of an article grows with their number plus its length.
+        """Where a quote in matching form (`text.normalize`) is in the article, or None:
+        `(start, end, line, column, occurrences)`, the offsets in the original text, the
+        1-based line and column of `start` in the article body, and how many times it
+        occurs (more than one makes the citation ambiguous). A plain tuple: the loader
+        calls it for every quote of a large file, and normalises each quote once. The
+        same needle is searched for once; a long one, after `INDEX_AFTER` searches,
+        through the index (see `GRAM`), so the time for all the quotes of an article
+        grows with their number plus its length.
         """
         if not needle:
             return None

@@ -141,11 +141,6 @@ class OffsetMap:
         of the normalised text came from: `(start(first), end(last))` in one call."""
         return self.start(first), self.end(last)
 
-    def lists(self, length: int) -> tuple[list[int], list[int]]:
-        """The per-character `(starts, ends)` of a normalised text of `length`."""
-        starts = [self.start(i) for i in range(length)]
-        return starts, [self.end(i) for i in range(length)]
-
 
 def normalize_with_offsets(text: str) -> tuple[str, OffsetMap]:
     """`normalize_with_map` with the map as a compact `OffsetMap`, built without a

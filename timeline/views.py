@@ -94,10 +94,6 @@ class Heading(msgspec.Struct, frozen=True, gc=False):
         """The heading a negative row stands for."""
         return Heading(*_split_key(-row - 1))
 
-    def encode(self) -> int:
-        """The negative row that stands for this heading."""
-        return -((self.year + _YEAR_BIAS) * 13 + self.month) - 1
-
 
 class TimelineRows:
     """The rows of a filtered timeline and where each shown event sits among them.

@@ -3,7 +3,3 @@
 Everything here is core: pure functions over the model that import neither Textual nor
 Rich. `serve` and `completion` only import their third-party packages when called.
 """
-
-from __future__ import annotations
-
-__all__: list[str] = []

@@ -8,19 +8,11 @@ shape only; `timeline check` also proves the quotes and resolves every id.
 
 from __future__ import annotations
 
-import json
 from importlib.resources import files
 
-__all__ = ["schema", "schema_text"]
+__all__ = ["schema_text"]
 
 
 def schema_text() -> str:
     """The schema exactly as shipped (JSON text ending in a newline)."""
     return files("timeline").joinpath("events.schema.json").read_text(encoding="utf-8")
-
-
-def schema() -> dict[str, object]:
-    """The schema as a parsed JSON object."""
-    value = json.loads(schema_text())
-    assert isinstance(value, dict)
-    return value

@@ -19,7 +19,7 @@ from timeline.query.filter import (
     matches,
 )
 from timeline.query.index import EventIndex, SearchResult
-from timeline.query.text_index import SearchTables, search_texts
+from timeline.query.text_index import SearchTables
 
 __all__ = [
     "EventIndex",
@@ -32,6 +32,5 @@ __all__ = [
     "facet_counts",
     "filter_events",
     "matches",
-    "search_texts",
     "sort_by_date",
 ]

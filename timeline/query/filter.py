@@ -70,7 +70,7 @@ def event_search_text(event: Event) -> str:
     return "\n".join(fold_case(part) for part in parts)
 
 
-def matches(event: Event, filt: Filter, search_text: str | None = None) -> bool:
+def matches(event: Event, filt: Filter) -> bool:
     """Whether one event passes the filter (the reference rule all fast paths follow)."""
     if filt.all_themes and not filt.themes.issubset(event.themes):
         return False
@@ -88,7 +88,7 @@ def matches(event: Event, filt: Filter, search_text: str | None = None) -> bool:
         return False
     terms = filt.terms
     if terms:
-        haystack = event_search_text(event) if search_text is None else search_text
+        haystack = event_search_text(event)
         return all(term in haystack for term in terms)
     return True
 
@@ -110,7 +110,6 @@ class FacetCounts(msgspec.Struct, frozen=True):
     actors: Mapping[str, int]
     sources: Mapping[str, int]
     statuses: Mapping[Status, int]
-    total: int
 
 
 def facet_counts(events: Iterable[Event]) -> FacetCounts:
@@ -122,5 +121,4 @@ def facet_counts(events: Iterable[Event]) -> FacetCounts:
         dict(Counter(actor for e in listed for actor in dict.fromkeys(e.actors))),
         dict(Counter(source for e in listed for source in e.source_ids)),
         dict(Counter(e.status for e in listed)),
-        len(listed),
     )

@@ -277,12 +277,7 @@ class EventIndex:
             count(self._actor_masks, mask),
             count(sources, mask),
             count_all(statuses, mask),
-            len(result.positions),
         )
-
-    def facet_counts(self, positions: Iterable[int]) -> FacetCounts:
-        """Facet counts over the events at `positions`."""
-        return self.counts(self._result(positions))
 
     def position_of(self, event_id: str) -> int | None:
         """Where the event with this id stands in date order, or None."""

@@ -1,5 +1,5 @@
 """The free-text index (`TextIndex`): each distinct word of the events' search texts,
-made in batches (`search_texts`), with its events.
+made in batches (`search_text_batches`), with its events.
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
-from itertools import accumulate, chain, islice, repeat
+from itertools import accumulate, islice, repeat
 from operator import contains
 
 import msgspec
 
-from timeline.model import Event, detail_texts_in_memory
+from timeline.model import Event
 from timeline.query.counts import flags_to_mask, positions_to_mask
 from timeline.query.filter import event_search_text
 from timeline.text import _fold
 
-__all__ = ["SearchTables", "TextIndex", "search_texts"]
+__all__ = ["SearchTables", "TextIndex", "search_text_batches"]
 
 _PART_SEPARATOR = "\x00"
 _EVENT_SEPARATOR = "\x01"
@@ -38,21 +38,14 @@ DetailTexts = Callable[[Sequence[Event]], list[tuple[str, ...]]]
 """`Dataset.detail_texts`: the summary and quote texts of events, read in bulk."""
 
 
-def search_texts(
-    events: Sequence[Event], details: DetailTexts = detail_texts_in_memory
-) -> list[str]:
-    """`event_search_text` of every event: the same strings, made in batches.
+def search_text_batches(events: Sequence[Event], details: DetailTexts) -> Iterator[list[str]]:
+    """`event_search_text` of every event, `_BATCH` events at a time: the same strings.
 
     A batch's texts are joined by separators and normalised at once, far quicker than one
     by one. The separators (NUL, SOH) are neither whitespace nor anything NFC composes
     with, so the parts normalise exactly as they would apart; a batch whose text holds a
     separator itself is done one event at a time instead.
     """
-    return list(chain.from_iterable(_search_text_batches(events, details)))
-
-
-def _search_text_batches(events: Sequence[Event], details: DetailTexts) -> Iterator[list[str]]:
-    """`search_texts` one batch of `_BATCH` events at a time (each batch's texts)."""
     for start in range(0, len(events), _BATCH):
         batch = events[start : start + _BATCH]
         # Read in bulk: the details of events loaded without them are in the store.
@@ -197,7 +190,7 @@ class TextIndex(msgspec.Struct, frozen=True):
         chars: dict[str, int] = {}
         window: dict[str, list[bytes]] = {}  # each character's flags, batch by batch
         window_start = start = seen_words = 0
-        for texts in _search_text_batches(events, details):
+        for texts in search_text_batches(events, details):
             # Every (word, event) pair once, appended in C: a loop per word costs far more.
             for position, text in enumerate(texts, start):
                 distinct = dict.fromkeys(text.split())
