@@ -28,6 +28,31 @@ class DiagnosticsScreen(ModalScreen[None]):
     reloads from here (the app's own keys do not reach a modal screen), and the app
     closes this screen once the new result is in."""
 
+    DEFAULT_CSS = """
+    DiagnosticsScreen {
+        align: center middle;
+    }
+
+    #diagnostics {
+        width: 100;
+        max-width: 95%;
+        height: 80%;
+        padding: 1 2;
+        background: $panel;
+        border: round $error;
+    }
+
+    #diagnostics-title {
+        text-style: bold;
+    }
+
+    #diagnostics-count {
+        color: $text-error;
+        margin: 1 0;
+    }
+    """
+    """Its styling, parsed when the screen is first shown, not before the first frame."""
+
     def __init__(self, diagnostics: Sequence[Diagnostic], explanation: str) -> None:
         """List `diagnostics` under a one-paragraph `explanation` of what happened."""
         super().__init__()

@@ -66,6 +66,49 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
     ]
     """Esc cancels; Ctrl+S saves (so does the Save button)."""
 
+    DEFAULT_CSS = """
+    EventForm {
+        align: center middle;
+    }
+
+    #event-form {
+        width: 90%;
+        max-width: 100;
+        height: 90%;
+        background: $panel;
+        border: round $accent;
+        padding: 0 1;
+    }
+
+    #event-form Input {
+        margin-bottom: 0;
+    }
+
+    /* Labels wrap: the themes' one lists every theme id, wider than 80 columns. */
+    #event-form Label {
+        width: 100%;
+    }
+
+    #form-quote {
+        margin-bottom: 1;
+    }
+
+    #date-preview, #id-check {
+        color: $text-accent;
+        height: auto;
+    }
+
+    #form-errors {
+        height: auto;
+        margin: 1 0;
+    }
+
+    #form-buttons {
+        height: auto;
+    }
+    """
+    """Its styling, parsed when the screen is first shown, not before the first frame."""
+
     def __init__(self, dataset: Dataset, source_id: str, quote: str) -> None:
         super().__init__()
         self._dataset = dataset

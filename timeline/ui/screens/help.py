@@ -93,6 +93,31 @@ class HelpScreen(ModalScreen[None]):
     ]
     """Closing keys, and j/k to scroll as everywhere else."""
 
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    #help {
+        width: 76;
+        max-width: 95%;
+        height: 85%;
+        padding: 1 2;
+        background: $panel;
+        border: round $accent;
+    }
+
+    #help-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+
+    .help-section {
+        margin-bottom: 1;
+    }
+    """
+    """Its styling, parsed when the screen is first shown, not before the first frame."""
+
     def __init__(
         self,
         sections: list[tuple[str, list[tuple[str, str]]]],
