@@ -15,6 +15,7 @@ chosen in a command palette, and `E` starts a new event from it (`EventForm`).
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -56,102 +57,9 @@ class ArticleScreen(Screen[str | None]):
     """Esc ends a selection, else goes back; n/p walk the event's quotes; o moves to the
     list of other excerpts; a, A and E use the selected passage."""
 
-    DEFAULT_CSS = """
-    #article-head {
-        height: auto;
-        padding: 0 1;
-        background: $panel;
-    }
-
-    /* Placing only, covered by their children: undrawn, as the main screen's #body. */
-    #article-body {
-        height: 1fr;
-        visibility: hidden;
-    }
-
-    #article-main {
-        width: 1fr;
-        height: 1fr;
-        visibility: hidden;
-    }
-
-    #article-body > *, #article-main > * {
-        visibility: visible;
-    }
-
-    #article {
-        width: 1fr;
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-    }
-
-    ArticleView > .article--excerpt {
-        background: $warning-muted;
-        color: $foreground;
-        text-style: bold;
-    }
-
-    ArticleView > .article--selection {
-        background: $accent;
-        color: $text;
-    }
-
-    ArticleView > .article--uncited {
-        color: $text-warning;
-    }
-
-    ArticleView > .article--cited {
-        color: $text-accent;
-        text-style: underline;
-    }
-
-    #selection-preview {
-        height: auto;
-        max-height: 4;
-        padding: 0 1;
-        background: $accent-muted;
-    }
-
-    #article-side {
-        width: 44;
-        height: 1fr;
-        border-left: vkey $foreground 20%;
-        padding: 0 1;
-    }
-
-    #article-side-label {
-        color: $text-accent;
-        text-style: bold;
-        margin-bottom: 1;
-    }
-
-    #citations {
-        height: 1fr;
-        border: none;
-        padding: 0;
-    }
-
-    ArticleScreen.-narrow #article-body {
-        layout: vertical;
-    }
-
-    ArticleScreen.-narrow #article-side {
-        width: 100%;
-        height: 30%;
-        border-left: none;
-        border-top: hkey $foreground 20%;
-    }
-
-    /* The excerpts' cursor shows only while the list has the keyboard, as the sidebar's
-       lists' (app.tcss). */
-    #citations:blur > .option-list--option-highlighted {
-        background: transparent;
-        color: $foreground;
-        text-style: none;
-    }
-    """
-    """Its styling, parsed when the screen is first shown, not before the first frame."""
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    """Its styling (article.tcss), parsed when the screen is first shown: in `app.tcss`
+    Textual would parse it before the first frame (benchmarks/RESULTS.md)."""
 
     AUTO_FOCUS = "#article"
     """Reading keys go to the article text."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -28,30 +29,9 @@ class DiagnosticsScreen(ModalScreen[None]):
     reloads from here (the app's own keys do not reach a modal screen), and the app
     closes this screen once the new result is in."""
 
-    DEFAULT_CSS = """
-    DiagnosticsScreen {
-        align: center middle;
-    }
-
-    #diagnostics {
-        width: 100;
-        max-width: 95%;
-        height: 80%;
-        padding: 1 2;
-        background: $panel;
-        border: round $error;
-    }
-
-    #diagnostics-title {
-        text-style: bold;
-    }
-
-    #diagnostics-count {
-        color: $text-error;
-        margin: 1 0;
-    }
-    """
-    """Its styling, parsed when the screen is first shown, not before the first frame."""
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    """Its styling (diagnostics.tcss), parsed when the screen is first shown: in `app.tcss`
+    Textual would parse it before the first frame (benchmarks/RESULTS.md)."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic], explanation: str) -> None:
         """List `diagnostics` under a one-paragraph `explanation` of what happened."""

@@ -11,6 +11,7 @@ wrong is shown in the form, which stays open.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -66,48 +67,9 @@ class EventForm(TypeAheadScreen[str | None], ModalScreen[str | None]):
     ]
     """Esc cancels; Ctrl+S saves (so does the Save button)."""
 
-    DEFAULT_CSS = """
-    EventForm {
-        align: center middle;
-    }
-
-    #event-form {
-        width: 90%;
-        max-width: 100;
-        height: 90%;
-        background: $panel;
-        border: round $accent;
-        padding: 0 1;
-    }
-
-    #event-form Input {
-        margin-bottom: 0;
-    }
-
-    /* Labels wrap: the themes' one lists every theme id, wider than 80 columns. */
-    #event-form Label {
-        width: 100%;
-    }
-
-    #form-quote {
-        margin-bottom: 1;
-    }
-
-    #date-preview, #id-check {
-        color: $text-accent;
-        height: auto;
-    }
-
-    #form-errors {
-        height: auto;
-        margin: 1 0;
-    }
-
-    #form-buttons {
-        height: auto;
-    }
-    """
-    """Its styling, parsed when the screen is first shown, not before the first frame."""
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    """Its styling (event_form.tcss), parsed when the screen is first shown: in `app.tcss`
+    Textual would parse it before the first frame (benchmarks/RESULTS.md)."""
 
     def __init__(self, dataset: Dataset, source_id: str, quote: str) -> None:
         super().__init__()

@@ -4,6 +4,7 @@ legend of every mark the screens draw."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
@@ -93,30 +94,9 @@ class HelpScreen(ModalScreen[None]):
     ]
     """Closing keys, and j/k to scroll as everywhere else."""
 
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-
-    #help {
-        width: 76;
-        max-width: 95%;
-        height: 85%;
-        padding: 1 2;
-        background: $panel;
-        border: round $accent;
-    }
-
-    #help-title {
-        text-style: bold;
-        margin-bottom: 1;
-    }
-
-    .help-section {
-        margin-bottom: 1;
-    }
-    """
-    """Its styling, parsed when the screen is first shown, not before the first frame."""
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    """Its styling (help.tcss), parsed when the screen is first shown: in `app.tcss`
+    Textual would parse it before the first frame (benchmarks/RESULTS.md)."""
 
     def __init__(
         self,
