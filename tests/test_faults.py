@@ -66,6 +66,11 @@ def _timeline(*argv: str | bytes, limit: int | None = None) -> subprocess.Comple
     )
 
 
+def _signals_as_from_a_terminal() -> None:
+    for number in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+
+
 def _interrupted(sig: signal.Signals, *argv: str) -> tuple[int, str]:
     """Run `timeline ARGS`, send `sig` while it is halfway through writing a file, and
     return its exit code and stderr."""
@@ -76,8 +81,9 @@ def _interrupted(sig: signal.Signals, *argv: str) -> tuple[int, str]:
         text=True,
         env=ENV,
         # As from a terminal: a suite started in the background of a script (as CI runs
-        # one) ignores SIGINT, and a child would inherit that.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        # one) ignores SIGINT, one started under `nohup` SIGHUP, and a child inherits
+        # that (the CLI rightly leaves an ignored signal ignored).
+        preexec_fn=_signals_as_from_a_terminal,
     )
     try:
         assert process.stderr is not None
